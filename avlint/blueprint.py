@@ -1,0 +1,117 @@
+"""The blueprint as the importer sees it: top-level keys and entries, with their nodes.
+
+Built once per file from the composed nodes; the checks read this instead of re-walking YAML.
+An API create body (a JSON or YAML mapping of stage fields) becomes a document with one entry.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from yaml.nodes import MappingNode, Node, SequenceNode
+
+from avlint.findings import YamlPath
+from avlint.nodes import Pair, last_wins, mapping_pairs, text_of
+
+TOP_KEYS = ("version", "metadata", "context", "entries")
+ENTRY_KEYS = ("model", "state", "identifiers", "attrs", "id", "conditions", "permissions")
+VALIDATE_STAGE = "authentik_stages_authenticator_validate.authenticatorvalidatestage"
+FLOW = "authentik_flows.flow"
+BINDING = "authentik_flows.flowstagebinding"
+# Keys that mark a mapping as a create body of the validation stage (`name` alone is too common).
+_STAGE_BODY_KEYS = frozenset(
+    {"not_configured_action", "device_classes", "configuration_stages", "configuration_stage", "last_auth_threshold", "webauthn_user_verification", "webauthn_allowed_device_types", "webauthn_hints"}
+)
+
+
+@dataclass(eq=False)  # entries compare and hash by identity
+class Entry:
+    index: int  # position among all entries, sections flattened in order
+    node: Node
+    path: YamlPath
+    pairs: dict[str, Pair] = field(default_factory=dict)
+    identifiers: dict[str, Pair] = field(default_factory=dict)
+    attrs: dict[str, Pair] = field(default_factory=dict)
+    api_body: bool = False
+
+    @property
+    def model(self) -> str | None:
+        """The model string, lower-cased as the importer matches it; None if missing or a tag."""
+        pair = self.pairs.get("model")
+        text = text_of(pair.value) if pair else None
+        return text.strip().lower() if text else None
+
+    @property
+    def state(self) -> str | None:
+        """The state, `present` when absent; None when it is not a plain string."""
+        pair = self.pairs.get("state")
+        return "present" if pair is None else text_of(pair.value)
+
+    @property
+    def id(self) -> str | None:
+        pair = self.pairs.get("id")
+        return text_of(pair.value) if pair else None
+
+    def data(self) -> dict[str, Pair]:
+        """attrs merged with identifiers, identifiers winning: what the serializer receives."""
+        if not self.identifiers:
+            return self.attrs
+        return {**self.attrs, **{k: p for k, p in self.identifiers.items() if k != "pk"}}
+
+
+@dataclass
+class Document:
+    path: str
+    root: MappingNode
+    api_body: bool
+    top: dict[str, Pair]
+    entries: list[Entry]
+    sectioned: bool = False
+
+    def entries_of(self, model: str) -> list[Entry]:
+        return [entry for entry in self.entries if entry.model == model]
+
+
+def classify(root: Node) -> str:
+    """'blueprint', 'api-body' or 'other' for a top-level mapping."""
+    from avlint.suggest import closest
+
+    keys = {text_of(k) for k, _ in root.value} - {None}
+    if keys & set(TOP_KEYS) or any(closest(k, ("entries", "metadata"), cutoff=0.8) for k in keys if k):
+        return "blueprint"
+    if keys & _STAGE_BODY_KEYS:
+        return "api-body"
+    return "other"
+
+
+def build_document(path: str, root: MappingNode, api_body: bool) -> Document:
+    top_pairs = mapping_pairs(root)
+    if api_body:
+        entry = Entry(0, root, (), attrs=last_wins(top_pairs), api_body=True)
+        return Document(path, root, True, {}, [entry])
+    top = last_wins(top_pairs)
+    entries: list[Entry] = []
+    sectioned = False
+    entries_pair = top.get("entries")
+    if entries_pair is not None:
+        value = entries_pair.value
+        if isinstance(value, SequenceNode):
+            _collect(value, ("entries",), entries)
+        elif isinstance(value, MappingNode):
+            sectioned = True
+            for section in mapping_pairs(value, ("entries",)):
+                if isinstance(section.value, SequenceNode):
+                    _collect(section.value, section.path, entries)
+    return Document(path, root, False, top, entries, sectioned)
+
+
+def _collect(sequence: SequenceNode, path: YamlPath, into: list[Entry]) -> None:
+    for position, node in enumerate(sequence.value):
+        entry = Entry(len(into), node, (*path, position))
+        if isinstance(node, MappingNode):
+            entry.pairs = last_wins(mapping_pairs(node, entry.path))
+            for key in ("identifiers", "attrs"):
+                pair = entry.pairs.get(key)
+                if pair is not None and isinstance(pair.value, MappingNode):
+                    setattr(entry, key, last_wins(mapping_pairs(pair.value, pair.path)))
+        into.append(entry)

@@ -1,0 +1,78 @@
+"""The rule catalogue (rules/catalogue.yaml): ids, names, default severities and documentation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from avlint.findings import EFFECTS, SEVERITIES
+from avlint.resources import load_data
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    name: str
+    severity: str
+    effect: str
+    fixable: bool
+    summary: str
+    description: str
+    bad: str
+    good: str
+    aliases: tuple[str, ...] = ()
+
+
+class UnknownRuleError(KeyError):
+    def __init__(self, key: str, suggestion: str | None) -> None:
+        super().__init__(key)
+        self.key = key
+        self.suggestion = suggestion
+
+    def __str__(self) -> str:
+        hint = f" (did you mean '{self.suggestion}'?)" if self.suggestion else ""
+        return f"unknown rule '{self.key}'{hint}"
+
+
+@lru_cache(maxsize=1)
+def all_rules() -> tuple[Rule, ...]:
+    rules = []
+    for raw in load_data("catalogue.yaml")["rules"]:
+        rule = Rule(
+            code=raw["code"],
+            name=raw["name"],
+            severity=raw["severity"],
+            effect=raw["effect"],
+            fixable=bool(raw.get("fixable", False)),
+            summary=raw["summary"],
+            description=raw["description"],
+            bad=raw["bad"],
+            good=raw["good"],
+            aliases=tuple(raw.get("aliases", ())),
+        )
+        assert rule.severity in SEVERITIES and rule.effect in EFFECTS, rule.code
+        rules.append(rule)
+    return tuple(rules)
+
+
+@lru_cache(maxsize=1)
+def _index() -> dict[str, Rule]:
+    index: dict[str, Rule] = {}
+    for rule in all_rules():
+        for key in (rule.code, rule.name, *rule.aliases):
+            index[key.lower()] = rule
+    return index
+
+
+def by_code(code: str) -> Rule:
+    return _index()[code.lower()]
+
+
+def lookup(key: str) -> Rule:
+    """A rule by code, name or alias (case-insensitive); UnknownRuleError with a suggestion."""
+    rule = _index().get(key.strip().lower())
+    if rule is None:
+        from avlint.suggest import closest
+
+        raise UnknownRuleError(key, closest(key.lower(), _index().keys()))
+    return rule

@@ -1,0 +1,104 @@
+"""The blueprint's top level: version, metadata, context, entries, and repeated keys anywhere."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from yaml.nodes import MappingNode, ScalarNode, SequenceNode
+
+from avlint.blueprint import TOP_KEYS
+from avlint.checks.base import CheckContext, Hit
+from avlint.nodes import INT, MERGE, kind_name, last_wins, mapping_pairs, scalar_value, start, text_of
+from avlint.suggest import did_you_mean
+from avlint.versions import Release
+
+METADATA_KEYS = ("name", "labels")
+SECTIONED_ENTRIES_SINCE = Release(2025, 8)
+
+
+def check_duplicate_keys(ctx: CheckContext) -> Iterator[Hit]:
+    for mapping, path in ctx.mappings:
+        seen: dict[tuple[str, str], ScalarNode] = {}
+        for key_node, _ in mapping.value:
+            if not isinstance(key_node, ScalarNode) or key_node.tag == MERGE:
+                continue
+            identity = (key_node.tag, key_node.value)
+            earlier = seen.get(identity)
+            if earlier is not None:
+                line = start(key_node)[0]
+                yield Hit("AV002", earlier, f"key '{key_node.value}' is repeated on line {line}; authentik keeps that value and drops this one", (*path, key_node.value))
+            seen[identity] = key_node
+
+
+def check_top_level(ctx: CheckContext) -> Iterator[Hit]:
+    doc = ctx.document
+    if doc.api_body:
+        return
+    for pair in doc.top.values():
+        if pair.key not in TOP_KEYS:
+            yield Hit("AV102", pair.key_node, f"unknown top-level key '{pair.key}'; authentik ignores it{did_you_mean(pair.key, TOP_KEYS)}", pair.path)
+    yield from _version(ctx)
+    yield from _metadata(ctx)
+    context = doc.top.get("context")
+    if context is not None and not isinstance(context.value, MappingNode) and not _is_null(context.value):
+        yield Hit("AV104", context.value, f"`context` must be a mapping, not a {kind_name(context.value)}", context.path)
+    yield from _entries_shape(ctx)
+
+
+def _is_null(node) -> bool:
+    return isinstance(node, ScalarNode) and node.tag.endswith(":null")
+
+
+def _version(ctx: CheckContext) -> Iterator[Hit]:
+    pair = ctx.document.top.get("version")
+    if pair is None:
+        return
+    node = pair.value
+    if not (isinstance(node, ScalarNode) and node.tag == INT and scalar_value(node) == 1):
+        shown = node.value if isinstance(node, ScalarNode) else kind_name(node)
+        yield Hit("AV101", node, f"blueprint version must be the integer 1, not {shown!r}; authentik rejects the file (Invalid blueprint version)", pair.path)
+
+
+def _metadata(ctx: CheckContext) -> Iterator[Hit]:
+    pair = ctx.document.top.get("metadata")
+    if pair is None or _is_null(pair.value):
+        return
+    if not isinstance(pair.value, MappingNode):
+        yield Hit("AV103", pair.value, f"`metadata` must be a mapping, not a {kind_name(pair.value)}", pair.path)
+        return
+    fields = last_wins(mapping_pairs(pair.value, pair.path))
+    for key, item in fields.items():
+        if key not in METADATA_KEYS:
+            yield Hit("AV102", item.key_node, f"unknown metadata key '{key}'; authentik ignores it{did_you_mean(key, METADATA_KEYS)}", item.path)
+    name = fields.get("name")
+    if name is None:
+        yield Hit("AV103", pair.key_node, "`metadata` needs a `name`", pair.path)
+    elif text_of(name.value) is None and not name.value.tag.startswith("!"):
+        yield Hit("AV103", name.value, f"`metadata.name` must be a string, not a {kind_name(name.value)}", name.path)
+    labels = fields.get("labels")
+    if labels is None or _is_null(labels.value):
+        return
+    if not isinstance(labels.value, MappingNode):
+        yield Hit("AV103", labels.value, f"`metadata.labels` must be a mapping of strings, not a {kind_name(labels.value)}", labels.path)
+        return
+    for label in mapping_pairs(labels.value, labels.path):
+        if text_of(label.value) is None:
+            yield Hit("AV103", label.value, f"label '{label.key}' must be a string; quote it (\"{getattr(label.value, 'value', '')}\")", label.path)
+
+
+def _entries_shape(ctx: CheckContext) -> Iterator[Hit]:
+    pair = ctx.document.top.get("entries")
+    if pair is None or _is_null(pair.value):
+        return
+    node = pair.value
+    if isinstance(node, MappingNode):
+        if ctx.release < SECTIONED_ENTRIES_SINCE:
+            yield Hit("AV105", node, f"named sections in `entries` need authentik {SECTIONED_ENTRIES_SINCE} or newer (target {ctx.release})", pair.path)
+        for section in mapping_pairs(node, pair.path):
+            if not isinstance(section.value, SequenceNode):
+                yield Hit("AV105", section.value, f"entries section '{section.key}' must be a list of entries, not a {kind_name(section.value)}", section.path)
+    elif not isinstance(node, SequenceNode):
+        yield Hit("AV105", node, f"`entries` must be a list of entries, not a {kind_name(node)}", pair.path)
+    for entry in ctx.document.entries:
+        if not isinstance(entry.node, MappingNode):
+            yield Hit("AV105", entry.node, f"an entry must be a mapping with at least `model`, not a {kind_name(entry.node)}", entry.path)

@@ -1,0 +1,271 @@
+"""Fields against the target release's spec: names, types, choices, lengths, patterns, ranges."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Iterator
+from functools import lru_cache
+
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from avlint.blueprint import Entry
+from avlint.checks.base import CheckContext, Hit
+from avlint.checks.tags import tag_table
+from avlint.findings import YamlPath
+from avlint.nodes import BOOL, FLOAT, INT, STR, is_custom_tag, is_null, kind_name, mapping_pairs, scalar_value
+from avlint.spec import FieldSpec, ModelSpec
+from avlint.suggest import did_you_mean
+from avlint.versions import Release
+
+# What DRF's BooleanField accepts besides real booleans.
+_BOOLEAN_TEXT = {"t", "y", "yes", "true", "on", "1", "f", "n", "no", "false", "off", "0"}
+_KIND_OF_MODEL = {"stage": "authentik_stages_", "flow": "authentik_flows.flow"}
+
+
+def check_fields(ctx: CheckContext) -> Iterator[Hit]:
+    for entry in ctx.document.entries:
+        spec = ctx.spec(entry.model) if not entry.api_body else ctx.spec("authentik_stages_authenticator_validate.authenticatorvalidatestage")
+        if spec is None or entry.state is None:
+            continue
+        yield from _unknown_and_read_only(entry, spec)
+        yield from _required(entry, spec)
+        if entry.state == "absent":
+            continue
+        for key, pair in entry.data().items():
+            field = spec.fields.get(key)
+            if field is not None and not field.read_only:
+                yield from _value(ctx, field, pair.value, pair.path)
+        pk = entry.identifiers.get("pk")
+        if pk is not None:
+            yield from _value(ctx, FieldSpec(name="pk", type="uuid"), pk.value, pk.path)
+
+
+def _unknown_and_read_only(entry: Entry, spec: ModelSpec) -> Iterator[Hit]:
+    for source, pairs in (("attrs", entry.attrs), ("identifiers", entry.identifiers)):
+        for key, pair in pairs.items():
+            if key == "pk" and source == "identifiers":
+                continue
+            field = spec.fields.get(key)
+            if field is not None:
+                if field.read_only:
+                    yield Hit("AV210", pair.key_node, f"'{key}' is read-only in authentik {spec.release}; it is dropped without a word", pair.path)
+                continue
+            if key in spec.history:
+                yield Hit("AV212", pair.key_node, _unavailable_field(key, spec), pair.path)
+                continue
+            names = [name for name, f in spec.fields.items() if not f.read_only]
+            consequence = "the importer fails (Invalid identifier field)" if source == "identifiers" else "authentik drops it without a word"
+            yield Hit("AV211", pair.key_node, f"{spec.title} has no field '{key}'; {consequence}{did_you_mean(key, names)}", pair.path)
+
+
+def _unavailable_field(key: str, spec: ModelSpec) -> str:
+    rows = spec.history[key]
+    later = [row for row in rows if row.since and Release.parse(row.since) > spec.release]
+    if later:
+        return f"'{key}' needs authentik {later[0].since} or newer (target {spec.release}); older servers drop it without a word"
+    row = rows[-1]
+    hint = f"; use '{row.replaced_by}'" if row.replaced_by else ""
+    return f"'{key}' was removed in authentik {row.until} (target {spec.release}) and is dropped without a word{hint}"
+
+
+def _required(entry: Entry, spec: ModelSpec) -> Iterator[Hit]:
+    state = entry.state
+    if state == "absent":
+        return
+    data = entry.data()
+    missing = [name for name in spec.required if name not in data]
+    if not missing:
+        return
+    names = ", ".join(f"'{name}'" for name in missing)
+    anchor = entry.pairs["model"].key_node if "model" in entry.pairs else entry.node
+    if entry.api_body or state == "must_created":
+        what = "the API body" if entry.api_body else "the entry (state must_created)"
+        yield Hit("AV205", anchor, f"{spec.title} needs {names} on create; {what} lacks {'it' if len(missing) == 1 else 'them'}", entry.path)
+    else:
+        yield Hit("AV206", anchor, f"{spec.title} needs {names} when it is created; if no object matches the identifiers, authentik rejects the entry", entry.path)
+
+
+def _value(ctx: CheckContext, field: FieldSpec, node: Node, path: YamlPath) -> Iterator[Hit]:
+    if is_null(node):
+        yield Hit("AV214", node, f"'{field.name}' may not be null", path)
+        return
+    if is_custom_tag(node):
+        yield from _tagged_value(ctx, field, node, path)
+        return
+    checker = _CHECKERS.get(field.type or "")
+    if checker is not None:
+        yield from checker(ctx, field, node, path)
+
+
+def _tagged_value(ctx: CheckContext, field: FieldSpec, node: Node, path: YamlPath) -> Iterator[Hit]:
+    spec = tag_table().get(node.tag)
+    yields = spec["yields"] if spec else "any"
+    fits = {
+        "pk": ("uuid",),
+        "string": ("string", "enum", "uuid", "boolean", "integer", "number"),
+        "bool": ("boolean",),
+        "mapping": ("object",),
+    }
+    if yields != "any" and field.type not in fits.get(yields, ()):
+        hint = f"; write [{node.tag} {node.value}]" if field.type == "list" and yields == "pk" and isinstance(node, ScalarNode) else ""
+        yield Hit("AV201", node, f"'{field.name}' expects {_expected(field)}, but {node.tag} gives {_yield_text(yields)}{hint}", path)
+        return
+    if field.type == "uuid" and field.references and node.tag == "!KeyOf":
+        yield from _reference_kind(ctx, field, node, path)
+
+
+def _reference_kind(ctx: CheckContext, field: FieldSpec, node: Node, path: YamlPath) -> Iterator[Hit]:
+    target = ctx.entries_by_id.get(node.value)
+    prefix = _KIND_OF_MODEL.get(field.references or "")
+    if target is None or target.model is None or prefix is None:
+        return
+    if not target.model.startswith(prefix) or (field.references == "flow" and target.model != prefix):
+        wanted = "a stage" if field.references == "stage" else "a flow"
+        yield Hit("AV119", node, f"'{field.name}' must point at {wanted}, but '{node.value}' is a {target.model}", path)
+
+
+def _expected(field: FieldSpec) -> str:
+    return {"uuid": "a UUID", "list": "a list", "object": "a mapping", "boolean": "a boolean", "integer": "an integer", "number": "a number"}.get(field.type or "", "a string")
+
+
+def _yield_text(yields: str) -> str:
+    return {"pk": "a primary key", "string": "a string", "bool": "a boolean", "mapping": "a mapping"}[yields]
+
+
+def _scalar_text(node: Node) -> str | None:
+    """The text DRF would see for a scalar: the string itself, or str() of the built value."""
+    if not isinstance(node, ScalarNode):
+        return None
+    if node.tag == STR:
+        return node.value
+    return str(scalar_value(node))
+
+
+def _check_string(ctx: CheckContext, field: FieldSpec, node: Node, path: YamlPath) -> Iterator[Hit]:
+    if not isinstance(node, ScalarNode) or node.tag == BOOL:
+        yield Hit("AV201", node, f"'{field.name}' expects a string, not a {kind_name(node)}", path)
+        return
+    text = (_scalar_text(node) or "").strip()  # DRF trims whitespace before checking
+    if field.min_length and not text:
+        yield Hit("AV203", node, f"'{field.name}' may not be blank", path)
+        return
+    if field.max_length is not None and len(text) > field.max_length:
+        yield Hit("AV207", node, f"'{field.name}' is {len(text)} characters; authentik {ctx.release} allows at most {field.max_length}", path)
+    if field.pattern and not _compiled(field.pattern).match(text):
+        yield Hit("AV208", node, f"'{text}' is not a valid {field.name}: only letters, digits, underscores and hyphens are allowed", path)
+
+
+def _check_enum(ctx: CheckContext, field: FieldSpec, node: Node, path: YamlPath) -> Iterator[Hit]:
+    text = _scalar_text(node)
+    if text is None:
+        yield Hit("AV201", node, f"'{field.name}' expects one of {', '.join(field.choices)}, not a {kind_name(node)}", path)
+        return
+    if text in field.choices:
+        return
+    other = next((c for c in field.all_choices if c.value == text), None)
+    if other is not None:
+        if other.since and Release.parse(other.since) > ctx.release:
+            yield Hit("AV213", node, f"'{text}' for {field.name} needs authentik {other.since} or newer (target {ctx.release})", path)
+        else:
+            yield Hit("AV213", node, f"'{text}' for {field.name} was removed in authentik {other.until} (target {ctx.release})", path)
+        return
+    yield Hit("AV202", node, f"'{text}' is not a valid {field.name}; choose one of {', '.join(field.choices)}{did_you_mean(text, field.choices)}", path)
+
+
+def _check_list(ctx: CheckContext, field: FieldSpec, node: Node, path: YamlPath) -> Iterator[Hit]:
+    if not isinstance(node, SequenceNode):
+        shown = f" [{node.value}]" if isinstance(node, ScalarNode) else ""
+        hint = f"; write{shown}" if shown else ""
+        yield Hit("AV201", node, f"'{field.name}' expects a list, not a {kind_name(node)}{hint}", path)
+        return
+    if not node.value and not field.allow_empty:
+        yield Hit("AV215", node, f"'{field.name}' may not be empty; leave the key out to allow every choice", path)
+    if field.items is None:
+        return
+    item_field = FieldSpec(**{**field.items.__dict__, "name": f"{field.name} item"})
+    for index, item in enumerate(node.value):
+        yield from _value(ctx, item_field, item, (*path, index))
+
+
+def _check_uuid(ctx: CheckContext, field: FieldSpec, node: Node, path: YamlPath) -> Iterator[Hit]:
+    text = _scalar_text(node) if isinstance(node, ScalarNode) and node.tag == STR else None
+    if text is None:
+        yield Hit("AV204", node, f"'{field.name}' expects a UUID, not a {kind_name(node)}", path)
+        return
+    try:
+        uuid.UUID(text.strip())
+    except ValueError:
+        hint = "; refer to objects by name with !Find or to entries of this file with !KeyOf" if field.references else ""
+        yield Hit("AV204", node, f"'{text}' is not a valid UUID{hint}", path)
+
+
+def _check_boolean(ctx: CheckContext, field: FieldSpec, node: Node, path: YamlPath) -> Iterator[Hit]:
+    if isinstance(node, ScalarNode) and (node.tag == BOOL or (node.tag in (STR, INT) and node.value.lower() in _BOOLEAN_TEXT)):
+        return
+    yield Hit("AV201", node, f"'{field.name}' expects true or false, not {_shown(node)}", path)
+
+
+def _check_integer(ctx: CheckContext, field: FieldSpec, node: Node, path: YamlPath) -> Iterator[Hit]:
+    number = _as_number(node)
+    if number is None or (isinstance(number, float) and not number.is_integer()):
+        yield Hit("AV201", node, f"'{field.name}' expects an integer, not {_shown(node)}", path)
+        return
+    if (field.minimum is not None and number < field.minimum) or (field.maximum is not None and number > field.maximum):
+        yield Hit("AV209", node, f"'{field.name}' must be between {field.minimum} and {field.maximum}, not {int(number)}", path)
+
+
+def _check_number(ctx: CheckContext, field: FieldSpec, node: Node, path: YamlPath) -> Iterator[Hit]:
+    if _as_number(node) is None:
+        yield Hit("AV201", node, f"'{field.name}' expects a number, not {_shown(node)}", path)
+
+
+def _check_object(ctx: CheckContext, field: FieldSpec, node: Node, path: YamlPath) -> Iterator[Hit]:
+    if not isinstance(node, MappingNode):
+        yield Hit("AV201", node, f"'{field.name}' expects a mapping, not a {kind_name(node)}", path)
+        return
+    fields = field.object_fields or {}
+    pairs = {pair.key: pair for pair in mapping_pairs(node, path)}
+    for key, pair in pairs.items():
+        sub = fields.get(key)
+        if sub is None:
+            yield Hit("AV211", pair.key_node, f"'{field.name}' has no field '{key}'; authentik drops it{did_you_mean(key, fields)}", pair.path)
+        else:
+            yield from _value(ctx, sub, pair.value, pair.path)
+    missing = [name for name, sub in fields.items() if sub.required and name not in pairs]
+    if missing:
+        yield Hit("AV205", node, f"each '{field.name}' needs {', '.join(repr(m) for m in missing)}", path)
+
+
+def _as_number(node: Node) -> float | int | None:
+    if not isinstance(node, ScalarNode) or node.tag == BOOL:
+        return None
+    if node.tag in (INT, FLOAT):
+        value = scalar_value(node)
+        return value if isinstance(value, (int, float)) else None
+    try:
+        return float(node.value.strip())
+    except ValueError:
+        return None
+
+
+def _shown(node: Node) -> str:
+    return repr(node.value) if isinstance(node, ScalarNode) else f"a {kind_name(node)}"
+
+
+@lru_cache(maxsize=None)
+def _compiled(pattern: str) -> re.Pattern[str]:
+    # Django's validators use \Z; the OpenAPI text says $, which would accept a trailing newline.
+    return re.compile(pattern.removesuffix("$") + r"\Z")
+
+
+_CHECKERS = {
+    "string": _check_string,
+    "enum": _check_enum,
+    "list": _check_list,
+    "uuid": _check_uuid,
+    "boolean": _check_boolean,
+    "integer": _check_integer,
+    "number": _check_number,
+    "object": _check_object,
+}

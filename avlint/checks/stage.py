@@ -1,0 +1,152 @@
+"""Rules for the Authenticator Validation Stage that go beyond field types."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from yaml.nodes import Node, ScalarNode, SequenceNode
+
+from avlint.blueprint import VALIDATE_STAGE, Entry
+from avlint.checks.base import CheckContext, Hit
+from avlint.nodes import Pair, is_custom_tag, text_of
+from avlint.threshold import parse_threshold
+from avlint.versions import Release
+
+CODE_BASED_CLASSES = ("static", "totp", "sms", "email")
+WEBAUTHN_SETTINGS = ("webauthn_user_verification", "webauthn_allowed_device_types", "webauthn_hints")
+SETUP_STAGE_PREFIX = "authentik_stages_authenticator_"
+CONFIGURATION_STAGES_SINCE = Release(2022, 2)
+
+
+def validation_stages(ctx: CheckContext) -> Iterator[Entry]:
+    for entry in ctx.document.entries:
+        if (entry.api_body or entry.model == VALIDATE_STAGE) and entry.state not in ("absent", None):
+            yield entry
+
+
+def device_classes(data: dict[str, Pair]) -> list[tuple[str, Node]] | None:
+    """The explicit device classes as (value, node), or None when absent or not a plain list."""
+    pair = data.get("device_classes")
+    if pair is None or not isinstance(pair.value, SequenceNode) or is_custom_tag(pair.value):
+        return None
+    return [(item.value, item) for item in pair.value.value if isinstance(item, ScalarNode) and not is_custom_tag(item)]
+
+
+def check_configure(ctx: CheckContext) -> Iterator[Hit]:
+    key = "configuration_stages" if ctx.release >= CONFIGURATION_STAGES_SINCE else "configuration_stage"
+    for entry in validation_stages(ctx):
+        data = entry.data()
+        action = data.get("not_configured_action")
+        if action is None or text_of(action.value) != "configure":
+            continue
+        stages = data.get(key)
+        if stages is None:
+            yield Hit("AV301", action.value, f"not_configured_action is configure but the entry sets no {key}; authentik rejects it", action.path)
+        elif isinstance(stages.value, SequenceNode) and not stages.value.value and not is_custom_tag(stages.value):
+            yield Hit("AV301", stages.value, f"not_configured_action is configure but {key} is empty; authentik rejects it", stages.path)
+
+
+def check_threshold(ctx: CheckContext) -> Iterator[Hit]:
+    for entry in validation_stages(ctx):
+        data = entry.data()
+        pair = data.get("last_auth_threshold")
+        text = text_of(pair.value) if pair else None
+        if pair is None or text is None or not text.strip():
+            continue  # absent, a tag, a wrong type or blank: the field checks cover those
+        yield from _threshold(text.strip(), pair, data)
+
+
+def _threshold(text: str, pair: Pair, data: dict[str, Pair]) -> Iterator[Hit]:
+    result = parse_threshold(text)
+    if result.overflow:
+        yield Hit("AV305", pair.value, f"'{text}' overflows authentik's duration parser; the server answers an error page instead of saving", pair.path)
+        return
+    if not result.valid:
+        yield Hit("AV303", pair.value, f"'{text}' is not a valid duration ({result.error}); use key=value pairs such as hours=12;minutes=30", pair.path)
+        return
+    for piece, why in result.dropped:
+        yield Hit("AV304", pair.value, f"'{piece.strip()}' is ignored: {why}; the threshold is {_duration(result.seconds)}", pair.path)
+    seconds = result.seconds or 0.0
+    if seconds < 0 or 0 < seconds < 1:
+        yield Hit("AV306", pair.value, f"'{text}' is {_duration(seconds)}; thresholds under one second never skip the stage (use seconds=0 to disable)", pair.path)
+        return
+    classes = device_classes(data)
+    code_based = [c for c, _ in classes] if classes is not None else list(CODE_BASED_CLASSES)
+    code_based = [c for c in code_based if c in CODE_BASED_CLASSES]
+    if 0 < seconds < 30 and code_based:
+        yield Hit("AV307", pair.value, f"'{text}' is under 30 seconds while code-based devices ({', '.join(code_based)}) are allowed; a code can then be used twice", pair.path)
+
+
+def _duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "unknown"
+    if abs(seconds) >= 3600 and seconds % 3600 == 0:
+        return f"{seconds / 3600:g} h"
+    if abs(seconds) >= 60 and seconds % 60 == 0:
+        return f"{seconds / 60:g} min"
+    return f"{seconds:g} s"
+
+
+def check_device_classes(ctx: CheckContext) -> Iterator[Hit]:
+    for entry in validation_stages(ctx):
+        data = entry.data()
+        classes = device_classes(data)
+        if classes is None:
+            continue
+        seen: set[str] = set()
+        for index, (value, node) in enumerate(classes):
+            if value in seen:
+                yield Hit("AV403", node, f"device class '{value}' is listed twice", (*data["device_classes"].path, index))
+            seen.add(value)
+        if "webauthn" in seen:
+            continue
+        for key in WEBAUTHN_SETTINGS:
+            pair = data.get(key)
+            if pair is not None and _is_set(pair.value, key):
+                yield Hit("AV402", pair.key_node, f"'{key}' has no effect: 'webauthn' is not in device_classes", pair.path)
+
+
+def _is_set(node: Node, key: str) -> bool:
+    if isinstance(node, SequenceNode):
+        return bool(node.value)
+    if key == "webauthn_user_verification":
+        return text_of(node) not in (None, "preferred")  # exports always carry the default
+    return True
+
+
+def check_enrolment(ctx: CheckContext) -> Iterator[Hit]:
+    has_setup_stage = any(
+        entry.model and entry.model.startswith(SETUP_STAGE_PREFIX) and entry.model != VALIDATE_STAGE for entry in ctx.document.entries
+    )
+    for entry in validation_stages(ctx):
+        data = entry.data()
+        action = data.get("not_configured_action")
+        action_text = text_of(action.value) if action else None
+        if action_text == "deny" and not has_setup_stage:
+            yield Hit("AV401", action.value, "users without an MFA device are denied and cannot enrol one: a lock-out (authentik #1048); use configure with configuration_stages", action.path)
+        stages = data.get("configuration_stages")
+        if action_text in ("skip", "deny") and stages is not None and isinstance(stages.value, SequenceNode) and stages.value.value:
+            yield Hit("AV406", stages.key_node, f"configuration_stages is only used with not_configured_action configure, not {action_text}", stages.path)
+        if stages is not None and isinstance(stages.value, SequenceNode):
+            yield from _configuration_loops(ctx, entry, stages)
+
+
+def _configuration_loops(ctx: CheckContext, entry: Entry, stages: Pair) -> Iterator[Hit]:
+    own_pk = text_of(entry.identifiers["pk"].value) if "pk" in entry.identifiers else None
+    validate_pks = {text_of(e.identifiers["pk"].value): e for e in ctx.document.entries if e.model == VALIDATE_STAGE and "pk" in e.identifiers}
+    for index, node in enumerate(stages.value.value):
+        target = None
+        if node.tag == "!KeyOf" and isinstance(node, ScalarNode):
+            target = ctx.entries_by_id.get(node.value)
+        elif text_of(node) is not None:
+            target = validate_pks.get(text_of(node))
+        elif node.tag in ("!Find", "!FindObject") and isinstance(node, SequenceNode) and node.value:
+            model = text_of(node.value[0])
+            if model and model.lower() == VALIDATE_STAGE:
+                yield Hit("AV404", node, "a validation stage cannot enrol devices; point configuration_stages at a setup stage", (*stages.path, index))
+            continue
+        if target is None or target.model != VALIDATE_STAGE:
+            continue
+        itself = target is entry or (own_pk is not None and text_of(node) == own_pk)
+        what = "itself" if itself else "another validation stage"
+        yield Hit("AV404", node, f"the stage lists {what} as a configuration stage; users without a device can never enrol one", (*stages.path, index))

@@ -1,0 +1,122 @@
+"""authentik's 14 YAML tags: known names, node shapes, argument counts and release lines."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from functools import lru_cache
+from typing import Any
+
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from avlint.checks.base import CheckContext, Hit
+from avlint.nodes import SAFE_STANDARD_TAGS, is_custom_tag, kind_name, text_of
+from avlint.resources import load_data
+from avlint.suggest import did_you_mean
+from avlint.versions import Release
+
+CONDITION_MODES = ("AND", "NAND", "OR", "NOR", "XOR", "XNOR")
+ENUMERATE_MODES = ("SEQ", "MAP")
+
+
+@lru_cache(maxsize=1)
+def tag_table() -> dict[str, dict[str, Any]]:
+    return load_data("tags.yaml")
+
+
+def check_tags(ctx: CheckContext) -> Iterator[Hit]:
+    if "!" not in ctx.text:
+        return
+    table = tag_table()
+    for node, path in ctx.tagged_nodes:
+        spec = table.get(node.tag)
+        if spec is None:
+            if node.tag not in SAFE_STANDARD_TAGS:
+                yield Hit("AV003", node, f"unknown tag {node.tag}; authentik cannot load the file{did_you_mean(node.tag, table)}", path)
+            continue
+        since = Release.parse(spec["since"])
+        if ctx.release < since:
+            yield Hit("AV114", node, f"{node.tag} needs authentik {since} or newer (target {ctx.release})", path)
+        yield from _shape(node, spec, path)
+    # Explicit standard tags such as !!python/object only show up as non-custom tags.
+    if "!!" in ctx.text:
+        for node, path in _explicit_standard(ctx):
+            yield Hit("AV003", node, f"tag {node.tag} cannot be loaded by authentik's safe loader", path)
+
+
+def _explicit_standard(ctx: CheckContext) -> Iterator[tuple[Node, tuple]]:
+    from avlint.nodes import walk
+
+    for node, path in walk(ctx.document.root):
+        if not is_custom_tag(node) and node.tag not in SAFE_STANDARD_TAGS:
+            yield node, path
+
+
+def _shape(node: Node, spec: dict[str, Any], path: tuple) -> Iterator[Hit]:
+    shape = "scalar" if isinstance(node, ScalarNode) else "sequence" if isinstance(node, SequenceNode) else "mapping"
+    if shape not in spec["shapes"]:
+        wanted = " or ".join(spec["shapes"])
+        yield Hit("AV113", node, f"{node.tag} takes a {wanted}, not a {shape}", path)
+        return
+    if isinstance(node, ScalarNode):
+        yield from _scalar_arguments(node, path)
+        return
+    args = spec.get("args", {})
+    count = len(node.value)
+    counts = args.get("counts")
+    if counts and count not in counts:
+        wanted = " or ".join(str(c) for c in counts)
+        extra = "; a 2-item !If breaks at load time" if node.tag == "!If" and count == 2 else ""
+        yield Hit("AV113", node, f"{node.tag} takes {wanted} items, not {count}{extra}", path)
+        return
+    if count < args.get("min", 0):
+        yield Hit("AV113", node, f"{node.tag} needs at least {args['min']} item{'s' if args['min'] > 1 else ''}, not {count}", path)
+        return
+    if "max" in args and count > args["max"]:
+        yield Hit("AV113", node, f"{node.tag} takes at most {args['max']} items, not {count}", path)
+        return
+    yield from _sequence_arguments(node, path)
+
+
+def _scalar_arguments(node: ScalarNode, path: tuple) -> Iterator[Hit]:
+    if node.tag in ("!Index", "!Value"):
+        try:
+            int(node.value)
+        except ValueError:
+            yield Hit("AV113", node, f"{node.tag} takes an integer depth (0 is the innermost !Enumerate), not '{node.value}'", path)
+    elif node.tag in ("!KeyOf", "!Context", "!Env", "!File") and not node.value.strip():
+        yield Hit("AV113", node, f"{node.tag} needs a name", path)
+    elif node.tag in ("!Env", "!File") and "," in node.value:
+        name, default = (part.strip() for part in node.value.split(",", 1))
+        yield Hit("AV115", node, f"the whole text '{node.value}' is read as the name; write {node.tag} [{name}, {default}] for a default", path)
+    elif node.tag == "!ParseJSON":
+        import json
+
+        try:
+            json.loads(node.value)
+        except ValueError as error:
+            yield Hit("AV113", node, f"!ParseJSON holds invalid JSON: {error}", path)
+
+
+def _sequence_arguments(node: SequenceNode, path: tuple) -> Iterator[Hit]:
+    items = node.value
+    if node.tag in ("!Find", "!FindObject"):
+        model = items[0]
+        if isinstance(model, (SequenceNode, MappingNode)):
+            yield Hit("AV113", model, f"{node.tag} starts with the model name, not a {kind_name(model)}", (*path, 0))
+        for index, condition in enumerate(items[1:], start=1):
+            if not (isinstance(condition, SequenceNode) and len(condition.value) == 2 and not is_custom_tag(condition)):
+                yield Hit("AV113", condition, f"{node.tag} conditions are [field, value] pairs; item {index} is a {kind_name(condition)}", (*path, index))
+    elif node.tag == "!Condition":
+        mode = text_of(items[0])
+        if mode is not None and mode.upper() not in CONDITION_MODES:
+            yield Hit("AV113", items[0], f"!Condition mode must be one of {', '.join(CONDITION_MODES)}, not '{mode}'{did_you_mean(mode.upper(), CONDITION_MODES)}", (*path, 0))
+    elif node.tag == "!Enumerate":
+        mode = text_of(items[1])
+        if mode is not None and mode.upper() not in ENUMERATE_MODES:
+            yield Hit("AV113", items[1], f"!Enumerate output must be SEQ or MAP, not '{mode}'", (*path, 1))
+        if items[0].tag in ("!Index", "!Value"):
+            yield Hit("AV113", items[0], f"!Enumerate cannot iterate over {items[0].tag}", (*path, 0))
+    elif node.tag == "!Format" and isinstance(items[0], (SequenceNode, MappingNode)):
+        yield Hit("AV113", items[0], f"!Format starts with the format string, not a {kind_name(items[0])}", (*path, 0))
+    elif node.tag == "!KeyOf":
+        return

@@ -1,0 +1,175 @@
+"""The lint engine: load a file, run the checks, stamp rule data, apply suppressions.
+
+It never prints: it returns results for the reporters and the CLI.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+from yaml.nodes import MappingNode
+
+from avlint.blueprint import build_document, classify
+from avlint.catalogue import by_code
+from avlint.checks import REGISTRY, CheckContext, Hit
+from avlint.findings import Finding
+from avlint.loader.json_nodes import compose_json
+from avlint.loader.problems import ContentProblem, PathError
+from avlint.loader.source import SourceText, decode, read_source
+from avlint.loader.yaml_nodes import compose
+from avlint.nodes import end, kind_name, start
+from avlint.settings import Settings
+from avlint.suppressions import parse_suppressions
+
+PARALLEL_THRESHOLD = 64  # below this many files, starting workers costs more than it saves
+
+
+@dataclass
+class FileResult:
+    path: str
+    findings: list[Finding] = field(default_factory=list)
+    skipped: str | None = None  # why the file was not linted (not a blueprint)
+    suppressed: int = 0
+
+
+@dataclass
+class RunResult:
+    files: list[FileResult]
+    path_errors: list[PathError]
+
+    @property
+    def findings(self) -> list[Finding]:
+        return sorted(f for result in self.files for f in result.findings)
+
+    def count(self, severity: str) -> int:
+        return sum(1 for result in self.files for f in result.findings if f.severity == severity)
+
+    def exit_code(self, strict: bool = False) -> int:
+        if self.path_errors:
+            return 2
+        if self.count("error") or (strict and self.count("warning")):
+            return 1
+        return 0
+
+
+def lint_text(path: str, text: str, settings: Settings, had_bom: bool = False) -> FileResult:
+    """Lint one file's text. `path` is only used for display and to tell JSON from YAML."""
+    enabled = settings.enabled_codes()
+    hits: list[tuple[str, int, int, int, int, str, tuple]] = []
+    try:
+        hits.extend(_lint_nodes(path, text, settings, enabled))
+    except ContentProblem as problem:
+        hits.append((problem.rule, problem.line, problem.column, problem.line, problem.column, problem.message, ()))
+    except _NotABlueprint as skip:
+        return FileResult(path, skipped=str(skip))
+    if had_bom:
+        hits.append(("AV005", 1, 1, 1, 1, "the file starts with a UTF-8 byte-order mark; save it without one", ()))
+    return _stamp(path, text, hits, settings, enabled)
+
+
+def lint_file(path: str, settings: Settings) -> FileResult:
+    """Read and lint one file; PathError when it cannot be read at all."""
+    try:
+        source = read_source(path, settings.max_file_size)
+    except ContentProblem as problem:
+        return _stamp(path, "", [(problem.rule, problem.line, problem.column, problem.line, problem.column, problem.message, ())], settings, settings.enabled_codes())
+    return lint_text(path, source.text, settings, source.had_bom)
+
+
+def lint_bytes(path: str, data: bytes, settings: Settings) -> FileResult:
+    """Lint raw bytes (for callers that already hold the content, and for tests)."""
+    try:
+        source: SourceText = decode(data)
+    except ContentProblem as problem:
+        return _stamp(path, "", [(problem.rule, problem.line, problem.column, problem.line, problem.column, problem.message, ())], settings, settings.enabled_codes())
+    return lint_text(path, source.text, settings, source.had_bom)
+
+
+class _NotABlueprint(Exception):
+    pass
+
+
+def _lint_nodes(path: str, text: str, settings: Settings, enabled: frozenset[str]):
+    is_json = path.lower().endswith(".json")
+    root = compose_json(text) if is_json else compose(text)
+    if root is None:
+        yield ("AV007", 1, 1, 1, 1, "the file holds no YAML document; authentik skips it", ())
+        return
+    if not isinstance(root, MappingNode):
+        (line, column), (end_line, end_column) = start(root), end(root)
+        yield ("AV008", line, column, end_line, end_column, f"the top level is a {kind_name(root)}; a blueprint must be a mapping with version and entries", ())
+        return
+    kind = classify(root)
+    if kind == "other":
+        raise _NotABlueprint("not an authentik blueprint or API body")
+    document = build_document(path, root, api_body=(kind == "api-body"))
+    context = CheckContext(document, settings.release, text)
+    for check, codes in REGISTRY:
+        if codes & enabled:
+            for hit in check(context):
+                yield _position(hit)
+
+
+def _position(hit: Hit) -> tuple[str, int, int, int, int, str, tuple]:
+    (line, column), (end_line, end_column) = start(hit.node), end(hit.node)
+    return (hit.code, line, column, end_line, end_column, hit.message, hit.path)
+
+
+def _stamp(path: str, text: str, hits: list, settings: Settings, enabled: frozenset[str]) -> FileResult:
+    suppressions = parse_suppressions(text)
+    for problem in suppressions.problems:
+        hits.append(("AV009", problem.line, problem.column, problem.line, problem.column, problem.message, ()))
+    result = FileResult(path)
+    seen: set[tuple] = set()
+    for code, line, column, end_line, end_column, message, yaml_path in hits:
+        if code not in enabled or (code, line, column, message) in seen:
+            continue
+        seen.add((code, line, column, message))
+        if code != "AV009" and suppressions.covers(code, line):
+            result.suppressed += 1
+            continue
+        rule = by_code(code)
+        result.findings.append(
+            Finding(path, line, column, end_line, end_column, rule.code, rule.name, settings.severity_of(code, rule.severity), rule.effect, message, rule.fixable, yaml_path)
+        )
+    result.findings.sort()
+    return result
+
+
+def lint_paths(files: list[str], settings: Settings) -> tuple[list[FileResult], list[PathError]]:
+    """Lint files, in parallel worker processes when there are many and more than one core."""
+    jobs = settings.jobs or (os.cpu_count() or 1)
+    if jobs > 1 and len(files) >= PARALLEL_THRESHOLD:
+        outcomes = _lint_parallel(files, settings, jobs)
+    else:
+        outcomes = [_lint_one(path, settings) for path in files]
+    results = [outcome for outcome in outcomes if isinstance(outcome, FileResult)]
+    errors = [outcome for outcome in outcomes if isinstance(outcome, PathError)]
+    return results, errors
+
+
+def _lint_one(path: str, settings: Settings) -> FileResult | PathError:
+    try:
+        return lint_file(path, settings)
+    except PathError as error:
+        return error
+
+
+def _lint_chunk(paths: list[str], settings: Settings) -> list[FileResult | PathError]:
+    return [_lint_one(path, settings) for path in paths]
+
+
+def _lint_parallel(files: list[str], settings: Settings, jobs: int) -> list[FileResult | PathError]:
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    # Few large chunks keep inter-process traffic low; results come back in input order.
+    size = max(1, -(-len(files) // (jobs * 4)))
+    chunks = [files[i : i + size] for i in range(0, len(files), size)]
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context(method)) as pool:
+        outcomes: list[FileResult | PathError] = []
+        for chunk_result in pool.map(_lint_chunk, chunks, [settings] * len(chunks)):
+            outcomes.extend(chunk_result)
+    return outcomes

@@ -1,0 +1,116 @@
+"""Compose YAML text into PyYAML nodes through libyaml, guarded against hostile input.
+
+The lint path never constructs Python objects: libyaml's composer gives nodes that keep tags
+and 0-based marks, which is all the checks need, at a fraction of ruamel.yaml's cost (see
+bench/README.md). Three guards come first, because libyaml's C composer recurses per nesting
+level (a few hundred thousand levels crash the interpreter) and aliases can multiply a small
+file into billions of nodes.
+"""
+
+from __future__ import annotations
+
+import yaml
+from yaml.nodes import MappingNode, Node, SequenceNode
+
+from avlint.loader.problems import ContentProblem
+
+MAX_DEPTH = 500
+MAX_EXPANDED_NODES = 100_000
+
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def compose(text: str) -> Node | None:
+    """The single document's root node (None for an empty document) or ContentProblem."""
+    if _depth_bound(text) > MAX_DEPTH:
+        _check_depth_exactly(text)
+    try:
+        root = yaml.compose(text, Loader=_Loader)  # noqa: S506 - composes nodes only
+    except yaml.MarkedYAMLError as error:
+        raise _syntax_problem(error) from None
+    except yaml.YAMLError as error:  # reader errors: characters YAML does not allow
+        raise _reader_problem(error, text) from None
+    except RecursionError:  # the pure-Python composer, when libyaml is missing
+        raise ContentProblem("AV006", f"nesting deeper than {MAX_DEPTH} levels") from None
+    if root is not None and "*" in text:
+        _check_aliases(root)
+    return root
+
+
+def _depth_bound(text: str) -> int:
+    """An upper bound of the nesting depth, cheap to compute.
+
+    Flow collections open with `[` or `{`; a nested block collection needs a deeper indent or
+    a `- ` on the same line, so block depth cannot exceed the longest line's length.
+    """
+    longest = max(map(len, text.splitlines()), default=0)
+    return text.count("[") + text.count("{") + longest + 1
+
+
+def _check_depth_exactly(text: str) -> None:
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=_Loader):  # an event stream: no recursion
+            if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    mark = event.start_mark
+                    raise ContentProblem("AV006", f"nesting deeper than {MAX_DEPTH} levels", mark.line + 1, mark.column + 1)
+            elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                depth -= 1
+    except yaml.MarkedYAMLError as error:
+        raise _syntax_problem(error) from None
+    except yaml.YAMLError as error:
+        raise _reader_problem(error, text) from None
+
+
+def _check_aliases(root: Node) -> None:
+    """Count nodes as if every alias were expanded; refuse cycles and alias bombs."""
+    sizes: dict[int, int] = {}
+    in_progress: set[int] = set()
+
+    def size(node: Node) -> int:
+        key = id(node)
+        if key in sizes:
+            return sizes[key]
+        if key in in_progress:
+            mark = node.start_mark
+            raise ContentProblem("AV006", "an alias refers to the collection that contains it (a recursive document)", mark.line + 1, mark.column + 1)
+        in_progress.add(key)
+        total = 1
+        if isinstance(node, SequenceNode):
+            total += sum(size(child) for child in node.value)
+        elif isinstance(node, MappingNode):
+            total += sum(size(k) + size(v) for k, v in node.value)
+        in_progress.discard(key)
+        sizes[key] = total
+        if total > MAX_EXPANDED_NODES:
+            mark = node.start_mark
+            raise ContentProblem("AV006", f"aliases expand to more than {MAX_EXPANDED_NODES:,} nodes (an alias bomb?)", mark.line + 1, mark.column + 1)
+        return total
+
+    size(root)
+
+
+def _syntax_problem(error: yaml.MarkedYAMLError) -> ContentProblem:
+    mark = error.problem_mark or error.context_mark
+    parts = [part for part in (error.context, error.problem) if part]
+    message = "; ".join(parts) or "invalid YAML"
+    if mark is None:
+        return ContentProblem("AV001", message)
+    return ContentProblem("AV001", message, mark.line + 1, mark.column + 1)
+
+
+def _reader_problem(error: yaml.YAMLError, text: str) -> ContentProblem:
+    position = getattr(error, "position", None)
+    character = getattr(error, "character", None)
+    if isinstance(character, int):
+        character = chr(character)
+    message = "the file contains a character YAML does not allow"
+    if isinstance(character, str) and len(character) == 1:
+        message = f"the file contains the character U+{ord(character):04X}, which YAML does not allow"
+    if not isinstance(position, int):
+        return ContentProblem("AV001", message)
+    line = text.count("\n", 0, position) + 1
+    column = position - (text.rfind("\n", 0, position) + 1) + 1
+    return ContentProblem("AV001", message, line, column)

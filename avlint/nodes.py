@@ -1,0 +1,127 @@
+"""Small helpers over PyYAML nodes: positions, kinds, scalar values and mapping pairs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from avlint.findings import YamlPath
+
+STANDARD = "tag:yaml.org,2002:"
+STR, INT, FLOAT, BOOL, NULL = (STANDARD + t for t in ("str", "int", "float", "bool", "null"))
+MERGE = STANDARD + "merge"
+# Tags PyYAML's SafeLoader can construct; any other tag fails authentik's loader.
+SAFE_STANDARD_TAGS = frozenset(
+    STANDARD + t for t in ("null", "bool", "int", "float", "binary", "timestamp", "omap", "pairs", "set", "str", "seq", "map", "merge", "value")
+)
+
+_constructor = yaml.SafeLoader("")  # only its scalar constructors are used, never its stream
+
+
+@dataclass(frozen=True)
+class Pair:
+    """One key of a mapping: its text, its key and value nodes, and the value's YAML path."""
+
+    key: str
+    key_node: Node
+    value: Node
+    path: YamlPath
+
+
+def start(node: Node) -> tuple[int, int]:
+    """1-based line and column where the node starts (the only place 0-based marks convert)."""
+    return node.start_mark.line + 1, node.start_mark.column + 1
+
+
+def end(node: Node) -> tuple[int, int]:
+    mark = node.end_mark or node.start_mark
+    return mark.line + 1, mark.column + 1
+
+
+def is_custom_tag(node: Node) -> bool:
+    return node.tag.startswith("!")
+
+
+def is_null(node: Node) -> bool:
+    return isinstance(node, ScalarNode) and node.tag == NULL
+
+
+def scalar_value(node: Node) -> Any:
+    """The Python value PyYAML's safe loader would build for a standard-tagged scalar."""
+    if node.tag == STR:
+        return node.value
+    constructor = _constructor.yaml_constructors.get(node.tag)
+    if constructor is None:
+        return node.value
+    try:
+        return constructor(_constructor, node)
+    except (ValueError, yaml.YAMLError):
+        return node.value
+
+
+def text_of(node: Node) -> str | None:
+    """The string a plain (untagged) scalar holds, or None for anything else."""
+    if isinstance(node, ScalarNode) and node.tag == STR:
+        return node.value
+    return None
+
+
+def kind_name(node: Node) -> str:
+    """How the value reads to a user: string, integer, list, mapping, tag !KeyOf..."""
+    if is_custom_tag(node):
+        return f"tag {node.tag}"
+    if isinstance(node, MappingNode):
+        return "mapping"
+    if isinstance(node, SequenceNode):
+        return "list"
+    names = {STR: "string", INT: "integer", FLOAT: "number", BOOL: "boolean", NULL: "null"}
+    return names.get(node.tag, node.tag.removeprefix(STANDARD))
+
+
+def mapping_pairs(node: MappingNode, path: YamlPath = ()) -> list[Pair]:
+    """The mapping's pairs in order, with YAML merge keys (`<<`) flattened as PyYAML does.
+
+    Merged pairs come first so that explicit keys, appearing later, win. Keys that are not
+    plain scalars are given their YAML text.
+    """
+    merged: list[Pair] = []
+    explicit: list[Pair] = []
+    for key_node, value in node.value:
+        if key_node.tag == MERGE:
+            sources = value.value if isinstance(value, SequenceNode) else [value]
+            for source in sources:
+                if isinstance(source, MappingNode):
+                    merged.extend(mapping_pairs(source, path))
+            continue
+        key = key_node.value if isinstance(key_node, ScalarNode) else kind_name(key_node)
+        explicit.append(Pair(str(key), key_node, value, (*path, str(key))))
+    return merged + explicit if merged else explicit
+
+
+def last_wins(pairs: list[Pair]) -> dict[str, Pair]:
+    """A dict of pairs where a repeated key keeps its last value, as PyYAML does."""
+    return {pair.key: pair for pair in pairs}
+
+
+def walk(root: Node):  # -> Iterator[tuple[Node, YamlPath]]
+    """Every node once, depth first, with its YAML path. Shared (aliased) nodes are visited
+    once, so a document the loader accepted cannot blow up here."""
+    seen: set[int] = set()
+    stack: list[tuple[Node, YamlPath]] = [(root, ())]
+    while stack:
+        node, path = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        yield node, path
+        if isinstance(node, MappingNode):
+            for key_node, value in reversed(node.value):
+                key = key_node.value if isinstance(key_node, ScalarNode) else "?"
+                stack.append((value, (*path, key)))
+                stack.append((key_node, path))
+        elif isinstance(node, SequenceNode):
+            for index in range(len(node.value) - 1, -1, -1):
+                stack.append((node.value[index], (*path, index)))

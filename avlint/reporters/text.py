@@ -1,0 +1,48 @@
+"""`path:line:col: severity [ID name] message` lines and a one-line summary."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TextIO
+
+from avlint.engine import RunResult
+from avlint.reporters.summary import plural, summary
+
+_COLOURS = {"error": "\033[31m", "warning": "\033[33m", "dim": "\033[2m", "bold": "\033[1m"}
+_RESET = "\033[0m"
+
+
+@dataclass
+class TextReporter:
+    colour: bool = False
+
+    def _paint(self, text: str, style: str) -> str:
+        return f"{_COLOURS[style]}{text}{_RESET}" if self.colour else text
+
+    def render(self, result: RunResult, stream: TextIO) -> None:
+        for finding in result.findings:
+            location = self._paint(f"{finding.path}:{finding.line}:{finding.column}:", "bold")
+            severity = self._paint(finding.severity, finding.severity)
+            rule = self._paint(f"[{finding.rule} {finding.name}]", "dim")
+            stream.write(f"{location} {severity} {rule} {finding.message}\n")
+        stream.write(self.summary_line(result) + "\n")
+
+    def summary_line(self, result: RunResult) -> str:
+        counts = summary(result)
+        extras = []
+        if counts["skipped"]:
+            extras.append(f"{counts['skipped']} skipped as not blueprints")
+        if counts["unreadable"]:
+            extras.append(f"{counts['unreadable']} unreadable")
+        if counts["suppressed"]:
+            extras.append(f"{plural(counts['suppressed'], 'finding')} suppressed")
+        tail = f" ({', '.join(extras)})" if extras else ""
+        checked = plural(counts["linted"], "file")
+        if not counts["errors"] and not counts["warnings"]:
+            return f"No problems in {checked}{tail}."
+        found = f"{plural(counts['errors'], 'error')} and {plural(counts['warnings'], 'warning')}"
+        return f"Found {found} in {plural(counts['files_with_findings'], 'file')} of {checked}{tail}."
+
+
+def create(colour: bool = False, **_: object) -> TextReporter:
+    return TextReporter(colour=colour)

@@ -1,0 +1,103 @@
+"""Commands as plain functions: a parsed request in, output on the given streams, an exit code out.
+
+The click layer (cli.py) only builds the request; everything here is testable without click.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
+
+from avlint.config import Config, ConfigError, find_config, load_config
+from avlint.settings import Settings
+from avlint.versions import UnknownVersionError, resolve_release
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+
+
+@dataclass(frozen=True)
+class LintRequest:
+    paths: tuple[str, ...]
+    format: str = "text"
+    target_version: str | None = None
+    config: str | None = None
+    isolated: bool = False
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    strict: bool | None = None
+    max_file_size: str | None = None
+    jobs: int = 0
+    colour: bool = False
+
+
+class UsageError(Exception):
+    """Bad options or configuration: reported on stderr, exit code 2."""
+
+
+def build_settings(request: LintRequest, cwd: Path) -> tuple[Settings, bool]:
+    """Merge the config file and the command line (the command line wins)."""
+    config = _config(request, cwd)
+    from avlint.catalogue import UnknownRuleError, lookup
+    from avlint.config import parse_size
+
+    try:
+        release = resolve_release(request.target_version or config.target_version)
+        select = {lookup(k).code for k in _split(request.select)} or (set(config.select) if config.select is not None else None)
+        ignore = {lookup(k).code for k in _split(request.ignore)} | set(config.ignore)
+    except (UnknownVersionError, UnknownRuleError) as error:
+        raise UsageError(str(error)) from None
+    size = config.max_file_size
+    if request.max_file_size is not None:
+        size = parse_size(request.max_file_size)
+        if size is None:
+            raise UsageError(f"--max-file-size must be a positive size such as 50MB, not {request.max_file_size!r}")
+    settings = Settings(
+        release=release,
+        select=frozenset(select) if select is not None else None,
+        ignore=frozenset(ignore),
+        severities=config.severity,
+        exclude=tuple(request.exclude) + config.exclude,
+        jobs=request.jobs,
+        **({"max_file_size": size} if size else {}),
+    )
+    strict = request.strict if request.strict is not None else bool(config.strict)
+    return settings, strict
+
+
+def _config(request: LintRequest, cwd: Path) -> Config:
+    if request.isolated:
+        return Config()
+    path = Path(request.config) if request.config else find_config(cwd)
+    if path is None:
+        return Config()
+    if request.config and not path.is_file():
+        raise UsageError(f"config file {path} does not exist")
+    try:
+        return load_config(path)
+    except ConfigError as error:
+        raise UsageError(f"{error.path}:{error.line}: invalid config: {error.message}") from None
+
+
+def _split(values: tuple[str, ...]) -> list[str]:
+    return [item.strip() for value in values for item in value.split(",") if item.strip()]
+
+
+def run_lint(request: LintRequest, out: TextIO, err: TextIO, cwd: Path | None = None) -> int:
+    from avlint.discovery import discover
+    from avlint.engine import RunResult, lint_paths
+    from avlint.reporters import get_reporter
+
+    try:
+        settings, strict = build_settings(request, cwd or Path.cwd())
+    except UsageError as error:
+        err.write(f"avlint: error: {error}\n")
+        return EXIT_USAGE
+    files, path_errors = discover(list(request.paths), settings.exclude)
+    results, read_errors = lint_paths(files, settings)
+    result = RunResult(results, path_errors + read_errors)
+    for error in result.path_errors:
+        err.write(f"{error.path}: error: {error.reason}\n")
+    get_reporter(request.format, colour=request.colour).render(result, out)
+    return result.exit_code(strict)

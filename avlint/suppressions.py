@@ -1,0 +1,75 @@
+"""Inline suppressions: `# avlint: disable=ID[,ID]` on the line or alone on the line above,
+and `# avlint: disable-file` (optionally `=ID,...`) anywhere in the file."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from avlint.catalogue import UnknownRuleError, lookup
+
+_DIRECTIVE = re.compile(r"#\s*avlint:\s*(?P<body>.*?)\s*$")
+_ACTION = re.compile(r"^(?P<action>disable-file|disable)(?:\s*=\s*(?P<ids>.*))?$")
+ALL = "*"
+
+
+@dataclass(frozen=True)
+class BadDirective:
+    line: int
+    column: int
+    message: str
+
+
+@dataclass
+class Suppressions:
+    file_codes: set[str] = field(default_factory=set)  # ALL for every rule
+    line_codes: dict[int, set[str]] = field(default_factory=dict)
+    problems: list[BadDirective] = field(default_factory=list)
+
+    def covers(self, code: str, line: int) -> bool:
+        if ALL in self.file_codes or code in self.file_codes:
+            return True
+        codes = self.line_codes.get(line)
+        return codes is not None and (code in codes or ALL in codes)
+
+
+def parse_suppressions(text: str) -> Suppressions:
+    result = Suppressions()
+    if "avlint:" not in text:
+        return result
+    for number, line in enumerate(text.splitlines(), start=1):
+        if "avlint:" not in line:
+            continue
+        match = _DIRECTIVE.search(line)
+        if match is None:
+            continue
+        column = match.start() + 1
+        action = _ACTION.match(match.group("body"))
+        if action is None:
+            result.problems.append(BadDirective(number, column, f"unknown avlint directive '{match.group('body')}'; use disable=ID[,ID] or disable-file"))
+            continue
+        codes = _codes(action.group("ids"), number, column, result.problems)
+        if action.group("action") == "disable-file":
+            result.file_codes |= codes or {ALL}
+            continue
+        if not codes:
+            if action.group("ids") is None:
+                result.problems.append(BadDirective(number, column, "`# avlint: disable` needs rule ids or names: disable=ID[,ID]"))
+            continue
+        result.line_codes.setdefault(number, set()).update(codes)
+        if line[: match.start()].strip() == "":  # a comment alone on its line covers the next line
+            result.line_codes.setdefault(number + 1, set()).update(codes)
+    return result
+
+
+def _codes(raw: str | None, line: int, column: int, problems: list[BadDirective]) -> set[str]:
+    codes: set[str] = set()
+    for item in (raw or "").split(","):
+        item = item.strip()
+        if not item:
+            continue
+        try:
+            codes.add(lookup(item).code)
+        except UnknownRuleError as error:
+            problems.append(BadDirective(line, column, f"suppression names {error}"))
+    return codes

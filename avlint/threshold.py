@@ -1,0 +1,69 @@
+"""authentik's `last_auth_threshold` grammar, reproduced exactly (authentik/lib/utils/time.py).
+
+The server splits on `;`, splits each piece on `=` into exactly a key and a value, lower-cases
+the key without stripping it, skips keys it does not know, converts the stripped value with
+Python's float(), and builds a timedelta. Only a ValueError becomes a validation error; an
+OverflowError (`seconds=inf`, `days=1e10`) escapes and crashes the request.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+ALLOWED_KEYS = ("microseconds", "milliseconds", "seconds", "minutes", "hours", "days", "weeks")
+
+
+@dataclass(frozen=True)
+class Threshold:
+    valid: bool
+    overflow: bool = False
+    seconds: float | None = None
+    error: str | None = None
+    # Pieces that parse but are silently dropped: (piece text, why).
+    dropped: tuple[tuple[str, str], ...] = field(default=())
+
+
+def parse_threshold(expression: str) -> Threshold:
+    values: dict[str, float] = {}
+    dropped: list[tuple[str, str]] = []
+    for piece in expression.split(";"):
+        parts = piece.split("=")
+        if len(parts) != 2:
+            return Threshold(False, error=f"'{piece}' is not one key=value pair")
+        raw_key, raw_value = parts
+        key = raw_key.lower()
+        if key not in ALLOWED_KEYS:
+            dropped.append((piece, _why_unknown(raw_key)))
+            continue
+        try:
+            number = float(raw_value.strip())
+        except ValueError:
+            return Threshold(False, error=f"'{raw_value.strip()}' is not a number")
+        if key in values:
+            dropped.append((f"{raw_key}={_shown(values[key])}", f"'{key}' is given again later, and only the last value counts"))
+        values[key] = number
+    if not values:
+        return Threshold(False, error="no known key (use " + ", ".join(ALLOWED_KEYS) + ")", dropped=tuple(dropped))
+    try:
+        delta = timedelta(**values)
+    except OverflowError:
+        return Threshold(False, overflow=True, error="the value overflows authentik's timedelta", dropped=tuple(dropped))
+    except ValueError as error:  # NaN
+        return Threshold(False, error=str(error), dropped=tuple(dropped))
+    return Threshold(True, seconds=delta.total_seconds(), dropped=tuple(dropped))
+
+
+def _why_unknown(raw_key: str) -> str:
+    stripped = raw_key.strip().lower()
+    if stripped in ALLOWED_KEYS:
+        return f"the key '{raw_key}' has spaces around it, so authentik does not recognise it"
+    from avlint.suggest import closest
+
+    match = closest(stripped, ALLOWED_KEYS, cutoff=0.7)
+    hint = f" (did you mean '{match}'?)" if match else ""
+    return f"'{raw_key.strip()}' is not a key authentik knows{hint}"
+
+
+def _shown(number: float) -> str:
+    return str(int(number)) if number.is_integer() else str(number)

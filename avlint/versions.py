@@ -1,0 +1,60 @@
+"""authentik release lines: parsing, ordering and the list avlint knows."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from avlint.resources import load_data
+
+_VERSION_RE = re.compile(r"^\s*v?(\d{4})\.(\d{1,2})(?:\.(\d+))?(?:[-.]?(?:rc|post)\d*)?\s*$")
+
+
+class UnknownVersionError(ValueError):
+    """A version string that is malformed or not a release line avlint knows."""
+
+
+@dataclass(frozen=True, order=True)
+class Release:
+    """A release line such as 2025.12; patch numbers do not change the API shape."""
+
+    year: int
+    minor: int
+
+    def __str__(self) -> str:
+        return f"{self.year}.{self.minor}"
+
+    @classmethod
+    def parse(cls, text: str) -> Release:
+        match = _VERSION_RE.match(str(text))
+        if not match:
+            raise UnknownVersionError(f"'{text}' is not an authentik version (expected YEAR.MINOR, e.g. 2025.12)")
+        return cls(int(match.group(1)), int(match.group(2)))
+
+
+@lru_cache(maxsize=1)
+def known_releases() -> tuple[Release, ...]:
+    return tuple(Release.parse(v) for v in load_data("versions.yaml")["releases"])
+
+
+def default_release() -> Release:
+    return Release.parse(load_data("versions.yaml")["default"])
+
+
+def resolve_release(text: str | None) -> Release:
+    """The release line for a user-given version (None means the newest avlint knows)."""
+    if text is None or text in ("", "latest", "newest"):
+        return default_release()
+    release = Release.parse(text)
+    if release not in known_releases():
+        known = ", ".join(str(r) for r in known_releases())
+        raise UnknownVersionError(f"authentik {text} is not a release avlint knows; known releases: {known}")
+    return release
+
+
+def in_range(release: Release, since: str | None, until: str | None) -> bool:
+    """True when `release` is at or after `since` and before `until` (both optional)."""
+    if since is not None and release < Release.parse(since):
+        return False
+    return not (until is not None and release >= Release.parse(until))

@@ -1,0 +1,40 @@
+"""Shared test helpers."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import pytest
+
+from avlint.engine import lint_text
+from avlint.settings import Settings
+from avlint.versions import resolve_release
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "sample_configs"
+DATA = Path(__file__).resolve().parent / "data"
+
+
+def lint_source(text: str, *, target: str | None = None, path: str = "blueprint.yaml", **settings: object):
+    """Lint text in memory and return its findings."""
+    result = lint_text(path, text, Settings(release=resolve_release(target), **settings))  # type: ignore[arg-type]
+    return result.findings
+
+
+def positions(findings, rule: str) -> list[list[int]]:
+    return sorted([f.line, f.column] for f in findings if f.rule == rule)
+
+
+@pytest.fixture(autouse=True)
+def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests never reach the network: only loopback connections are allowed."""
+    real_connect = socket.socket.connect
+
+    def guarded(self: socket.socket, address: object) -> object:
+        host = address[0] if isinstance(address, tuple) else address
+        if isinstance(host, str) and not (host.startswith("127.") or host in ("localhost", "::1") or host.startswith("/")):
+            raise OSError(f"tests may not connect to {host}")
+        return real_connect(self, address)
+
+    monkeypatch.setattr(socket.socket, "connect", guarded)

@@ -1,0 +1,54 @@
+"""Data-driven rule tests: one case file per rule in tests/cases/<ID>.yaml.
+
+Each case lints a blueprint (inline `text`, or `file` relative to sample_configs/) at an
+optional `target_version` and compares the exact (line, column) list of that rule's findings
+with `problems`. An empty list is a passing case.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from avlint.catalogue import all_rules
+from tests.conftest import SAMPLES, lint_source, positions
+
+CASES_DIR = Path(__file__).resolve().parent / "cases"
+
+
+def _load_cases() -> list[tuple[str, str, dict]]:
+    cases = []
+    for path in sorted(CASES_DIR.glob("AV*.yaml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        assert data["rule"] == path.stem, f"{path.name} declares rule {data['rule']}"
+        for case in data["cases"]:
+            cases.append((data["rule"], case["name"], case))
+    return cases
+
+
+CASES = _load_cases()
+
+
+@pytest.mark.parametrize(("rule", "name", "case"), CASES, ids=[f"{r}-{n}" for r, n, _ in CASES])
+def test_rule_case(rule: str, name: str, case: dict) -> None:
+    if "file" in case:
+        path = SAMPLES / case["file"]
+        text = path.read_text(encoding="utf-8")
+        display = path.name
+    else:
+        text = case["text"]
+        display = "case" + case.get("suffix", ".yaml")
+    findings = lint_source(text, target=case.get("target_version"), path=display)
+    assert positions(findings, rule) == sorted(case["problems"]), [f"{f.line}:{f.column} {f.rule} {f.message}" for f in findings]
+
+
+def test_every_rule_has_failing_and_passing_cases() -> None:
+    by_rule: dict[str, list[dict]] = {}
+    for rule, _, case in CASES:
+        by_rule.setdefault(rule, []).append(case)
+    for rule in all_rules():
+        cases = by_rule.get(rule.code, [])
+        assert any(c["problems"] for c in cases), f"{rule.code} has no failing case"
+        assert any(not c["problems"] for c in cases), f"{rule.code} has no passing case"
