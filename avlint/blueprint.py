@@ -7,6 +7,7 @@ An API create body (a JSON or YAML mapping of stage fields) becomes a document w
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from yaml.nodes import MappingNode, Node, SequenceNode
 
@@ -34,7 +35,7 @@ class Entry:
     attrs: dict[str, Pair] = field(default_factory=dict)
     api_body: bool = False
 
-    @property
+    @cached_property
     def model(self) -> str | None:
         """The model string, lower-cased as the importer matches it; None if missing or a tag."""
         pair = self.pairs.get("model")

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import NamedTuple
 
-from yaml.nodes import MappingNode, Node
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from avlint.blueprint import Document, Entry
 from avlint.findings import YamlPath
@@ -35,25 +35,38 @@ class CheckContext:
         return model_spec(model, self.release) if model else None
 
     @cached_property
-    def _index(self) -> tuple[list[tuple[Node, YamlPath]], list[tuple[MappingNode, YamlPath]]]:
-        """One walk over the document: its tagged nodes and its mappings."""
-        tagged: list[tuple[Node, YamlPath]] = []
-        mappings: list[tuple[MappingNode, YamlPath]] = []
-        may_have_tags = "!" in self.text
-        for node, path in walk(self.document.root):
-            if isinstance(node, MappingNode):
-                mappings.append((node, path))
-            if may_have_tags and is_custom_tag(node):
-                tagged.append((node, path))
-        return tagged, mappings
-
-    @property
     def tagged_nodes(self) -> list[tuple[Node, YamlPath]]:
-        return self._index[0]
+        """Every node with a custom tag, with its path (one walk, only if the text has a `!`)."""
+        if "!" not in self.text:
+            return []
+        return [(node, path) for node, path in walk(self.document.root) if is_custom_tag(node)]
 
-    @property
-    def mappings(self) -> list[tuple[MappingNode, YamlPath]]:
-        return self._index[1]
+    @cached_property
+    def mappings(self) -> list[MappingNode]:
+        """Every mapping in the document. No paths: this is the hot path of large runs, and
+        the rare finding that needs one asks `path_of`."""
+        found: list[MappingNode] = []
+        stack: list[Node] = [self.document.root]
+        shared = "*" in self.text  # only aliases make a node reachable twice
+        seen: set[int] = set()
+        while stack:
+            node = stack.pop()
+            if shared:
+                if id(node) in seen:
+                    continue
+                seen.add(id(node))
+            if isinstance(node, MappingNode):
+                found.append(node)
+                stack.extend(value for _, value in node.value if not isinstance(value, ScalarNode))
+            elif isinstance(node, SequenceNode):
+                stack.extend(item for item in node.value if not isinstance(item, ScalarNode))
+        return found
+
+    def path_of(self, target: Node) -> YamlPath:
+        for node, path in walk(self.document.root):
+            if node is target:
+                return path
+        return ()
 
     def entry_at(self, path: YamlPath) -> Entry | None:
         """The entry a YAML path lies in (entries may sit in named sections)."""

@@ -17,7 +17,10 @@ SECTIONED_ENTRIES_SINCE = Release(2025, 8)
 
 
 def check_duplicate_keys(ctx: CheckContext) -> Iterator[Hit]:
-    for mapping, path in ctx.mappings:
+    for mapping in ctx.mappings:
+        keys = [key.value for key, _ in mapping.value if isinstance(key, ScalarNode)]
+        if len(set(keys)) == len(keys):
+            continue  # the common case, decided without building anything
         seen: dict[tuple[str, str], ScalarNode] = {}
         for key_node, _ in mapping.value:
             if not isinstance(key_node, ScalarNode) or key_node.tag == MERGE:
@@ -26,7 +29,8 @@ def check_duplicate_keys(ctx: CheckContext) -> Iterator[Hit]:
             earlier = seen.get(identity)
             if earlier is not None:
                 line = start(key_node)[0]
-                yield Hit("AV002", earlier, f"key '{key_node.value}' is repeated on line {line}; authentik keeps that value and drops this one", (*path, key_node.value))
+                path = (*ctx.path_of(mapping), key_node.value)
+                yield Hit("AV002", earlier, f"key '{key_node.value}' is repeated on line {line}; authentik keeps that value and drops this one", path)
             seen[identity] = key_node
 
 
