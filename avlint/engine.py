@@ -14,7 +14,6 @@ from avlint.blueprint import build_document, classify
 from avlint.catalogue import by_code
 from avlint.checks import REGISTRY, CheckContext, Hit
 from avlint.findings import Finding
-from avlint.loader.json_nodes import compose_json
 from avlint.loader.problems import ContentProblem, PathError
 from avlint.loader.source import SourceText, decode, read_source
 from avlint.loader.yaml_nodes import compose
@@ -91,8 +90,12 @@ class _NotABlueprint(Exception):
 
 
 def _lint_nodes(path: str, text: str, settings: Settings, enabled: frozenset[str]):
-    is_json = path.lower().endswith(".json")
-    root = compose_json(text) if is_json else compose(text)
+    if path.lower().endswith(".json"):
+        from avlint.loader.json_nodes import compose_json  # only JSON files pay for it
+
+        root = compose_json(text)
+    else:
+        root = compose(text)
     if root is None:
         yield ("AV007", 1, 1, 1, 1, "the file holds no YAML document; authentik skips it", ())
         return

@@ -61,7 +61,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ruamel.yaml import YAML
-from ruamel.yaml.constructor import RoundTripConstructor
+from ruamel.yaml.constructor import ConstructorError, RoundTripConstructor
 from ruamel.yaml.emitter import RoundTripEmitter
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -192,13 +192,19 @@ def roundtrips_exactly(text: str) -> bool:
 
 
 class _Constructor(RoundTripConstructor):
-    """Keeps the root node, so the loader can survey the file's layout."""
+    """Keeps the root node (for the survey) and reports unhashable keys as YAML errors."""
 
     root_node: Node | None = None
 
     def construct_document(self, node: Node) -> Any:
         self.root_node = node
         return super().construct_document(node)
+
+    def construct_mapping(self, node: Any, maptyp: Any, deep: bool = False) -> Any:
+        try:
+            return super().construct_mapping(node, maptyp, deep=deep)
+        except TypeError as exc:  # a key such as `? [{a: 1}]` cannot be hashed
+            raise ConstructorError(None, None, f"unhashable key ({exc})", node.start_mark) from None
 
 
 class _Representer(RoundTripRepresenter):

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from avlint.config import Config, ConfigError, find_config, load_config
 from avlint.settings import Settings
+
+if TYPE_CHECKING:
+    from avlint.config import Config
 from avlint.versions import UnknownVersionError, resolve_release
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
@@ -67,6 +69,8 @@ def build_settings(request: LintRequest, cwd: Path) -> tuple[Settings, bool]:
 
 
 def _config(request: LintRequest, cwd: Path) -> Config:
+    from avlint.config import Config, ConfigError, find_config, load_config
+
     if request.isolated:
         return Config()
     path = Path(request.config) if request.config else find_config(cwd)
