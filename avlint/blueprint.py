@@ -12,6 +12,7 @@ from functools import cached_property
 from yaml.nodes import MappingNode, Node, SequenceNode
 
 from avlint.findings import YamlPath
+from avlint.modelinfo import normalise_model
 from avlint.nodes import Pair, last_wins, mapping_pairs, text_of
 
 TOP_KEYS = ("version", "metadata", "context", "entries")
@@ -37,10 +38,12 @@ class Entry:
 
     @cached_property
     def model(self) -> str | None:
-        """The model string, lower-cased as the importer matches it; None if missing or a tag."""
+        """The model string as the importer resolves it; None if missing or a tag."""
+        if self.api_body:
+            return VALIDATE_STAGE
         pair = self.pairs.get("model")
         text = text_of(pair.value) if pair else None
-        return text.strip().lower() if text else None
+        return normalise_model(text) if text else None
 
     @property
     def state(self) -> str | None:

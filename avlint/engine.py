@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
-from yaml.nodes import MappingNode
+from yaml.nodes import MappingNode, Node, ScalarNode
 
 from avlint.blueprint import build_document, classify
 from avlint.catalogue import by_code
@@ -17,7 +17,7 @@ from avlint.findings import Finding
 from avlint.loader.problems import ContentProblem, PathError
 from avlint.loader.source import SourceText, decode, read_source
 from avlint.loader.yaml_nodes import compose
-from avlint.nodes import end, kind_name, start
+from avlint.nodes import a_or_an, end, is_null, kind_name, start
 from avlint.settings import Settings
 from avlint.suppressions import parse_suppressions
 
@@ -55,16 +55,25 @@ class RunResult:
 def lint_text(path: str, text: str, settings: Settings, had_bom: bool = False) -> FileResult:
     """Lint one file's text. `path` is only used for display and to tell JSON from YAML."""
     enabled = settings.enabled_codes()
+    if text.startswith("\ufeff"):  # text read without the utf-8-sig codec keeps the mark
+        text, had_bom = text[1:], True
     hits: list[tuple[str, int, int, int, int, str, tuple]] = []
+    if had_bom:
+        hits.append(("AV005", 1, 1, 1, 1, "the file starts with a UTF-8 byte-order mark; save it without one", ()))
+    nul = text.find("\x00")
+    if nul >= 0:
+        line, column = text.count("\n", 0, nul) + 1, nul - (text.rfind("\n", 0, nul) + 1) + 1
+        hits.append(("AV004", line, column, line, column, "file contains NUL characters: binary content, not a text blueprint", ()))
+        return _stamp(path, "", hits, settings, enabled)
+    root = None
     try:
-        hits.extend(_lint_nodes(path, text, settings, enabled))
+        root = _compose(path, text)
+        hits.extend(_lint_root(path, text, root, settings, enabled))
     except ContentProblem as problem:
         hits.append((problem.rule, problem.line, problem.column, problem.line, problem.column, problem.message, ()))
     except _NotABlueprint as skip:
         return FileResult(path, skipped=str(skip))
-    if had_bom:
-        hits.append(("AV005", 1, 1, 1, 1, "the file starts with a UTF-8 byte-order mark; save it without one", ()))
-    return _stamp(path, text, hits, settings, enabled)
+    return _stamp(path, text, hits, settings, enabled, _quoted_spans(root) if root is not None and "avlint:" in text else ())
 
 
 def lint_file(path: str, settings: Settings) -> FileResult:
@@ -89,19 +98,21 @@ class _NotABlueprint(Exception):
     pass
 
 
-def _lint_nodes(path: str, text: str, settings: Settings, enabled: frozenset[str]):
+def _compose(path: str, text: str) -> Node | None:
     if path.lower().endswith(".json"):
         from avlint.loader.json_nodes import compose_json  # only JSON files pay for it
 
-        root = compose_json(text)
-    else:
-        root = compose(text)
-    if root is None:
-        yield ("AV007", 1, 1, 1, 1, "the file holds no YAML document; authentik skips it", ())
+        return compose_json(text)
+    return compose(text)
+
+
+def _lint_root(path: str, text: str, root: Node | None, settings: Settings, enabled: frozenset[str]):
+    if root is None or is_null(root):
+        yield ("AV007", 1, 1, 1, 1, "the file holds no YAML document (or only null); authentik skips it", ())
         return
     if not isinstance(root, MappingNode):
         (line, column), (end_line, end_column) = start(root), end(root)
-        yield ("AV008", line, column, end_line, end_column, f"the top level is a {kind_name(root)}; a blueprint must be a mapping with version and entries", ())
+        yield ("AV008", line, column, end_line, end_column, f"the top level is {a_or_an(kind_name(root))}; a blueprint must be a mapping with version and entries", ())
         return
     kind = classify(root)
     if kind == "other":
@@ -114,13 +125,23 @@ def _lint_nodes(path: str, text: str, settings: Settings, enabled: frozenset[str
                 yield _position(hit)
 
 
+def _quoted_spans(root: Node) -> tuple[tuple[tuple[int, int], tuple[int, int]], ...]:
+    """Where quoted and block scalars lie: a `# avlint:` inside one is text, not a comment."""
+    from avlint.nodes import walk
+
+    return tuple((start(node), end(node)) for node, _ in walk(root) if isinstance(node, ScalarNode) and node.style in ('"', "'", "|", ">"))
+
+
 def _position(hit: Hit) -> tuple[str, int, int, int, int, str, tuple]:
     (line, column), (end_line, end_column) = start(hit.node), end(hit.node)
     return (hit.code, line, column, end_line, end_column, hit.message, hit.path)
 
 
-def _stamp(path: str, text: str, hits: list, settings: Settings, enabled: frozenset[str]) -> FileResult:
-    suppressions = parse_suppressions(text)
+def _stamp(path: str, text: str, hits: list, settings: Settings, enabled: frozenset[str], quoted: tuple = ()) -> FileResult:
+    def inside_scalar(line: int, column: int) -> bool:
+        return any(begin <= (line, column) < finish for begin, finish in quoted)
+
+    suppressions = parse_suppressions(text, inside_scalar)
     for problem in suppressions.problems:
         hits.append(("AV009", problem.line, problem.column, problem.line, problem.column, problem.message, ()))
     result = FileResult(path)

@@ -125,3 +125,31 @@ def walk(root: Node):  # -> Iterator[tuple[Node, YamlPath]]
         elif isinstance(node, SequenceNode):
             for index in range(len(node.value) - 1, -1, -1):
                 stack.append((node.value[index], (*path, index)))
+
+
+def same_value(left: Node, right: Node) -> bool:
+    """True when two nodes hold the same data (tags included), whatever their spelling."""
+    if type(left) is not type(right) or (is_custom_tag(left) or is_custom_tag(right)) and left.tag != right.tag:
+        return False
+    if isinstance(left, ScalarNode):
+        return scalar_value(left) == scalar_value(right) if not is_custom_tag(left) else left.value == right.value
+    if isinstance(left, SequenceNode):
+        return len(left.value) == len(right.value) and all(same_value(a, b) for a, b in zip(left.value, right.value))
+    return len(left.value) == len(right.value) and all(same_value(ka, kb) and same_value(va, vb) for (ka, va), (kb, vb) in zip(left.value, right.value))
+
+
+def a_or_an(noun: str) -> str:
+    """`a string`, `an integer`: the article a message needs before `noun`."""
+    return f"{'an' if noun[:1].lower() in 'aeiou' else 'a'} {noun}"
+
+
+def key_identity(node: ScalarNode) -> object:
+    """What a mapping key is once loaded: `true` and `True` are the same key, `1` and `"1"` are not."""
+    if node.tag == STR:
+        return ("str", node.value)
+    value = scalar_value(node)
+    try:
+        hash(value)
+    except TypeError:
+        return (node.tag, node.value)
+    return ("value", value)

@@ -69,6 +69,8 @@ from ruamel.yaml.reader import ReaderError
 from ruamel.yaml.representer import RoundTripRepresenter
 
 __all__ = [
+    "PYYAML_WIDTH",
+    "UNFOLDED_WIDTH",
     "Layout",
     "RoundTripDocument",
     "RoundTripError",

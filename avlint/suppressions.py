@@ -4,6 +4,7 @@ and `# avlint: disable-file` (optionally `=ID,...`) anywhere in the file."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from avlint.catalogue import UnknownRuleError, lookup
@@ -33,7 +34,9 @@ class Suppressions:
         return codes is not None and (code in codes or ALL in codes)
 
 
-def parse_suppressions(text: str) -> Suppressions:
+def parse_suppressions(text: str, inside_scalar: Callable[[int, int], bool] | None = None) -> Suppressions:
+    """Directives in `text`; `inside_scalar(line, column)` tells a `#` inside a quoted value
+    (not a comment) from a real comment."""
     result = Suppressions()
     if "avlint:" not in text:
         return result
@@ -44,16 +47,22 @@ def parse_suppressions(text: str) -> Suppressions:
         if match is None:
             continue
         column = match.start() + 1
+        if inside_scalar is not None and inside_scalar(number, column):
+            continue
         action = _ACTION.match(match.group("body"))
         if action is None:
             result.problems.append(BadDirective(number, column, f"unknown avlint directive '{match.group('body')}'; use disable=ID[,ID] or disable-file"))
             continue
-        codes = _codes(action.group("ids"), number, column, result.problems)
+        ids = action.group("ids")
+        codes = _codes(ids, number, column, result.problems)
         if action.group("action") == "disable-file":
-            result.file_codes |= codes or {ALL}
+            # A list whose every id is unknown suppresses nothing (not everything).
+            result.file_codes |= codes if ids is not None else {ALL}
+            if ids is not None and not ids.strip():
+                result.problems.append(BadDirective(number, column, "`disable-file=` names no rule; write disable-file alone to turn every rule off"))
             continue
         if not codes:
-            if action.group("ids") is None:
+            if ids is None or not ids.strip():
                 result.problems.append(BadDirective(number, column, "`# avlint: disable` needs rule ids or names: disable=ID[,ID]"))
             continue
         result.line_codes.setdefault(number, set()).update(codes)

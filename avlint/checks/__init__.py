@@ -20,7 +20,7 @@ REGISTRY: tuple[tuple[Check, frozenset[str]], ...] = (
     (entries.check_entries, frozenset({"AV106", "AV107", "AV108", "AV109", "AV116", "AV117", "AV118"})),
     (entries.check_entry_ids, frozenset({"AV110"})),
     (references.check_keyof, frozenset({"AV111", "AV112"})),
-    (fields.check_fields, frozenset({"AV119", "AV201", "AV202", "AV203", "AV204", "AV205", "AV206", "AV207", "AV208", "AV209", "AV210", "AV211", "AV212", "AV213", "AV214", "AV215"})),
+    (fields.check_fields, frozenset({"AV119", "AV120", "AV201", "AV202", "AV203", "AV204", "AV205", "AV206", "AV207", "AV208", "AV209", "AV210", "AV211", "AV212", "AV213", "AV214", "AV215"})),
     (stage.check_configure, frozenset({"AV301"})),
     (stage.check_threshold, frozenset({"AV303", "AV304", "AV305", "AV306", "AV307"})),
     (stage.check_device_classes, frozenset({"AV402", "AV403"})),

@@ -10,7 +10,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from avlint.blueprint import Document, Entry
 from avlint.findings import YamlPath
-from avlint.nodes import is_custom_tag, walk
+from avlint.nodes import SAFE_STANDARD_TAGS, walk
 from avlint.spec import ModelSpec, model_spec
 from avlint.versions import Release
 
@@ -36,10 +36,11 @@ class CheckContext:
 
     @cached_property
     def tagged_nodes(self) -> list[tuple[Node, YamlPath]]:
-        """Every node with a custom tag, with its path (one walk, only if the text has a `!`)."""
+        """Every explicitly tagged node (custom tags, and standard tags the safe loader cannot
+        build such as !!python/object), with its path. Only a text with a `!` can have one."""
         if "!" not in self.text:
             return []
-        return [(node, path) for node, path in walk(self.document.root) if is_custom_tag(node)]
+        return [(node, path) for node, path in walk(self.document.root) if node.tag not in SAFE_STANDARD_TAGS]
 
     @cached_property
     def mappings(self) -> list[MappingNode]:

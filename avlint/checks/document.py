@@ -8,7 +8,7 @@ from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 from avlint.blueprint import TOP_KEYS
 from avlint.checks.base import CheckContext, Hit
-from avlint.nodes import INT, MERGE, kind_name, last_wins, mapping_pairs, scalar_value, start, text_of
+from avlint.nodes import INT, MERGE, a_or_an, key_identity, kind_name, last_wins, mapping_pairs, scalar_value, start, text_of
 from avlint.suggest import did_you_mean
 from avlint.versions import Release
 
@@ -18,14 +18,14 @@ SECTIONED_ENTRIES_SINCE = Release(2025, 8)
 
 def check_duplicate_keys(ctx: CheckContext) -> Iterator[Hit]:
     for mapping in ctx.mappings:
-        keys = [key.value for key, _ in mapping.value if isinstance(key, ScalarNode)]
+        keys = [key.value.lower() for key, _ in mapping.value if isinstance(key, ScalarNode)]
         if len(set(keys)) == len(keys):
             continue  # the common case, decided without building anything
-        seen: dict[tuple[str, str], ScalarNode] = {}
+        seen: dict[object, ScalarNode] = {}
         for key_node, _ in mapping.value:
             if not isinstance(key_node, ScalarNode) or key_node.tag == MERGE:
                 continue
-            identity = (key_node.tag, key_node.value)
+            identity = key_identity(key_node)
             earlier = seen.get(identity)
             if earlier is not None:
                 line = start(key_node)[0]
@@ -44,8 +44,8 @@ def check_top_level(ctx: CheckContext) -> Iterator[Hit]:
     yield from _version(ctx)
     yield from _metadata(ctx)
     context = doc.top.get("context")
-    if context is not None and not isinstance(context.value, MappingNode) and not _is_null(context.value):
-        yield Hit("AV104", context.value, f"`context` must be a mapping, not a {kind_name(context.value)}", context.path)
+    if context is not None and not isinstance(context.value, MappingNode):
+        yield Hit("AV104", context.value, f"`context` must be a mapping, not {a_or_an(kind_name(context.value))} (remove the key if it is empty)", context.path)
     yield from _entries_shape(ctx)
 
 
@@ -68,7 +68,7 @@ def _metadata(ctx: CheckContext) -> Iterator[Hit]:
     if pair is None or _is_null(pair.value):
         return
     if not isinstance(pair.value, MappingNode):
-        yield Hit("AV103", pair.value, f"`metadata` must be a mapping, not a {kind_name(pair.value)}", pair.path)
+        yield Hit("AV103", pair.value, f"`metadata` must be a mapping, not {a_or_an(kind_name(pair.value))}", pair.path)
         return
     fields = last_wins(mapping_pairs(pair.value, pair.path))
     for key, item in fields.items():
@@ -77,13 +77,13 @@ def _metadata(ctx: CheckContext) -> Iterator[Hit]:
     name = fields.get("name")
     if name is None:
         yield Hit("AV103", pair.key_node, "`metadata` needs a `name`", pair.path)
-    elif text_of(name.value) is None and not name.value.tag.startswith("!"):
-        yield Hit("AV103", name.value, f"`metadata.name` must be a string, not a {kind_name(name.value)}", name.path)
+    elif text_of(name.value) is None:
+        yield Hit("AV103", name.value, f"`metadata.name` must be a plain string, not {a_or_an(kind_name(name.value))}: the importer checks it before resolving tags", name.path)
     labels = fields.get("labels")
-    if labels is None or _is_null(labels.value):
+    if labels is None:
         return
     if not isinstance(labels.value, MappingNode):
-        yield Hit("AV103", labels.value, f"`metadata.labels` must be a mapping of strings, not a {kind_name(labels.value)}", labels.path)
+        yield Hit("AV103", labels.value, f"`metadata.labels` must be a mapping of strings, not {a_or_an(kind_name(labels.value))}", labels.path)
         return
     for label in mapping_pairs(labels.value, labels.path):
         if text_of(label.value) is None:
@@ -92,7 +92,7 @@ def _metadata(ctx: CheckContext) -> Iterator[Hit]:
 
 def _entries_shape(ctx: CheckContext) -> Iterator[Hit]:
     pair = ctx.document.top.get("entries")
-    if pair is None or _is_null(pair.value):
+    if pair is None:
         return
     node = pair.value
     if isinstance(node, MappingNode):
@@ -100,9 +100,9 @@ def _entries_shape(ctx: CheckContext) -> Iterator[Hit]:
             yield Hit("AV105", node, f"named sections in `entries` need authentik {SECTIONED_ENTRIES_SINCE} or newer (target {ctx.release})", pair.path)
         for section in mapping_pairs(node, pair.path):
             if not isinstance(section.value, SequenceNode):
-                yield Hit("AV105", section.value, f"entries section '{section.key}' must be a list of entries, not a {kind_name(section.value)}", section.path)
+                yield Hit("AV105", section.value, f"entries section '{section.key}' must be a list of entries, not {a_or_an(kind_name(section.value))}", section.path)
     elif not isinstance(node, SequenceNode):
-        yield Hit("AV105", node, f"`entries` must be a list of entries, not a {kind_name(node)}", pair.path)
+        yield Hit("AV105", node, f"`entries` must be a list of entries, not {a_or_an(kind_name(node))}", pair.path)
     for entry in ctx.document.entries:
         if not isinstance(entry.node, MappingNode):
-            yield Hit("AV105", entry.node, f"an entry must be a mapping with at least `model`, not a {kind_name(entry.node)}", entry.path)
+            yield Hit("AV105", entry.node, f"an entry must be a mapping with at least `model`, not {a_or_an(kind_name(entry.node))}", entry.path)

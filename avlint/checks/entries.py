@@ -1,28 +1,27 @@
-"""Entry structure: known keys, model, state, identifiers, ids and permissions."""
+"""Entry structure: known keys, model, state, identifiers, ids and permissions.
+
+The importer builds each entry with dacite, which checks types: only `model` and `state` may be
+tags, `id` may be null, `attrs` may be null in the dataclass but the importer then calls
+`.items()` on it, and every other key must have its own type.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from functools import lru_cache
-from typing import Any
 
-from yaml.nodes import MappingNode, SequenceNode
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from avlint.blueprint import ENTRY_KEYS, Entry
 from avlint.checks.base import CheckContext, Hit
-from avlint.nodes import is_custom_tag, is_null, kind_name, mapping_pairs, text_of
-from avlint.resources import load_data
+from avlint.modelinfo import model_table
+from avlint.nodes import INT, a_or_an, is_custom_tag, is_null, kind_name, mapping_pairs, same_value, text_of
 from avlint.suggest import did_you_mean
 from avlint.versions import Release, in_range
 
 STATES = {"present": None, "created": None, "must_created": Release(2023, 10), "absent": None}
 PERMISSIONS_SINCE = Release(2024, 8)
 _SHAPES = {"model": "string", "id": "string", "state": "string", "identifiers": "mapping", "attrs": "mapping", "conditions": "list", "permissions": "list"}
-
-
-@lru_cache(maxsize=1)
-def known_models() -> dict[str, Any]:
-    return load_data("models.yaml")
+_TAG_ALLOWED = ("model", "state")
 
 
 def check_entries(ctx: CheckContext) -> Iterator[Hit]:
@@ -34,8 +33,10 @@ def check_entries(ctx: CheckContext) -> Iterator[Hit]:
         for pair in entry.pairs.values():
             if pair.key not in ENTRY_KEYS:
                 yield Hit("AV106", pair.key_node, f"unknown entry key '{pair.key}'; authentik ignores it{did_you_mean(pair.key, ENTRY_KEYS)}", pair.path)
-            elif not _shape_ok(pair.key, pair.value):
-                yield Hit("AV117", pair.value, f"`{pair.key}` must be a {_SHAPES[pair.key]}, not a {kind_name(pair.value)}", pair.path)
+            else:
+                problem = _shape_problem(pair.key, pair.value)
+                if problem:
+                    yield Hit("AV117", pair.value, problem, pair.path)
         yield from _model(ctx, entry)
         yield from _state(ctx, entry)
         yield from _permissions(ctx, entry)
@@ -56,15 +57,25 @@ def check_entry_ids(ctx: CheckContext) -> Iterator[Hit]:
             first[entry_id] = entry
 
 
-def _shape_ok(key: str, node) -> bool:
-    if is_custom_tag(node) or (is_null(node) and key in ("attrs", "conditions", "permissions", "identifiers")):
-        return True
+def _shape_problem(key: str, node: Node) -> str | None:
     wanted = _SHAPES[key]
+    if is_custom_tag(node):
+        if key in _TAG_ALLOWED:
+            return None
+        return f"`{key}` cannot be a tag ({node.tag}): the importer checks its type before resolving tags"
+    if is_null(node):
+        if key == "id":
+            return None
+        if key == "attrs":
+            return "`attrs` is null; the importer fails on it (remove the key or write {})"
+        return f"`{key}` is null; it must be {a_or_an(wanted)} (remove the key if it is empty)"
     if wanted == "mapping":
-        return isinstance(node, MappingNode)
-    if wanted == "list":
-        return isinstance(node, SequenceNode)
-    return text_of(node) is not None
+        ok = isinstance(node, MappingNode)
+    elif wanted == "list":
+        ok = isinstance(node, SequenceNode)
+    else:
+        ok = text_of(node) is not None
+    return None if ok else f"`{key}` must be {a_or_an(wanted)}, not {a_or_an(kind_name(node))}"
 
 
 def _model(ctx: CheckContext, entry: Entry) -> Iterator[Hit]:
@@ -75,21 +86,22 @@ def _model(ctx: CheckContext, entry: Entry) -> Iterator[Hit]:
     model = entry.model
     if model is None:
         return  # a tag or a wrong type (reported above)
-    catalogue = known_models()
-    info = catalogue["models"].get(model)
+    table = model_table()
+    info = table["models"].get(model)
     if info is None:
-        reason = catalogue["not_allowed"].get(model)
+        reason = table["not_allowed"].get(model)
         if reason:
             yield Hit("AV107", pair.value, f"model '{model}' is not allowed in blueprints: {reason}", pair.path)
         else:
-            yield Hit("AV107", pair.value, f"unknown model '{model}'{did_you_mean(model, catalogue['models'])}", pair.path)
+            hint = did_you_mean(model, table["models"])
+            yield Hit("AV107", pair.value, f"unknown model '{model}' (the app label is case-sensitive){hint}" if model.lower() in table["models"] else f"unknown model '{model}'{hint}", pair.path)
         return
     if not in_range(ctx.release, info.get("since"), info.get("until")):
         yield Hit("AV107", pair.value, f"model '{model}' does not exist in authentik {ctx.release}", pair.path)
-    if info.get("meta") or entry.state == "absent" and entry.identifiers:
+    if info.get("meta"):
         return
     identifiers = entry.pairs.get("identifiers")
-    if identifiers is None or is_null(identifiers.value):
+    if identifiers is None:
         yield Hit("AV109", pair.key_node, "the entry has no `identifiers`; authentik cannot find or create its object (No or invalid identifiers)", entry.path)
     elif isinstance(identifiers.value, MappingNode) and not identifiers.value.value:
         yield Hit("AV109", identifiers.value, "`identifiers` is empty; authentik cannot find or create the object (No or invalid identifiers)", identifiers.path)
@@ -116,35 +128,37 @@ def _permissions(ctx: CheckContext, entry: Entry) -> Iterator[Hit]:
         return
     if ctx.release < PERMISSIONS_SINCE:
         yield Hit("AV116", pair.key_node, f"entry `permissions` need authentik {PERMISSIONS_SINCE} or newer (target {ctx.release})", pair.path)
-    info = known_models()["models"].get(entry.model or "")
+    info = model_table()["models"].get(entry.model or "")
     allowed = info.get("permissions", []) if info else []
     for index, item in enumerate(pair.value.value):
-        path = (*pair.path, index)
-        if is_custom_tag(item):
-            continue
-        if not isinstance(item, MappingNode):
-            yield Hit("AV116", item, f"a permission must be a mapping {{permission, user or role}}, not a {kind_name(item)}", path)
-            continue
-        fields = {p.key: p for p in mapping_pairs(item, path)}
-        for key, field in fields.items():
-            if key not in ("permission", "user", "role"):
-                yield Hit("AV116", field.key_node, f"unknown permission key '{key}'{did_you_mean(key, ('permission', 'user', 'role'))}", field.path)
-        permission = fields.get("permission")
-        if permission is None:
-            yield Hit("AV116", item, "the permission item has no `permission`", path)
-        elif allowed and text_of(permission.value) is not None and permission.value.value not in allowed:
-            codename = permission.value.value
-            yield Hit("AV116", permission.value, f"'{codename}' is not a permission of {entry.model}{did_you_mean(codename, allowed)}", permission.path)
-        if "user" not in fields and "role" not in fields:
-            yield Hit("AV116", item, "the permission item names neither a `user` nor a `role`", path)
+        yield from _permission(entry, item, (*pair.path, index), allowed)
+
+
+def _permission(entry: Entry, item: Node, path: tuple, allowed: list[str]) -> Iterator[Hit]:
+    if not isinstance(item, MappingNode):
+        yield Hit("AV116", item, f"a permission must be a mapping {{permission, user or role}}, not {a_or_an(kind_name(item))}", path)
+        return
+    fields = {p.key: p for p in mapping_pairs(item, path)}
+    for key, field in fields.items():
+        if key not in ("permission", "user", "role"):
+            yield Hit("AV116", field.key_node, f"unknown permission key '{key}'{did_you_mean(key, ('permission', 'user', 'role'))}", field.path)
+    permission = fields.get("permission")
+    if permission is None:
+        yield Hit("AV116", item, "the permission item has no `permission`", path)
+    elif allowed and text_of(permission.value) is not None and permission.value.value not in allowed:
+        codename = permission.value.value
+        yield Hit("AV116", permission.value, f"'{codename}' is not a permission of {entry.model}{did_you_mean(codename, allowed)}", permission.path)
+    user = fields.get("user")
+    if user is not None and not (is_custom_tag(user.value) or (isinstance(user.value, ScalarNode) and user.value.tag == INT)):
+        yield Hit("AV116", user.value, "`user` must be the user's integer primary key (or a tag such as !Find), not a username", user.path)
+    if "user" not in fields and "role" not in fields:
+        yield Hit("AV116", item, "the permission item names neither a `user` nor a `role`", path)
 
 
 def _identifier_overrides(entry: Entry) -> Iterator[Hit]:
     for key, attr in entry.attrs.items():
         identifier = entry.identifiers.get(key)
-        if identifier is None or key == "pk":
+        if identifier is None or key == "pk" or same_value(attr.value, identifier.value):
             continue
-        same = text_of(attr.value) is not None and text_of(attr.value) == text_of(identifier.value)
-        if not same:
-            line = identifier.key_node.start_mark.line + 1
-            yield Hit("AV118", attr.key_node, f"'{key}' is also an identifier (line {line}); the identifier's value wins and this one is dropped", attr.path)
+        line = identifier.key_node.start_mark.line + 1
+        yield Hit("AV118", attr.key_node, f"'{key}' is also an identifier (line {line}); the identifier's value wins and this one is dropped", attr.path)

@@ -9,18 +9,19 @@ from functools import lru_cache
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from avlint.blueprint import Entry
+from avlint.blueprint import FLOW, Entry
 from avlint.checks.base import CheckContext, Hit
 from avlint.checks.tags import tag_table
 from avlint.findings import YamlPath
-from avlint.nodes import BOOL, FLOAT, INT, STR, is_custom_tag, is_null, kind_name, mapping_pairs, scalar_value
+from avlint.modelinfo import is_stage
+from avlint.nodes import BOOL, FLOAT, INT, STR, a_or_an, is_custom_tag, is_null, kind_name, mapping_pairs, scalar_value
 from avlint.spec import FieldSpec, ModelSpec
 from avlint.suggest import did_you_mean
 from avlint.versions import Release
 
 # What DRF's BooleanField accepts besides real booleans.
+_DECIMAL_ZEROS = re.compile(r"\.0*\s*$")
 _BOOLEAN_TEXT = {"t", "y", "yes", "true", "on", "1", "f", "n", "no", "false", "off", "0"}
-_KIND_OF_MODEL = {"stage": "authentik_stages_", "flow": "authentik_flows.flow"}
 
 
 def check_fields(ctx: CheckContext) -> Iterator[Hit]:
@@ -55,8 +56,11 @@ def _unknown_and_read_only(entry: Entry, spec: ModelSpec) -> Iterator[Hit]:
                 yield Hit("AV212", pair.key_node, _unavailable_field(key, spec), pair.path)
                 continue
             names = [name for name, f in spec.fields.items() if not f.read_only]
-            consequence = "the importer fails (Invalid identifier field)" if source == "identifiers" else "authentik drops it without a word"
-            yield Hit("AV211", pair.key_node, f"{spec.title} has no field '{key}'; {consequence}{did_you_mean(key, names)}", pair.path)
+            if source == "identifiers":
+                if key != spec.pk_name:  # the primary key's own name is a valid lookup field
+                    yield Hit("AV120", pair.key_node, f"{spec.title} has no field '{key}' to look objects up by; the importer fails (Invalid identifier field){did_you_mean(key, names)}", pair.path)
+                continue
+            yield Hit("AV211", pair.key_node, f"{spec.title} has no field '{key}'; authentik drops it without a word{did_you_mean(key, names)}", pair.path)
 
 
 def _unavailable_field(key: str, spec: ModelSpec) -> str:
@@ -116,13 +120,19 @@ def _tagged_value(ctx: CheckContext, field: FieldSpec, node: Node, path: YamlPat
 
 
 def _reference_kind(ctx: CheckContext, field: FieldSpec, node: Node, path: YamlPath) -> Iterator[Hit]:
+    if not isinstance(node, ScalarNode):
+        return  # a malformed !KeyOf; the tag checks report it
     target = ctx.entries_by_id.get(node.value)
-    prefix = _KIND_OF_MODEL.get(field.references or "")
-    if target is None or target.model is None or prefix is None:
+    if target is None or target.model is None:
         return
-    if not target.model.startswith(prefix) or (field.references == "flow" and target.model != prefix):
-        wanted = "a stage" if field.references == "stage" else "a flow"
-        yield Hit("AV119", node, f"'{field.name}' must point at {wanted}, but '{node.value}' is a {target.model}", path)
+    if field.references == "stage":
+        ok, wanted = is_stage(target.model), "a stage"
+    elif field.references == "flow":
+        ok, wanted = target.model == FLOW, "a flow"
+    else:
+        return
+    if not ok:
+        yield Hit("AV119", node, f"'{field.name}' must point at {wanted}, but '{node.value}' is {a_or_an(target.model)}", path)
 
 
 def _expected(field: FieldSpec) -> str:
@@ -144,7 +154,7 @@ def _scalar_text(node: Node) -> str | None:
 
 def _check_string(ctx: CheckContext, field: FieldSpec, node: Node, path: YamlPath) -> Iterator[Hit]:
     if not isinstance(node, ScalarNode) or node.tag == BOOL:
-        yield Hit("AV201", node, f"'{field.name}' expects a string, not a {kind_name(node)}", path)
+        yield Hit("AV201", node, f"'{field.name}' expects a string, not {a_or_an(kind_name(node))}", path)
         return
     text = (_scalar_text(node) or "").strip()  # DRF trims whitespace before checking
     if field.min_length and not text:
@@ -159,7 +169,7 @@ def _check_string(ctx: CheckContext, field: FieldSpec, node: Node, path: YamlPat
 def _check_enum(ctx: CheckContext, field: FieldSpec, node: Node, path: YamlPath) -> Iterator[Hit]:
     text = _scalar_text(node)
     if text is None:
-        yield Hit("AV201", node, f"'{field.name}' expects one of {', '.join(field.choices)}, not a {kind_name(node)}", path)
+        yield Hit("AV201", node, f"'{field.name}' expects one of {', '.join(field.choices)}, not {a_or_an(kind_name(node))}", path)
         return
     if text in field.choices:
         return
@@ -175,9 +185,9 @@ def _check_enum(ctx: CheckContext, field: FieldSpec, node: Node, path: YamlPath)
 
 def _check_list(ctx: CheckContext, field: FieldSpec, node: Node, path: YamlPath) -> Iterator[Hit]:
     if not isinstance(node, SequenceNode):
-        shown = f" [{node.value}]" if isinstance(node, ScalarNode) else ""
-        hint = f"; write{shown}" if shown else ""
-        yield Hit("AV201", node, f"'{field.name}' expects a list, not a {kind_name(node)}{hint}", path)
+        plain = isinstance(node, ScalarNode) and not node.value.lstrip().startswith("[")
+        hint = f"; write [{node.value}]" if plain else ("; remove the quotes" if isinstance(node, ScalarNode) else "")
+        yield Hit("AV201", node, f"'{field.name}' expects a list, not {a_or_an(kind_name(node))}{hint}", path)
         return
     if not node.value and not field.allow_empty:
         yield Hit("AV215", node, f"'{field.name}' may not be empty; leave the key out to allow every choice", path)
@@ -191,7 +201,7 @@ def _check_list(ctx: CheckContext, field: FieldSpec, node: Node, path: YamlPath)
 def _check_uuid(ctx: CheckContext, field: FieldSpec, node: Node, path: YamlPath) -> Iterator[Hit]:
     text = _scalar_text(node) if isinstance(node, ScalarNode) and node.tag == STR else None
     if text is None:
-        yield Hit("AV204", node, f"'{field.name}' expects a UUID, not a {kind_name(node)}", path)
+        yield Hit("AV204", node, f"'{field.name}' expects a UUID, not {a_or_an(kind_name(node))}", path)
         return
     try:
         uuid.UUID(text.strip())
@@ -207,12 +217,24 @@ def _check_boolean(ctx: CheckContext, field: FieldSpec, node: Node, path: YamlPa
 
 
 def _check_integer(ctx: CheckContext, field: FieldSpec, node: Node, path: YamlPath) -> Iterator[Hit]:
-    number = _as_number(node)
-    if number is None or (isinstance(number, float) and not number.is_integer()):
+    number = _drf_integer(node)
+    if number is None:
         yield Hit("AV201", node, f"'{field.name}' expects an integer, not {_shown(node)}", path)
         return
     if (field.minimum is not None and number < field.minimum) or (field.maximum is not None and number > field.maximum):
-        yield Hit("AV209", node, f"'{field.name}' must be between {field.minimum} and {field.maximum}, not {int(number)}", path)
+        yield Hit("AV209", node, f"'{field.name}' must be between {field.minimum} and {field.maximum}, not {number}", path)
+
+
+def _drf_integer(node: Node) -> int | None:
+    """The integer DRF's IntegerField reads: int() of the text with a trailing `.0` removed
+    (so `30`, `"30"` and `30.0` pass, `1e3` and `30.5` do not)."""
+    if not isinstance(node, ScalarNode) or node.tag == BOOL:
+        return None
+    text = str(scalar_value(node)) if node.tag in (INT, FLOAT) else node.value
+    try:
+        return int(_DECIMAL_ZEROS.sub("", text))
+    except ValueError:
+        return None
 
 
 def _check_number(ctx: CheckContext, field: FieldSpec, node: Node, path: YamlPath) -> Iterator[Hit]:
@@ -222,7 +244,7 @@ def _check_number(ctx: CheckContext, field: FieldSpec, node: Node, path: YamlPat
 
 def _check_object(ctx: CheckContext, field: FieldSpec, node: Node, path: YamlPath) -> Iterator[Hit]:
     if not isinstance(node, MappingNode):
-        yield Hit("AV201", node, f"'{field.name}' expects a mapping, not a {kind_name(node)}", path)
+        yield Hit("AV201", node, f"'{field.name}' expects a mapping, not {a_or_an(kind_name(node))}", path)
         return
     fields = field.object_fields or {}
     pairs = {pair.key: pair for pair in mapping_pairs(node, path)}
@@ -250,7 +272,7 @@ def _as_number(node: Node) -> float | int | None:
 
 
 def _shown(node: Node) -> str:
-    return repr(node.value) if isinstance(node, ScalarNode) else f"a {kind_name(node)}"
+    return repr(node.value) if isinstance(node, ScalarNode) else a_or_an(kind_name(node))
 
 
 @lru_cache(maxsize=None)

@@ -10,9 +10,9 @@ from yaml.nodes import Node, ScalarNode, SequenceNode
 from avlint.blueprint import BINDING, FLOW, VALIDATE_STAGE, Entry
 from avlint.checks.base import CheckContext, Hit
 from avlint.checks.stage import device_classes
+from avlint.modelinfo import is_stage
 from avlint.nodes import Pair, text_of
 
-STAGE_PREFIX = "authentik_stages_"
 LOOKUP_FIELDS = {FLOW: "slug", VALIDATE_STAGE: "name"}
 
 
@@ -45,7 +45,7 @@ def check_stage_names(ctx: CheckContext) -> Iterator[Hit]:
     """Stage names are unique across all stage types."""
     first_by_name: dict[str, Entry] = {}
     for entry in ctx.document.entries:
-        if not entry.model or not entry.model.startswith(STAGE_PREFIX) or entry.state in ("absent", None):
+        if not is_stage(entry.model) or entry.state in ("absent", None):
             continue
         pair = entry.data().get("name")
         name = text_of(pair.value) if pair else None
@@ -84,7 +84,8 @@ def _resolve(ctx: CheckContext, node: Node, model: str) -> object:
 def _classes(ctx: CheckContext, entry: Entry) -> frozenset[str] | None:
     explicit = device_classes(entry.data())
     if explicit is not None:
-        return frozenset(value for value, _ in explicit)
+        # An empty list is rejected outright (empty-list); it says nothing about overlap.
+        return frozenset(value for value, _ in explicit) or None
     if "device_classes" in entry.data():
         return None  # a tag: unknown
     spec = ctx.spec(VALIDATE_STAGE)

@@ -8,20 +8,26 @@ from yaml.nodes import Node, ScalarNode, SequenceNode
 
 from avlint.blueprint import VALIDATE_STAGE, Entry
 from avlint.checks.base import CheckContext, Hit
-from avlint.nodes import Pair, is_custom_tag, text_of
+from avlint.modelinfo import is_setup_stage
+from avlint.nodes import BOOL, STR, Pair, is_custom_tag, scalar_value, text_of
 from avlint.threshold import parse_threshold
 from avlint.versions import Release
 
 CODE_BASED_CLASSES = ("static", "totp", "sms", "email")
 WEBAUTHN_SETTINGS = ("webauthn_user_verification", "webauthn_allowed_device_types", "webauthn_hints")
-SETUP_STAGE_PREFIX = "authentik_stages_authenticator_"
 CONFIGURATION_STAGES_SINCE = Release(2022, 2)
+# Until 2022.11 the configure check only refused a missing list, not an empty one.
+EMPTY_STAGES_REJECTED_SINCE = Release(2022, 12)
 
 
-def validation_stages(ctx: CheckContext) -> Iterator[Entry]:
+def validation_stages(ctx: CheckContext) -> Iterator[tuple[Entry, dict[str, Pair]]]:
+    """Each validation stage that is applied, with the data its serializer acts on: fields the
+    target release does not have are dropped unread, so no rule may look at them."""
+    spec = ctx.spec(VALIDATE_STAGE)
+    writable = spec.writable if spec else {}
     for entry in ctx.document.entries:
-        if (entry.api_body or entry.model == VALIDATE_STAGE) and entry.state not in ("absent", None):
-            yield entry
+        if entry.model == VALIDATE_STAGE and entry.state not in ("absent", None):
+            yield entry, {key: pair for key, pair in entry.data().items() if key in writable}
 
 
 def device_classes(data: dict[str, Pair]) -> list[tuple[str, Node]] | None:
@@ -34,26 +40,35 @@ def device_classes(data: dict[str, Pair]) -> list[tuple[str, Node]] | None:
 
 def check_configure(ctx: CheckContext) -> Iterator[Hit]:
     key = "configuration_stages" if ctx.release >= CONFIGURATION_STAGES_SINCE else "configuration_stage"
-    for entry in validation_stages(ctx):
-        data = entry.data()
+    for _, data in validation_stages(ctx):
         action = data.get("not_configured_action")
         if action is None or text_of(action.value) != "configure":
             continue
         stages = data.get(key)
         if stages is None:
             yield Hit("AV301", action.value, f"not_configured_action is configure but the entry sets no {key}; authentik rejects it", action.path)
-        elif isinstance(stages.value, SequenceNode) and not stages.value.value and not is_custom_tag(stages.value):
+        elif _empty_list(stages.value) and ctx.release >= EMPTY_STAGES_REJECTED_SINCE:
             yield Hit("AV301", stages.value, f"not_configured_action is configure but {key} is empty; authentik rejects it", stages.path)
 
 
+def _empty_list(node: Node) -> bool:
+    return isinstance(node, SequenceNode) and not node.value and not is_custom_tag(node)
+
+
 def check_threshold(ctx: CheckContext) -> Iterator[Hit]:
-    for entry in validation_stages(ctx):
-        data = entry.data()
+    for _, data in validation_stages(ctx):
         pair = data.get("last_auth_threshold")
-        text = text_of(pair.value) if pair else None
+        text = _as_text(pair.value) if pair else None
         if pair is None or text is None or not text.strip():
             continue  # absent, a tag, a wrong type or blank: the field checks cover those
         yield from _threshold(text.strip(), pair, data)
+
+
+def _as_text(node: Node) -> str | None:
+    """The text a DRF CharField makes of a scalar: numbers become their str(), booleans fail."""
+    if not isinstance(node, ScalarNode) or is_custom_tag(node) or node.tag == BOOL:
+        return None
+    return node.value if node.tag == STR else str(scalar_value(node))
 
 
 def _threshold(text: str, pair: Pair, data: dict[str, Pair]) -> Iterator[Hit]:
@@ -88,8 +103,7 @@ def _duration(seconds: float | None) -> str:
 
 
 def check_device_classes(ctx: CheckContext) -> Iterator[Hit]:
-    for entry in validation_stages(ctx):
-        data = entry.data()
+    for _, data in validation_stages(ctx):
         classes = device_classes(data)
         if classes is None:
             continue
@@ -115,11 +129,8 @@ def _is_set(node: Node, key: str) -> bool:
 
 
 def check_enrolment(ctx: CheckContext) -> Iterator[Hit]:
-    has_setup_stage = any(
-        entry.model and entry.model.startswith(SETUP_STAGE_PREFIX) and entry.model != VALIDATE_STAGE for entry in ctx.document.entries
-    )
-    for entry in validation_stages(ctx):
-        data = entry.data()
+    has_setup_stage = any(is_setup_stage(entry.model) and entry.state not in ("absent", None) for entry in ctx.document.entries)
+    for entry, data in validation_stages(ctx):
         action = data.get("not_configured_action")
         action_text = text_of(action.value) if action else None
         if action_text == "deny" and not has_setup_stage:

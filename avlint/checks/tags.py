@@ -9,7 +9,7 @@ from typing import Any
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from avlint.checks.base import CheckContext, Hit
-from avlint.nodes import SAFE_STANDARD_TAGS, is_custom_tag, kind_name, text_of
+from avlint.nodes import a_or_an, is_custom_tag, kind_name, text_of
 from avlint.resources import load_data
 from avlint.suggest import did_you_mean
 from avlint.versions import Release
@@ -24,38 +24,41 @@ def tag_table() -> dict[str, dict[str, Any]]:
 
 
 def check_tags(ctx: CheckContext) -> Iterator[Hit]:
-    if "!" not in ctx.text:
-        return
     table = tag_table()
+    enumerates = [path for node, path in ctx.tagged_nodes if node.tag == "!Enumerate"]
     for node, path in ctx.tagged_nodes:
         spec = table.get(node.tag)
         if spec is None:
-            if node.tag not in SAFE_STANDARD_TAGS:
-                yield Hit("AV003", node, f"unknown tag {node.tag}; authentik cannot load the file{did_you_mean(node.tag, table)}", path)
+            known = did_you_mean(node.tag, table) if is_custom_tag(node) else ""
+            yield Hit("AV003", node, f"unknown tag {node.tag}; authentik's safe loader cannot load the file{known}", path)
             continue
         since = Release.parse(spec["since"])
         if ctx.release < since:
             yield Hit("AV114", node, f"{node.tag} needs authentik {since} or newer (target {ctx.release})", path)
         yield from _shape(node, spec, path)
-    # Explicit standard tags such as !!python/object only show up as non-custom tags.
-    if "!!" in ctx.text:
-        for node, path in _explicit_standard(ctx):
-            yield Hit("AV003", node, f"tag {node.tag} cannot be loaded by authentik's safe loader", path)
+        if node.tag in ("!Index", "!Value") and isinstance(node, ScalarNode):
+            yield from _enumerate_depth(node, path, enumerates)
 
 
-def _explicit_standard(ctx: CheckContext) -> Iterator[tuple[Node, tuple]]:
-    from avlint.nodes import walk
-
-    for node, path in walk(ctx.document.root):
-        if not is_custom_tag(node) and node.tag not in SAFE_STANDARD_TAGS:
-            yield node, path
+def _enumerate_depth(node: ScalarNode, path: tuple, enumerates: list[tuple]) -> Iterator[Hit]:
+    """!Index N and !Value N need N+1 enclosing !Enumerate tags."""
+    try:
+        depth = int(node.value)
+    except ValueError:
+        return  # reported as a bad argument
+    enclosing = sum(1 for outer in enumerates if len(outer) < len(path) and path[: len(outer)] == outer)
+    if depth < 0:
+        yield Hit("AV113", node, f"{node.tag} depth must be 0 or more, not {depth}", path)
+    elif depth >= enclosing:
+        where = "outside any !Enumerate" if enclosing == 0 else f"inside only {enclosing} !Enumerate"
+        yield Hit("AV113", node, f"{node.tag} {depth} is {where}; it fails when the blueprint is applied", path)
 
 
 def _shape(node: Node, spec: dict[str, Any], path: tuple) -> Iterator[Hit]:
     shape = "scalar" if isinstance(node, ScalarNode) else "sequence" if isinstance(node, SequenceNode) else "mapping"
     if shape not in spec["shapes"]:
         wanted = " or ".join(spec["shapes"])
-        yield Hit("AV113", node, f"{node.tag} takes a {wanted}, not a {shape}", path)
+        yield Hit("AV113", node, f"{node.tag} takes {a_or_an(wanted)}, not {a_or_an(shape)}", path)
         return
     if isinstance(node, ScalarNode):
         yield from _scalar_arguments(node, path)
@@ -102,10 +105,10 @@ def _sequence_arguments(node: SequenceNode, path: tuple) -> Iterator[Hit]:
     if node.tag in ("!Find", "!FindObject"):
         model = items[0]
         if isinstance(model, (SequenceNode, MappingNode)):
-            yield Hit("AV113", model, f"{node.tag} starts with the model name, not a {kind_name(model)}", (*path, 0))
+            yield Hit("AV113", model, f"{node.tag} starts with the model name, not {a_or_an(kind_name(model))}", (*path, 0))
         for index, condition in enumerate(items[1:], start=1):
             if not (isinstance(condition, SequenceNode) and len(condition.value) == 2 and not is_custom_tag(condition)):
-                yield Hit("AV113", condition, f"{node.tag} conditions are [field, value] pairs; item {index} is a {kind_name(condition)}", (*path, index))
+                yield Hit("AV113", condition, f"{node.tag} conditions are [field, value] pairs; item {index} is {a_or_an(kind_name(condition))}", (*path, index))
     elif node.tag == "!Condition":
         mode = text_of(items[0])
         if mode is not None and mode.upper() not in CONDITION_MODES:
@@ -114,9 +117,10 @@ def _sequence_arguments(node: SequenceNode, path: tuple) -> Iterator[Hit]:
         mode = text_of(items[1])
         if mode is not None and mode.upper() not in ENUMERATE_MODES:
             yield Hit("AV113", items[1], f"!Enumerate output must be SEQ or MAP, not '{mode}'", (*path, 1))
-        if items[0].tag in ("!Index", "!Value"):
-            yield Hit("AV113", items[0], f"!Enumerate cannot iterate over {items[0].tag}", (*path, 0))
+        first = items[0]
+        if first.tag in ("!Index", "!Value") and isinstance(first, ScalarNode) and first.value.strip() == "0":
+            yield Hit("AV113", first, f"!Enumerate cannot iterate over its own {first.tag} 0; use a depth of 1 or more for an outer !Enumerate", (*path, 0))
     elif node.tag == "!Format" and isinstance(items[0], (SequenceNode, MappingNode)):
-        yield Hit("AV113", items[0], f"!Format starts with the format string, not a {kind_name(items[0])}", (*path, 0))
+        yield Hit("AV113", items[0], f"!Format starts with the format string, not {a_or_an(kind_name(items[0]))}", (*path, 0))
     elif node.tag == "!KeyOf":
         return

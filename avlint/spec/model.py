@@ -58,6 +58,7 @@ class ModelSpec:
     title: str
     endpoint: str
     release: Release
+    pk_name: str
     fields: dict[str, FieldSpec]
     # Rows for field names that exist in some other release, to explain unavailability.
     history: dict[str, tuple[FieldSpec, ...]] = field(default_factory=dict)
@@ -99,6 +100,7 @@ def model_spec(model: str, release: Release) -> ModelSpec | None:
         title=raw["title"],
         endpoint=raw["endpoint"],
         release=release,
+        pk_name=raw["pk"]["name"],
         fields=fields,
         history={name: tuple(rows) for name, rows in history.items() if name not in fields},
     )
