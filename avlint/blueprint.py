@@ -81,7 +81,10 @@ def classify(root: Node) -> str:
     from avlint.suggest import closest
 
     keys = {text_of(k) for k, _ in root.value} - {None}
-    if keys & set(TOP_KEYS) or any(closest(k, ("entries", "metadata"), cutoff=0.8) for k in keys if k):
+    # `version` alone is too common (docker-compose has one): it counts only among blueprint keys.
+    if keys & {"entries", "metadata", "context"} or (keys and keys <= set(TOP_KEYS)):
+        return "blueprint"
+    if any(closest(k, ("entries", "metadata"), cutoff=0.8) for k in keys if k):
         return "blueprint"
     if keys & _STAGE_BODY_KEYS:
         return "api-body"

@@ -64,6 +64,12 @@ def _index() -> dict[str, Rule]:
     return index
 
 
+def _canonical(key: str) -> str:
+    """The spelling a user should type for an index key: the code, or the name."""
+    rule = _index()[key]
+    return rule.code if key == rule.code.lower() else rule.name
+
+
 def by_code(code: str) -> Rule:
     return _index()[code.lower()]
 
@@ -74,5 +80,6 @@ def lookup(key: str) -> Rule:
     if rule is None:
         from avlint.suggest import closest
 
-        raise UnknownRuleError(key, closest(key.lower(), _index().keys()))
+        match = closest(key.lower(), _index().keys())
+        raise UnknownRuleError(key, _canonical(match) if match else None)
     return rule

@@ -73,7 +73,8 @@ def parse_size(value: Any) -> int | None:
     if not match:
         return None
     unit = match.group(2).lower() if match.group(2) else None
-    return int(float(match.group(1)) * _UNITS[unit])
+    size = int(float(match.group(1)) * _UNITS[unit])
+    return size if size > 0 else None
 
 
 def _from_yaml(path: Path, text: str) -> tuple[dict[str, Any], dict[str, int]]:
@@ -97,6 +98,10 @@ def _from_yaml(path: Path, text: str) -> tuple[dict[str, Any], dict[str, int]]:
         if pair.key == "target_version" and isinstance(pair.value, yaml.ScalarNode):
             data[pair.key] = pair.value.value
     lines = {pair.key: pair.key_node.start_mark.line + 1 for pair in pairs}
+    for pair in pairs:  # nested keys (severity entries) get their own line
+        if isinstance(pair.value, yaml.MappingNode):
+            for inner in mapping_pairs(pair.value):
+                lines[f"{pair.key}.{inner.key}"] = inner.key_node.start_mark.line + 1
     return data, lines
 
 
@@ -113,17 +118,23 @@ def _from_pyproject(path: Path, text: str) -> tuple[dict[str, Any], dict[str, in
         raise ConfigError(str(path), 1, "[tool.avlint] must be a table")
     # tomllib keeps no positions: find each key's line inside the [tool.avlint] table.
     lines: dict[str, int] = {}
-    inside = False
+    table: str | None = None  # None outside [tool.avlint], "" in it, "severity" in a sub-table
     for number, line in enumerate(text.splitlines(), start=1):
         stripped = line.strip()
         if stripped.startswith("["):
-            inside = stripped.startswith("[tool.avlint")
-            if stripped.startswith("[tool.avlint."):
-                lines.setdefault(stripped.strip("[]").split(".", 2)[2], number)
+            name = stripped.strip("[] ")
+            table = None
+            if name == "tool.avlint":
+                table = ""
+            elif name.startswith("tool.avlint."):
+                table = name.split(".", 2)[2]
+                lines.setdefault(table, number)
             continue
-        key = re.match(r"([A-Za-z0-9_-]+)\s*=", stripped)
-        if inside and key:
-            lines.setdefault(key.group(1), number)
+        key = re.match(r"\"?([A-Za-z0-9_.-]+)\"?\s*=", stripped)
+        if table is not None and key:
+            lines.setdefault(f"{table}.{key.group(1)}" if table else key.group(1), number)
+            for inner in re.finditer(r"\"?([A-Za-z0-9_-]+)\"?\s*=\s*\"", stripped.partition("{")[2]):
+                lines.setdefault(f"{key.group(1)}.{inner.group(1)}", number)
     return section, lines
 
 
@@ -136,7 +147,10 @@ def _validate(path: str, raw: dict[str, Any], lines: dict[str, int]) -> Config:
         line = lines.get(key, 1)
         if key not in _KEYS:
             raise ConfigError(path, line, f"unknown setting '{key}'{did_you_mean(key, _KEYS)}; known settings: {', '.join(_KEYS)}")
-        values[key] = _VALIDATORS[key](path, line, key, value)
+        if key == "severity":
+            values[key] = _severity(path, line, value, lambda rule, line=line: lines.get(f"severity.{rule}", line))
+        else:
+            values[key] = _VALIDATORS[key](path, line, key, value)
     return Config(path=path, **values)
 
 
@@ -173,14 +187,16 @@ def _rule_code(path: str, line: int, key: str) -> str:
         raise ConfigError(path, line, str(error)) from None
 
 
-def _severity(path: str, line: int, key: str, value: Any) -> tuple[tuple[str, str], ...]:
+def _severity(path: str, line: int, value: Any, line_of: Any) -> tuple[tuple[str, str], ...]:
     if not isinstance(value, dict):
         raise ConfigError(path, line, "'severity' must map rule ids or names to error, warning or off")
     result = []
     for rule, level in value.items():
+        if level is False:  # YAML 1.1 reads an unquoted `off` as false
+            level = "off"
         if level not in LEVELS:
-            raise ConfigError(path, line, f"severity of '{rule}' must be one of {', '.join(LEVELS)}, not {level!r}")
-        result.append((_rule_code(path, line, str(rule)), level))
+            raise ConfigError(path, line_of(rule), f"severity of '{rule}' must be one of {', '.join(LEVELS)}, not {level!r}")
+        result.append((_rule_code(path, line_of(rule), str(rule)), level))
     return tuple(result)
 
 
@@ -201,7 +217,6 @@ _VALIDATORS = {
     "target_version": _string,
     "select": _rules,
     "ignore": _rules,
-    "severity": _severity,
     "exclude": _string_list,
     "max_file_size": _size,
     "strict": _boolean,

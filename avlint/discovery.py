@@ -14,7 +14,8 @@ SUFFIXES = (".yaml", ".yml", ".json")
 
 def discover(paths: list[str], exclude: tuple[str, ...] = ()) -> tuple[list[str], list[PathError]]:
     """Files named directly are kept whatever their suffix; folders are searched recursively
-    for *.yaml, *.yml and *.json, skipping hidden folders (.git, .venv...) and symlink loops."""
+    for *.yaml, *.yml and *.json, skipping hidden files and folders (.git, .avlint.yaml...)
+    and symlink loops."""
     files: list[str] = []
     errors: list[PathError] = []
     seen: set[str] = set()
@@ -28,8 +29,9 @@ def discover(paths: list[str], exclude: tuple[str, ...] = ()) -> tuple[list[str]
             continue
         found = _walk(path, exclude, errors) if is_dir else ([] if _excluded(path, exclude) else [path])
         for file in found:
-            if file not in seen:
-                seen.add(file)
+            key = os.path.realpath(file)  # `a.yaml` and `./dir/../a.yaml` are one file
+            if key not in seen:
+                seen.add(key)
                 files.append(file)
     return files, errors
 
@@ -49,8 +51,8 @@ def _walk(root: str, exclude: tuple[str, ...], errors: list[PathError]) -> list[
         visited.add((info.st_dev, info.st_ino))
         subfolders[:] = sorted(d for d in subfolders if not d.startswith(".") and not _excluded(os.path.join(folder, d), exclude))
         for name in sorted(names):
-            path = os.path.join(folder, name)
-            if name.endswith(SUFFIXES) and not _excluded(path, exclude):
+            path = os.path.normpath(os.path.join(folder, name))
+            if name.endswith(SUFFIXES) and not name.startswith(".") and not _excluded(path, exclude):
                 found.append(path)
     return found
 
@@ -58,6 +60,8 @@ def _walk(root: str, exclude: tuple[str, ...], errors: list[PathError]) -> list[
 def _excluded(path: str, patterns: tuple[str, ...]) -> bool:
     if not patterns:
         return False
-    posix = PurePath(path).as_posix()
-    name = os.path.basename(path)
-    return any(fnmatch.fnmatch(posix, p) or fnmatch.fnmatch(name, p) or fnmatch.fnmatch(posix, p.rstrip("/") + "/*") for p in patterns)
+    # A pattern matches the path or any trailing part of it, so `vendor/*` also excludes
+    # `blueprints/vendor/x.yaml`, whatever folder the run started from.
+    parts = PurePath(path).parts
+    tails = ["/".join(parts[i:]) for i in range(len(parts))]
+    return any(fnmatch.fnmatch(tail, p) or fnmatch.fnmatch(tail, p.rstrip("/") + "/*") for tail in tails for p in patterns)

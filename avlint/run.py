@@ -46,7 +46,7 @@ def build_settings(request: LintRequest, cwd: Path) -> tuple[Settings, bool]:
 
     try:
         release = resolve_release(request.target_version or config.target_version)
-        select = {lookup(k).code for k in _split(request.select)} or (set(config.select) if config.select is not None else None)
+        select = {lookup(k).code for k in _split(request.select)} or (set(config.select) if config.select else None)
         ignore = {lookup(k).code for k in _split(request.ignore)} | set(config.ignore)
     except (UnknownVersionError, UnknownRuleError) as error:
         raise UsageError(str(error)) from None
