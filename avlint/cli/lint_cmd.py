@@ -1,4 +1,4 @@
-"""The command line: click parses options and hands a request to avlint.run."""
+"""`avlint lint`: options in, a LintRequest out to avlint.run."""
 
 from __future__ import annotations
 
@@ -7,27 +7,15 @@ import sys
 
 import click
 
-from avlint.cli_version import version_text
+from avlint.cli.options import target_version_option
 
 FORMAT_NAMES = ("text", "json")
 
 
-def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
-    if value and not ctx.resilient_parsing:
-        click.echo(version_text())
-        ctx.exit()
-
-
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_print_version, help="Show the avlint version and the authentik versions it knows.")
-def cli() -> None:
-    """Lint authentik blueprints for the Authenticator Validation Stage, its flows and bindings."""
-
-
-@cli.command()
+@click.command()
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--format", "output_format", type=click.Choice(FORMAT_NAMES), default="text", show_default=True, help="Output format.")
-@click.option("--target-version", metavar="VERSION", help="authentik version to check against, e.g. 2025.12 (default: the newest avlint knows).")
+@target_version_option
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Use this config file instead of searching for .avlint.yaml or pyproject.toml.")
 @click.option("--isolated", is_flag=True, help="Ignore every config file.")
 @click.option("--select", multiple=True, metavar="IDS", help="Only these rules (ids or names, comma-separated; repeatable).")
@@ -59,26 +47,3 @@ def lint(paths: tuple[str, ...], output_format: str, target_version: str | None,
         colour=output_format == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ,
     )
     sys.exit(run_lint(request, sys.stdout, sys.stderr))
-
-
-@cli.command()
-@click.option("--format", "output_format", type=click.Choice(("text", "json")), default="text", show_default=True)
-def rules(output_format: str) -> None:
-    """List every rule: id, name, severity, effect, fixable and summary."""
-    from avlint.docs import rules_json, rules_table
-
-    click.echo(rules_json() if output_format == "json" else rules_table())
-
-
-@cli.command()
-@click.argument("rule")
-def explain(rule: str) -> None:
-    """Show a rule's documentation with a bad and a good example."""
-    from avlint.catalogue import UnknownRuleError, lookup
-    from avlint.docs import explain_text
-
-    try:
-        found = lookup(rule)
-    except UnknownRuleError as error:
-        raise click.UsageError(str(error)) from None
-    click.echo(explain_text(found))

@@ -1,0 +1,27 @@
+"""The command line: a click group; each command lives in its own module and only parses
+options before handing a request to the core."""
+
+from __future__ import annotations
+
+import click
+
+from avlint.cli.lint_cmd import lint
+from avlint.cli.rules_cmd import explain, rules
+from avlint.cli_version import version_text
+
+
+def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if value and not ctx.resilient_parsing:
+        click.echo(version_text())
+        ctx.exit()
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_print_version, help="Show the avlint version and the authentik versions it knows.")
+def cli() -> None:
+    """Lint authentik blueprints for the Authenticator Validation Stage, its flows and bindings."""
+
+
+cli.add_command(lint)
+cli.add_command(rules)
+cli.add_command(explain)
