@@ -6,7 +6,8 @@ It never prints: it returns results for the reporters and the CLI.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import NamedTuple
 
 from yaml.nodes import MappingNode, Node, ScalarNode
 
@@ -14,6 +15,8 @@ from avlint.blueprint import build_document, classify
 from avlint.catalogue import by_code
 from avlint.checks import REGISTRY, CheckContext, Hit
 from avlint.findings import Finding
+from avlint.fingerprint import stamp_fingerprints
+from avlint.fix.model import Fix, Step
 from avlint.loader.problems import ContentProblem, PathError
 from avlint.loader.source import SourceText, decode, read_source
 from avlint.loader.yaml_nodes import compose
@@ -22,6 +25,23 @@ from avlint.settings import Settings
 from avlint.suppressions import parse_suppressions
 
 PARALLEL_THRESHOLD = 64  # below this many files, starting workers costs more than it saves
+
+
+class Located(NamedTuple):
+    """A hit with its 1-based span, before the engine stamps rule data on it."""
+
+    code: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    message: str
+    path: tuple = ()
+    fix: Fix | None = None
+
+    @classmethod
+    def at(cls, code: str, line: int, column: int, message: str, fix: Fix | None = None) -> Located:
+        return cls(code, line, column, line, column, message, (), fix)
 
 
 @dataclass
@@ -36,6 +56,8 @@ class FileResult:
 class RunResult:
     files: list[FileResult]
     path_errors: list[PathError]
+    baselined: int = 0  # findings hidden by a baseline file (avlint.baseline)
+    baseline_gone: int = 0  # baselined findings that no longer occur
 
     @property
     def findings(self) -> list[Finding]:
@@ -57,20 +79,20 @@ def lint_text(path: str, text: str, settings: Settings, had_bom: bool = False) -
     enabled = settings.enabled_codes()
     if text.startswith("\ufeff"):  # text read without the utf-8-sig codec keeps the mark
         text, had_bom = text[1:], True
-    hits: list[tuple[str, int, int, int, int, str, tuple]] = []
+    hits: list[Located] = []
     if had_bom:
-        hits.append(("AV005", 1, 1, 1, 1, "the file starts with a UTF-8 byte-order mark; save it without one", ()))
+        hits.append(Located.at("AV005", 1, 1, "the file starts with a UTF-8 byte-order mark; save it without one", Fix("remove the byte-order mark", (Step("strip_bom"),))))
     nul = text.find("\x00")
     if nul >= 0:
         line, column = text.count("\n", 0, nul) + 1, nul - (text.rfind("\n", 0, nul) + 1) + 1
-        hits.append(("AV004", line, column, line, column, "file contains NUL characters: binary content, not a text blueprint", ()))
+        hits.append(Located.at("AV004", line, column, "file contains NUL characters: binary content, not a text blueprint"))
         return _stamp(path, "", hits, settings, enabled)
     root = None
     try:
         root = _compose(path, text)
         hits.extend(_lint_root(path, text, root, settings, enabled))
     except ContentProblem as problem:
-        hits.append((problem.rule, problem.line, problem.column, problem.line, problem.column, problem.message, ()))
+        hits.append(Located.at(problem.rule, problem.line, problem.column, problem.message))
     except _NotABlueprint as skip:
         return FileResult(path, skipped=str(skip))
     return _stamp(path, text, hits, settings, enabled, _quoted_spans(root) if root is not None and "avlint:" in text else ())
@@ -81,7 +103,7 @@ def lint_file(path: str, settings: Settings) -> FileResult:
     try:
         source = read_source(path, settings.max_file_size)
     except ContentProblem as problem:
-        return _stamp(path, "", [(problem.rule, problem.line, problem.column, problem.line, problem.column, problem.message, ())], settings, settings.enabled_codes())
+        return _stamp(path, "", [Located.at(problem.rule, problem.line, problem.column, problem.message)], settings, settings.enabled_codes())
     return lint_text(path, source.text, settings, source.had_bom)
 
 
@@ -90,7 +112,7 @@ def lint_bytes(path: str, data: bytes, settings: Settings) -> FileResult:
     try:
         source: SourceText = decode(data)
     except ContentProblem as problem:
-        return _stamp(path, "", [(problem.rule, problem.line, problem.column, problem.line, problem.column, problem.message, ())], settings, settings.enabled_codes())
+        return _stamp(path, "", [Located.at(problem.rule, problem.line, problem.column, problem.message)], settings, settings.enabled_codes())
     return lint_text(path, source.text, settings, source.had_bom)
 
 
@@ -108,11 +130,11 @@ def _compose(path: str, text: str) -> Node | None:
 
 def _lint_root(path: str, text: str, root: Node | None, settings: Settings, enabled: frozenset[str]):
     if root is None or is_null(root):
-        yield ("AV007", 1, 1, 1, 1, "the file holds no YAML document (or only null); authentik skips it", ())
+        yield Located.at("AV007", 1, 1, "the file holds no YAML document (or only null); authentik skips it")
         return
     if not isinstance(root, MappingNode):
         (line, column), (end_line, end_column) = start(root), end(root)
-        yield ("AV008", line, column, end_line, end_column, f"the top level is {a_or_an(kind_name(root))}; a blueprint must be a mapping with version and entries", ())
+        yield Located("AV008", line, column, end_line, end_column, f"the top level is {a_or_an(kind_name(root))}; a blueprint must be a mapping with version and entries")
         return
     kind = classify(root)
     if kind == "other":
@@ -132,9 +154,9 @@ def _quoted_spans(root: Node) -> tuple[tuple[tuple[int, int], tuple[int, int]], 
     return tuple((start(node), end(node)) for node, _ in walk(root) if isinstance(node, ScalarNode) and node.style in ('"', "'", "|", ">"))
 
 
-def _position(hit: Hit) -> tuple[str, int, int, int, int, str, tuple]:
+def _position(hit: Hit) -> Located:
     (line, column), (end_line, end_column) = start(hit.node), end(hit.node)
-    return (hit.code, line, column, end_line, end_column, hit.message, hit.path)
+    return Located(hit.code, line, column, end_line, end_column, hit.message, hit.path, hit.fix)
 
 
 def _stamp(path: str, text: str, hits: list, settings: Settings, enabled: frozenset[str], quoted: tuple = ()) -> FileResult:
@@ -143,20 +165,22 @@ def _stamp(path: str, text: str, hits: list, settings: Settings, enabled: frozen
 
     suppressions = parse_suppressions(text, inside_scalar)
     for problem in suppressions.problems:
-        hits.append(("AV009", problem.line, problem.column, problem.line, problem.column, problem.message, ()))
+        hits.append(Located.at("AV009", problem.line, problem.column, problem.message))
     result = FileResult(path)
     seen: set[tuple] = set()
-    for code, line, column, end_line, end_column, message, yaml_path in hits:
-        if code not in enabled or (code, line, column, message) in seen:
+    for hit in hits:
+        if hit.code not in enabled or (hit.code, hit.line, hit.column, hit.message) in seen:
             continue
-        seen.add((code, line, column, message))
-        if code != "AV009" and suppressions.covers(code, line):
+        seen.add((hit.code, hit.line, hit.column, hit.message))
+        if hit.code != "AV009" and suppressions.covers(hit.code, hit.line):
             result.suppressed += 1
             continue
-        rule = by_code(code)
+        rule = by_code(hit.code)
+        severity = settings.severity_of(hit.code, rule.severity)
         result.findings.append(
-            Finding(path, line, column, end_line, end_column, rule.code, rule.name, settings.severity_of(code, rule.severity), rule.effect, message, rule.fixable, yaml_path)
+            Finding(path, hit.line, hit.column, hit.end_line, hit.end_column, rule.code, rule.name, severity, rule.effect, hit.message, hit.fix is not None, hit.path, hit.fix)
         )
+    result.findings = stamp_fingerprints(text, result.findings)
     result.findings.sort()
     return result
 
@@ -181,7 +205,11 @@ def _lint_one(path: str, settings: Settings) -> FileResult | PathError:
 
 
 def _lint_chunk(paths: list[str], settings: Settings) -> list[FileResult | PathError]:
-    return [_lint_one(path, settings) for path in paths]
+    outcomes = [_lint_one(path, settings) for path in paths]
+    for outcome in outcomes:  # fixes hold parse trees: too heavy to send between processes
+        if isinstance(outcome, FileResult):
+            outcome.findings = [replace(f, fix=None) for f in outcome.findings]
+    return outcomes
 
 
 def _lint_parallel(files: list[str], settings: Settings, jobs: int) -> list[FileResult | PathError]:

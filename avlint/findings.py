@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from avlint.fix.model import Fix
 
 SEVERITIES = ("error", "warning")
 EFFECTS = ("rejected", "ignored", "runtime", "risk", "style")
@@ -27,6 +30,8 @@ class Finding:
     message: str
     fixable: bool = False
     yaml_path: YamlPath = field(default=(), compare=False)
+    fix: Fix | None = field(default=None, compare=False, repr=False)
+    fingerprint: str = field(default="", compare=False, repr=False)  # content hash, stable when lines shift (avlint.fingerprint)
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -29,6 +29,7 @@ class Pair:
     key_node: Node
     value: Node
     path: YamlPath
+    parent: Node | None = None  # the mapping holding the pair; None when merged in by `<<`
 
 
 def start(node: Node) -> tuple[int, int]:
@@ -94,10 +95,10 @@ def mapping_pairs(node: MappingNode, path: YamlPath = ()) -> list[Pair]:
             sources = value.value if isinstance(value, SequenceNode) else [value]
             for source in sources:
                 if isinstance(source, MappingNode):
-                    merged.extend(mapping_pairs(source, path))
+                    merged.extend(Pair(p.key, p.key_node, p.value, p.path) for p in mapping_pairs(source, path))
             continue
         key = key_node.value if isinstance(key_node, ScalarNode) else kind_name(key_node)
-        explicit.append(Pair(str(key), key_node, value, (*path, str(key))))
+        explicit.append(Pair(str(key), key_node, value, (*path, str(key)), node))
     return merged + explicit if merged else explicit
 
 

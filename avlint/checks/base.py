@@ -10,6 +10,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from avlint.blueprint import Document, Entry
 from avlint.findings import YamlPath
+from avlint.fix.model import Fix
 from avlint.nodes import SAFE_STANDARD_TAGS, walk
 from avlint.spec import ModelSpec, model_spec
 from avlint.versions import Release
@@ -22,6 +23,7 @@ class Hit(NamedTuple):
     node: Node
     message: str
     path: YamlPath = ()
+    fix: Fix | None = None
 
 
 @dataclass

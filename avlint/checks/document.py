@@ -8,6 +8,7 @@ from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 from avlint.blueprint import TOP_KEYS
 from avlint.checks.base import CheckContext, Hit
+from avlint.fix.model import delete_pair, rename_key
 from avlint.nodes import INT, MERGE, a_or_an, key_identity, kind_name, last_wins, mapping_pairs, scalar_value, start, text_of
 from avlint.suggest import did_you_mean
 from avlint.versions import Release
@@ -30,7 +31,8 @@ def check_duplicate_keys(ctx: CheckContext) -> Iterator[Hit]:
             if earlier is not None:
                 line = start(key_node)[0]
                 path = (*ctx.path_of(mapping), key_node.value)
-                yield Hit("AV002", earlier, f"key '{key_node.value}' is repeated on line {line}; authentik keeps that value and drops this one", path)
+                fix = delete_pair(mapping, earlier, f"remove the ignored first '{key_node.value}'")
+                yield Hit("AV002", earlier, f"key '{key_node.value}' is repeated on line {line}; authentik keeps that value and drops this one", path, fix)
             seen[identity] = key_node
 
 
@@ -40,13 +42,24 @@ def check_top_level(ctx: CheckContext) -> Iterator[Hit]:
         return
     for pair in doc.top.values():
         if pair.key not in TOP_KEYS:
-            yield Hit("AV102", pair.key_node, f"unknown top-level key '{pair.key}'; authentik ignores it{did_you_mean(pair.key, TOP_KEYS)}", pair.path)
+            fix = _rename_fix(pair, TOP_KEYS, doc.top)
+            yield Hit("AV102", pair.key_node, f"unknown top-level key '{pair.key}'; authentik ignores it{did_you_mean(pair.key, TOP_KEYS)}", pair.path, fix)
     yield from _version(ctx)
     yield from _metadata(ctx)
     context = doc.top.get("context")
     if context is not None and not isinstance(context.value, MappingNode):
         yield Hit("AV104", context.value, f"`context` must be a mapping, not {a_or_an(kind_name(context.value))} (remove the key if it is empty)", context.path)
     yield from _entries_shape(ctx)
+
+
+def _rename_fix(pair, known, present):
+    """Renaming a misspelt key changes what authentik does, so it is an unsafe fix."""
+    from avlint.suggest import closest
+
+    match = closest(pair.key, known)
+    if match is None or match in present:
+        return None
+    return rename_key(pair.key_node, match, f"rename '{pair.key}' to '{match}'", safe=False)
 
 
 def _is_null(node) -> bool:

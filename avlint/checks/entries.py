@@ -13,6 +13,8 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from avlint.blueprint import ENTRY_KEYS, Entry
 from avlint.checks.base import CheckContext, Hit
+from avlint.checks.document import _rename_fix
+from avlint.fix.model import delete_pair
 from avlint.modelinfo import model_table
 from avlint.nodes import INT, a_or_an, is_custom_tag, is_null, kind_name, mapping_pairs, same_value, text_of
 from avlint.suggest import did_you_mean
@@ -32,7 +34,8 @@ def check_entries(ctx: CheckContext) -> Iterator[Hit]:
             continue
         for pair in entry.pairs.values():
             if pair.key not in ENTRY_KEYS:
-                yield Hit("AV106", pair.key_node, f"unknown entry key '{pair.key}'; authentik ignores it{did_you_mean(pair.key, ENTRY_KEYS)}", pair.path)
+                fix = _rename_fix(pair, ENTRY_KEYS, entry.pairs)
+                yield Hit("AV106", pair.key_node, f"unknown entry key '{pair.key}'; authentik ignores it{did_you_mean(pair.key, ENTRY_KEYS)}", pair.path, fix)
             else:
                 problem = _shape_problem(pair.key, pair.value)
                 if problem:
@@ -161,4 +164,5 @@ def _identifier_overrides(entry: Entry) -> Iterator[Hit]:
         if identifier is None or key == "pk" or same_value(attr.value, identifier.value):
             continue
         line = identifier.key_node.start_mark.line + 1
-        yield Hit("AV118", attr.key_node, f"'{key}' is also an identifier (line {line}); the identifier's value wins and this one is dropped", attr.path)
+        fix = delete_pair(attr.parent, attr.key_node, f"remove the ignored attrs value of '{key}'") if attr.parent is not None else None
+        yield Hit("AV118", attr.key_node, f"'{key}' is also an identifier (line {line}); the identifier's value wins and this one is dropped", attr.path, fix)

@@ -11,10 +11,12 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from avlint.blueprint import FLOW, Entry
 from avlint.checks.base import CheckContext, Hit
+from avlint.checks.document import _rename_fix
 from avlint.checks.tags import tag_table
 from avlint.findings import YamlPath
+from avlint.fix.model import Fix, Step, delete_item, delete_pair, replace
 from avlint.modelinfo import is_stage
-from avlint.nodes import BOOL, FLOAT, INT, STR, a_or_an, is_custom_tag, is_null, kind_name, mapping_pairs, scalar_value
+from avlint.nodes import BOOL, FLOAT, INT, STR, Pair, a_or_an, is_custom_tag, is_null, kind_name, mapping_pairs, scalar_value
 from avlint.spec import FieldSpec, ModelSpec
 from avlint.suggest import did_you_mean
 from avlint.versions import Release
@@ -50,17 +52,30 @@ def _unknown_and_read_only(entry: Entry, spec: ModelSpec) -> Iterator[Hit]:
             field = spec.fields.get(key)
             if field is not None:
                 if field.read_only:
-                    yield Hit("AV210", pair.key_node, f"'{key}' is read-only in authentik {spec.release}; it is dropped without a word", pair.path)
+                    fix = delete_pair(pair.parent, pair.key_node, f"remove read-only '{key}'") if pair.parent is not None else None
+                    yield Hit("AV210", pair.key_node, f"'{key}' is read-only in authentik {spec.release}; it is dropped without a word", pair.path, fix)
                 continue
             if key in spec.history:
-                yield Hit("AV212", pair.key_node, _unavailable_field(key, spec), pair.path)
+                yield Hit("AV212", pair.key_node, _unavailable_field(key, spec), pair.path, _unavailable_fix(pair, spec, pairs))
                 continue
             names = [name for name, f in spec.fields.items() if not f.read_only]
             if source == "identifiers":
                 if key != spec.pk_name:  # the primary key's own name is a valid lookup field
                     yield Hit("AV120", pair.key_node, f"{spec.title} has no field '{key}' to look objects up by; the importer fails (Invalid identifier field){did_you_mean(key, names)}", pair.path)
                 continue
-            yield Hit("AV211", pair.key_node, f"{spec.title} has no field '{key}'; authentik drops it without a word{did_you_mean(key, names)}", pair.path)
+            yield Hit("AV211", pair.key_node, f"{spec.title} has no field '{key}'; authentik drops it without a word{did_you_mean(key, names)}", pair.path, _rename_fix(pair, names, entry.data()))
+
+
+def _unavailable_fix(pair: Pair, spec: ModelSpec, pairs: dict[str, Pair]) -> Fix | None:
+    """Move a replaced field to its successor (`configuration_stage: X` becomes
+    `configuration_stages: [X]`), or drop a field the target does not know."""
+    if pair.parent is None:
+        return None
+    successor = spec.history[pair.key][-1].replaced_by
+    if successor and successor in spec.fields and successor not in pairs:
+        steps = (Step("rename_key", pair.key_node, text=successor), Step("wrap_list", pair.value))
+        return Fix(f"rename '{pair.key}' to '{successor}' and make the value a list", steps)
+    return delete_pair(pair.parent, pair.key_node, f"remove '{pair.key}', which authentik {spec.release} ignores")
 
 
 def _unavailable_field(key: str, spec: ModelSpec) -> str:
@@ -90,7 +105,7 @@ def _required(entry: Entry, spec: ModelSpec) -> Iterator[Hit]:
         yield Hit("AV206", anchor, f"{spec.title} needs {names} when it is created; if no object matches the identifiers, authentik rejects the entry", entry.path)
 
 
-def _value(ctx: CheckContext, field: FieldSpec, node: Node, path: YamlPath) -> Iterator[Hit]:
+def _value(ctx: CheckContext, field: FieldSpec, node: Node, path: YamlPath, parent: Node | None = None) -> Iterator[Hit]:
     if is_null(node):
         yield Hit("AV214", node, f"'{field.name}' may not be null", path)
         return
@@ -99,7 +114,7 @@ def _value(ctx: CheckContext, field: FieldSpec, node: Node, path: YamlPath) -> I
         return
     checker = _CHECKERS.get(field.type or "")
     if checker is not None:
-        yield from checker(ctx, field, node, path)
+        yield from checker(ctx, field, node, path, parent)
 
 
 def _tagged_value(ctx: CheckContext, field: FieldSpec, node: Node, path: YamlPath) -> Iterator[Hit]:
@@ -152,7 +167,7 @@ def _scalar_text(node: Node) -> str | None:
     return str(scalar_value(node))
 
 
-def _check_string(ctx: CheckContext, field: FieldSpec, node: Node, path: YamlPath) -> Iterator[Hit]:
+def _check_string(ctx: CheckContext, field: FieldSpec, node: Node, path: YamlPath, parent: Node | None = None) -> Iterator[Hit]:
     if not isinstance(node, ScalarNode) or node.tag == BOOL:
         yield Hit("AV201", node, f"'{field.name}' expects a string, not {a_or_an(kind_name(node))}", path)
         return
@@ -166,7 +181,7 @@ def _check_string(ctx: CheckContext, field: FieldSpec, node: Node, path: YamlPat
         yield Hit("AV208", node, f"'{text}' is not a valid {field.name}: only letters, digits, underscores and hyphens are allowed", path)
 
 
-def _check_enum(ctx: CheckContext, field: FieldSpec, node: Node, path: YamlPath) -> Iterator[Hit]:
+def _check_enum(ctx: CheckContext, field: FieldSpec, node: Node, path: YamlPath, parent: Node | None = None) -> Iterator[Hit]:
     text = _scalar_text(node)
     if text is None:
         yield Hit("AV201", node, f"'{field.name}' expects one of {', '.join(field.choices)}, not {a_or_an(kind_name(node))}", path)
@@ -175,15 +190,21 @@ def _check_enum(ctx: CheckContext, field: FieldSpec, node: Node, path: YamlPath)
         return
     other = next((c for c in field.all_choices if c.value == text), None)
     if other is not None:
+        fix = delete_item(parent, node, f"remove '{text}', which authentik {ctx.release} does not accept", safe=False) if isinstance(parent, SequenceNode) else None
         if other.since and Release.parse(other.since) > ctx.release:
-            yield Hit("AV213", node, f"'{text}' for {field.name} needs authentik {other.since} or newer (target {ctx.release})", path)
+            yield Hit("AV213", node, f"'{text}' for {field.name} needs authentik {other.since} or newer (target {ctx.release})", path, fix)
         else:
-            yield Hit("AV213", node, f"'{text}' for {field.name} was removed in authentik {other.until} (target {ctx.release})", path)
+            yield Hit("AV213", node, f"'{text}' for {field.name} was removed in authentik {other.until} (target {ctx.release})", path, fix)
         return
-    yield Hit("AV202", node, f"'{text}' is not a valid {field.name}; choose one of {', '.join(field.choices)}{did_you_mean(text, field.choices)}", path)
+    same_case = next((choice for choice in field.choices if choice.lower() == text.lower()), None)
+    fix = None
+    if same_case is not None and isinstance(node, ScalarNode) and node.tag == STR:
+        quote = node.style if node.style in ('"', "'") else ""
+        fix = replace(node, f"{quote}{same_case}{quote}", f"write '{same_case}' (choices are case-sensitive)")
+    yield Hit("AV202", node, f"'{text}' is not a valid {field.name}; choose one of {', '.join(field.choices)}{did_you_mean(text, field.choices)}", path, fix)
 
 
-def _check_list(ctx: CheckContext, field: FieldSpec, node: Node, path: YamlPath) -> Iterator[Hit]:
+def _check_list(ctx: CheckContext, field: FieldSpec, node: Node, path: YamlPath, parent: Node | None = None) -> Iterator[Hit]:
     if not isinstance(node, SequenceNode):
         plain = isinstance(node, ScalarNode) and not node.value.lstrip().startswith("[")
         hint = f"; write [{node.value}]" if plain else ("; remove the quotes" if isinstance(node, ScalarNode) else "")
@@ -195,10 +216,10 @@ def _check_list(ctx: CheckContext, field: FieldSpec, node: Node, path: YamlPath)
         return
     item_field = FieldSpec(**{**field.items.__dict__, "name": f"{field.name} item"})
     for index, item in enumerate(node.value):
-        yield from _value(ctx, item_field, item, (*path, index))
+        yield from _value(ctx, item_field, item, (*path, index), node)
 
 
-def _check_uuid(ctx: CheckContext, field: FieldSpec, node: Node, path: YamlPath) -> Iterator[Hit]:
+def _check_uuid(ctx: CheckContext, field: FieldSpec, node: Node, path: YamlPath, parent: Node | None = None) -> Iterator[Hit]:
     text = _scalar_text(node) if isinstance(node, ScalarNode) and node.tag == STR else None
     if text is None:
         yield Hit("AV204", node, f"'{field.name}' expects a UUID, not {a_or_an(kind_name(node))}", path)
@@ -210,13 +231,13 @@ def _check_uuid(ctx: CheckContext, field: FieldSpec, node: Node, path: YamlPath)
         yield Hit("AV204", node, f"'{text}' is not a valid UUID{hint}", path)
 
 
-def _check_boolean(ctx: CheckContext, field: FieldSpec, node: Node, path: YamlPath) -> Iterator[Hit]:
+def _check_boolean(ctx: CheckContext, field: FieldSpec, node: Node, path: YamlPath, parent: Node | None = None) -> Iterator[Hit]:
     if isinstance(node, ScalarNode) and (node.tag == BOOL or (node.tag in (STR, INT) and node.value.lower() in _BOOLEAN_TEXT)):
         return
     yield Hit("AV201", node, f"'{field.name}' expects true or false, not {_shown(node)}", path)
 
 
-def _check_integer(ctx: CheckContext, field: FieldSpec, node: Node, path: YamlPath) -> Iterator[Hit]:
+def _check_integer(ctx: CheckContext, field: FieldSpec, node: Node, path: YamlPath, parent: Node | None = None) -> Iterator[Hit]:
     number = _drf_integer(node)
     if number is None:
         yield Hit("AV201", node, f"'{field.name}' expects an integer, not {_shown(node)}", path)
@@ -237,12 +258,12 @@ def _drf_integer(node: Node) -> int | None:
         return None
 
 
-def _check_number(ctx: CheckContext, field: FieldSpec, node: Node, path: YamlPath) -> Iterator[Hit]:
+def _check_number(ctx: CheckContext, field: FieldSpec, node: Node, path: YamlPath, parent: Node | None = None) -> Iterator[Hit]:
     if _as_number(node) is None:
         yield Hit("AV201", node, f"'{field.name}' expects a number, not {_shown(node)}", path)
 
 
-def _check_object(ctx: CheckContext, field: FieldSpec, node: Node, path: YamlPath) -> Iterator[Hit]:
+def _check_object(ctx: CheckContext, field: FieldSpec, node: Node, path: YamlPath, parent: Node | None = None) -> Iterator[Hit]:
     if not isinstance(node, MappingNode):
         yield Hit("AV201", node, f"'{field.name}' expects a mapping, not {a_or_an(kind_name(node))}", path)
         return

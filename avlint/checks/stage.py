@@ -8,6 +8,7 @@ from yaml.nodes import Node, ScalarNode, SequenceNode
 
 from avlint.blueprint import VALIDATE_STAGE, Entry
 from avlint.checks.base import CheckContext, Hit
+from avlint.fix.model import Fix, delete_item, replace
 from avlint.modelinfo import is_setup_stage
 from avlint.nodes import BOOL, STR, Pair, is_custom_tag, scalar_value, text_of
 from avlint.threshold import parse_threshold
@@ -79,8 +80,9 @@ def _threshold(text: str, pair: Pair, data: dict[str, Pair]) -> Iterator[Hit]:
     if not result.valid:
         yield Hit("AV303", pair.value, f"'{text}' is not a valid duration ({result.error}); use key=value pairs such as hours=12;minutes=30", pair.path)
         return
+    fix = _spacing_fix(text, pair)
     for piece, why in result.dropped:
-        yield Hit("AV304", pair.value, f"'{piece.strip()}' is ignored: {why}; the threshold is {_duration(result.seconds)}", pair.path)
+        yield Hit("AV304", pair.value, f"'{piece.strip()}' is ignored: {why}; the threshold is {_duration(result.seconds)}", pair.path, fix)
     seconds = result.seconds or 0.0
     if seconds < 0 or 0 < seconds < 1:
         yield Hit("AV306", pair.value, f"'{text}' is {_duration(seconds)}; thresholds under one second never skip the stage (use seconds=0 to disable)", pair.path)
@@ -90,6 +92,19 @@ def _threshold(text: str, pair: Pair, data: dict[str, Pair]) -> Iterator[Hit]:
     code_based = [c for c in code_based if c in CODE_BASED_CLASSES]
     if 0 < seconds < 30 and code_based:
         yield Hit("AV307", pair.value, f"'{text}' is under 30 seconds while code-based devices ({', '.join(code_based)}) are allowed; a code can then be used twice", pair.path)
+
+
+def _spacing_fix(text: str, pair: Pair) -> Fix | None:
+    """`hours=1; minutes=2` to `hours=1;minutes=2`: an unsafe fix, since authentik reads the
+    first as one hour and the second as one hour and two minutes."""
+    pieces = [piece.split("=") for piece in text.split(";")]
+    if any(len(parts) != 2 for parts in pieces):
+        return None
+    tidy = ";".join(f"{key.strip()}={value.strip()}" for key, value in pieces)
+    if tidy == text or parse_threshold(tidy).dropped or not isinstance(pair.value, ScalarNode) or pair.value.tag != STR:
+        return None
+    quote = pair.value.style if pair.value.style in ('"', "'") else ""
+    return replace(pair.value, f"{quote}{tidy}{quote}", f"write '{tidy}' (changes the threshold to {_duration(parse_threshold(tidy).seconds)})", safe=False)
 
 
 def _duration(seconds: float | None) -> str:
@@ -108,9 +123,11 @@ def check_device_classes(ctx: CheckContext) -> Iterator[Hit]:
         if classes is None:
             continue
         seen: set[str] = set()
+        sequence = data["device_classes"].value
         for index, (value, node) in enumerate(classes):
             if value in seen:
-                yield Hit("AV403", node, f"device class '{value}' is listed twice", (*data["device_classes"].path, index))
+                fix = delete_item(sequence, node, f"remove the second '{value}'")
+                yield Hit("AV403", node, f"device class '{value}' is listed twice", (*data["device_classes"].path, index), fix)
             seen.add(value)
         if "webauthn" in seen:
             continue

@@ -9,6 +9,8 @@ from typing import Any
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from avlint.checks.base import CheckContext, Hit
+from avlint.fix.edits import flow_scalar
+from avlint.fix.model import replace
 from avlint.nodes import a_or_an, is_custom_tag, kind_name, text_of
 from avlint.resources import load_data
 from avlint.suggest import did_you_mean
@@ -90,7 +92,9 @@ def _scalar_arguments(node: ScalarNode, path: tuple) -> Iterator[Hit]:
         yield Hit("AV113", node, f"{node.tag} needs a name", path)
     elif node.tag in ("!Env", "!File") and "," in node.value:
         name, default = (part.strip() for part in node.value.split(",", 1))
-        yield Hit("AV115", node, f"the whole text '{node.value}' is read as the name; write {node.tag} [{name}, {default}] for a default", path)
+        fixed = f"{node.tag} [{flow_scalar(name)}, {flow_scalar(default)}]"
+        fix = replace(node, fixed, f"write {fixed}")
+        yield Hit("AV115", node, f"the whole text '{node.value}' is read as the name; write {node.tag} [{name}, {default}] for a default", path, fix)
     elif node.tag == "!ParseJSON":
         import json
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import click
 
+from avlint.cli.fix_cmd import fix
 from avlint.cli.lint_cmd import lint
 from avlint.cli.rules_cmd import explain, rules
 from avlint.cli_version import version_text
@@ -23,5 +24,6 @@ def cli() -> None:
 
 
 cli.add_command(lint)
+cli.add_command(fix)
 cli.add_command(rules)
 cli.add_command(explain)

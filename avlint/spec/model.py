@@ -3,13 +3,16 @@
 A spec file lists rows per field, each valid from `since` (inclusive) to `until` (exclusive).
 Resolving picks the rows valid for the target release, so "valid in 2024.4, unknown in 2022.2"
 is a lookup. Rows of other releases are kept to explain why a field or value is unavailable.
+
+A spec source in use (a snapshot given with `--spec FILE`, see `avlint.spec.snapshot`) replaces
+the bundled rows for its own release.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import Any, Protocol
 
 from avlint.resources import load_data, rules_dir
 from avlint.versions import Release, in_range
@@ -46,6 +49,9 @@ class FieldSpec:
     object_fields: dict[str, FieldSpec] | None = None
     default: Any = None
     has_default: bool = False
+    default_all_choices: bool = False  # the default is every choice (device_classes)
+    enum_name: str | None = None  # the choice set's name in enums.yaml
+    object_name: str | None = None  # the name of the object's rows under `objects:`
     replaced_by: str | None = None
     since: str | None = None
     until: str | None = None
@@ -79,9 +85,40 @@ def available_models() -> tuple[str, ...]:
     return tuple(sorted(p.stem for p in folder.glob("*.yaml") if p.stem != "enums"))
 
 
-@lru_cache(maxsize=None)
+class SpecSource(Protocol):
+    """Field specs of one release from somewhere other than `rules/specs/`."""
+
+    release: Release
+
+    def model_spec(self, model: str) -> ModelSpec | None: ...
+
+
+_active_source: SpecSource | None = None
+
+
+def set_spec_source(source: SpecSource | None) -> SpecSource | None:
+    """Use `source` instead of the bundled rows for its release (None: bundled only); returns the previous one."""
+    global _active_source
+    previous, _active_source = _active_source, source
+    return previous
+
+
 def model_spec(model: str, release: Release) -> ModelSpec | None:
     """The spec of `model` (lower-case model string) at `release`, or None when avlint has none."""
+    if _active_source is not None and _active_source.release == release:
+        return _active_source.model_spec(model)
+    return bundled_model_spec(model, release)
+
+
+def model_header(model: str) -> dict[str, Any]:
+    """The release-independent part of a bundled spec file: model, kind, title, endpoint, pk."""
+    raw = load_data(f"{SPEC_FOLDER}/{model}.yaml")
+    return {key: raw[key] for key in ("model", "kind", "title", "endpoint", "pk")}
+
+
+@lru_cache(maxsize=None)
+def bundled_model_spec(model: str, release: Release) -> ModelSpec | None:
+    """The spec of `model` at `release` from the rows in `rules/specs/`, whatever source is in use."""
     if model not in available_models():
         return None
     raw = load_data(f"{SPEC_FOLDER}/{model}.yaml")
@@ -139,6 +176,9 @@ def _field_from_row(row: dict[str, Any], release: Release, enums: dict[str, Any]
         object_fields=object_fields,
         default=row.get("default"),
         has_default="default" in row or row.get("default_all_choices", False),
+        default_all_choices=row.get("default_all_choices", False),
+        enum_name=row.get("enum"),
+        object_name=row.get("object"),
         replaced_by=row.get("replaced_by"),
         since=row.get("since"),
         until=row.get("until"),

@@ -1,0 +1,111 @@
+"""Baselines: record today's findings, then report only new ones.
+
+A baseline file is `{"tool": "avlint", "version": 1, "findings": [...]}`; each finding is
+known by its path (relative to the baseline file's folder, so any working directory works),
+its rule and its content fingerprint (avlint.fingerprint), never its line, so edits elsewhere
+in a file keep it valid. Identical findings are counted, not merged: a third copy of a
+baselined problem is new.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import Counter
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from avlint.engine import RunResult
+
+TOOL = "avlint"
+VERSION = 1
+
+Key = tuple[str, str, str]  # (path, rule, fingerprint)
+
+
+class BaselineError(Exception):
+    """The baseline file is missing, unreadable, malformed or not avlint's."""
+
+
+@dataclass(frozen=True)
+class Baseline:
+    root: str  # the folder baseline paths are relative to
+    counts: Counter[Key]
+
+    def key_path(self, path: str) -> str:
+        return Path(os.path.relpath(os.path.abspath(path), self.root)).as_posix()
+
+
+def from_result(result: RunResult, baseline_path: str) -> Baseline:
+    baseline = Baseline(_root(baseline_path), Counter())
+    for finding in result.findings:
+        baseline.counts[(baseline.key_path(finding.path), finding.rule, finding.fingerprint)] += 1
+    return baseline
+
+
+def dumps(result: RunResult, baseline_path: str) -> str:
+    root = Baseline(_root(baseline_path), Counter())
+    rows = sorted((root.key_path(f.path), f.line, f.column, f) for f in result.findings)
+    findings = [{"path": path, "rule": f.rule, "name": f.name, "fingerprint": f.fingerprint, "message": f.message} for path, _, _, f in rows]
+    return json.dumps({"tool": TOOL, "version": VERSION, "findings": findings}, indent=2, ensure_ascii=False) + "\n"
+
+
+def load(path: str) -> Baseline:
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise BaselineError(f"baseline file {path} does not exist (create it with --write-baseline {path})") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise BaselineError(f"cannot read baseline file {path}: {error}") from None
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise BaselineError(f"{path}:{error.lineno}:{error.colno}: the baseline is not valid JSON: {error.msg}") from None
+    baseline = Baseline(_root(path), Counter())
+    for entry in _entries(path, document):
+        baseline.counts[(entry["path"], entry["rule"], entry["fingerprint"])] += 1
+    return baseline
+
+
+def _entries(path: str, document: object) -> list[dict[str, str]]:
+    if not isinstance(document, dict) or document.get("tool") != TOOL:
+        tool = document.get("tool") if isinstance(document, dict) else None
+        found = f"its tool is {tool!r}" if tool is not None else 'it has no "tool": "avlint"'
+        raise BaselineError(f"{path} is not an avlint baseline ({found}); write one with --write-baseline")
+    if document.get("version") != VERSION:
+        raise BaselineError(f"{path}: baseline version {document.get('version')!r} is not supported (this avlint reads version {VERSION})")
+    findings = document.get("findings")
+    if not isinstance(findings, list):
+        raise BaselineError(f'{path}: "findings" must be a list')
+    for index, entry in enumerate(findings):
+        if not isinstance(entry, dict) or not all(isinstance(entry.get(key), str) and entry[key] for key in ("path", "rule", "fingerprint")):
+            raise BaselineError(f'{path}: finding {index + 1} must be an object with string "path", "rule" and "fingerprint"')
+    return findings
+
+
+def apply(result: RunResult, baseline: Baseline) -> RunResult:
+    """The result without its baselined findings, counting them and the baselined ones gone."""
+    remaining = Counter(baseline.counts)
+    files, hidden = [], 0
+    for file in result.files:
+        kept = []
+        for finding in file.findings:
+            key = (baseline.key_path(file.path), finding.rule, finding.fingerprint)
+            if remaining[key] > 0:
+                remaining[key] -= 1
+                hidden += 1
+            else:
+                kept.append(finding)
+        files.append(replace(file, findings=kept))
+    return replace(result, files=files, baselined=hidden, baseline_gone=_gone(remaining, baseline, result))
+
+
+def _gone(remaining: Counter[Key], baseline: Baseline, result: RunResult) -> int:
+    """Unmatched entries of files linted in this run, or of files that no longer exist. Files
+    left out of this run (--changed-since, other paths) may still hold theirs."""
+    linted = {baseline.key_path(file.path) for file in result.files}
+    return sum(count for (path, _, _), count in remaining.items() if count > 0 and (path in linted or not os.path.exists(os.path.join(baseline.root, path))))
+
+
+def _root(baseline_path: str) -> str:
+    return os.path.dirname(os.path.abspath(baseline_path))

@@ -1,0 +1,135 @@
+"""Apply fixes to one file's text until nothing fixable is left, and prove the result is sound.
+
+A result is only offered for writing when it still loads and re-lints with no finding that was
+not there before; otherwise the original stays untouched and the reason is given.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from avlint.engine import lint_text
+from avlint.findings import Finding
+from avlint.fix.edits import CannotEdit, Edit, apply_edits, edits_for
+from avlint.settings import Settings
+
+MAX_LINTS = 60  # bound on re-lints per file, whatever the fixes do
+UNLOADABLE = ("AV001", "AV004", "AV006")
+
+
+@dataclass(frozen=True)
+class Applied:
+    rule: str
+    line: int
+    column: int
+    description: str
+    safe: bool
+
+
+@dataclass
+class FixOutcome:
+    path: str
+    original: str
+    fixed: str
+    applied: list[Applied] = field(default_factory=list)
+    remaining: list[Finding] = field(default_factory=list)
+    refused: str | None = None  # why the file cannot be fixed
+
+    @property
+    def changed(self) -> bool:
+        return self.refused is None and self.fixed != self.original
+
+
+def fix_text(path: str, text: str, settings: Settings, unsafe: bool = False) -> FixOutcome:
+    had_bom = text.startswith("\ufeff")
+    body = text[1:] if had_bom else text
+    before = lint_text(path, body, settings, had_bom)
+    outcome = FixOutcome(path, text, text, remaining=before.findings)
+    if before.skipped is not None:
+        return outcome
+    broken = [f for f in before.findings if f.rule in UNLOADABLE]
+    if broken:
+        outcome.refused = f"not fixed: {broken[0].message} (line {broken[0].line})"
+        return outcome
+    state = _State(body, had_bom, before.findings)
+    rejected: set[tuple[str, str]] = set()
+    for _ in range(MAX_LINTS):
+        chosen = [f for f in state.findings if f.fix is not None and (f.fix.safe or unsafe) and _key(f) not in rejected]
+        if not chosen:
+            break
+        # All fixes at once first; when that adds a problem (a fix can unmask one, e.g. a
+        # renamed key that now reaches the server), try them one by one and drop the culprits.
+        if _try(path, settings, state, chosen, before.findings, outcome):
+            continue
+        if not any(_try(path, settings, state, [finding], before.findings, outcome) or rejected.add(_key(finding)) for finding in chosen):
+            break
+    outcome.fixed = ("\ufeff" if state.keep_bom else "") + state.body
+    outcome.remaining = state.findings
+    return outcome
+
+
+@dataclass
+class _State:
+    body: str
+    keep_bom: bool
+    findings: list[Finding]
+
+
+def _try(path: str, settings: Settings, state: _State, findings: list[Finding], baseline: list[Finding], outcome: FixOutcome) -> bool:
+    """Apply `findings`' fixes if the result adds no problem; True when something was applied."""
+    edits, applied, keep_bom = _plan(findings, state.body, state.keep_bom)
+    if not applied:
+        return False
+    body = apply_edits(state.body, edits)
+    result = lint_text(path, body, settings, keep_bom)
+    if _refusal(baseline, result.findings):
+        return False
+    state.body, state.keep_bom, state.findings = body, keep_bom, result.findings
+    outcome.applied.extend(applied)
+    return True
+
+
+def _plan(findings: list[Finding], text: str, keep_bom: bool) -> tuple[list[Edit], list[Applied], bool]:
+    """Edits for as many fixes as do not overlap; the rest wait for the next pass."""
+    edits: list[Edit] = []
+    applied: list[Applied] = []
+    for finding in findings:
+        fix = finding.fix
+        assert fix is not None
+        if any(step.action == "strip_bom" for step in fix.steps):
+            keep_bom = False
+            applied.append(Applied(finding.rule, finding.line, finding.column, fix.description, fix.safe))
+            continue
+        try:
+            planned = [edit for step in fix.steps for edit in edits_for(step, text)]
+        except CannotEdit:
+            continue
+        if any(_overlaps(edit, other) for edit in planned for other in edits):
+            continue
+        edits.extend(planned)
+        applied.append(Applied(finding.rule, finding.line, finding.column, fix.description, fix.safe))
+    return edits, applied, keep_bom
+
+
+def _overlaps(a: Edit, b: Edit) -> bool:
+    if a.start == a.end == b.start == b.end:
+        return True
+    return a.start < b.end and b.start < a.end or a.start == b.start
+
+
+def _refusal(before: list[Finding], after: list[Finding]) -> str | None:
+    broken = [f for f in after if f.rule in UNLOADABLE]
+    if broken:
+        return f"the fixes would break the file ({broken[0].message}); nothing written"
+    new = Counter(_key(f) for f in after) - Counter(_key(f) for f in before)
+    if new:
+        rule, message = next(iter(new))
+        return f"the fixes would add a new problem ({rule}: {message}); nothing written"
+    return None
+
+
+def _key(finding: Finding) -> tuple[str, str]:
+    # Positions move when lines are removed: compare rule and message, numbers masked.
+    return finding.rule, re.sub(r"\d+", "#", finding.message)

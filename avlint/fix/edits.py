@@ -1,0 +1,135 @@
+"""Turn fix steps into text edits on the original source.
+
+Working on text rather than re-dumping a YAML tree is what keeps every untouched byte (comments,
+quotes, indentation, line endings) exactly as it was: an edit replaces one span and nothing
+else. Spans come from the nodes' character offsets.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from avlint.fix.model import Step
+
+
+@dataclass(frozen=True, order=True)
+class Edit:
+    start: int
+    end: int
+    text: str
+
+
+class CannotEdit(Exception):
+    """The step has no safe text edit in this layout (e.g. a nested compact sequence)."""
+
+
+def content_end(node: Node) -> int:
+    """Offset just after the node's own text. A block collection's end mark points at the
+    next token, so its end is its last child's end instead."""
+    if isinstance(node, ScalarNode) or node.flow_style or not node.value:
+        return node.end_mark.index
+    last = node.value[-1]
+    return content_end(last[1] if isinstance(node, MappingNode) else last)
+
+
+def edits_for(step: Step, text: str) -> list[Edit]:
+    handler = _HANDLERS.get(step.action)
+    if handler is None:
+        raise CannotEdit(f"unknown fix action {step.action}")
+    return handler(step, text)
+
+
+def _replace(step: Step, text: str) -> list[Edit]:
+    node = step.target
+    return [Edit(node.start_mark.index, content_end(node), step.text or "")]
+
+
+def _rename_key(step: Step, text: str) -> list[Edit]:
+    key = step.target
+    return [Edit(key.start_mark.index, key.end_mark.index, step.text or "")]
+
+
+def _delete_pair(step: Step, text: str) -> list[Edit]:
+    mapping, key = step.parent, step.target
+    pairs = mapping.value
+    index = next(i for i, (k, _) in enumerate(pairs) if k is key)
+    value = pairs[index][1]
+    if mapping.flow_style:
+        return [_flow_removal(mapping, [k for k, _ in pairs], [v for _, v in pairs], index, "{}")]
+    line_start = text.rfind("\n", 0, key.start_mark.index) + 1
+    prefix = text[line_start : key.start_mark.index]
+    if not prefix.strip():  # the key starts its line: drop the pair's whole lines
+        return [Edit(line_start, _line_end(text, content_end(value)), "")]
+    if prefix.strip() == "-" and len(pairs) > 1 and index == 0:  # `- key: v` then more keys
+        return [Edit(key.start_mark.index, pairs[1][0].start_mark.index, "")]
+    if prefix.strip() == "-" and len(pairs) == 1:
+        return [Edit(key.start_mark.index, content_end(value), "{}")]
+    raise CannotEdit("the key shares its line with other content")
+
+
+def _delete_item(step: Step, text: str) -> list[Edit]:
+    sequence, item = step.parent, step.target
+    items = sequence.value
+    index = next(i for i, node in enumerate(items) if node is item)
+    if sequence.flow_style:
+        return [_flow_removal(sequence, items, items, index, "[]")]
+    line_start = text.rfind("\n", 0, item.start_mark.index) + 1
+    if text[line_start : item.start_mark.index].strip() != "-":
+        raise CannotEdit("the item shares its line with another sequence indicator")
+    return [Edit(line_start, _line_end(text, content_end(item)), "")]
+
+
+def _flow_removal(collection: Node, starts: list[Node], ends: list[Node], index: int, empty: str) -> Edit:
+    """Remove one element of a flow collection together with one separating comma."""
+    if len(starts) == 1:
+        return Edit(collection.start_mark.index, collection.end_mark.index, empty)
+    if index < len(starts) - 1:
+        return Edit(starts[index].start_mark.index, starts[index + 1].start_mark.index, "")
+    return Edit(content_end(ends[index - 1]), content_end(ends[index]), "")
+
+
+def _wrap_list(step: Step, text: str) -> list[Edit]:
+    node = step.target
+    if not isinstance(node, ScalarNode) and not node.flow_style:
+        raise CannotEdit("only a scalar or a flow value can be wrapped in a list")
+    return [Edit(node.start_mark.index, node.start_mark.index, "["), Edit(content_end(node), content_end(node), "]")]
+
+
+def _strip_bom(step: Step, text: str) -> list[Edit]:
+    return [Edit(0, 1, "")] if text.startswith("\ufeff") else []
+
+
+def _line_end(text: str, offset: int) -> int:
+    """Offset after the newline that ends the line holding `offset` (comments included)."""
+    newline = text.find("\n", offset)
+    return len(text) if newline < 0 else newline + 1
+
+
+_HANDLERS = {
+    "replace": _replace,
+    "rename_key": _rename_key,
+    "delete_pair": _delete_pair,
+    "delete_item": _delete_item,
+    "strip_bom": _strip_bom,
+    "wrap_list": _wrap_list,
+}
+
+
+def apply_edits(text: str, edits: list[Edit]) -> str:
+    """Apply non-overlapping edits (the caller drops overlaps)."""
+    for edit in sorted(edits, reverse=True):
+        text = text[: edit.start] + edit.text + text[edit.end :]
+    return text
+
+
+def flow_scalar(value: str) -> str:
+    """A scalar's text that is safe inside a flow collection or as a plain value."""
+    import yaml
+
+    dumped = yaml.safe_dump(value, default_flow_style=True, width=1 << 30)
+    return dumped.removesuffix("\n...\n").removesuffix("\n")
+
+
+__all__ = ["CannotEdit", "Edit", "apply_edits", "content_end", "edits_for", "flow_scalar", "SequenceNode"]

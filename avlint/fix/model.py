@@ -1,0 +1,51 @@
+"""A fix is data: what to change, on which nodes, and whether the change keeps the meaning.
+
+Checks attach fixes to their hits; only the applier (avlint.fix.edits) knows how a step
+becomes a text edit, so checks never touch text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from yaml.nodes import Node
+
+
+@dataclass(frozen=True)
+class Step:
+    """One change. Actions:
+    replace      target: node, text: its new source text
+    rename_key   target: key node, text: the new key
+    delete_pair  parent: mapping, target: key node (the pair goes, with its comment lines)
+    delete_item  parent: sequence, target: item node
+    wrap_list    target: node, written inside [ ]
+    strip_bom    (no node): drop a leading byte-order mark
+    """
+
+    action: str
+    target: Node | None = None
+    parent: Node | None = None
+    text: str | None = None
+
+
+@dataclass(frozen=True)
+class Fix:
+    description: str
+    steps: tuple[Step, ...]
+    safe: bool = True
+
+
+def replace(node: Node, text: str, description: str, safe: bool = True) -> Fix:
+    return Fix(description, (Step("replace", node, text=text),), safe)
+
+
+def delete_pair(mapping: Node, key: Node, description: str, safe: bool = True) -> Fix:
+    return Fix(description, (Step("delete_pair", key, mapping),), safe)
+
+
+def delete_item(sequence: Node, item: Node, description: str, safe: bool = True) -> Fix:
+    return Fix(description, (Step("delete_item", item, sequence),), safe)
+
+
+def rename_key(key: Node, new: str, description: str, safe: bool = True) -> Fix:
+    return Fix(description, (Step("rename_key", key, text=new),), safe)

@@ -1,0 +1,46 @@
+"""GitHub Actions workflow commands: one `::error` or `::warning` annotation per finding.
+
+Escaping follows the runner's own (actions/toolkit, core/src/command.ts): `%`, CR and LF in
+the message; those and also `:` and `,` in property values.
+"""
+
+from __future__ import annotations
+
+from typing import TextIO
+
+from avlint.engine import RunResult
+from avlint.reporters.text import TextReporter
+
+
+class GithubReporter:
+    def render(self, result: RunResult, stream: TextIO) -> None:
+        for error in result.path_errors:
+            stream.write(command("error", {"file": error.path, "title": "avlint: unreadable path"}, error.reason))
+        for finding in result.findings:
+            properties = {
+                "file": finding.path,
+                "line": finding.line,
+                "col": finding.column,
+                "endLine": finding.end_line,
+                "endColumn": finding.end_column,
+                "title": f"{finding.rule} {finding.name}",
+            }
+            stream.write(command(finding.severity, properties, finding.message))
+        stream.write(TextReporter().summary_line(result) + "\n")
+
+
+def command(name: str, properties: dict[str, object], message: str) -> str:
+    rendered = ",".join(f"{key}={escape_property(str(value))}" for key, value in properties.items())
+    return f"::{name} {rendered}::{escape_data(message)}\n"
+
+
+def escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: str) -> str:
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def create(**_: object) -> GithubReporter:
+    return GithubReporter()
