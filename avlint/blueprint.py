@@ -35,12 +35,13 @@ class Entry:
     identifiers: dict[str, Pair] = field(default_factory=dict)
     attrs: dict[str, Pair] = field(default_factory=dict)
     api_body: bool = False
+    api_model: str = VALIDATE_STAGE  # the model an API body is for
 
     @cached_property
     def model(self) -> str | None:
         """The model string as the importer resolves it; None if missing or a tag."""
         if self.api_body:
-            return VALIDATE_STAGE
+            return self.api_model
         pair = self.pairs.get("model")
         text = text_of(pair.value) if pair else None
         return normalise_model(text) if text else None
@@ -91,10 +92,10 @@ def classify(root: Node) -> str:
     return "other"
 
 
-def build_document(path: str, root: MappingNode, api_body: bool) -> Document:
+def build_document(path: str, root: MappingNode, api_body: bool, api_model: str = VALIDATE_STAGE) -> Document:
     top_pairs = mapping_pairs(root)
     if api_body:
-        entry = Entry(0, root, (), attrs=last_wins(top_pairs), api_body=True)
+        entry = Entry(0, root, (), attrs=last_wins(top_pairs), api_body=True, api_model=api_model)
         return Document(path, root, True, {}, [entry])
     top = last_wins(top_pairs)
     entries: list[Entry] = []

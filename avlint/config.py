@@ -38,6 +38,7 @@ class Config:
     exclude: tuple[str, ...] = ()
     max_file_size: int | None = None
     strict: bool | None = None
+    baseline: str | None = None  # relative to the config file's folder
 
 
 def find_config(start: Path) -> Path | None:
@@ -138,7 +139,7 @@ def _from_pyproject(path: Path, text: str) -> tuple[dict[str, Any], dict[str, in
     return section, lines
 
 
-_KEYS = ("target_version", "select", "ignore", "severity", "exclude", "max_file_size", "strict")
+_KEYS = ("target_version", "select", "ignore", "severity", "exclude", "max_file_size", "strict", "baseline")
 
 
 def _validate(path: str, raw: dict[str, Any], lines: dict[str, int]) -> Config:
@@ -213,6 +214,12 @@ def _boolean(path: str, line: int, key: str, value: Any) -> bool:
     return value
 
 
+def _path(path: str, line: int, key: str, value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(path, line, f"'{key}' must be a file path (a non-empty string), not {value!r}")
+    return value
+
+
 _VALIDATORS = {
     "target_version": _string,
     "select": _rules,
@@ -220,4 +227,5 @@ _VALIDATORS = {
     "exclude": _string_list,
     "max_file_size": _size,
     "strict": _boolean,
+    "baseline": _path,
 }

@@ -128,7 +128,25 @@ def _compose(path: str, text: str) -> Node | None:
     return compose(text)
 
 
-def _lint_root(path: str, text: str, root: Node | None, settings: Settings, enabled: frozenset[str]):
+def lint_body(path: str, model: str, text: str, settings: Settings) -> FileResult:
+    """Lint a JSON API create body for `model` (a stage, flow or binding)."""
+    enabled = settings.enabled_codes()
+    hits: list[Located] = []
+    try:
+        root = compose_json_text(text)
+        hits.extend(_lint_root(path, text, root, settings, enabled, api_model=model))
+    except ContentProblem as problem:
+        hits.append(Located.at(problem.rule, problem.line, problem.column, problem.message))
+    return _stamp(path, text, hits, settings, enabled)
+
+
+def compose_json_text(text: str) -> Node | None:
+    from avlint.loader.json_nodes import compose_json
+
+    return compose_json(text)
+
+
+def _lint_root(path: str, text: str, root: Node | None, settings: Settings, enabled: frozenset[str], api_model: str | None = None):
     if root is None or is_null(root):
         yield Located.at("AV007", 1, 1, "the file holds no YAML document (or only null); authentik skips it")
         return
@@ -136,10 +154,10 @@ def _lint_root(path: str, text: str, root: Node | None, settings: Settings, enab
         (line, column), (end_line, end_column) = start(root), end(root)
         yield Located("AV008", line, column, end_line, end_column, f"the top level is {a_or_an(kind_name(root))}; a blueprint must be a mapping with version and entries")
         return
-    kind = classify(root)
+    kind = "api-body" if api_model else classify(root)
     if kind == "other":
         raise _NotABlueprint("not an authentik blueprint or API body")
-    document = build_document(path, root, api_body=(kind == "api-body"))
+    document = build_document(path, root, api_body=(kind == "api-body"), **({"api_model": api_model} if api_model else {}))
     context = CheckContext(document, settings.release, text)
     for check, codes in REGISTRY:
         if codes & enabled:

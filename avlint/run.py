@@ -13,7 +13,7 @@ from avlint.settings import Settings
 
 if TYPE_CHECKING:
     from avlint.config import Config
-from avlint.versions import UnknownVersionError, resolve_release
+from avlint.versions import Release, UnknownVersionError, resolve_release
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
@@ -32,6 +32,11 @@ class LintRequest:
     max_file_size: str | None = None
     jobs: int = 0
     colour: bool = False
+    output: str | None = None  # also write the chosen format to this file (text goes to `out`)
+    baseline: str | None = None
+    write_baseline: str | None = None
+    changed_since: str | None = None  # a git ref
+    spec: str | None = None  # a spec snapshot (`avlint spec import`) used instead of the bundled spec
 
 
 class UsageError(Exception):
@@ -40,12 +45,15 @@ class UsageError(Exception):
 
 def build_settings(request: LintRequest, cwd: Path) -> tuple[Settings, bool]:
     """Merge the config file and the command line (the command line wins)."""
-    config = _config(request, cwd)
+    return merge_settings(request, _config(request, cwd))
+
+
+def merge_settings(request: LintRequest, config: Config) -> tuple[Settings, bool]:
     from avlint.catalogue import UnknownRuleError, lookup
     from avlint.config import parse_size
 
     try:
-        release = resolve_release(request.target_version or config.target_version)
+        release = _release(request, config)
         select = {lookup(k).code for k in _split(request.select)} or (set(config.select) if config.select else None)
         ignore = {lookup(k).code for k in _split(request.ignore)} | set(config.ignore)
     except (UnknownVersionError, UnknownRuleError) as error:
@@ -62,10 +70,24 @@ def build_settings(request: LintRequest, cwd: Path) -> tuple[Settings, bool]:
         severities=config.severity,
         exclude=tuple(request.exclude) + config.exclude,
         jobs=request.jobs,
+        spec_file=request.spec,
         **({"max_file_size": size} if size else {}),
     )
     strict = request.strict if request.strict is not None else bool(config.strict)
     return settings, strict
+
+
+def _release(request: LintRequest, config: Config) -> Release:
+    """The target release; a `--spec` snapshot sets it (the command line beats the config file)."""
+    if request.spec is None:
+        return resolve_release(request.target_version or config.target_version)
+    from avlint.spec.errors import SnapshotError
+    from avlint.spec.snapshot import load_snapshot, release_for
+
+    try:
+        return release_for(load_snapshot(request.spec), request.target_version)
+    except SnapshotError as error:
+        raise UsageError(str(error)) from None
 
 
 def _config(request: LintRequest, cwd: Path) -> Config:
@@ -89,19 +111,29 @@ def _split(values: tuple[str, ...]) -> list[str]:
 
 
 def run_lint(request: LintRequest, out: TextIO, err: TextIO, cwd: Path | None = None) -> int:
-    from avlint.discovery import discover
     from avlint.engine import RunResult, lint_paths
-    from avlint.reporters import get_reporter
+    from avlint.lint_steps import apply_baseline, check_format, load_baseline, select_files, write_reports
 
     try:
-        settings, strict = build_settings(request, cwd or Path.cwd())
+        check_format(request.format)
+        config = _config(request, cwd or Path.cwd())
+        settings, strict = merge_settings(request, config)
+        baseline = load_baseline(request, config)
+        files, path_errors = select_files(request, settings, err)
     except UsageError as error:
         err.write(f"avlint: error: {error}\n")
         return EXIT_USAGE
-    files, path_errors = discover(list(request.paths), settings.exclude)
-    results, read_errors = lint_paths(files, settings)
+    from avlint.spec.snapshot import use_spec_file
+
+    with use_spec_file(settings.spec_file):
+        results, read_errors = lint_paths(files, settings)
     result = RunResult(results, path_errors + read_errors)
     for error in result.path_errors:
         err.write(f"{error.path}: error: {error.reason}\n")
-    get_reporter(request.format, colour=request.colour).render(result, out)
+    try:
+        result = apply_baseline(request, result, baseline, err)
+        write_reports(request, result, out)
+    except UsageError as error:
+        err.write(f"avlint: error: {error}\n")
+        return EXIT_USAGE
     return result.exit_code(strict)

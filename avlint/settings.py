@@ -18,6 +18,16 @@ class Settings:
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
     exclude: tuple[str, ...] = ()
     jobs: int = 0  # 0: decide from the number of files and cores
+    spec_file: str | None = None  # a snapshot (`--spec`) that replaces the bundled field spec
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        # Worker processes get the settings pickled: load the snapshot there too (a spawned
+        # worker starts without the parent's spec source).
+        self.__dict__.update(state)
+        if self.spec_file is not None:
+            from avlint.spec.snapshot import activate_spec_file
+
+            activate_spec_file(self.spec_file)
 
     def severity_of(self, code: str, default: str) -> str:
         return dict(self.severities).get(code, default)

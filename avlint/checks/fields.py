@@ -28,7 +28,7 @@ _BOOLEAN_TEXT = {"t", "y", "yes", "true", "on", "1", "f", "n", "no", "false", "o
 
 def check_fields(ctx: CheckContext) -> Iterator[Hit]:
     for entry in ctx.document.entries:
-        spec = ctx.spec(entry.model) if not entry.api_body else ctx.spec("authentik_stages_authenticator_validate.authenticatorvalidatestage")
+        spec = ctx.spec(entry.model)
         if spec is None or entry.state is None:
             continue
         yield from _unknown_and_read_only(entry, spec)

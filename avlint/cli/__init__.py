@@ -7,7 +7,9 @@ import click
 
 from avlint.cli.fix_cmd import fix
 from avlint.cli.lint_cmd import lint
+from avlint.cli.payload_cmd import payload
 from avlint.cli.rules_cmd import explain, rules
+from avlint.cli.spec_cmd import spec
 from avlint.cli_version import version_text
 
 
@@ -25,5 +27,7 @@ def cli() -> None:
 
 cli.add_command(lint)
 cli.add_command(fix)
+cli.add_command(payload)
 cli.add_command(rules)
 cli.add_command(explain)
+cli.add_command(spec)

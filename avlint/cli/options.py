@@ -9,3 +9,11 @@ target_version_option = click.option(
     metavar="VERSION",
     help="authentik version to check against, e.g. 2025.12 (default: the newest avlint knows).",
 )
+
+spec_option = click.option(
+    "--spec",
+    "spec_file",
+    metavar="FILE",
+    type=click.Path(dir_okay=False),
+    help="Use this field spec snapshot (from `avlint spec import`) instead of the bundled spec; its release becomes the target version.",
+)

@@ -49,3 +49,23 @@ def _remove(path: str) -> None:
         os.unlink(path)
     except OSError:
         pass
+
+
+def write_new(path: str, text: str) -> None:
+    """Write a file that may not exist yet (creating its folder), atomically."""
+    folder = os.path.dirname(os.path.abspath(path))
+    try:
+        os.makedirs(folder, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=folder, prefix=".avlint-", suffix=".tmp")
+    except OSError as error:
+        raise WriteError(path, f"cannot write in {folder}: {error.strerror}") from None
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
+            stream.write(text)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, path)
+    except BaseException:
+        _remove(temporary)
+        raise

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from pathlib import Path
 from typing import Any, TextIO
 
 from avlint.engine import RunResult
 from avlint.fingerprint import digest
+from avlint.reporters.paths import relative_path
 
 SEVERITY = {"error": "major", "warning": "minor"}
+CATEGORY = {"rejected": "Bug Risk", "ignored": "Bug Risk", "runtime": "Bug Risk", "risk": "Security", "style": "Style"}
 
 
 class GitlabReporter:
@@ -28,29 +29,29 @@ def issues(result: RunResult) -> list[dict[str, Any]]:
     seen: Counter[tuple[str, str]] = Counter()
     rendered = []
     for error in result.path_errors:
-        rendered.append(_issue(f"cannot read {error.path}: {error.reason}", "avlint-unreadable-path", digest("unreadable", error.path), "blocker", error.path, 1, 1))
+        rendered.append(_issue(f"cannot read {error.path}: {error.reason}", "avlint-unreadable-path", "Bug Risk", digest("unreadable", error.path), "blocker", error.path, (1, 1)))
     for finding in result.findings:
         seen[(finding.path, finding.fingerprint)] += 1
         fingerprint = digest(_posix(finding.path), finding.fingerprint, str(seen[(finding.path, finding.fingerprint)]))
         description = f"{finding.message} [{finding.rule} {finding.name}]"
-        rendered.append(_issue(description, finding.rule, fingerprint, SEVERITY[finding.severity], finding.path, finding.line, finding.end_line))
+        rendered.append(_issue(description, finding.rule, CATEGORY[finding.effect], fingerprint, SEVERITY[finding.severity], finding.path, (finding.line, finding.end_line)))
     return rendered
 
 
-def _issue(description: str, check: str, fingerprint: str, severity: str, path: str, begin: int, end: int) -> dict[str, Any]:
+def _issue(description: str, check: str, category: str, fingerprint: str, severity: str, path: str, lines: tuple[int, int]) -> dict[str, Any]:
     return {
         "type": "issue",
         "description": description,
         "check_name": check,
-        "categories": ["Bug Risk"],
+        "categories": [category],
         "fingerprint": fingerprint,
         "severity": severity,
-        "location": {"path": _posix(path), "lines": {"begin": begin, "end": max(begin, end)}},
+        "location": {"path": _posix(path), "lines": {"begin": lines[0], "end": max(lines)}},
     }
 
 
 def _posix(path: str) -> str:
-    return Path(path).as_posix()
+    return relative_path(path).as_posix()
 
 
 def create(**_: object) -> GitlabReporter:

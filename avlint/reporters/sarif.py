@@ -12,7 +12,6 @@ import json
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, TextIO
 from urllib.parse import quote
 
@@ -20,6 +19,7 @@ from avlint import __version__
 from avlint.catalogue import Rule, all_rules
 from avlint.engine import RunResult
 from avlint.findings import Finding
+from avlint.reporters.paths import relative_path
 from avlint.reporters.summary import summary
 
 SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -100,15 +100,9 @@ def invocation(result: RunResult) -> dict[str, Any]:
 
 
 def artifact_uri(path: str) -> str:
-    """A relative URI reference (percent-encoded); absolute paths below the working folder are
-    made relative to it, others become file: URIs."""
-    location = Path(path)
-    if location.is_absolute():
-        try:
-            location = location.relative_to(Path.cwd())
-        except ValueError:
-            return location.as_uri()
-    return quote(location.as_posix(), safe="/")
+    """A relative URI reference, percent-encoded; a path outside the working folder becomes a file: URI."""
+    location = relative_path(path)
+    return location.as_uri() if location.is_absolute() else quote(location.as_posix(), safe="/")
 
 
 def create(**_: object) -> SarifReporter:

@@ -16,6 +16,8 @@ def summary(result: RunResult) -> dict[str, int]:
         "errors": result.count("error"),
         "warnings": result.count("warning"),
         "suppressed": sum(f.suppressed for f in result.files),
+        "baselined": result.baselined,
+        "baseline_gone": result.baseline_gone,
     }
 
 

@@ -36,6 +36,10 @@ class TextReporter:
             extras.append(f"{counts['unreadable']} unreadable")
         if counts["suppressed"]:
             extras.append(f"{plural(counts['suppressed'], 'finding')} suppressed")
+        if counts["baselined"]:
+            extras.append(f"{counts['baselined']} baselined")
+        if counts["baseline_gone"]:
+            extras.append(f"{plural(counts['baseline_gone'], 'baselined finding')} gone")
         tail = f" ({', '.join(extras)})" if extras else ""
         checked = plural(counts["linted"], "file")
         if not counts["errors"] and not counts["warnings"]:

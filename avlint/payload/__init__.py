@@ -1,0 +1,1 @@
+"""Create payloads: the JSON bodies the API accepts, built from blueprint entries offline."""

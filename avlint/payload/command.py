@@ -1,0 +1,138 @@
+"""`avlint payload`: write the create bodies of every file's entries, or print them as JSON Lines."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+from avlint.payload.build import Payload, PayloadError, PayloadOptions, build_payloads
+from avlint.run import EXIT_USAGE, LintRequest, UsageError, build_settings
+
+
+@dataclass(frozen=True)
+class PayloadRequest:
+    lint: LintRequest
+    out_dir: str | None = None
+    all_models: bool = False
+    allow_unresolved: bool = False
+    env_file: str | None = None
+    context: tuple[str, ...] = ()  # KEY=VALUE or a YAML/JSON file
+    environ: dict[str, str] | None = field(default=None, compare=False)
+
+
+def run_payload(request: PayloadRequest, out: TextIO, err: TextIO, cwd: Path | None = None) -> int:
+    from avlint.discovery import discover
+    from avlint.loader.problems import ContentProblem, PathError
+    from avlint.loader.source import read_source
+
+    try:
+        settings, _ = build_settings(request.lint, cwd or Path.cwd())
+        options = PayloadOptions(request.all_models, _environ(request), _context(request.context))
+    except UsageError as error:
+        err.write(f"avlint: error: {error}\n")
+        return EXIT_USAGE
+    files, path_errors = discover(list(request.lint.paths), settings.exclude)
+    written = refused = 0
+    for path in files:
+        try:
+            source = read_source(path, settings.max_file_size)
+            payloads = build_payloads(path, source.text, settings, options)
+        except PathError as error:
+            path_errors.append(error)
+            continue
+        except (ContentProblem, PayloadError) as problem:
+            err.write(f"{path}: no payloads: {getattr(problem, 'message', problem)}\n")
+            refused += 1
+            continue
+        for payload in payloads:
+            if _report_and_check(payload, request.allow_unresolved, err):
+                _emit(payload, request.out_dir, out)
+                written += 1
+            else:
+                refused += 1
+    for error in path_errors:
+        err.write(f"{error.path}: error: {error.reason}\n")
+    err.write(f"{written} payload{'s' if written != 1 else ''} written, {refused} refused.\n")
+    if path_errors:
+        return EXIT_USAGE
+    return 1 if refused else 0
+
+
+def _report_and_check(payload: Payload, allow_unresolved: bool, err: TextIO) -> bool:
+    where = f"{payload.path}:{payload.line}: {payload.model} '{payload.name}'"
+    if payload.error:
+        err.write(f"{where}: not written: {payload.error}\n")
+        return False
+    for marker in payload.unresolved:
+        err.write(f"{payload.path}:{marker.line}:{marker.column}: unresolved {marker.tag}: {marker.reason}\n")
+    if payload.unresolved and not allow_unresolved:
+        err.write(f"{where}: not written: {len(payload.unresolved)} unresolved reference(s) (use --allow-unresolved to write it without them)\n")
+        return False
+    if payload.problems:
+        for finding in payload.problems:
+            err.write(f"{where}: authentik would reject it: [{finding.rule} {finding.name}] {finding.message}\n")
+        err.write(f"{where}: not written\n")
+        return False
+    return True
+
+
+def _emit(payload: Payload, out_dir: str | None, out: TextIO) -> None:
+    if out_dir is None:
+        out.write(json.dumps({"model": payload.model, "name": payload.name, "body": payload.body}, ensure_ascii=False, default=str) + "\n")
+        return
+    from avlint.fix.writer import write_new
+
+    short = payload.model.rsplit(".", 1)[-1]
+    target = os.path.join(out_dir, f"{short}-{_safe_name(payload.name)}.json")
+    write_new(target, json.dumps(payload.body, indent=2, ensure_ascii=False, default=str) + "\n")
+
+
+def _safe_name(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("_") or "unnamed"
+
+
+def _environ(request: PayloadRequest) -> dict[str, str]:
+    environ = dict(request.environ if request.environ is not None else os.environ)
+    if request.env_file:
+        environ.update(_read_env_file(request.env_file))
+    return environ
+
+
+def _read_env_file(path: str) -> dict[str, str]:
+    values: dict[str, str] = {}
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as error:
+        raise UsageError(f"cannot read --env-file {path}: {error}") from None
+    for number, line in enumerate(lines, start=1):
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        key, sep, value = stripped.removeprefix("export ").partition("=")
+        if not sep or not key.strip():
+            raise UsageError(f"{path}:{number}: expected KEY=VALUE")
+        values[key.strip()] = value.strip().strip("'\"")
+    return values
+
+
+def _context(items: tuple[str, ...]) -> dict[str, Any]:
+    context: dict[str, Any] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if sep:
+            context[key.strip()] = value
+            continue
+        import yaml
+
+        try:
+            loaded = yaml.safe_load(Path(item).read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
+            raise UsageError(f"--context {item}: expected KEY=VALUE or a YAML/JSON file ({error})") from None
+        if not isinstance(loaded, dict):
+            raise UsageError(f"--context {item}: the file must hold a mapping")
+        context.update(loaded)
+    return context

@@ -1,0 +1,72 @@
+"""Read-only access to the recorded ground truth copied into ``tests/data/recordings/``.
+
+Copied from the reference folder of a real authentik 2025.12.4 server (see that folder's README.md,
+also summarised in tests/test_fake_contract.py): the 160 recordings, four flow exports, the live
+OpenAPI schema and the blueprint model names.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from pathlib import Path
+from typing import Any
+
+RECORDINGS = Path(__file__).resolve().parent.parent / "data" / "recordings"
+
+
+def recording_paths() -> list[Path]:
+    return sorted(RECORDINGS.glob("[0-9][0-9][0-9]-*.json"))
+
+
+@functools.cache
+def recording(number: int) -> dict[str, Any]:
+    (path,) = RECORDINGS.glob(f"{number:03d}-*.json")
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def response_body(number: int) -> Any:
+    return recording(number)["response"]["body"]
+
+
+@functools.cache
+def not_found_page() -> str:
+    """Django's 404 HTML page as authentik renders it (recordings 091 and 092 are identical)."""
+    return response_body(91)
+
+
+@functools.cache
+def export_text(slug: str) -> str | None:
+    path = RECORDINGS / "exports" / f"{slug}.yaml"
+    return path.read_text(encoding="utf-8") if path.exists() else None
+
+
+def schema_path() -> Path:
+    return RECORDINGS / "schema.yml"
+
+
+@functools.cache
+def schema_yaml() -> bytes:
+    return schema_path().read_bytes()
+
+
+@functools.cache
+def schema_json() -> bytes:
+    """The schema as JSON. Converted on first use with PyYAML, which avlint itself depends on."""
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    document = yaml.load(schema_yaml(), Loader=loader)  # noqa: S506 - a safe loader
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":"), default=str).encode("utf-8")
+
+
+@functools.cache
+def blueprint_models() -> frozenset[str]:
+    data = json.loads((RECORDINGS / "blueprint-models.json").read_text(encoding="utf-8"))
+    return frozenset(data["models"])
+
+
+@functools.cache
+def validate_stage_actions() -> dict[str, Any]:
+    """DRF metadata ``actions`` body for the validation stage serializer (recording 158)."""
+    return response_body(158)["actions"]["POST"]
