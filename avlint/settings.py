@@ -18,13 +18,16 @@ class Settings:
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
     exclude: tuple[str, ...] = ()
     jobs: int = 0  # 0: decide from the number of files and cores
-    spec_file: str | None = None  # a snapshot (`--spec`) that replaces the bundled field spec
+    spec_file: str | None = None  # a snapshot (`--spec`) used instead of the bundled spec; run_lint puts it in use
 
     def __setstate__(self, state: dict[str, object]) -> None:
-        # Worker processes get the settings pickled: load the snapshot there too (a spawned
-        # worker starts without the parent's spec source).
+        # Worker processes get the settings pickled: put the snapshot in use there too (a
+        # spawned worker starts without the parent's spec source). Only in a worker: a copy
+        # made in the main process must not change which spec it uses.
         self.__dict__.update(state)
-        if self.spec_file is not None:
+        import multiprocessing
+
+        if self.spec_file is not None and multiprocessing.parent_process() is not None:
             from avlint.spec.snapshot import activate_spec_file
 
             activate_spec_file(self.spec_file)

@@ -21,7 +21,7 @@ from pathlib import Path
 from tests.conftest import ROOT, SAMPLES
 
 GOOD = SAMPLES / "good" / "stage-mfa-login.yaml"
-BAD = SAMPLES / "bad" / "stage-configure-without-stages.yaml"  # errors that no safe fix removes
+BAD = SAMPLES / "bad" / "bp-keyof-undefined.yaml"  # an error that no fix can remove
 FIXABLE = SAMPLES / "bad" / "bp-byte-order-mark.yaml"  # one warning, fixed by stripping the mark
 SCENARIOS = {"clean": {"good.yaml": GOOD}, "dirty": {"good.yaml": GOOD, "bad.yaml": BAD, "fixable.yaml": FIXABLE}}
 _JUNK = (".git", ".venv", ".ci-venv", "__pycache__", ".pytest_cache", ".hypothesis", ".benchmarks", "build", "dist", "corpus", "*.egg-info")

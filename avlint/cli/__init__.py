@@ -7,6 +7,7 @@ import click
 
 from avlint.cli.fix_cmd import fix
 from avlint.cli.lint_cmd import lint
+from avlint.cli.migrate_cmd import migrate
 from avlint.cli.payload_cmd import payload
 from avlint.cli.rules_cmd import explain, rules
 from avlint.cli.spec_cmd import spec
@@ -28,6 +29,7 @@ def cli() -> None:
 cli.add_command(lint)
 cli.add_command(fix)
 cli.add_command(payload)
+cli.add_command(migrate)
 cli.add_command(rules)
 cli.add_command(explain)
 cli.add_command(spec)

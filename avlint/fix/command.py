@@ -85,10 +85,9 @@ def _report(outcome: FixOutcome, out: TextIO) -> None:
 
 
 def _diff(outcome: FixOutcome) -> list[str]:
-    lines = difflib.unified_diff(
-        outcome.original.splitlines(keepends=True),
-        outcome.fixed.splitlines(keepends=True),
-        fromfile=outcome.path,
-        tofile=f"{outcome.path} (fixed)",
-    )
+    return _diff_lines(outcome.path, outcome.original, outcome.fixed)
+
+
+def _diff_lines(path: str, before: str, after: str) -> list[str]:
+    lines = difflib.unified_diff(before.splitlines(keepends=True), after.splitlines(keepends=True), fromfile=path, tofile=f"{path} (fixed)")
     return [line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines]

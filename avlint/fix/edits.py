@@ -97,6 +97,35 @@ def _wrap_list(step: Step, text: str) -> list[Edit]:
     return [Edit(node.start_mark.index, node.start_mark.index, "["), Edit(content_end(node), content_end(node), "]")]
 
 
+def _insert_pair(step: Step, text: str) -> list[Edit]:
+    """Add `step.text` (a `key: value` line, possibly with indented lines below it) to a
+    mapping: after its last pair in block style, before the closing brace in flow style."""
+    mapping = step.target
+    if mapping.flow_style:
+        if "\n" in (step.text or ""):
+            raise CannotEdit("a multi-line pair cannot go into a flow mapping")
+        if not mapping.value:
+            return [Edit(mapping.start_mark.index, mapping.end_mark.index, "{" + (step.text or "") + "}")]
+        return [Edit(content_end(mapping.value[-1][1]), content_end(mapping.value[-1][1]), ", " + (step.text or ""))]
+    if not mapping.value:
+        raise CannotEdit("an empty block mapping has no indentation to follow")
+    indent = " " * mapping.value[0][0].start_mark.column
+    lines = (step.text or "").split("\n")
+    block = "".join(f"{indent}{line}\n" for line in lines)
+    at = _line_end(text, content_end(mapping.value[-1][1]))
+    prefix = "" if at == 0 or text[at - 1] == "\n" else "\n"
+    return [Edit(at, at, prefix + block)]
+
+
+def _insert_first_key(step: Step, text: str) -> list[Edit]:
+    """Put `step.text` (`key: value`) before a block mapping's first key, on its own line."""
+    mapping = step.target
+    if mapping.flow_style or not mapping.value:
+        raise CannotEdit("only a non-empty block mapping takes a first key")
+    first = mapping.value[0][0]
+    return [Edit(first.start_mark.index, first.start_mark.index, f"{step.text}\n{' ' * first.start_mark.column}")]
+
+
 def _strip_bom(step: Step, text: str) -> list[Edit]:
     return [Edit(0, 1, "")] if text.startswith("\ufeff") else []
 
@@ -114,6 +143,8 @@ _HANDLERS = {
     "delete_item": _delete_item,
     "strip_bom": _strip_bom,
     "wrap_list": _wrap_list,
+    "insert_pair": _insert_pair,
+    "insert_first_key": _insert_first_key,
 }
 
 

@@ -19,6 +19,8 @@ class Step:
     delete_pair  parent: mapping, target: key node (the pair goes, with its comment lines)
     delete_item  parent: sequence, target: item node
     wrap_list    target: node, written inside [ ]
+    insert_pair  target: mapping, text: `key: value` added after its last pair
+    insert_first_key  target: block mapping, text: `key: value` put before its first key
     strip_bom    (no node): drop a leading byte-order mark
     """
 

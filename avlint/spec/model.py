@@ -68,6 +68,8 @@ class ModelSpec:
     fields: dict[str, FieldSpec]
     # Rows for field names that exist in some other release, to explain unavailability.
     history: dict[str, tuple[FieldSpec, ...]] = field(default_factory=dict)
+    # Every row of every field, whatever its release range (for version inference).
+    rows: dict[str, tuple[FieldSpec, ...]] = field(default_factory=dict)
 
     @property
     def writable(self) -> dict[str, FieldSpec]:
@@ -140,6 +142,7 @@ def bundled_model_spec(model: str, release: Release) -> ModelSpec | None:
         pk_name=raw["pk"]["name"],
         fields=fields,
         history={name: tuple(rows) for name, rows in history.items() if name not in fields},
+        rows={name: tuple(rows) for name, rows in history.items()},
     )
 
 

@@ -102,8 +102,11 @@ def _load(path: str, _resolved: str, _mtime: int, _size: int) -> Snapshot:
     if problem:
         raise SnapshotError(f"{path}: {problem}")
     snapshot = Snapshot(path, Release.parse(data["authentik"]), str(data.get("source", "")), data["models"], data["enums"])
-    for model in snapshot.models:
-        snapshot.model_spec(model)  # resolve now: a bad row fails here, not in the middle of a run
+    try:
+        for model in snapshot.models:
+            snapshot.model_spec(model)  # resolve now: a bad row fails here, not in the middle of a run
+    except RecursionError:
+        raise SnapshotError(f"{path}: an object's rows refer to the object itself") from None
     return snapshot
 
 

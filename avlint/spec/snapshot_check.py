@@ -127,6 +127,8 @@ def _row_problem(row: Any, enums: dict[str, Any], objects: dict[str, Any], item:
         return f"enum: no choice set {row['enum']!r} under enums"
     if row.get("type") == "enum" and "enum" not in row:
         return "type enum needs an enum (the name of a choice set under enums)"
+    if row.get("type") == "object" and "object" not in row:
+        return "type object needs an object (the name of its rows under the model's objects)"
     if "object" in row and row["object"] not in objects:
         return f"object: no rows {row['object']!r} under the model's objects"
     if "items" in row:

@@ -1,0 +1,171 @@
+"""`avlint migrate`: version steps, pk references, entry order, then the safe fixes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TextIO
+
+from yaml.nodes import MappingNode
+
+from avlint.blueprint import Document, build_document, classify
+from avlint.fix.apply import fix_text
+from avlint.fix.edits import CannotEdit, apply_edits, edits_for
+from avlint.fix.model import Fix
+from avlint.loader.problems import ContentProblem
+from avlint.loader.yaml_nodes import compose
+from avlint.migrate.infer import infer_release
+from avlint.migrate.references import Known, plan_references
+from avlint.migrate.reorder import ReorderError, reorder
+from avlint.migrate.steps import plan, steps_between
+from avlint.run import EXIT_USAGE, LintRequest, UsageError, build_settings
+from avlint.settings import Settings
+from avlint.versions import Release, UnknownVersionError, resolve_release
+
+
+@dataclass(frozen=True)
+class MigrateRequest:
+    lint: LintRequest  # its target_version is the --to version
+    source: str | None = None
+    diff: bool = False
+    live_file: str | None = None
+
+
+@dataclass
+class Migration:
+    path: str
+    original: str
+    text: str
+    source: Release | None = None
+    source_note: str = ""
+    changes: list[tuple[int, str]] = field(default_factory=list)
+    unresolved: list[tuple[int, int, str]] = field(default_factory=list)
+    error: str | None = None
+
+
+class MigrationError(Exception):
+    pass
+
+
+def migrate_text(path: str, text: str, settings: Settings, source: Release | None, known: dict[str, Known]) -> Migration:
+    migration = Migration(path, text, text)
+    document = _document(text)
+    if source is None:
+        inference = infer_release(document, text)
+        if inference.release is None:
+            raise MigrationError("the file mixes fields of releases that never coexisted; give --from")
+        source, migration.source_note = inference.release, f"inferred {inference.explain()}"
+        if source > settings.release and inference.oldest is not None and inference.oldest <= settings.release:
+            source, migration.source_note = settings.release, f"nothing in it needs a release newer than {settings.release}"
+    else:
+        migration.source_note = "given with --from"
+    migration.source = source
+    if source > settings.release:
+        raise MigrationError(f"the file is for authentik {source}, newer than --to {settings.release}; migrate only moves forward (use `avlint fix --target-version` to drop what an older release lacks)")
+    for step in steps_between(source, settings.release):
+        changes = plan(step, document)
+        text = _apply(text, [(change.line, change.note, change.fix) for change in changes], migration)
+        document = _document(text)
+    references = plan_references(document, settings.release, known)
+    migration.unresolved = references.unresolved
+    text = _apply(text, references.fixes, migration)
+    document = _document(text)
+    try:
+        reordered = reorder(document, text)
+    except ReorderError as error:
+        raise MigrationError(str(error)) from None
+    if reordered != text:
+        migration.changes.append((1, "entries reordered so that every !KeyOf points at an entry above it"))
+        text = reordered
+    outcome = fix_text(path, text, settings)
+    if outcome.refused:
+        raise MigrationError(outcome.refused)
+    migration.changes.extend((applied.line, f"{applied.rule}: {applied.description}") for applied in outcome.applied)
+    migration.text = outcome.fixed
+    return migration
+
+
+def _document(text: str) -> Document:
+    try:
+        root = compose(text.removeprefix("\ufeff"))
+    except ContentProblem as problem:
+        raise MigrationError(f"line {problem.line}: {problem.message}") from None
+    if not isinstance(root, MappingNode) or classify(root) != "blueprint":
+        raise MigrationError("not an authentik blueprint")
+    return build_document("", root, api_body=False)
+
+
+def _apply(text: str, planned: list[tuple[int, str, Fix]], migration: Migration) -> str:
+    body = text.removeprefix("\ufeff")
+    edits = []
+    for line, note, fix in planned:
+        try:
+            step_edits = [edit for step in fix.steps for edit in edits_for(step, body)]
+        except CannotEdit as error:
+            migration.changes.append((line, f"not changed ({error}): {note}"))
+            continue
+        if any(a.start < b.end and b.start < a.end for a in step_edits for b in edits):
+            continue
+        edits.extend(step_edits)
+        migration.changes.append((line, note))
+    return text[: len(text) - len(body)] + apply_edits(body, edits)
+
+
+def run_migrate(request: MigrateRequest, out: TextIO, err: TextIO, cwd: Path | None = None) -> int:
+    from avlint.discovery import discover
+    from avlint.engine import lint_text
+    from avlint.fix.command import _diff_lines
+    from avlint.fix.writer import WriteError, write_atomic
+    from avlint.loader.problems import PathError
+    from avlint.loader.source import read_source
+    from avlint.migrate.references import load_known
+
+    try:
+        settings, _ = build_settings(request.lint, cwd or Path.cwd())
+        source = resolve_release(request.source) if request.source else None
+        known = load_known(request.live_file) if request.live_file else {}
+    except (UsageError, UnknownVersionError) as error:
+        err.write(f"avlint: error: {error}\n")
+        return EXIT_USAGE
+    except (OSError, ValueError) as error:
+        err.write(f"avlint: error: --live-file {request.live_file}: {error}\n")
+        return EXIT_USAGE
+    files, path_errors = discover(list(request.lint.paths), settings.exclude)
+    failed = changed = 0
+    for path in files:
+        try:
+            text = ("\ufeff" if (source_text := read_source(path, settings.max_file_size)).had_bom else "") + source_text.text
+            migration = migrate_text(path, text, settings, source, known)
+        except PathError as error:
+            path_errors.append(error)
+            continue
+        except (ContentProblem, MigrationError) as error:
+            err.write(f"{path}: not migrated: {getattr(error, 'message', error)}\n")
+            failed += 1
+            continue
+        out.write(f"{path}: from authentik {migration.source} to {settings.release} ({migration.source_note})\n")
+        for line, note in migration.changes:
+            out.write(f"  line {line}: {note}\n")
+        for line, column, pk in migration.unresolved:
+            out.write(f"  {path}:{line}:{column}: pk {pk} is not in this file; pass --live-file with a saved listing to turn it into !Find\n")
+        if migration.text == migration.original:
+            out.write("  nothing to change\n")
+            continue
+        changed += 1
+        if request.diff:
+            out.writelines(_diff_lines(path, migration.original, migration.text))
+            continue
+        try:
+            write_atomic(path, migration.text)
+        except WriteError as error:
+            err.write(f"{error.path}: error: {error.reason}\n")
+            failed += 1
+            continue
+        remaining = lint_text(path, migration.text.removeprefix("\ufeff"), settings).findings
+        errors = sum(1 for f in remaining if f.severity == "error")
+        out.write(f"  written; {errors} error{'s' if errors != 1 else ''} left for `avlint lint --target-version {settings.release}`\n")
+    for error in path_errors:
+        err.write(f"{error.path}: error: {error.reason}\n")
+    if path_errors:
+        return EXIT_USAGE
+    return 1 if failed or (request.diff and changed) else 0

@@ -1,0 +1,100 @@
+"""Infer the release a blueprint was written for from what it uses.
+
+Every field, choice and tag avlint knows has a release range; the file's source release is the
+newest one consistent with all of them. A file that uses nothing version-specific is taken as
+written for the newest release (so no migration step runs on it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from yaml.nodes import ScalarNode
+
+from avlint.blueprint import Document
+from avlint.checks.tags import tag_table
+from avlint.nodes import start, walk
+from avlint.spec.model import FieldSpec
+from avlint.spec.model import model_spec
+from avlint.versions import Release, known_releases
+
+
+@dataclass(frozen=True)
+class Evidence:
+    line: int
+    what: str
+    since: Release | None
+    until: Release | None  # first release without it
+
+
+@dataclass(frozen=True)
+class Inference:
+    release: Release | None  # the newest consistent release; None when the evidence contradicts itself
+    evidence: tuple[Evidence, ...]
+    oldest: Release | None = None  # the oldest consistent release
+
+    def explain(self) -> str:
+        if self.release is None:
+            return "no release fits everything the file uses"
+        binding = [e for e in self.evidence if e.until is not None]
+        if not binding:
+            return f"{self.release} (nothing in the file needs an older release)"
+        reasons = "; ".join(f"{e.what} (line {e.line}) exists only before {e.until}" for e in binding[:3])
+        return f"{self.release}: {reasons}"
+
+
+def infer_release(document: Document, text: str) -> Inference:
+    evidence = list(_field_evidence(document)) + list(_tag_evidence(document, text))
+    candidates = [r for r in known_releases() if all(_fits(r, e) for e in evidence)]
+    if not candidates:
+        return Inference(None, tuple(evidence))
+    return Inference(candidates[-1], tuple(evidence), candidates[0])
+
+
+def _fits(release: Release, evidence: Evidence) -> bool:
+    return (evidence.since is None or release >= evidence.since) and (evidence.until is None or release < evidence.until)
+
+
+def _field_evidence(document: Document):
+    newest = known_releases()[-1]
+    for entry in document.entries:
+        spec = model_spec(entry.model, newest) if entry.model else None
+        if spec is None or entry.state == "absent":
+            continue
+        for key, pair in entry.data().items():
+            rows = [row for row in spec.rows.get(key, ()) if not row.read_only]
+            if rows:
+                yield Evidence(start(pair.key_node)[0], f"field '{key}'", *_span(rows))
+                yield from _choice_evidence(rows, pair.value, key)
+
+
+def _choice_evidence(rows: list[FieldSpec], node, key: str):
+    field = rows[-1].items if rows[-1].type == "list" else rows[-1]
+    if field is None or not field.all_choices:
+        return
+    values = node.value if not isinstance(node, ScalarNode) and isinstance(node.value, list) else [node]
+    for item in values:
+        if isinstance(item, ScalarNode):
+            choice = next((c for c in field.all_choices if c.value == item.value), None)
+            if choice is not None and (choice.since or choice.until):
+                yield Evidence(start(item)[0], f"{key} '{item.value}'", _release(choice.since), _release(choice.until))
+
+
+def _span(rows: list[FieldSpec]) -> tuple[Release | None, Release | None]:
+    since = [row.since for row in rows]
+    until = [row.until for row in rows]
+    return (None if None in since else min(map(Release.parse, since))), (None if None in until else max(map(Release.parse, until)))
+
+
+def _release(text: str | None) -> Release | None:
+    return Release.parse(text) if text else None
+
+
+def _tag_evidence(document: Document, text: str):
+    if "!" not in text:
+        return
+    table = tag_table()
+    for node, _ in walk(document.root):
+        spec = table.get(node.tag)
+        if spec is not None:
+            yield Evidence(start(node)[0], f"tag {node.tag}", Release.parse(spec["since"]), None)

@@ -1,0 +1,865 @@
+"""`avlint fix`: golden files, byte-for-byte preservation, atomic writes, refusals, the command line.
+
+Golden cases live in tests/golden/fix/: `<case>.input.yaml` (or `.input.json`) with
+`<case>.fixed.yaml` (safe fixes only) and, where unsafe fixes change something more,
+`<case>.unsafe.yaml`. The outputs were generated with the tool and then read and corrected by
+hand: where the tool is wrong, the golden file holds what a careful human would write and the
+test fails until the tool is fixed. To rewrite them from the tool's current output:
+
+    AVLINT_REGENERATE_GOLDEN=1 python3 -m pytest tests/test_fix.py -k golden
+
+and then review `git diff tests/golden/fix` line by line before committing anything.
+"""
+
+from __future__ import annotations
+
+import difflib
+import errno
+import os
+import re
+import shutil
+import stat
+import tempfile
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from avlint.cli import cli
+from avlint.engine import lint_text
+from avlint.fix import apply as fix_apply
+from avlint.fix import writer as fix_writer
+from avlint.fix.apply import UNLOADABLE, FixOutcome, fix_text
+from avlint.fix.command import FixRequest, run_fix
+from avlint.fix.edits import Edit
+from avlint.fix.writer import WriteError, write_atomic
+from avlint.run import LintRequest
+from avlint.settings import Settings
+from avlint.versions import resolve_release
+from tests.conftest import SAMPLES
+
+GOLDEN = Path(__file__).resolve().parent / "golden" / "fix"
+REGENERATE = os.environ.get("AVLINT_REGENERATE_GOLDEN") == "1"
+
+# Cases written against an older authentik: the target version they are fixed for.
+TARGETS = {
+    "av212_old_target": "2022.4",
+    "av213_choice_unavailable": "2024.12",
+}
+
+# Every rule whose findings carry a fix; each must be applied by at least one golden case.
+FIXABLE_RULES = {"AV002", "AV005", "AV102", "AV106", "AV115", "AV118", "AV202", "AV210", "AV211", "AV212", "AV213", "AV304", "AV403"}
+UNSAFE_RULES = {"AV102", "AV106", "AV211", "AV213", "AV304"}
+
+
+# ---------------------------------------------------------------------------------------------
+# helpers
+
+
+def read_text(path: Path) -> str:
+    """The file's exact text: no newline translation, a byte-order mark kept as U+FEFF."""
+    return path.read_bytes().decode("utf-8")
+
+
+def settings_for(case: str) -> Settings:
+    return Settings(release=resolve_release(TARGETS.get(case)))
+
+
+def golden_inputs() -> list[Path]:
+    return sorted(p for p in GOLDEN.iterdir() if ".input." in p.name)
+
+
+def case_name(path: Path) -> str:
+    return path.name.split(".input.")[0]
+
+
+def output_path(path: Path, kind: str) -> Path:
+    return path.with_name(path.name.replace(".input.", f".{kind}."))
+
+
+def expected_text(path: Path, unsafe: bool) -> str:
+    if unsafe and output_path(path, "unsafe").exists():
+        return read_text(output_path(path, "unsafe"))
+    return read_text(output_path(path, "fixed"))
+
+
+def run_case(path: Path, unsafe: bool, text: str | None = None) -> FixOutcome:
+    return fix_text(path.name, read_text(path) if text is None else text, settings_for(case_name(path)), unsafe)
+
+
+def keys(findings) -> Counter:
+    """Findings compared the way the fixer compares them: rule and message, numbers masked."""
+    return Counter((f.rule, re.sub(r"\d+", "#", f.message)) for f in findings)
+
+
+def loads(path: str, text: str, settings: Settings) -> bool:
+    result = lint_text(path, text, settings)
+    return not any(f.rule in UNLOADABLE for f in result.findings)
+
+
+def is_subsequence(needles: list, haystack: list) -> bool:
+    it = iter(haystack)
+    return all(any(candidate == needle for candidate in it) for needle in needles)
+
+
+def missing_from_sequence(needles: list, haystack: list) -> object:
+    """The first needle that breaks the in-order match (for readable failures)."""
+    position = 0
+    for needle in needles:
+        try:
+            position = haystack.index(needle, position) + 1
+        except ValueError:
+            return needle
+    return None
+
+
+def last_line(node: Node) -> int:
+    """0-based line of the node's last character (a block collection's end mark points at the
+    next token; a block scalar's end mark sits at the start of the line after it)."""
+    if isinstance(node, (MappingNode, SequenceNode)) and not node.flow_style and node.value:
+        last = node.value[-1]
+        return last_line(last[1] if isinstance(node, MappingNode) else last)
+    end = node.end_mark
+    if end.column == 0 and end.line > node.start_mark.line:
+        return end.line - 1
+    return end.line
+
+
+def lines_of(node: Node) -> set[int]:
+    return set(range(node.start_mark.line, last_line(node) + 1))
+
+
+def _element_bounds(collection: Node, target: Node) -> tuple[list[Node], int]:
+    if isinstance(collection, MappingNode):
+        starts = [k for k, _ in collection.value]
+        index = next(i for i, k in enumerate(starts) if k is target)
+        return [v for _, v in collection.value], index
+    index = next(i for i, item in enumerate(collection.value) if item is target)
+    return list(collection.value), index
+
+
+def fix_footprint(text: str, step) -> tuple[set[int], set[int]]:
+    """Lines a fix step may change, and among them the lines it may delete whole.
+
+    Computed from the nodes alone, independently of how avlint.fix.edits makes its edits."""
+    if step.action == "strip_bom":
+        return {0}, set()
+    if step.action in ("replace", "rename_key", "wrap_list"):
+        return lines_of(step.target), set()
+    collection, target = step.parent, step.target
+    ends, index = _element_bounds(collection, target)
+    first = target.start_mark.line
+    last = last_line(ends[index])
+    if not collection.flow_style:
+        return set(range(first, last + 1)), set(range(first, last + 1))
+    touched = set(range(first, last + 1))
+    if len(ends) == 1:
+        return lines_of(collection), set()
+    previous_end = last_line(ends[index - 1]) if index else collection.start_mark.line
+    next_start = collection.value[index + 1][0].start_mark.line if index + 1 < len(ends) and isinstance(collection, MappingNode) else (
+        collection.value[index + 1].start_mark.line if index + 1 < len(ends) else collection.end_mark.line
+    )
+    tail = text[ends[index].end_mark.index : collection.end_mark.index]
+    if index == len(ends) - 1 and "," not in tail.split("]")[0].split("}")[0]:
+        touched.add(previous_end)  # the separating comma after the previous element goes
+    own_lines = first > previous_end and last < next_start
+    return touched, (set(range(first, last + 1)) if own_lines else set())
+
+
+def footprints(path: str, text: str, settings: Settings, unsafe: bool) -> tuple[set[int], set[int]]:
+    body = text[1:] if text.startswith("\ufeff") else text
+    offset_bom = text.startswith("\ufeff")
+    result = lint_text(path, body, settings, offset_bom)
+    touched: set[int] = set()
+    deleted: set[int] = set()
+    for finding in result.findings:
+        if finding.fix is None or not (finding.fix.safe or unsafe):
+            continue
+        for step in finding.fix.steps:
+            changed, gone = fix_footprint(body, step)
+            touched |= changed
+            deleted |= gone
+    return touched, deleted
+
+
+def comment_of(line: str) -> str | None:
+    """The `# ...` comment of a YAML line, outside quotes (good enough for the golden files)."""
+    quote = None
+    for i, char in enumerate(line):
+        if quote:
+            if char == quote:
+                quote = None
+        elif char in "\"'" and (i == 0 or line[i - 1] in " [{:,-"):
+            quote = char
+        elif char == "#" and (i == 0 or line[i - 1] in " \t\ufeff"):
+            return line[i:].rstrip("\r\n")
+    return None
+
+
+def assert_untouched_lines_kept(path: Path, original: str, fixed: str, unsafe: bool) -> None:
+    touched, deleted = footprints(path.name, original, settings_for(case_name(path)), unsafe)
+    before = original.splitlines(keepends=True)
+    after = fixed.splitlines(keepends=True)
+    untouched = [line for number, line in enumerate(before) if number not in touched]
+    missing = missing_from_sequence(untouched, after)
+    assert missing is None, f"{path.name}: untouched line {missing!r} is not kept in order"
+    # Comments: every comment not on a deleted line is kept, in order, and none is invented.
+    kept = [c for number, line in enumerate(before) if number not in deleted and (c := comment_of(line))]
+    out = [c for line in after if (c := comment_of(line))]
+    missing = missing_from_sequence(kept, out)
+    assert missing is None, f"{path.name}: comment {missing!r} was lost or moved"
+    assert not Counter(out) - Counter(c for line in before if (c := comment_of(line))), f"{path.name}: a comment appeared"
+
+
+def invoke(*args: str):
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+# ---------------------------------------------------------------------------------------------
+# golden files
+
+CASES = golden_inputs()
+CASE_IDS = [case_name(p) for p in CASES]
+
+
+def _regenerate(path: Path) -> None:
+    safe = run_case(path, unsafe=False).fixed
+    unsafe = run_case(path, unsafe=True).fixed
+    output_path(path, "fixed").write_bytes(safe.encode("utf-8"))
+    target = output_path(path, "unsafe")
+    if unsafe != safe:
+        target.write_bytes(unsafe.encode("utf-8"))
+    elif target.exists():
+        target.unlink()
+
+
+@pytest.mark.parametrize("path", CASES, ids=CASE_IDS)
+def test_golden_safe_fixes(path: Path) -> None:
+    if REGENERATE:
+        _regenerate(path)
+    outcome = run_case(path, unsafe=False)
+    expected = expected_text(path, unsafe=False)
+    assert outcome.fixed.encode("utf-8") == expected.encode("utf-8"), "".join(
+        difflib.unified_diff(expected.splitlines(True), outcome.fixed.splitlines(True), "expected", "actual")
+    )
+    assert all(applied.safe for applied in outcome.applied)
+
+
+@pytest.mark.parametrize("path", CASES, ids=CASE_IDS)
+def test_golden_unsafe_fixes(path: Path) -> None:
+    outcome = run_case(path, unsafe=True)
+    expected = expected_text(path, unsafe=True)
+    assert outcome.fixed.encode("utf-8") == expected.encode("utf-8"), "".join(
+        difflib.unified_diff(expected.splitlines(True), outcome.fixed.splitlines(True), "expected", "actual")
+    )
+
+
+def test_golden_folder_is_complete() -> None:
+    assert len(CASES) >= 20
+    for path in CASES:
+        assert output_path(path, "fixed").is_file(), f"{path.name} has no .fixed file"
+        unsafe = output_path(path, "unsafe")
+        if unsafe.exists():  # only where unsafe fixes change more than the safe ones
+            assert read_text(unsafe) != read_text(output_path(path, "fixed")), unsafe.name
+    names = {p.name for p in GOLDEN.iterdir()}
+    inputs = {case_name(p) for p in CASES}
+    for name in names:
+        assert name.split(".")[0] in inputs, f"stray golden file {name}"
+    assert any(p.suffix == ".json" for p in CASES), "no JSON API body case"
+    assert any(output_path(p, "unsafe").exists() for p in CASES)
+    refused = [p for p in CASES if case_name(p).startswith("refused_")]
+    assert len(refused) >= 2
+
+
+def test_golden_cases_cover_every_fixable_rule() -> None:
+    applied = {a.rule for path in CASES for unsafe in (False, True) for a in run_case(path, unsafe).applied}
+    assert FIXABLE_RULES <= applied, f"no golden case applies {sorted(FIXABLE_RULES - applied)}"
+    unsafe_applied = {a.rule for path in CASES for a in run_case(path, True).applied if not a.safe}
+    assert unsafe_applied == UNSAFE_RULES
+
+
+@pytest.mark.parametrize("unsafe", [False, True], ids=["safe", "unsafe"])
+@pytest.mark.parametrize("path", CASES, ids=CASE_IDS)
+def test_golden_untouched_lines_and_comments_kept(path: Path, unsafe: bool) -> None:
+    original = read_text(path)
+    assert_untouched_lines_kept(path, original, run_case(path, unsafe).fixed, unsafe)
+    assert_untouched_lines_kept(path, original, expected_text(path, unsafe), unsafe)  # the golden file itself
+
+
+@pytest.mark.parametrize("unsafe", [False, True], ids=["safe", "unsafe"])
+@pytest.mark.parametrize("path", CASES, ids=CASE_IDS)
+def test_golden_second_run_changes_nothing(path: Path, unsafe: bool) -> None:
+    first = run_case(path, unsafe)
+    second = run_case(path, unsafe, text=first.fixed)
+    assert second.fixed == first.fixed
+    assert second.applied == []
+    expected = expected_text(path, unsafe)
+    again = run_case(path, unsafe, text=expected)
+    assert again.fixed == expected and again.applied == []
+
+
+@pytest.mark.parametrize("unsafe", [False, True], ids=["safe", "unsafe"])
+@pytest.mark.parametrize("path", CASES, ids=CASE_IDS)
+def test_golden_output_loads_with_no_new_finding(path: Path, unsafe: bool) -> None:
+    settings = settings_for(case_name(path))
+    original = read_text(path)
+    expected = expected_text(path, unsafe)
+    before = lint_text(path.name, original, settings)
+    after = lint_text(path.name, expected, settings)
+    if loads(path.name, original, settings):
+        assert loads(path.name, expected, settings)
+    assert not keys(after.findings) - keys(before.findings), f"new findings: {keys(after.findings) - keys(before.findings)}"
+    outcome = run_case(path, unsafe)
+    assert keys(outcome.remaining) == keys(lint_text(path.name, outcome.fixed, settings).findings)
+    # Each applied fix removed its own finding (the count of that rule went down).
+    for rule in {a.rule for a in outcome.applied}:
+        assert Counter(f.rule for f in outcome.remaining)[rule] < Counter(f.rule for f in before.findings)[rule]
+
+
+@pytest.mark.parametrize("unsafe", [False, True], ids=["safe", "unsafe"])
+@pytest.mark.parametrize("path", CASES, ids=CASE_IDS)
+def test_golden_through_the_command_line(path: Path, unsafe: bool, tmp_path: Path) -> None:
+    copy = tmp_path / path.name
+    shutil.copyfile(path, copy)
+    args = ["fix", "--isolated", str(copy)]
+    if case_name(path) in TARGETS:
+        args += ["--target-version", TARGETS[case_name(path)]]
+    if unsafe:
+        args.append("--unsafe-fixes")
+    result = invoke(*args)
+    assert copy.read_bytes() == expected_text(path, unsafe).encode("utf-8")
+    changed = copy.read_bytes() != path.read_bytes()
+    if changed:
+        assert f"{copy}: applied " in result.stdout
+    else:
+        assert f"{copy}: applied" not in result.stdout
+    assert ("Fixed 1 file;" if changed else "Fixed 0 files;") in result.stdout
+    assert result.exit_code in (0, 1)
+    assert not list(tmp_path.glob(".avlint-*")), "a temporary file was left behind"
+
+
+# The refusals, one by one: what is refused and why, and that the rest still goes ahead.
+
+
+def test_syntax_error_is_refused_and_never_written(tmp_path: Path) -> None:
+    path = GOLDEN / "refused_syntax_error.input.yaml"
+    for unsafe in (False, True):
+        outcome = run_case(path, unsafe)
+        assert outcome.refused is not None and outcome.refused.startswith("not fixed: ")
+        assert "(line 8)" in outcome.refused
+        assert outcome.fixed == outcome.original and not outcome.changed and outcome.applied == []
+    copy = tmp_path / path.name
+    shutil.copyfile(path, copy)
+    before = os.stat(copy)
+    result = invoke("fix", "--isolated", "--unsafe-fixes", str(copy))
+    assert result.exit_code == 1
+    assert f"{copy}: not fixed: " in result.stderr
+    assert copy.read_bytes() == path.read_bytes()
+    assert os.stat(copy).st_ino == before.st_ino  # not even rewritten with the same bytes
+    assert "Fixed 0 files;" in result.stdout
+
+
+def test_enum_fix_that_unmasks_a_problem_is_refused_alone() -> None:
+    path = GOLDEN / "av202_refused_configure.input.yaml"
+    outcome = run_case(path, unsafe=False)
+    assert outcome.refused is None
+    assert "not_configured_action: Configure\n" in outcome.fixed
+    remaining = [f for f in outcome.remaining if f.rule == "AV202"]
+    assert len(remaining) == 1 and "'Configure'" in remaining[0].message and remaining[0].fix is not None
+    assert sorted(a.rule for a in outcome.applied) == ["AV202", "AV403"]  # the others go ahead
+    # Applied on its own, the fix would add the configure-without-stages problem.
+    lowered = read_text(path).replace("Configure", "configure")
+    assert keys(lint_text(path.name, lowered, Settings()).findings) - keys(outcome.remaining)
+
+
+def test_json_enum_fix_that_unmasks_a_lockout_is_refused() -> None:
+    path = GOLDEN / "api_body.input.json"
+    outcome = run_case(path, unsafe=True)
+    assert '"not_configured_action": "Deny"' in outcome.fixed
+    assert any(f.rule == "AV202" and "'Deny'" in f.message for f in outcome.remaining)
+    assert not any(f.rule == "AV401" for f in outcome.remaining)
+
+
+def test_unsafe_rename_that_unmasks_a_problem_is_refused() -> None:
+    path = GOLDEN / "refused_unsafe_unmasks.input.yaml"
+    outcome = run_case(path, unsafe=True)
+    assert outcome.refused is None and outcome.applied == [] and outcome.fixed == outcome.original
+    assert any(f.rule == "AV106" and f.fix is not None for f in outcome.remaining)
+    renamed = outcome.original.replace("    attr:\n", "    attrs:\n")
+    assert keys(lint_text(path.name, renamed, Settings()).findings) - keys(outcome.remaining)
+
+
+def test_unsafe_fixes_are_only_applied_on_request() -> None:
+    for path in CASES:
+        safe = run_case(path, unsafe=False)
+        assert all(a.safe for a in safe.applied)
+        assert not any(a.rule in UNSAFE_RULES for a in safe.applied)
+    misspelt = run_case(GOLDEN / "av211_misspelt_field.input.yaml", unsafe=False)
+    assert misspelt.applied == [] and misspelt.fixed == misspelt.original
+    assert {f.rule for f in misspelt.remaining if f.fix is not None and not f.fix.safe} == {"AV211"}
+
+
+# ---------------------------------------------------------------------------------------------
+# fix_text details beyond the golden files
+
+MFA = """\
+# MFA
+version: 1
+entries:
+  - model: authentik_stages_authenticator_validate.authenticatorvalidatestage
+    identifiers:
+      name: mfa
+    attrs:
+      device_classes: [totp, webauthn, totp]  # dup
+      not_configured_action: deny
+      not_configured_action: skip
+"""
+MFA_FIXED = MFA.replace("[totp, webauthn, totp]", "[totp, webauthn]").replace("      not_configured_action: deny\n", "")
+
+
+def test_fix_text_applies_every_safe_fix() -> None:
+    outcome = fix_text("mfa.yaml", MFA, Settings())
+    assert outcome.fixed == MFA_FIXED
+    assert outcome.changed and outcome.refused is None
+    assert [(a.rule, a.line, a.column) for a in outcome.applied] == [("AV403", 8, 40), ("AV002", 9, 7)]
+    assert [a.description for a in outcome.applied] == ["remove the second 'totp'", "remove the ignored first 'not_configured_action'"]
+    assert outcome.remaining == lint_text("mfa.yaml", MFA_FIXED, Settings()).findings
+
+
+def test_crlf_line_endings_are_kept() -> None:
+    crlf = MFA.replace("\n", "\r\n")
+    outcome = fix_text("mfa.yaml", crlf, Settings())
+    assert outcome.fixed == MFA_FIXED.replace("\n", "\r\n")
+    assert "\n" not in outcome.fixed.replace("\r\n", "")
+
+
+def test_missing_final_newline_is_kept() -> None:
+    text = MFA.rstrip("\n")
+    assert fix_text("mfa.yaml", text, Settings()).fixed == MFA_FIXED.rstrip("\n")
+    ends_with_duplicate = MFA.replace("      not_configured_action: deny\n      not_configured_action: skip\n", "      not_configured_action: skip\n      not_configured_action: deny")
+    assert fix_text("mfa.yaml", ends_with_duplicate, Settings()).fixed.endswith("[totp, webauthn]  # dup\n      not_configured_action: deny")
+
+
+def test_bom_is_removed_and_other_fixes_still_apply() -> None:
+    outcome = fix_text("mfa.yaml", "\ufeff" + MFA, Settings())
+    assert outcome.fixed == MFA_FIXED
+    assert {a.rule for a in outcome.applied} == {"AV005", "AV403", "AV002"}
+
+
+def test_ignored_and_suppressed_rules_are_not_fixed() -> None:
+    ignored = fix_text("mfa.yaml", MFA, Settings(ignore=frozenset({"AV403"})))
+    assert "[totp, webauthn, totp]" in ignored.fixed and "not_configured_action: deny" not in ignored.fixed
+    selected = fix_text("mfa.yaml", MFA, Settings(select=frozenset({"AV403"})))
+    assert "[totp, webauthn]  # dup" in selected.fixed and "not_configured_action: deny" in selected.fixed
+    suppressed = MFA.replace("  # dup", "  # avlint: disable-line=AV403")
+    outcome = fix_text("mfa.yaml", suppressed, Settings())
+    assert "[totp, webauthn, totp]  # avlint: disable-line=AV403" in outcome.fixed
+    assert [a.rule for a in outcome.applied] == ["AV002"]
+
+
+def test_not_a_blueprint_is_left_alone() -> None:
+    compose = "services:\n  web:\n    image: nginx\n    image: httpd\n"
+    outcome = fix_text("docker-compose.yaml", compose, Settings())
+    assert outcome.fixed == compose and outcome.applied == [] and not outcome.changed and outcome.refused is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "version: 1\nentries:\n  - model: [unclosed\n",
+        "version: 1\nentries:\n\t- model: x\n",
+        "version: 1\nentries: *nowhere\n",
+        "version: 1\x00\nentries: []\n",
+    ],
+    ids=["unclosed-flow", "tab-indent", "undefined-alias", "nul"],
+)
+def test_unloadable_text_is_refused(text: str) -> None:
+    outcome = fix_text("broken.yaml", text, Settings())
+    assert outcome.refused is not None and outcome.refused.startswith("not fixed: ")
+    assert outcome.fixed == text and outcome.applied == [] and not outcome.changed
+
+
+def test_a_fix_that_would_break_the_file_is_not_applied(monkeypatch: pytest.MonkeyPatch) -> None:
+    real = fix_apply.edits_for
+
+    def breaking(step, text):
+        edits = real(step, text)
+        return [Edit(edit.start, edit.end, edit.text + "{") for edit in edits]  # unbalanced
+
+    monkeypatch.setattr(fix_apply, "edits_for", breaking)
+    outcome = fix_text("mfa.yaml", MFA, Settings())
+    assert outcome.fixed == MFA and outcome.applied == [] and not outcome.changed
+    assert keys(outcome.remaining) == keys(lint_text("mfa.yaml", MFA, Settings()).findings)
+
+
+def test_a_fix_that_would_add_a_finding_is_not_applied(monkeypatch: pytest.MonkeyPatch) -> None:
+    real = fix_apply.edits_for
+
+    def noisy(step, text):
+        edits = real(step, text)
+        if step.action == "delete_pair":  # instead of deleting, write an unknown field
+            return [Edit(edit.start, edit.end, "      webauthn_hintz: []\n") for edit in edits]
+        return edits
+
+    monkeypatch.setattr(fix_apply, "edits_for", noisy)
+    outcome = fix_text("mfa.yaml", MFA, Settings())
+    assert "not_configured_action: deny" in outcome.fixed and "webauthn_hintz" not in outcome.fixed
+    assert [a.rule for a in outcome.applied] == ["AV403"]  # the sound fix still goes ahead
+
+
+def test_fix_text_on_every_sample_config_is_sound_and_idempotent() -> None:
+    settings = Settings()
+    samples = [p for p in sorted(SAMPLES.rglob("*")) if p.is_file()]
+    assert len(samples) >= 40
+    for path in samples:
+        try:
+            text = read_text(path)
+        except UnicodeDecodeError:
+            continue  # the Latin-1 sample: the command refuses it (tested below)
+        for unsafe in (False, True):
+            outcome = fix_text(path.name, text, settings, unsafe)
+            if loads(path.name, text, settings):
+                assert loads(path.name, outcome.fixed, settings), path
+            assert not keys(lint_text(path.name, outcome.fixed, settings).findings) - keys(lint_text(path.name, text, settings).findings), path
+            again = fix_text(path.name, outcome.fixed, settings, unsafe)
+            assert again.fixed == outcome.fixed and again.applied == [], path
+
+
+# ---------------------------------------------------------------------------------------------
+# the command: writes, diff, exit codes, report lines
+
+
+def write(path: Path, text: str) -> Path:
+    path.write_bytes(text.encode("utf-8"))
+    return path
+
+
+def test_fix_rewrites_the_file_and_reports_each_fix(tmp_path: Path) -> None:
+    target = write(tmp_path / "mfa.yaml", MFA)
+    result = invoke("fix", "--isolated", str(target))
+    assert target.read_bytes() == MFA_FIXED.encode()
+    assert result.stdout.splitlines() == [
+        f"{target}: applied 2 fixes",
+        "  8:40 AV403 remove the second 'totp'",
+        "  9:7 AV002 remove the ignored first 'not_configured_action'",
+        "Fixed 1 file; 0 errors and 0 warnings remain.",
+    ]
+    assert result.stderr == ""
+    assert result.exit_code == 0
+
+
+def test_fix_reports_one_fix_and_unsafe_marks(tmp_path: Path) -> None:
+    path = GOLDEN / "av304_threshold_spacing.input.yaml"
+    target = tmp_path / "threshold.yaml"
+    shutil.copyfile(path, target)
+    result = invoke("fix", "--isolated", str(target))
+    assert result.stdout.splitlines()[0].startswith("Fixed 0 files; ")
+    assert target.read_bytes() == path.read_bytes()
+    result = invoke("fix", "--isolated", "--unsafe-fixes", str(target))
+    lines = result.stdout.splitlines()
+    assert lines[0] == f"{target}: applied 2 fixes"
+    assert lines[1] == "  12:28 AV304 write 'hours=1;minutes=30' (changes the threshold to 90 min) (unsafe)"
+    assert lines[2].startswith("  16:") and lines[2].endswith("(unsafe)")
+    assert lines[3].startswith("Fixed 1 file; ")
+    single = write(tmp_path / "single.yaml", MFA.replace("      not_configured_action: deny\n", ""))
+    result = invoke("fix", "--isolated", str(single))
+    assert result.stdout.splitlines()[:2] == [f"{single}: applied 1 fix", "  8:40 AV403 remove the second 'totp'"]
+
+
+def test_exit_code_follows_what_remains(tmp_path: Path) -> None:
+    clean = write(tmp_path / "clean.yaml", MFA)
+    assert invoke("fix", "--isolated", str(clean)).exit_code == 0
+    assert invoke("fix", "--isolated", str(clean)).exit_code == 0  # nothing left to do
+    # An error that no fix removes: exit 1, the file still fixed.
+    errors = write(tmp_path / "errors.yaml", MFA.replace("not_configured_action: skip", "not_configured_action: configure"))
+    result = invoke("fix", "--isolated", str(errors))
+    assert result.exit_code == 1
+    assert "[totp, webauthn]  # dup" in errors.read_text()
+    assert re.search(r"Fixed 1 file; [1-9]\d* errors? and \d+ warnings? remain\.", result.stdout)
+    # Warnings only: exit 0.
+    warnings = write(tmp_path / "warn.yaml", MFA.replace("not_configured_action: skip", "not_configured_action: deny"))
+    result = invoke("fix", "--isolated", str(warnings))
+    assert re.search(r"0 errors and [1-9]\d* warnings? remain\.", result.stdout)
+    assert result.exit_code == 0
+
+
+def test_usage_errors_and_missing_paths_exit_2(tmp_path: Path) -> None:
+    target = write(tmp_path / "mfa.yaml", MFA)
+    result = invoke("fix", "--isolated", "--target-version", "1999.1", str(target))
+    assert result.exit_code == 2 and "avlint: error:" in result.stderr
+    assert target.read_bytes() == MFA.encode()
+    missing = tmp_path / "missing.yaml"
+    result = invoke("fix", "--isolated", str(missing), str(target))
+    assert result.exit_code == 2
+    assert f"{missing}: error:" in result.stderr
+    assert target.read_bytes() == MFA_FIXED.encode()  # the other file still goes on
+
+
+def test_diff_prints_a_unified_diff_and_writes_nothing(tmp_path: Path) -> None:
+    target = write(tmp_path / "mfa.yaml", MFA)
+    before = os.stat(target)
+    result = invoke("fix", "--isolated", "--diff", str(target))
+    assert result.exit_code == 1  # something to fix
+    assert target.read_bytes() == MFA.encode()
+    assert os.stat(target).st_ino == before.st_ino and os.stat(target).st_mtime_ns == before.st_mtime_ns
+    expected = "".join(difflib.unified_diff(MFA.splitlines(True), MFA_FIXED.splitlines(True), str(target), f"{target} (fixed)"))
+    assert result.stdout == expected + "Would fix 1 file; 0 errors and 0 warnings remain.\n"
+    assert result.stdout.startswith(f"--- {target}\n+++ {target} (fixed)\n@@ ")
+    assert "-      not_configured_action: deny\n" in result.stdout
+    assert not list(tmp_path.glob(".avlint-*"))
+    # Nothing to fix: exit 0 and no diff.
+    result = invoke("fix", "--isolated", "--diff", str(write(tmp_path / "done.yaml", MFA_FIXED)))
+    assert result.exit_code == 0
+    assert result.stdout == "Would fix 0 files; 0 errors and 0 warnings remain.\n"
+
+
+def test_diff_with_unsafe_fixes_and_no_final_newline(tmp_path: Path) -> None:
+    text = "version: 1\nentries:\n  - model: authentik_stages_authenticator_validate.authenticatorvalidatestage\n    identifiers: {name: mfa}\n    attrs:\n      not_configured_action: skip\n      last_auth_threshold: hours=1; minutes=2"
+    target = write(tmp_path / "mfa.yaml", text)
+    result = invoke("fix", "--isolated", "--diff", str(target))
+    assert result.exit_code == 0 and "---" not in result.stdout
+    result = invoke("fix", "--isolated", "--diff", "--unsafe-fixes", str(target))
+    assert result.exit_code == 1
+    assert "-      last_auth_threshold: hours=1; minutes=2\n\\ No newline at end of file\n" in result.stdout
+    assert "+      last_auth_threshold: hours=1;minutes=2\n\\ No newline at end of file\n" in result.stdout
+    assert target.read_bytes() == text.encode()
+
+
+def test_diff_exit_code_is_1_for_a_refused_file(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.yaml"
+    shutil.copyfile(GOLDEN / "refused_syntax_error.input.yaml", broken)
+    result = invoke("fix", "--isolated", "--diff", str(broken))
+    assert result.exit_code == 1
+    assert f"{broken}: not fixed:" in result.stderr and "---" not in result.stdout
+
+
+def test_second_run_changes_nothing(tmp_path: Path) -> None:
+    target = write(tmp_path / "mfa.yaml", MFA)
+    invoke("fix", "--isolated", str(target))
+    inode = os.stat(target).st_ino
+    result = invoke("fix", "--isolated", str(target))
+    assert result.stdout == "Fixed 0 files; 0 errors and 0 warnings remain.\n"
+    assert target.read_bytes() == MFA_FIXED.encode()
+    assert os.stat(target).st_ino == inode  # not rewritten
+
+
+SAMPLE_FILES = [p for p in sorted(SAMPLES.rglob("*")) if p.is_file()]
+
+
+@pytest.mark.parametrize("unsafe", [False, True], ids=["safe", "unsafe"])
+@pytest.mark.parametrize("sample", SAMPLE_FILES, ids=[str(p.relative_to(SAMPLES)) for p in SAMPLE_FILES])
+def test_sample_configs_fix_then_a_second_run_changes_nothing(sample: Path, unsafe: bool, tmp_path: Path) -> None:
+    copy = tmp_path / sample.name
+    shutil.copyfile(sample, copy)
+    flags = ["--unsafe-fixes"] if unsafe else []
+    first = invoke("fix", "--isolated", *flags, str(copy))
+    assert first.exit_code in (0, 1, 2)
+    after_first = copy.read_bytes()
+    if b"\xef\xbb\xbf" not in sample.read_bytes()[:3]:
+        try:
+            original = sample.read_bytes().decode("utf-8")
+        except UnicodeDecodeError:
+            original = None
+        if original is not None and loads(sample.name, original, Settings()):
+            assert loads(sample.name, after_first.decode("utf-8"), Settings()), "the fixed file no longer loads"
+    inode = os.stat(copy).st_ino
+    second = invoke("fix", "--isolated", *flags, str(copy))
+    assert copy.read_bytes() == after_first
+    assert os.stat(copy).st_ino == inode
+    assert "Fixed 0 files;" in second.stdout and ": applied" not in second.stdout
+    assert not list(tmp_path.glob(".avlint-*"))
+
+
+def test_undecodable_file_is_reported_and_the_others_go_on(tmp_path: Path) -> None:
+    latin1 = tmp_path / "latin1.json"
+    shutil.copyfile(SAMPLES / "bad" / "bp-latin1-api-body.json", latin1)
+    good = write(tmp_path / "mfa.yaml", MFA)
+    result = invoke("fix", "--isolated", str(latin1), str(good))
+    assert f"{latin1}: not fixed: byte 0x" in result.stderr
+    assert latin1.read_bytes() == (SAMPLES / "bad" / "bp-latin1-api-body.json").read_bytes()
+    assert good.read_bytes() == MFA_FIXED.encode()
+    assert result.exit_code == 1
+
+
+def test_bom_file_through_the_command(tmp_path: Path) -> None:
+    target = tmp_path / "bom.yaml"
+    target.write_bytes(b"\xef\xbb\xbf" + MFA.encode())
+    result = invoke("fix", "--isolated", str(target))
+    assert target.read_bytes() == MFA_FIXED.encode()
+    assert "  1:1 AV005 remove the byte-order mark" in result.stdout.splitlines()
+
+
+def test_crlf_file_through_the_command(tmp_path: Path) -> None:
+    target = write(tmp_path / "crlf.yaml", MFA.replace("\n", "\r\n"))
+    invoke("fix", "--isolated", str(target))
+    assert target.read_bytes() == MFA_FIXED.replace("\n", "\r\n").encode()
+
+
+def test_run_fix_without_click(tmp_path: Path) -> None:
+    import io
+
+    target = write(tmp_path / "mfa.yaml", MFA)
+    out, err = io.StringIO(), io.StringIO()
+    code = run_fix(FixRequest(LintRequest(paths=(str(target),), isolated=True), diff=True), out, err, tmp_path)
+    assert code == 1 and target.read_bytes() == MFA.encode() and out.getvalue().startswith("--- ")
+    out, err = io.StringIO(), io.StringIO()
+    code = run_fix(FixRequest(LintRequest(paths=(str(target),), isolated=True)), out, err, tmp_path)
+    assert code == 0 and target.read_bytes() == MFA_FIXED.encode() and err.getvalue() == ""
+
+
+def test_folder_argument_fixes_every_blueprint_in_it(tmp_path: Path) -> None:
+    folder = tmp_path / "blueprints"
+    folder.mkdir()
+    first = write(folder / "a.yaml", MFA)
+    second = write(folder / "b.yaml", "\ufeff" + MFA_FIXED)
+    result = invoke("fix", "--isolated", str(folder))
+    assert first.read_bytes() == MFA_FIXED.encode() and second.read_bytes() == MFA_FIXED.encode()
+    assert "Fixed 2 files;" in result.stdout
+
+
+# ---------------------------------------------------------------------------------------------
+# atomic writes
+
+
+def test_write_is_atomic_in_the_same_folder_and_keeps_the_mode(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    target = write(tmp_path / "mfa.yaml", MFA)
+    os.chmod(target, 0o640)
+    inode = os.stat(target).st_ino
+    renames: list[tuple[str, str]] = []
+    real_replace = os.replace
+
+    def spy(source, destination, *args, **kwargs):
+        renames.append((str(source), str(destination)))
+        assert Path(source).read_bytes() == MFA_FIXED.encode()  # complete before the rename
+        assert target.read_bytes() == MFA.encode()  # the original untouched until then
+        return real_replace(source, destination, *args, **kwargs)
+
+    monkeypatch.setattr(os, "replace", spy)
+    result = invoke("fix", "--isolated", str(target))
+    assert result.exit_code == 0
+    assert len(renames) == 1
+    source, destination = renames[0]
+    assert Path(source).parent == tmp_path and Path(source).name.startswith(".avlint-")
+    assert Path(destination) == target or os.path.abspath(destination) == str(target)
+    assert stat.S_IMODE(os.stat(target).st_mode) == 0o640
+    assert os.stat(target).st_ino != inode  # a new file renamed over the old one
+    assert target.read_bytes() == MFA_FIXED.encode()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mfa.yaml"]
+
+
+@pytest.mark.parametrize("mode", [0o600, 0o644, 0o755, 0o664])
+def test_write_atomic_keeps_each_mode(tmp_path: Path, mode: int) -> None:
+    target = write(tmp_path / "bp.yaml", "old\n")
+    os.chmod(target, mode)
+    write_atomic(str(target), "new\r\nline\n")
+    assert target.read_bytes() == b"new\r\nline\n"
+    assert stat.S_IMODE(os.stat(target).st_mode) == mode
+    assert [p.name for p in tmp_path.iterdir()] == ["bp.yaml"]
+
+
+def test_read_only_file_gives_a_clear_error_and_the_others_go_on(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    locked = write(tmp_path / "locked.yaml", MFA)
+    other = write(tmp_path / "other.yaml", MFA)
+    real_access = os.access
+
+    def access(path, mode, *args, **kwargs):
+        if os.path.abspath(path) == str(locked) and mode & os.W_OK:
+            return False
+        return real_access(path, mode, *args, **kwargs)
+
+    monkeypatch.setattr(os, "access", access)
+    result = invoke("fix", "--isolated", str(locked), str(other))
+    assert f"{locked}: error: the file is read-only" in result.stderr.splitlines()
+    assert locked.read_bytes() == MFA.encode()
+    assert other.read_bytes() == MFA_FIXED.encode()
+    assert f"{other}: applied 2 fixes" in result.stdout
+    assert f"{locked}: applied" not in result.stdout
+    assert result.exit_code == 1
+    assert "Fixed 1 file;" in result.stdout  # only the file that was written counts
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["locked.yaml", "other.yaml"]
+
+
+def test_read_only_folder_gives_a_clear_error_and_the_others_go_on(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    locked_dir = tmp_path / "locked"
+    locked_dir.mkdir()
+    locked = write(locked_dir / "mfa.yaml", MFA)
+    other = write(tmp_path / "other.yaml", MFA)
+    real_mkstemp = tempfile.mkstemp
+
+    def mkstemp(*args, **kwargs):
+        if Path(kwargs.get("dir", "")) == locked_dir:
+            raise PermissionError(errno.EACCES, "Permission denied")
+        return real_mkstemp(*args, **kwargs)
+
+    monkeypatch.setattr(tempfile, "mkstemp", mkstemp)
+    result = invoke("fix", "--isolated", str(locked), str(other))
+    assert f"{locked}: error: cannot write in {locked_dir}: Permission denied" in result.stderr.splitlines()
+    assert locked.read_bytes() == MFA.encode()
+    assert other.read_bytes() == MFA_FIXED.encode()
+    assert result.exit_code == 1
+    assert sorted(p.name for p in locked_dir.iterdir()) == ["mfa.yaml"]
+
+
+def test_failed_rename_leaves_the_original_and_no_temporary_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    target = write(tmp_path / "mfa.yaml", MFA)
+    other = write(tmp_path / "other.yaml", MFA)
+
+    def crash(source, destination, *args, **kwargs):
+        raise OSError(errno.EIO, "Input/output error")
+
+    monkeypatch.setattr(os, "replace", crash)
+    result = invoke("fix", "--isolated", str(target), str(other))
+    assert f"{target}: error: could not replace the file: Input/output error" in result.stderr.splitlines()
+    assert f"{other}: error: could not replace the file: Input/output error" in result.stderr.splitlines()
+    assert target.read_bytes() == MFA.encode() and other.read_bytes() == MFA.encode()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mfa.yaml", "other.yaml"]
+    assert result.exit_code == 1
+    assert "Fixed 0 files;" in result.stdout and ": applied" not in result.stdout
+
+
+@pytest.mark.parametrize("failure", [KeyboardInterrupt, RuntimeError, MemoryError])
+def test_crash_mid_write_leaves_the_original_and_no_temporary_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failure: type[BaseException]) -> None:
+    target = write(tmp_path / "mfa.yaml", MFA)
+
+    def crash(source, destination, *args, **kwargs):
+        raise failure("crash")
+
+    monkeypatch.setattr(os, "replace", crash)
+    with pytest.raises(failure):
+        write_atomic(str(target), MFA_FIXED)
+    assert target.read_bytes() == MFA.encode()
+    assert [p.name for p in tmp_path.iterdir()] == ["mfa.yaml"]
+
+
+def test_crash_while_writing_the_temporary_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    target = write(tmp_path / "mfa.yaml", MFA)
+
+    def no_space(fd):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", no_space)
+    with pytest.raises(WriteError) as caught:
+        write_atomic(str(target), MFA_FIXED)
+    assert caught.value.path == str(target) and "No space left on device" in caught.value.reason
+    assert target.read_bytes() == MFA.encode()
+    assert [p.name for p in tmp_path.iterdir()] == ["mfa.yaml"]
+
+
+def test_write_atomic_errors(tmp_path: Path) -> None:
+    with pytest.raises(WriteError) as caught:
+        write_atomic(str(tmp_path / "gone.yaml"), "x")
+    assert caught.value.reason.startswith("cannot stat")
+    assert not list(tmp_path.iterdir())
+
+
+def test_writer_uses_the_module_functions(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """The writer must go through tempfile.mkstemp and os.replace (what the tests above patch)."""
+    calls: list[str] = []
+    real_mkstemp, real_replace = tempfile.mkstemp, os.replace
+    monkeypatch.setattr(tempfile, "mkstemp", lambda *a, **k: calls.append("mkstemp") or real_mkstemp(*a, **k))
+    monkeypatch.setattr(os, "replace", lambda *a, **k: calls.append("replace") or real_replace(*a, **k))
+    target = write(tmp_path / "bp.yaml", "a\n")
+    fix_writer.write_atomic(str(target), "b\n")
+    assert calls == ["mkstemp", "replace"] and target.read_text() == "b\n"
