@@ -15,12 +15,16 @@ class Rule:
     name: str
     severity: str
     effect: str
-    fixable: bool
+    fix: str | None  # "safe", "unsafe" or None
     summary: str
     description: str
     bad: str
     good: str
     aliases: tuple[str, ...] = ()
+
+    @property
+    def fixable(self) -> bool:
+        return self.fix is not None
 
 
 class UnknownRuleError(KeyError):
@@ -43,14 +47,14 @@ def all_rules() -> tuple[Rule, ...]:
             name=raw["name"],
             severity=raw["severity"],
             effect=raw["effect"],
-            fixable=bool(raw.get("fixable", False)),
+            fix=raw.get("fix"),
             summary=raw["summary"],
             description=raw["description"],
             bad=raw["bad"],
             good=raw["good"],
             aliases=tuple(raw.get("aliases", ())),
         )
-        assert rule.severity in SEVERITIES and rule.effect in EFFECTS, rule.code
+        assert rule.severity in SEVERITIES and rule.effect in EFFECTS and rule.fix in (None, "safe", "unsafe"), rule.code
         rules.append(rule)
     return tuple(rules)
 

@@ -24,13 +24,13 @@ EFFECT_TEXT = {
 
 def rules_table() -> str:
     rows = [("ID", "NAME", "SEVERITY", "EFFECT", "FIX", "SUMMARY")]
-    rows += [(r.code, r.name, r.severity, r.effect, "yes" if r.fixable else "-", r.summary) for r in all_rules()]
+    rows += [(r.code, r.name, r.severity, r.effect, r.fix or "-", r.summary) for r in all_rules()]
     widths = [max(len(row[i]) for row in rows) for i in range(5)]
     return "\n".join("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:5])) + "  " + row[5] for row in rows)
 
 
 def rules_json() -> str:
-    keys = ("code", "name", "severity", "effect", "fixable", "summary")
+    keys = ("code", "name", "severity", "effect", "fixable", "fix", "summary")
     return json.dumps([{key: getattr(rule, key) for key in keys} for rule in all_rules()], indent=2)
 
 
@@ -41,7 +41,7 @@ def explain_text(rule: Rule) -> str:
             "",
             rule.summary,
             "",
-            f"Severity: {rule.severity}.  Effect: {rule.effect} ({EFFECT_TEXT[rule.effect]}).  Fixable: {'yes' if rule.fixable else 'no'}.",
+            f"Severity: {rule.severity}.  Effect: {rule.effect} ({EFFECT_TEXT[rule.effect]}).  Fix: {_fix_text(rule)}.",
             "",
             rule.description,
             "",
@@ -72,7 +72,7 @@ def rules_markdown() -> str:
             "",
             rule.summary,
             "",
-            f"Severity **{rule.severity}**, effect **{rule.effect}**, fixable: {'yes' if rule.fixable else 'no'}.",
+            f"Severity **{rule.severity}**, effect **{rule.effect}**, fix: {_fix_text(rule)}.",
             "",
             rule.description,
             "",
@@ -93,10 +93,10 @@ def rules_markdown() -> str:
 
 
 def rule_list_markdown() -> str:
-    lines = ["| ID | Name | Severity | Effect | Summary |", "| --- | --- | --- | --- | --- |"]
+    lines = ["| ID | Name | Severity | Effect | Fix | Summary |", "| --- | --- | --- | --- | --- | --- |"]
     for rule in all_rules():
         summary = rule.summary.replace("|", "\\|")
-        lines.append(f"| {rule.code} | `{rule.name}` | {rule.severity} | {rule.effect} | {summary} |")
+        lines.append(f"| {rule.code} | `{rule.name}` | {rule.severity} | {rule.effect} | {rule.fix or '-'} | {summary} |")
     return "\n".join(lines)
 
 
@@ -104,6 +104,14 @@ def readme_with_rules(readme: str) -> str:
     head, _, rest = readme.partition(README_START)
     _, _, tail = rest.partition(README_END)
     return f"{head}{README_START}\n{rule_list_markdown()}\n{README_END}{tail}"
+
+
+def _fix_text(rule: Rule) -> str:
+    if rule.fix == "safe":
+        return "safe (`avlint fix`)"
+    if rule.fix == "unsafe":
+        return "unsafe (`avlint fix --unsafe-fixes`: changes what authentik does)"
+    return "none"
 
 
 def _indent(text: str) -> str:

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from avlint.changed import ChangedError, changed_files
 from avlint.cli import cli
 
-BLUEPRINT = "version: 1\nentries:\n  - model: authentik_flows.flow\n    identifiers:\n      slug: {slug}\n"
+BLUEPRINT = "version: 1\nmetadata:\n  name: {slug}\nentries: []\n"
 
 
 def git(cwd: Path, *args: str) -> str:

@@ -153,7 +153,12 @@ def fix_footprint(text: str, step) -> tuple[set[int], set[int]]:
     first = target.start_mark.line
     last = last_line(ends[index])
     if not collection.flow_style:
-        return set(range(first, last + 1)), set(range(first, last + 1))
+        lines = set(range(first, last + 1))
+        line_start = text.rfind("\n", 0, target.start_mark.index) + 1
+        if isinstance(collection, MappingNode) and text[line_start : target.start_mark.index].strip() == "-" and index + 1 < len(ends):
+            # `- key: v` then more keys: the next key moves up behind the dash
+            return lines | {collection.value[index + 1][0].start_mark.line}, lines
+        return lines, lines
     touched = set(range(first, last + 1))
     if len(ends) == 1:
         return lines_of(collection), set()
@@ -453,9 +458,9 @@ def test_ignored_and_suppressed_rules_are_not_fixed() -> None:
     assert "[totp, webauthn, totp]" in ignored.fixed and "not_configured_action: deny" not in ignored.fixed
     selected = fix_text("mfa.yaml", MFA, Settings(select=frozenset({"AV403"})))
     assert "[totp, webauthn]  # dup" in selected.fixed and "not_configured_action: deny" in selected.fixed
-    suppressed = MFA.replace("  # dup", "  # avlint: disable-line=AV403")
+    suppressed = MFA.replace("  # dup", "  # avlint: disable=AV403")
     outcome = fix_text("mfa.yaml", suppressed, Settings())
-    assert "[totp, webauthn, totp]  # avlint: disable-line=AV403" in outcome.fixed
+    assert "[totp, webauthn, totp]  # avlint: disable=AV403" in outcome.fixed
     assert [a.rule for a in outcome.applied] == ["AV002"]
 
 
@@ -777,7 +782,9 @@ def test_read_only_file_gives_a_clear_error_and_the_others_go_on(tmp_path: Path,
     assert f"{other}: applied 2 fixes" in result.stdout
     assert f"{locked}: applied" not in result.stdout
     assert result.exit_code == 1
-    assert "Fixed 1 file;" in result.stdout  # only the file that was written counts
+    # Only the file that was written counts as fixed, and the unwritten file's findings remain
+    # (MFA has one error, AV002, and one warning, AV403).
+    assert "Fixed 1 file; 1 error and 1 warning remain.\n" in result.stdout
     assert sorted(p.name for p in tmp_path.iterdir()) == ["locked.yaml", "other.yaml"]
 
 
@@ -816,7 +823,7 @@ def test_failed_rename_leaves_the_original_and_no_temporary_file(tmp_path: Path,
     assert target.read_bytes() == MFA.encode() and other.read_bytes() == MFA.encode()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["mfa.yaml", "other.yaml"]
     assert result.exit_code == 1
-    assert "Fixed 0 files;" in result.stdout and ": applied" not in result.stdout
+    assert result.stdout == "Fixed 0 files; 2 errors and 2 warnings remain.\n"  # nothing was written
 
 
 @pytest.mark.parametrize("failure", [KeyboardInterrupt, RuntimeError, MemoryError])

@@ -52,3 +52,23 @@ def test_every_rule_has_failing_and_passing_cases() -> None:
         cases = by_rule.get(rule.code, [])
         assert any(c["problems"] for c in cases), f"{rule.code} has no failing case"
         assert any(not c["problems"] for c in cases), f"{rule.code} has no passing case"
+
+
+def test_fixes_match_the_catalogue() -> None:
+    """A rule with a fix in the catalogue offers it on some failing case (safe or unsafe as
+    declared); a rule without one never offers a fix."""
+    from tests.conftest import lint_source
+
+    offered: dict[str, set[bool]] = {}
+    for rule, _, case in CASES:
+        if not case["problems"] or "file" in case:
+            continue
+        findings = lint_source(case["text"], target=case.get("target_version"), path="case" + case.get("suffix", ".yaml"))
+        for finding in findings:
+            if finding.rule == rule and finding.fix is not None:
+                offered.setdefault(rule, set()).add(finding.fix.safe)
+    for rule in all_rules():
+        if rule.fix is None:
+            assert rule.code not in offered, f"{rule.code} offers a fix the catalogue does not declare"
+        else:
+            assert (rule.fix == "safe") in offered.get(rule.code, set()), f"{rule.code} never offers its {rule.fix} fix"

@@ -72,6 +72,8 @@ def _fetch(url: str) -> str:
         response = httpx.get(url, headers=headers, timeout=timeout, follow_redirects=True)
     except httpx.TimeoutException:
         raise SchemaError(f"cannot fetch {url}: no answer within {TIMEOUT_SECONDS:g} seconds") from None
+    except httpx.ConnectError as error:
+        raise SchemaError(f"cannot fetch {url}: cannot connect ({_reason(error)})") from None
     except (httpx.HTTPError, httpx.InvalidURL) as error:
         raise SchemaError(f"cannot fetch {url}: {_reason(error)}") from None
     if response.status_code != 200:
