@@ -38,3 +38,26 @@ def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
         return real_connect(self, address)
 
     monkeypatch.setattr(socket.socket, "connect", guarded)
+
+
+@pytest.fixture
+def fake_authentik():
+    """A fresh fake authentik 2025.12.4 server on 127.0.0.1 (free port), in the recorded seed state.
+
+    Yields a ``tests.fake_authentik.FakeAuthentik``: ``.url``, ``.api_url``, ``.token``,
+    ``.limited_token`` (``.set_limited_permissions("none" | "view" | "write" | codenames)``),
+    ``.state``, ``.faults`` and ``.requests``.
+    """
+    from tests.fake_authentik import FakeAuthentik
+
+    with FakeAuthentik() as fake:
+        yield fake
+
+
+@pytest.fixture(scope="session")
+def fake_authentik_session():
+    """One fake server for the whole session; call ``.reset()`` before relying on its state."""
+    from tests.fake_authentik import FakeAuthentik
+
+    with FakeAuthentik() as fake:
+        yield fake

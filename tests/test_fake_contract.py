@@ -231,7 +231,7 @@ def replay_run(first: int, last: int) -> tuple[list[int], list[str]]:
             except Mismatch as exc:
                 failures.append(f"{number:03d}: {exc}")
             replayed.append(number)
-        assert not fake.errors, fake.errors  # no view raised an unexpected exception
+        failures.extend(f"error in the fake: {error}" for error in fake.errors)
     return replayed, failures
 
 

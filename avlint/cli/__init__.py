@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import click
 
+from avlint.cli.diff_cmd import diff
 from avlint.cli.fix_cmd import fix
 from avlint.cli.lint_cmd import lint
 from avlint.cli.migrate_cmd import migrate
@@ -30,6 +31,7 @@ cli.add_command(lint)
 cli.add_command(fix)
 cli.add_command(payload)
 cli.add_command(migrate)
+cli.add_command(diff)
 cli.add_command(rules)
 cli.add_command(explain)
 cli.add_command(spec)

@@ -26,7 +26,10 @@ def is_url(source: str) -> bool:
 
 def schema_url(url: str) -> str:
     """The URL itself, or the schema endpoint when it names only the server (https://HOST)."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError as error:
+        raise SchemaError(f"{url} is not a valid URL: {error}") from None
     if parts.path in ("", "/") and not parts.query:
         return urlunsplit((parts.scheme, parts.netloc, SCHEMA_PATH, "", ""))
     return url

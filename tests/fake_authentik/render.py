@@ -61,7 +61,18 @@ def flow(state: State, flow: Flow) -> dict[str, Any]:
 
 
 # -- stages --------------------------------------------------------------------------------------
-def stage_base(state: State, stage: Stage, *, as_base_model: bool = False) -> dict[str, Any]:
+def flow_set(state: State, stage: Stage, *, in_flow_order: bool = False) -> list[dict[str, Any]]:
+    """The flows a stage is bound in. The query has no ORDER BY, so the order follows the plan:
+    reading a stage gives binding order (``default-authentication-login`` lists initial-setup
+    first in 128/129), while a binding list's ``stage_obj`` gives flow-table order (it lists
+    default-authentication-flow first in 096)."""
+    targets = [b.target for b in state.bindings_of_stage(stage.pk)]
+    if in_flow_order:
+        targets = sorted(targets, key=list(state.flows).index)
+    return [flow_short(state.flows[pk]) for pk in targets]
+
+
+def stage_base(state: State, stage: Stage, *, as_base_model: bool = False, in_flow_order: bool = False) -> dict[str, Any]:
     """StageSerializer: the base fields every stage type shares (``/stages/all/``, ``stage_obj``).
 
     ``as_base_model`` gives the generic ``authentik_flows.stage`` description that a binding's 201
@@ -78,7 +89,7 @@ def stage_base(state: State, stage: Stage, *, as_base_model: bool = False) -> di
         "verbose_name": verbose,
         "verbose_name_plural": plural,
         "meta_model_name": model,
-        "flow_set": [flow_short(state.flows[b.target]) for b in state.bindings_of_stage(stage.pk)],
+        "flow_set": flow_set(state, stage, in_flow_order=in_flow_order),
     }
 
 
@@ -136,7 +147,7 @@ def binding(state: State, binding: Binding, *, created: bool = False) -> dict[st
         "policybindingmodel_ptr_id": binding.pbm_pk,
         "target": binding.target,
         "stage": binding.stage,
-        "stage_obj": stage_base(state, state.stages[binding.stage], as_base_model=created),
+        "stage_obj": stage_base(state, state.stages[binding.stage], as_base_model=created, in_flow_order=True),
         "evaluate_on_plan": binding.evaluate_on_plan,
         "re_evaluate_policies": binding.re_evaluate_policies,
         "order": binding.order,

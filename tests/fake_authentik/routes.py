@@ -107,7 +107,9 @@ def accepts_json(accept: str | None) -> bool:
     return False
 
 
-def dispatch(router: Router, state: State, request: Request, errors: list[str] | None = None) -> Response:
+def dispatch(router: Router, state: State, request: Request, errors: list[str] | None = None,
+             unhandled: list[str] | None = None) -> Response:
+    """Answer one request. Modelled server errors are noted in ``unhandled``, view bugs in ``errors``."""
     view, params = router.match(request.path)
     if view is None:
         return html_response(404, not_found_page())
@@ -118,8 +120,8 @@ def dispatch(router: Router, state: State, request: Request, errors: list[str] |
         response = json_response(exc.status, exc.body)
         response.headers.extend(exc.headers)
     except Unhandled as exc:
-        if errors is not None:
-            errors.append(str(exc))
+        if unhandled is not None:
+            unhandled.append(str(exc))
         return error_page(request.method)
     except Exception:  # any other bug behaves like an unhandled server error, and is logged
         if errors is not None:

@@ -39,14 +39,16 @@ class FakeAuthentik:
     Attributes: ``url`` (``http://127.0.0.1:<port>``), ``api_url`` (``url + "/api/v3"``),
     ``token`` (superuser API token), ``limited_token`` (a non-superuser's token, see
     ``set_limited_permissions``), ``state`` (the in-memory database), ``faults`` (fault
-    injection), ``requests`` (the request log) and ``errors`` (tracebacks of view bugs).
+    injection), ``requests`` (the request log), ``errors`` (tracebacks of bugs in the fake's views)
+    and ``unhandled`` (the modelled unhandled server errors, e.g. ``seconds=inf``).
     """
 
     def __init__(self, *, limited_permissions: str | Iterable[str] = "none", port: int = 0) -> None:
         self.state = State(limited_permissions=limited_permissions)
         self.faults = Faults()
         self.requests = RequestLog()
-        self.errors: list[str] = []
+        self.errors: list[str] = []  # tracebacks of unexpected exceptions in views (bugs of the fake)
+        self.unhandled: list[str] = []  # modelled server errors (the empty 405 of recordings 057/059/102)
         self.router = build_router()
         self._port = port
         self._server: _Server | None = None
@@ -87,6 +89,7 @@ class FakeAuthentik:
         self.faults.clear()
         self.requests.clear()
         self.errors.clear()
+        self.unhandled.clear()
 
     # -- conveniences ------------------------------------------------------------------------------
     @property
@@ -121,7 +124,7 @@ class FakeAuthentik:
     def handle(self, request: Request) -> Response:
         """Answer one request in-process (no sockets, no faults)."""
         with self.state.lock:
-            return dispatch(self.router, self.state, request, self.errors)
+            return dispatch(self.router, self.state, request, self.errors, self.unhandled)
 
 
 class _Server(ThreadingHTTPServer):
@@ -149,6 +152,7 @@ class _Handler(BaseHTTPRequestHandler):
     server_version = "fake-authentik/2025.12.4"
     sys_version = ""
     timeout = 30  # idle keep-alive connections are closed after this many seconds
+    disable_nagle_algorithm = True  # headers and body go out in separate writes
     server: _Server
 
     def setup(self) -> None:

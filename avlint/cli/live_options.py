@@ -1,0 +1,33 @@
+"""Options for commands that talk to a server (diff, pull, apply)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+_SERVER_OPTIONS = [
+    click.option("--url", envvar="AUTHENTIK_URL", help="The authentik server (or AUTHENTIK_URL)."),
+    click.option("--token", envvar="AUTHENTIK_TOKEN", help="API token (or AUTHENTIK_TOKEN; never printed).", show_envvar=False),
+    click.option("--token-file", type=click.Path(dir_okay=False), help="Read the API token from this file."),
+    click.option("--ca-bundle", type=click.Path(dir_okay=False), help="CA bundle to verify the server's certificate."),
+    click.option("--insecure", is_flag=True, help="Do not verify TLS certificates."),
+    click.option("--allow-http", is_flag=True, help="Allow sending the token over plain http to a non-loopback host."),
+    click.option("--connect-timeout", type=float, help="Seconds to wait for a connection (default 5)."),
+    click.option("--read-timeout", type=float, help="Seconds to wait for a response (default 30)."),
+    click.option("--retries", "max_retries", type=click.IntRange(min=0), help="Retries on connection errors, 429 and 502-504 (default 4)."),
+]
+
+
+def server_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    for option in reversed(_SERVER_OPTIONS):
+        command = option(command)
+    return command
+
+
+def server_from(values: dict[str, Any]):  # noqa: ANN201
+    from avlint.live.command import ServerOptions
+
+    keys = ("url", "token", "token_file", "ca_bundle", "insecure", "allow_http", "connect_timeout", "read_timeout", "max_retries")
+    return ServerOptions(**{key: values.pop(key) for key in keys})

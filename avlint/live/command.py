@@ -1,0 +1,135 @@
+"""`avlint diff`: drift between blueprint files and a live authentik (or a saved listing)."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
+
+from yaml.nodes import MappingNode
+
+from avlint.blueprint import Document, build_document, classify
+from avlint.run import EXIT_USAGE, LintRequest, UsageError, build_settings
+
+EXIT_DRIFT = 1
+
+
+@dataclass(frozen=True)
+class ServerOptions:
+    url: str | None = None
+    token: str | None = None
+    token_file: str | None = None
+    ca_bundle: str | None = None
+    insecure: bool = False
+    allow_http: bool = False
+    connect_timeout: float | None = None
+    read_timeout: float | None = None
+    max_retries: int | None = None
+
+
+@dataclass(frozen=True)
+class DiffRequest:
+    lint: LintRequest
+    server: ServerOptions
+    live_file: str | None = None
+    output_format: str = "text"
+    show_defaults: bool = False
+    orphans: bool = False
+    colour: bool = False
+
+
+def load_documents(paths: list[str], settings, err: TextIO) -> tuple[list[tuple[str, Document]], int]:  # noqa: ANN001
+    """Blueprints of the given paths, parsed on the lint path; unreadable ones are reported."""
+    from avlint.discovery import discover
+    from avlint.loader.problems import ContentProblem, PathError
+    from avlint.loader.source import read_source
+    from avlint.loader.yaml_nodes import compose
+
+    files, errors = discover(paths, settings.exclude)
+    documents = []
+    problems = len(errors)
+    for error in errors:
+        err.write(f"{error.path}: error: {error.reason}\n")
+    for path in files:
+        try:
+            root = compose(read_source(path, settings.max_file_size).text) if not path.endswith(".json") else None
+        except PathError as error:
+            err.write(f"{error.path}: error: {error.reason}\n")
+            problems += 1
+            continue
+        except ContentProblem as problem:
+            err.write(f"{path}:{problem.line}:{problem.column}: error: {problem.message}\n")
+            problems += 1
+            continue
+        if isinstance(root, MappingNode) and classify(root) == "blueprint":
+            documents.append((path, build_document(path, root, api_body=False)))
+    return documents, problems
+
+
+def connection_from(options: ServerOptions):  # noqa: ANN201
+    from avlint.live.connection import make_connection
+
+    return make_connection(
+        options.url, options.token, options.token_file, options.ca_bundle, options.insecure, options.allow_http,
+        connect_timeout=options.connect_timeout, read_timeout=options.read_timeout, max_retries=options.max_retries,
+    )
+
+
+async def resolve_target(client, request_version: str | None):  # noqa: ANN001, ANN201
+    """`--target-version auto` asks the server."""
+    from avlint.versions import resolve_release
+
+    if request_version == "auto":
+        return resolve_release(await client.version())
+    return None
+
+
+def run_diff(request: DiffRequest, out: TextIO, err: TextIO, cwd: Path | None = None) -> int:
+    from avlint.live.client import ApiError
+    from avlint.live.connection import ConnectionError_
+    from avlint.live.drift import MODELS, compute_drift
+    from avlint.live.render import render_json, render_text
+    from avlint.live.state import load_state
+    from avlint.versions import UnknownVersionError
+
+    auto = request.lint.target_version == "auto"
+    lint = request.lint if not auto else LintRequest(**{**request.lint.__dict__, "target_version": None})
+    try:
+        settings, _ = build_settings(lint, cwd or Path.cwd())
+    except UsageError as error:
+        err.write(f"avlint: error: {error}\n")
+        return EXIT_USAGE
+    documents, problems = load_documents(list(request.lint.paths), settings, err)
+    try:
+        if request.live_file:
+            state, release = load_state(request.live_file), settings.release
+        else:
+            state, release = asyncio.run(_fetch(connection_from(request.server), auto, settings.release, {e.model for _, d in documents for e in d.entries if e.model in MODELS}))
+    except (ConnectionError_, ApiError, UnknownVersionError) as error:
+        err.write(f"avlint: error: {error}\n")
+        return EXIT_USAGE
+    except (OSError, ValueError) as error:
+        err.write(f"avlint: error: --live-file {request.live_file}: {error}\n")
+        return EXIT_USAGE
+    report = compute_drift(documents, state, release)
+    if not request.orphans:
+        report.orphans = []
+    if request.output_format == "json":
+        render_json(report, out, request.show_defaults)
+    else:
+        render_text(report, out, request.colour, request.show_defaults)
+    if problems:
+        return EXIT_USAGE
+    return EXIT_DRIFT if report.drifted or report.orphans else 0
+
+
+async def _fetch(connection, auto: bool, release, models: set[str]):  # noqa: ANN001, ANN202
+    from avlint.live.client import Client
+    from avlint.live.state import fetch_state
+
+    async with Client(connection) as client:
+        if auto:
+            release = await resolve_target(client, "auto")
+        state = await fetch_state(client, models)
+    return state, release

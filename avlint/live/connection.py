@@ -1,0 +1,99 @@
+"""Where and how to reach authentik: URL, token, TLS, timeouts and retry bounds.
+
+The token is held in a `Secret` whose text form is masked, so it cannot leak through a repr,
+an exception message or a log line by accident.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+
+class ConnectionError_(Exception):
+    """A connection setting is wrong: reported before any request is made."""
+
+
+class Secret:
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('***')"
+
+    __str__ = __repr__
+
+
+@dataclass(frozen=True)
+class Connection:
+    url: str  # the server root, e.g. https://auth.example.com
+    token: Secret | None
+    verify: bool | str = True  # False with --insecure, a CA bundle path with --ca-bundle
+    connect_timeout: float = 5.0
+    read_timeout: float = 30.0
+    max_retries: int = 4
+    max_retry_seconds: float = 30.0
+    concurrency: int = 8
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def api(self) -> str:
+        return self.url.rstrip("/") + "/api/v3"
+
+
+def make_connection(
+    url: str | None,
+    token: str | None = None,
+    token_file: str | None = None,
+    ca_bundle: str | None = None,
+    insecure: bool = False,
+    allow_http: bool = False,
+    environ: dict[str, str] | None = None,
+    **timeouts: float,
+) -> Connection:
+    """Build a Connection from options, falling back to AUTHENTIK_URL and AUTHENTIK_TOKEN."""
+    env = os.environ if environ is None else environ
+    url = url or env.get("AUTHENTIK_URL")
+    if not url:
+        raise ConnectionError_("no server given: use --url or set AUTHENTIK_URL")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConnectionError_(f"'{url}' is not an http(s) URL of an authentik server")
+    secret = _token(token, token_file, env)
+    if secret is not None and parts.scheme == "http" and not allow_http and not _is_loopback(parts.hostname):
+        raise ConnectionError_("refusing to send the API token over plain http to a non-loopback host; use https or --allow-http")
+    if ca_bundle and not Path(ca_bundle).is_file():
+        raise ConnectionError_(f"--ca-bundle {ca_bundle} is not a file")
+    verify: bool | str = False if insecure else (ca_bundle or True)
+    root = url.split("/api/v3")[0].rstrip("/")
+    return Connection(root, secret, verify, **{k: v for k, v in timeouts.items() if v is not None})
+
+
+def _token(token: str | None, token_file: str | None, env: dict[str, str]) -> Secret | None:
+    if token_file:
+        try:
+            value = Path(token_file).read_text(encoding="utf-8").strip()
+        except (OSError, UnicodeDecodeError) as error:
+            raise ConnectionError_(f"cannot read --token-file {token_file}: {error.__class__.__name__}") from None
+        if not value:
+            raise ConnectionError_(f"--token-file {token_file} is empty")
+        return Secret(value)
+    value = token or env.get("AUTHENTIK_TOKEN")
+    return Secret(value.strip()) if value else None
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False

@@ -1,0 +1,195 @@
+"""Compare blueprint entries with live objects the way the importer would apply them.
+
+An entry finds its object as the importer does (a `pk` identifier by pk, otherwise every other
+identifier must match). Its data is attrs merged with identifiers; a field the file leaves out
+is not drift (the server keeps its value); many-to-many lists and device classes compare as
+sets; references compare by what they point at. `state: created` only checks existence and
+`state: absent` requires the object to be gone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from deepdiff import DeepDiff
+
+from avlint.blueprint import BINDING, FLOW, VALIDATE_STAGE, Document, Entry
+from avlint.live.state import LiveState
+from avlint.nodes import start, text_of
+from avlint.payload.resolve import Resolver, Unresolved
+from avlint.spec import FieldSpec, model_spec
+from avlint.versions import Release
+
+MODELS = (FLOW, VALIDATE_STAGE, BINDING)
+SET_FIELDS = {"configuration_stages", "webauthn_allowed_device_types", "device_classes", "webauthn_hints"}
+TRIMMED_FIELDS = {"name", "last_auth_threshold"}  # the server strips these on store
+
+
+@dataclass
+class FieldChange:
+    field: str
+    live: Any
+    file: Any
+    line: int
+    column: int
+
+
+@dataclass
+class ObjectDrift:
+    path: str
+    line: int
+    model: str
+    name: str
+    action: str  # "create", "change", "delete", "in-sync", "absent-ok", "unknown"
+    live_pk: str | None = None
+    changes: list[FieldChange] = field(default_factory=list)
+    defaults: list[FieldChange] = field(default_factory=list)  # live values the file leaves out
+    note: str = ""
+    entry: Entry | None = field(default=None, repr=False, compare=False)
+    body: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)  # the resolved file data
+
+    @property
+    def drifted(self) -> bool:
+        return self.action in ("create", "change", "delete")
+
+
+@dataclass
+class DriftReport:
+    objects: list[ObjectDrift]
+    orphans: list[tuple[str, str]] = field(default_factory=list)  # (pk, name) of unmatched live stages
+
+    @property
+    def drifted(self) -> bool:
+        return any(obj.drifted for obj in self.objects)
+
+
+def compute_drift(files: list[tuple[str, Document]], live: LiveState, release: Release, environ: dict[str, str] | None = None) -> DriftReport:
+    report = DriftReport([])
+    matched: set[str] = set()
+    for path, document in files:
+        resolver = _LiveResolver(live, environ)
+        for entry in document.entries:
+            if entry.model not in MODELS or entry.state is None:
+                continue
+            drift = _entry_drift(path, entry, live, release, resolver)
+            resolver.matched[entry.id or f"#{entry.index}"] = drift.live_pk
+            if drift.live_pk:
+                matched.add(drift.live_pk)
+            report.objects.append(drift)
+    if live.has(VALIDATE_STAGE):
+        report.orphans = [(str(obj["pk"]), obj.get("name", "")) for obj in live.objects[VALIDATE_STAGE] if str(obj["pk"]) not in matched]
+    return report
+
+
+class _LiveResolver(Resolver):
+    """Tags resolved against the server: !KeyOf to an entry's live object, !Find on the lists."""
+
+    def __init__(self, live: LiveState, environ: dict[str, str] | None) -> None:
+        import os
+
+        super().__init__(environ=os.environ if environ is None else environ)
+        self.live = live
+        self.matched: dict[str, str | None] = {}
+
+    def _keyof(self, node):  # noqa: ANN001, ANN202
+        pk = self.matched.get(node.value)
+        return pk if pk is not None else self._needs_server(node, f"entry '{node.value}' has no object on the server yet")
+
+    def _find(self, node):  # noqa: ANN001, ANN202
+        items = node.value
+        model = str(self.value(items[0])).lower()
+        conditions = [(str(self.value(c.value[0])), self.value(c.value[1])) for c in items[1:] if len(getattr(c, "value", [])) == 2]
+        found = self.live.find(model, conditions)
+        return found  # None when nothing matches, as the importer's !Find
+
+
+def _entry_drift(path: str, entry: Entry, live: LiveState, release: Release, resolver: _LiveResolver) -> ObjectDrift:
+    data = entry.data()
+    drift = ObjectDrift(path, start(entry.node)[0], entry.model or "", _name(entry), "unknown", entry=entry)
+    if not live.has(entry.model or ""):
+        drift.note = "not in the saved retrieval"
+        return drift
+    spec = model_spec(entry.model, release)
+    writable = spec.writable if spec else {}
+    resolver.unresolved = []
+    body = {key: resolver.value(pair.value) for key, pair in data.items() if key in writable}
+    drift.body = body
+    obj = _match(entry, live, resolver)
+    drift.live_pk = str(obj["pk"]) if obj else None
+    if entry.state == "absent":
+        drift.action = "delete" if obj else "absent-ok"
+        return drift
+    if obj is None:
+        drift.action = "create"
+        return drift
+    if entry.state == "created":
+        drift.action = "in-sync"
+        drift.note = "state created: only existence is checked"
+        return drift
+    compared = {key: _normalise(key, obj.get(key), value, writable.get(key)) for key, value in body.items() if not isinstance(value, Unresolved)}
+    differing = DeepDiff({k: pair[0] for k, pair in compared.items()}, {k: pair[1] for k, pair in compared.items()}).affected_root_keys
+    for key in body:
+        if key in differing:
+            line, column = start(data[key].value)
+            drift.changes.append(FieldChange(key, _show(live, obj.get(key), writable.get(key)), _show(live, body[key], writable.get(key)), line, column))
+    drift.defaults = [FieldChange(key, _show(live, obj.get(key), spec_field), None, 0, 0) for key, spec_field in writable.items() if key not in body and key in obj]
+    drift.action = "change" if drift.changes else "in-sync"
+    return drift
+
+
+def _match(entry: Entry, live: LiveState, resolver: _LiveResolver) -> dict[str, Any] | None:
+    """The importer's lookup: pk OR (every other identifier)."""
+    candidates = live.objects.get(entry.model or "", [])
+    pk_pair = entry.identifiers.get("pk")
+    if pk_pair is not None:
+        found = live.by_pk(entry.model or "", str(resolver.value(pk_pair.value)))
+        if found is not None:
+            return found
+    others = {key: resolver.value(pair.value) for key, pair in entry.identifiers.items() if key != "pk"}
+    if not others:
+        return None
+    for obj in candidates:
+        if all(_same(obj.get(key), value) for key, value in others.items()):
+            return obj
+    return None
+
+
+def _same(live: Any, wanted: Any) -> bool:
+    if isinstance(wanted, Unresolved) or wanted is None:
+        return False
+    return live == wanted or str(live) == str(wanted)
+
+
+def _normalise(key: str, live: Any, wanted: Any, spec_field: FieldSpec | None) -> tuple[Any, Any]:
+    if key in SET_FIELDS and isinstance(live, list) and isinstance(wanted, list):
+        return sorted({str(v) for v in live}), sorted({str(v) for v in wanted if not isinstance(v, Unresolved)})
+    if key in TRIMMED_FIELDS and isinstance(wanted, str) and isinstance(live, str):
+        return live.strip(), wanted.strip()
+    if spec_field is not None and spec_field.type == "uuid" and wanted is not None:
+        return str(live), str(wanted)
+    return live, wanted
+
+
+def _show(live: LiveState, value: Any, spec_field: FieldSpec | None) -> Any:
+    """References shown by name; everything else as it is."""
+    references = spec_field is not None and (spec_field.references or (spec_field.items is not None and spec_field.items.references))
+    if isinstance(value, Unresolved):
+        return f"{value.tag} (needs {value.reason})"
+    if references and isinstance(value, list):
+        return [live.label(item) for item in value]
+    if references and value is not None:
+        return live.label(value)
+    return value
+
+
+def _name(entry: Entry) -> str:
+    data = entry.data()
+    for key in ("slug", "name") if entry.model == FLOW else ("name",):
+        pair = data.get(key)
+        if pair is not None and text_of(pair.value):
+            return text_of(pair.value)
+    order = data.get("order")
+    if order is not None:
+        return f"order {getattr(order.value, 'value', '?')}"
+    return f"entry {entry.index + 1}"

@@ -1,0 +1,80 @@
+"""Drift as a plan (like `terraform plan`) or as avlint's own stable JSON."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, TextIO
+
+from avlint.live.drift import DriftReport, ObjectDrift
+
+_SYMBOLS = {"create": ("+", "32"), "change": ("~", "33"), "delete": ("-", "31"), "in-sync": ("=", "2"), "absent-ok": ("=", "2"), "unknown": ("?", "35")}
+_WORDS = {"create": "missing on server", "change": "changed", "delete": "should be absent", "in-sync": "in sync", "absent-ok": "absent, as it should be", "unknown": "not checked"}
+
+
+def render_text(report: DriftReport, stream: TextIO, colour: bool = False, show_defaults: bool = False, show_in_sync: bool = False) -> None:
+    def paint(text: str, code: str) -> str:
+        return f"\033[{code}m{text}\033[0m" if colour else text
+
+    for obj in report.objects:
+        if not obj.drifted and not show_in_sync and obj.action != "unknown":
+            continue
+        symbol, code = _SYMBOLS[obj.action]
+        where = f"{obj.path}:{obj.line}"
+        note = f"; {obj.note}" if obj.note else ""
+        stream.write(paint(f"{symbol} {obj.model} \"{obj.name}\"", code) + f" ({where}): {_WORDS[obj.action]}{note}\n")
+        for change in obj.changes:
+            stream.write(f"    {change.field}: {_value(change.live)} -> {_value(change.file)}\n")
+        if show_defaults:
+            for default in obj.defaults:
+                stream.write(paint(f"    {default.field}: {_value(default.live)} (kept; not in the file)", "2") + "\n")
+    for pk, name in report.orphans:
+        stream.write(paint(f"? orphan validation stage \"{name}\"", "35") + f" ({pk}): on the server, in no file\n")
+    stream.write(summary_line(report) + "\n")
+
+
+def summary_line(report: DriftReport) -> str:
+    count = {action: sum(1 for obj in report.objects if obj.action == action) for action in _SYMBOLS}
+    parts = f"{count['create']} to create, {count['change']} to change, {count['delete']} to delete"
+    synced = count["in-sync"] + count["absent-ok"]
+    extras = [f"{synced} in sync"]
+    if count["unknown"]:
+        extras.append(f"{count['unknown']} not checked")
+    if report.orphans:
+        extras.append(f"{len(report.orphans)} orphan{'s' if len(report.orphans) != 1 else ''}")
+    verdict = "Drift" if report.drifted or report.orphans else "No drift"
+    return f"{verdict}: {parts}; {', '.join(extras)}."
+
+
+def render_json(report: DriftReport, stream: TextIO, show_defaults: bool = False) -> None:
+    document = {
+        "version": 1,
+        "drift": report.drifted or bool(report.orphans),
+        "objects": [_object(obj, show_defaults) for obj in report.objects],
+        "orphans": [{"pk": pk, "name": name} for pk, name in report.orphans],
+        "summary": {action: sum(1 for obj in report.objects if obj.action == action) for action in _SYMBOLS},
+    }
+    json.dump(document, stream, indent=2, ensure_ascii=False, default=str)
+    stream.write("\n")
+
+
+def _object(obj: ObjectDrift, show_defaults: bool) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "path": obj.path,
+        "line": obj.line,
+        "model": obj.model,
+        "name": obj.name,
+        "action": obj.action,
+        "live_pk": obj.live_pk,
+        "changes": [{"field": c.field, "live": c.live, "file": c.file, "line": c.line, "column": c.column} for c in obj.changes],
+    }
+    if obj.note:
+        data["note"] = obj.note
+    if show_defaults:
+        data["kept"] = {d.field: d.live for d in obj.defaults}
+    return data
+
+
+def _value(value: Any) -> str:
+    if isinstance(value, list):
+        return "[" + ", ".join(str(item) for item in value) + "]"
+    return json.dumps(value, ensure_ascii=False) if isinstance(value, str) or value is None else str(value)

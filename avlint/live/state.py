@@ -1,0 +1,96 @@
+"""What the server holds, fetched once per run (or read from a saved listing)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from avlint.blueprint import BINDING, FLOW, VALIDATE_STAGE
+from avlint.live.client import Client
+
+ENDPOINTS = {
+    VALIDATE_STAGE: "/stages/authenticator/validate/",
+    FLOW: "/flows/instances/",
+    BINDING: "/flows/bindings/",
+}
+ALL_STAGES = "/stages/all/"
+
+
+@dataclass
+class LiveState:
+    objects: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # model -> objects
+    stage_names: dict[str, tuple[str, str]] = field(default_factory=dict)  # pk -> (name, model)
+    source: str = "server"
+
+    def has(self, model: str) -> bool:
+        return model in self.objects
+
+    def by_pk(self, model: str, pk: str) -> dict[str, Any] | None:
+        return next((obj for obj in self.objects.get(model, []) if str(obj.get("pk")) == pk), None)
+
+    def label(self, pk: Any) -> str:
+        """How to show a referenced pk: its stage or flow name when known."""
+        text = str(pk)
+        if text in self.stage_names:
+            return self.stage_names[text][0]
+        flow = self.by_pk(FLOW, text)
+        return flow["slug"] if flow else text
+
+    def find(self, model: str, conditions: list[tuple[str, Any]]) -> str | None:
+        """A `!Find [model, [field, value]...]` on what was fetched: the pk of the first match."""
+        candidates: list[dict[str, Any]]
+        if model in self.objects:
+            candidates = self.objects[model]
+        elif model.startswith("authentik_stages_") or model == "authentik_endpoints.endpointstage":
+            candidates = [{"pk": pk, "name": name} for pk, (name, kind) in self.stage_names.items() if kind == model]
+        else:
+            return None
+        for obj in candidates:
+            if all(_matches(obj, field_name, value) for field_name, value in conditions):
+                return str(obj.get("pk"))
+        return None
+
+
+def _matches(obj: dict[str, Any], lookup: str, value: Any) -> bool:
+    name, _, operator = lookup.partition("__")
+    live = obj.get(name)
+    if operator == "iexact":
+        return isinstance(live, str) and isinstance(value, str) and live.lower() == value.lower()
+    return live == value or str(live) == str(value)
+
+
+async def fetch_state(client: Client, models: set[str]) -> LiveState:
+    """The lists the diff needs, all fetched concurrently."""
+    wanted = [model for model in ENDPOINTS if model in models]
+    lists = await asyncio.gather(client.list_all(ALL_STAGES), *(client.list_all(ENDPOINTS[model]) for model in wanted))
+    state = LiveState({model: objects for model, objects in zip(wanted, lists[1:])})
+    state.stage_names = {str(obj["pk"]): (obj.get("name", ""), obj.get("meta_model_name", "")) for obj in lists[0]}
+    return state
+
+
+def load_state(path: str) -> LiveState:
+    """A saved retrieval: the JSON of a list endpoint (or a plain list of its objects)."""
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    items = data.get("results") if isinstance(data, dict) else data
+    if not isinstance(items, list):
+        raise ValueError("expected the JSON of a list endpoint ({'results': [...]}) or a list of objects")
+    state = LiveState(source=path)
+    for obj in items:
+        if not isinstance(obj, dict) or "pk" not in obj:
+            raise ValueError("every object needs a pk")
+        model = _model_of(obj)
+        state.objects.setdefault(model, []).append(obj)
+        if "name" in obj and model != FLOW:
+            state.stage_names[str(obj["pk"])] = (obj["name"], obj.get("meta_model_name", model))
+    return state
+
+
+def _model_of(obj: dict[str, Any]) -> str:
+    if "designation" in obj and "slug" in obj:
+        return FLOW
+    if {"target", "stage", "order"} <= obj.keys():
+        return BINDING
+    return obj.get("meta_model_name") or VALIDATE_STAGE

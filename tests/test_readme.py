@@ -1,0 +1,148 @@
+"""The README's snippets work: every `avlint ...` command in a ```sh block runs (in a scratch
+copy of sample_configs, inside a git repository) without a usage error or a traceback, and
+every ```yaml block is valid YAML."""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.conftest import ROOT, SAMPLES
+
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+_BLOCK = re.compile(r"^```(\w+)\n(.*?)^```", re.MULTILINE | re.DOTALL)
+_SUBSTITUTION = re.compile(r"\$\((.*)\)")
+_ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
+
+
+def blocks(language: str) -> list[str]:
+    return [body for lang, body in _BLOCK.findall(README) if lang == language]
+
+
+def avlint_commands() -> list[tuple[dict[str, str], list[str]]]:
+    """(environment, arguments) of each avlint command in the sh blocks, in README order."""
+    commands = []
+    for body in blocks("sh"):
+        for line in body.splitlines():
+            inner = _SUBSTITUTION.search(line)  # eval "$(_AVLINT_COMPLETE=bash_source avlint)"
+            for segment in re.split(r"&&|\|\||;|\|", inner.group(1) if inner else line):
+                command = _parse(segment)
+                if command is not None:
+                    commands.append(command)
+    return commands
+
+
+def _parse(segment: str) -> tuple[dict[str, str], list[str]] | None:
+    tokens = shlex.split(segment, comments=True)
+    env = {}
+    while tokens and _ASSIGNMENT.match(tokens[0]):
+        name, _, value = tokens.pop(0).partition("=")
+        env[name] = value
+    if not tokens or tokens[0] != "avlint":
+        return None
+    args = tokens[1:]
+    for stop in (">", ">>", "2>"):  # redirections: the command is what comes before
+        if stop in args:
+            args = args[: args.index(stop)]
+    return env, args
+
+
+def needs_server(env: dict[str, str], args: list[str]) -> bool:
+    """Commands that talk to an authentik server cannot run offline."""
+    return any(name.startswith("AUTHENTIK_") for name in env) or any("://" in arg or arg.split("=")[0] in ("--url", "--token", "--server") for arg in args)
+
+
+# Files the README's examples name, beyond blueprints/ and exports/ (copies of the good
+# samples): a README example that names a new file needs a stand-in here.
+STAND_INS = {
+    "old-export.yaml": (SAMPLES / "bad" / "stage-legacy-server.yaml").read_text(encoding="utf-8"),
+    "stages.json": '{"pagination": {"count": 0}, "results": []}\n',  # a saved, empty API listing
+    "prod.env": "AUTHENTIK_DOMAIN=example.com\n",
+}
+
+
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """sample_configs, blueprints/ (the good samples plus mfa.yaml) and the stand-ins, in a git
+    repository whose `main` has a few commits, so `--changed-since main` and `HEAD~3` resolve."""
+    root = tmp_path_factory.mktemp("readme")
+    shutil.copytree(SAMPLES, root / "sample_configs")
+    shutil.copytree(SAMPLES / "good", root / "blueprints")
+    shutil.copyfile(SAMPLES / "good" / "stage-mfa-login.yaml", root / "blueprints" / "mfa.yaml")
+    shutil.copytree(SAMPLES / "good", root / "exports")
+    for name, content in STAND_INS.items():
+        (root / name).write_text(content, encoding="utf-8")
+    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@avlint.invalid", "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@avlint.invalid"}
+    subprocess.run(["git", "init", "-q", "-b", "main"], cwd=root, env=env, check=True)
+    for number in range(4):
+        (root / "CHANGES").write_text(f"{number}\n", encoding="utf-8")
+        subprocess.run(["git", "add", "-A"], cwd=root, env=env, check=True)
+        subprocess.run(["git", "commit", "-q", "-m", f"commit {number}"], cwd=root, env=env, check=True)
+    return root
+
+
+def test_readme_has_avlint_commands_of_every_kind() -> None:
+    subcommands = {args[0] if args else "" for _, args in avlint_commands()}
+    assert {"lint", "rules", "explain"} <= subcommands
+    flags = {arg.split("=")[0] for _, args in avlint_commands() for arg in args}
+    assert {"--format", "--output", "--baseline", "--write-baseline", "--changed-since"} <= flags
+    assert any(env.get("_AVLINT_COMPLETE") == "bash_source" for env, _ in avlint_commands())
+
+
+@pytest.fixture(scope="module")
+def runs(workspace: Path) -> list[tuple[list[str], subprocess.CompletedProcess[str]]]:
+    """Each offline avlint command of the README, run once, in README order."""
+    done = []
+    path = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))  # this checkout's avlint
+    for env, args in avlint_commands():
+        if not needs_server(env, args):
+            command = [sys.executable, "-m", "avlint", *args]
+            environment = {**os.environ, **env, "PYTHONPATH": path}
+            done.append((args, subprocess.run(command, cwd=workspace, env=environment, capture_output=True, text=True, timeout=120, check=False)))
+    return done
+
+
+def test_every_offline_avlint_command_runs(runs: list[tuple[list[str], subprocess.CompletedProcess[str]]]) -> None:
+    failures = [f"avlint {shlex.join(args)} -> {done.returncode}\n{done.stderr}" for args, done in runs if done.returncode not in (0, 1) or "Traceback" in done.stderr + done.stdout]
+    assert len(runs) >= 15
+    assert failures == []
+
+
+def test_readme_commands_print_and_write_their_reports(workspace: Path, runs: list[tuple[list[str], subprocess.CompletedProcess[str]]]) -> None:
+    for args, done in runs:
+        assert done.stdout, f"avlint {shlex.join(args)} printed nothing"
+        if "--output" in args:
+            assert (workspace / args[args.index("--output") + 1]).stat().st_size > 0
+
+
+class _AnyTagLoader(yaml.SafeLoader):
+    """Safe loading that accepts authentik's tags (!KeyOf, !Find...): the check is syntax."""
+
+
+_AnyTagLoader.add_multi_constructor("!", lambda loader, suffix, node: None)
+
+
+@pytest.mark.parametrize("body", blocks("yaml"), ids=lambda body: body.splitlines()[0][:40])
+def test_yaml_blocks_are_valid_yaml(body: str) -> None:
+    yaml.load(body, Loader=_AnyTagLoader)  # noqa: S506 - a SafeLoader subclass
+
+
+def test_readme_has_the_ci_snippets() -> None:
+    bodies = blocks("yaml")
+    assert len(bodies) >= 4
+    documents = [yaml.load(body, Loader=_AnyTagLoader) for body in bodies]  # noqa: S506
+    precommit = next(d for d in documents if isinstance(d, dict) and "repos" in d)
+    assert {hook["id"] for hook in precommit["repos"][0]["hooks"]} == {"avlint", "avlint-fix"}
+    workflow = next(d for d in documents if isinstance(d, dict) and "jobs" in d)
+    steps = workflow["jobs"]["avlint"]["steps"]
+    assert any(step.get("uses", "").startswith("github/codeql-action/upload-sarif") for step in steps)
+    gitlab = next(d for d in documents if isinstance(d, dict) and "avlint" in d and "script" in d["avlint"])
+    assert gitlab["avlint"]["artifacts"]["reports"]["codequality"] == "gl-code-quality.json"
