@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import click
 
+from avlint.cli.apply_cmd import apply
 from avlint.cli.diff_cmd import diff
 from avlint.cli.fix_cmd import fix
 from avlint.cli.lint_cmd import lint
@@ -32,6 +33,7 @@ cli.add_command(fix)
 cli.add_command(payload)
 cli.add_command(migrate)
 cli.add_command(diff)
+cli.add_command(apply)
 cli.add_command(rules)
 cli.add_command(explain)
 cli.add_command(spec)

@@ -133,3 +133,72 @@ async def _fetch(connection, auto: bool, release, models: set[str]):  # noqa: AN
             release = await resolve_target(client, "auto")
         state = await fetch_state(client, models)
     return state, release
+
+
+@dataclass(frozen=True)
+class ApplyRequest:
+    diff: DiffRequest
+    yes: bool = False
+    prune: bool = False
+    progress: bool = False
+
+
+def run_apply(request: ApplyRequest, out: TextIO, err: TextIO, cwd: Path | None = None, progress_factory=None) -> int:  # noqa: ANN001
+    """Print the plan; with --yes, carry it out. 0 when everything succeeded, 1 otherwise."""
+    from avlint.live.client import ApiError, Client
+    from avlint.live.connection import ConnectionError_
+    from avlint.live.drift import MODELS, compute_drift
+    from avlint.live.render import render_text
+    from avlint.live.state import fetch_state
+    from avlint.versions import UnknownVersionError
+
+    diff = request.diff
+    auto = diff.lint.target_version == "auto"
+    lint = diff.lint if not auto else LintRequest(**{**diff.lint.__dict__, "target_version": None})
+    try:
+        settings, _ = build_settings(lint, cwd or Path.cwd())
+        connection = connection_from(diff.server)
+    except (UsageError, ConnectionError_) as error:
+        err.write(f"avlint: error: {error}\n")
+        return EXIT_USAGE
+    documents, problems = load_documents(list(diff.lint.paths), settings, err)
+    if problems:
+        return EXIT_USAGE
+    models = {e.model for _, d in documents for e in d.entries if e.model in MODELS}
+
+    async def session() -> int:
+        from avlint.live.apply import apply_plan
+
+        async with Client(connection) as client:
+            release = (await resolve_target(client, "auto")) if auto else settings.release
+            state = await fetch_state(client, models)
+            report = compute_drift(documents, state, release)
+            report.orphans = []
+            render_text(report, out, diff.colour)
+            work = [obj for obj in report.objects if obj.action in ("create", "change") or (request.prune and obj.action == "delete")]
+            if not work:
+                return 0
+            if not request.yes:
+                out.write("Nothing changed: run again with --yes to apply this plan.\n")
+                return 0
+            run_settings = settings if not auto else _with_release(settings, release)
+            bar = progress_factory(len(work)) if progress_factory is not None else None
+            result = await apply_plan(client, report, state, run_settings, request.prune, bar.update if bar else None)
+            if bar is not None:
+                bar.finish()
+            for failure in result.failures:
+                err.write(f"{failure.path}:{failure.line}:{failure.column}: error: {failure.message}\n")
+            out.write(f"Applied: {result.created} created, {result.updated} updated, {result.deleted} deleted, {len(result.failures)} failed ({client.stats.requests} requests, at most {client.stats.max_in_flight} in flight).\n")
+            return 1 if result.failures else 0
+
+    try:
+        return asyncio.run(session())
+    except (ApiError, UnknownVersionError) as error:
+        err.write(f"avlint: error: {error}\n")
+        return EXIT_USAGE
+
+
+def _with_release(settings, release):  # noqa: ANN001, ANN202
+    from dataclasses import replace
+
+    return replace(settings, release=release)

@@ -16,6 +16,7 @@ from deepdiff import DeepDiff
 
 from avlint.blueprint import BINDING, FLOW, VALIDATE_STAGE, Document, Entry
 from avlint.live.state import LiveState
+from avlint.modelinfo import is_stage
 from avlint.nodes import start, text_of
 from avlint.payload.resolve import Resolver, Unresolved
 from avlint.spec import FieldSpec, model_spec
@@ -58,6 +59,8 @@ class ObjectDrift:
 class DriftReport:
     objects: list[ObjectDrift]
     orphans: list[tuple[str, str]] = field(default_factory=list)  # (pk, name) of unmatched live stages
+    # Per file: entry id -> the pk of its live object (None when it has none).
+    matched: dict[str, dict[str, str | None]] = field(default_factory=dict)
 
     @property
     def drifted(self) -> bool:
@@ -70,6 +73,11 @@ def compute_drift(files: list[tuple[str, Document]], live: LiveState, release: R
     for path, document in files:
         resolver = _LiveResolver(live, environ)
         for entry in document.entries:
+            if entry.model not in MODELS and is_stage(entry.model):
+                # Other stage types are not managed here, but references to them must
+                # resolve: find them on the server by name, as their identifiers would.
+                resolver.matched[entry.id or f"#{entry.index}"] = _other_stage(entry, live)
+                continue
             if entry.model not in MODELS or entry.state is None:
                 continue
             drift = _entry_drift(path, entry, live, release, resolver)
@@ -77,6 +85,7 @@ def compute_drift(files: list[tuple[str, Document]], live: LiveState, release: R
             if drift.live_pk:
                 matched.add(drift.live_pk)
             report.objects.append(drift)
+        report.matched[path] = resolver.matched
     if live.has(VALIDATE_STAGE):
         report.orphans = [(str(obj["pk"]), obj.get("name", "")) for obj in live.objects[VALIDATE_STAGE] if str(obj["pk"]) not in matched]
     return report
@@ -94,7 +103,11 @@ class _LiveResolver(Resolver):
 
     def _keyof(self, node):  # noqa: ANN001, ANN202
         pk = self.matched.get(node.value)
-        return pk if pk is not None else self._needs_server(node, f"entry '{node.value}' has no object on the server yet")
+        if pk is not None:
+            return pk
+        if node.value in self.matched:  # a known entry whose object is not on the server
+            return self._needs_server(node, f"entry '{node.value}' has no object on the server yet; avlint creates only flows, validation stages and bindings, so apply that entry with authentik first")
+        return self._needs_server(node, f"no entry has id '{node.value}'")
 
     def _find(self, node):  # noqa: ANN001, ANN202
         items = node.value
@@ -136,6 +149,12 @@ def _entry_drift(path: str, entry: Entry, live: LiveState, release: Release, res
     drift.defaults = [FieldChange(key, _show(live, obj.get(key), spec_field), None, 0, 0) for key, spec_field in writable.items() if key not in body and key in obj]
     drift.action = "change" if drift.changes else "in-sync"
     return drift
+
+
+def _other_stage(entry: Entry, live: LiveState) -> str | None:
+    pair = entry.data().get("name")
+    name = text_of(pair.value) if pair is not None else None
+    return next((pk for pk, (stage_name, model) in live.stage_names.items() if stage_name == name and model == entry.model), None)
 
 
 def _match(entry: Entry, live: LiveState, resolver: _LiveResolver) -> dict[str, Any] | None:

@@ -1,0 +1,52 @@
+"""`avlint apply`: options in, an ApplyRequest out to avlint.live.command."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from avlint.cli.live_options import server_from, server_options
+
+
+class _Progress:
+    """A click progress bar on a terminal; silent elsewhere."""
+
+    def __init__(self, total: int) -> None:
+        self._bar = click.progressbar(length=total, label="Applying", file=sys.stderr) if sys.stderr.isatty() else None
+        if self._bar is not None:
+            self._bar.__enter__()
+
+    def update(self, steps: int) -> None:
+        if self._bar is not None:
+            self._bar.update(steps)
+
+    def finish(self) -> None:
+        if self._bar is not None:
+            self._bar.__exit__(None, None, None)
+
+
+@click.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@server_options
+@click.option("--target-version", metavar="VERSION|auto", help="authentik version of the server; `auto` asks the server.")
+@click.option("--yes", is_flag=True, help="Carry out the plan (without it, only print the plan).")
+@click.option("--prune", is_flag=True, help="Also delete objects the files mark `state: absent`.")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Use this config file.")
+@click.option("--isolated", is_flag=True, help="Ignore every config file.")
+def apply(paths: tuple[str, ...], target_version: str | None, yes: bool, prune: bool, config_path: str | None, isolated: bool, **server: object) -> None:
+    """Bring a live authentik in line with the files: print the plan, then with --yes create
+    missing objects, patch changed ones and (with --prune) delete absent ones.
+
+    A failing object is reported with the file position the server complained about and the
+    run goes on. Exit status: 0 when everything succeeded, 1 when something failed, 2 for
+    usage and connection errors. Running it twice in a row, the second run does nothing.
+    """
+    from avlint.live.command import ApplyRequest, DiffRequest, run_apply
+    from avlint.run import LintRequest
+
+    lint = LintRequest(paths=paths or (".",), target_version=target_version, config=config_path, isolated=isolated)
+    colour = sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    request = ApplyRequest(DiffRequest(lint, server_from(server), colour=colour), yes, prune)
+    sys.exit(run_apply(request, sys.stdout, sys.stderr, progress_factory=_Progress))
