@@ -11,6 +11,7 @@ from avlint.cli.fix_cmd import fix
 from avlint.cli.lint_cmd import lint
 from avlint.cli.migrate_cmd import migrate
 from avlint.cli.payload_cmd import payload
+from avlint.cli.pull_cmd import pull
 from avlint.cli.rules_cmd import explain, rules
 from avlint.cli.spec_cmd import spec
 from avlint.cli_version import version_text
@@ -34,6 +35,7 @@ cli.add_command(payload)
 cli.add_command(migrate)
 cli.add_command(diff)
 cli.add_command(apply)
+cli.add_command(pull)
 cli.add_command(rules)
 cli.add_command(explain)
 cli.add_command(spec)

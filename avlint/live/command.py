@@ -202,3 +202,65 @@ def _with_release(settings, release):  # noqa: ANN001, ANN202
     from dataclasses import replace
 
     return replace(settings, release=release)
+
+
+@dataclass(frozen=True)
+class PullRequest:
+    server: ServerOptions
+    out_dir: str
+    target_version: str | None = None
+    name: str | None = None
+    with_flows: bool = False
+
+
+def run_pull(request: PullRequest, out: TextIO, err: TextIO) -> int:
+    from avlint.blueprint import BINDING, FLOW, VALIDATE_STAGE
+    from avlint.engine import lint_text
+    from avlint.fix.writer import WriteError, write_new
+    from avlint.live.client import ApiError, Client
+    from avlint.live.connection import ConnectionError_
+    from avlint.live.pull import pull_files
+    from avlint.live.state import fetch_state
+    from avlint.settings import Settings
+    from avlint.versions import UnknownVersionError, resolve_release
+
+    try:
+        connection = connection_from(request.server)
+        fixed_release = None if request.target_version in (None, "auto") else resolve_release(request.target_version)
+    except (ConnectionError_, UnknownVersionError) as error:
+        err.write(f"avlint: error: {error}\n")
+        return EXIT_USAGE
+
+    async def session():  # noqa: ANN202
+        async with Client(connection) as client:
+            release = fixed_release or resolve_release(await client.version())
+            models = {VALIDATE_STAGE, FLOW, BINDING} if request.with_flows else {VALIDATE_STAGE}
+            state = await fetch_state(client, models)
+            return release, state
+
+    try:
+        release, state = asyncio.run(session())
+    except (ApiError, UnknownVersionError) as error:
+        err.write(f"avlint: error: {error}\n")
+        return EXIT_USAGE
+    if request.name is not None:
+        state.objects[VALIDATE_STAGE] = [s for s in state.objects.get(VALIDATE_STAGE, []) if s.get("name") == request.name]
+        if not state.objects[VALIDATE_STAGE]:
+            err.write(f"avlint: error: no validation stage named '{request.name}' on the server\n")
+            return 1
+    failures = 0
+    for pulled in pull_files(state, release, request.with_flows):
+        path = str(Path(request.out_dir) / pulled.name)
+        errors = [f for f in lint_text(path, pulled.text, Settings(release=release)).findings if f.severity == "error"]
+        if errors:
+            err.write(f"{path}: not written: it would not lint clean ({errors[0].rule}: {errors[0].message})\n")
+            failures += 1
+            continue
+        try:
+            write_new(path, pulled.text)
+        except WriteError as error:
+            err.write(f"{error.path}: error: {error.reason}\n")
+            failures += 1
+            continue
+        out.write(f"wrote {path}\n")
+    return 1 if failures else 0
