@@ -261,3 +261,125 @@ def test_replay(run: str) -> None:
     replayed, failures = replay_run(first, last)
     assert replayed == list(range(first, last + 1))
     assert not failures, "\n".join(failures)
+
+
+# -- behaviours the README states that no recording shows -------------------------------------------
+@pytest.fixture
+def api(fake_authentik: FakeAuthentik):
+    headers = {"Authorization": f"Bearer {fake_authentik.token}", "Accept": "application/json"}
+    with httpx.Client(base_url=fake_authentik.api_url + "/", headers=headers, timeout=30, verify=False) as client:
+        yield client
+
+
+def _add_stages(api: httpx.Client, count: int) -> None:
+    for index in range(count):
+        assert api.post("stages/authenticator/validate/", json={"name": f"zz-extra-{index:03d}"}).status_code == 201
+
+
+def test_default_page_size_and_cap(api: httpx.Client) -> None:
+    _add_stages(api, 100)  # 105 validation stages in all
+    page = api.get("stages/authenticator/validate/").json()["pagination"]
+    assert (page["count"], page["end_index"], page["total_pages"]) == (105, 20, 6)
+    for size in ("0", "-3", "abc"):  # invalid sizes fall back to 20
+        assert api.get("stages/authenticator/validate/", params={"page_size": size}).json()["pagination"]["end_index"] == 20
+    page = api.get("stages/authenticator/validate/", params={"page_size": "1000"}).json()["pagination"]
+    assert (page["end_index"], page["total_pages"], page["next"]) == (100, 2, 2)
+    last = api.get("stages/authenticator/validate/", params={"page_size": "100", "page": "last"}).json()
+    assert (last["pagination"]["current"], len(last["results"])) == (2, 5)
+    answer = api.get("stages/authenticator/validate/", params={"page": "x"})
+    assert (answer.status_code, answer.json()) == (404, {"detail": "Invalid page."})
+
+
+def test_preloaded_webauthn_device_types(fake_authentik: FakeAuthentik, api: httpx.Client) -> None:
+    google = {"aaguid": "ea9b8d66-4d01-1d21-3ce4-b6b48cb575d4", "description": "Google Password Manager"}
+    vault = {"aaguid": "bada5566-a7aa-401f-bd96-45619a55120d", "description": "1Password"}
+    fake_authentik.add_device_types([google, vault])
+    listing = api.get("stages/authenticator/webauthn_device_types/").json()
+    assert listing["results"] == [vault, google]  # ordered by description
+    assert api.get("stages/authenticator/webauthn_device_types/", params={"search": "google"}).json()["results"] == [google]
+    assert api.get(f"stages/authenticator/webauthn_device_types/{google['aaguid']}/").json() == google
+    answer = api.post("stages/authenticator/webauthn_device_types/", json=google)
+    assert (answer.status_code, answer.headers["Allow"]) == (405, "GET, HEAD, OPTIONS")
+    created = api.post("stages/authenticator/validate/", json={
+        "name": "avlint-google-only", "webauthn_allowed_device_types": [google["aaguid"]]})
+    assert created.status_code == 201
+    body = created.json()
+    assert body["webauthn_allowed_device_types"] == [google["aaguid"]]
+    assert body["webauthn_allowed_device_types_obj"] == [google]
+
+
+def test_token_expiry_and_limited_presets(fake_authentik: FakeAuthentik, api: httpx.Client) -> None:
+    limited = {"Authorization": f"Bearer {fake_authentik.limited_token}"}
+    fake_authentik.set_limited_permissions("write")
+    assert api.post("stages/authenticator/validate/", json={"name": "avlint-limited"}, headers=limited).status_code == 201
+    assert api.get("flows/instances/", headers=limited).status_code == 403  # flows have their own permissions
+    fake_authentik.state.expire(fake_authentik.limited_token)
+    answer = api.get("admin/version/", headers=limited)
+    assert (answer.status_code, answer.json()) == (403, {"detail": "Token invalid/expired"})
+
+
+def test_schema_formats(api: httpx.Client) -> None:
+    avlint_accept = {"Accept": "application/json, application/yaml;q=0.9, */*;q=0.5"}
+    yaml_answer = api.get("schema/", headers={**avlint_accept, "Authorization": ""})  # no token needed
+    assert yaml_answer.status_code == 200
+    # DRF does not weigh q-values and lists the YAML renderers first.
+    assert yaml_answer.headers["Content-Type"] == "application/yaml;q=0.9; charset=utf-8"
+    assert yaml_answer.content == schema_yaml()
+    as_json = api.get("schema/", params={"format": "json"}, headers={"Accept": "*/*"})
+    assert as_json.headers["Content-Type"] == "application/vnd.oai.openapi+json"
+    assert as_json.json()["info"]["version"] == "2025.12.4"
+    assert api.get("schema/").headers["Content-Type"] == "application/json"  # Accept: application/json
+
+
+def test_generated_flow_export(api: httpx.Client) -> None:
+    import yaml
+
+    flow = api.post("flows/instances/", json={"name": "n", "slug": "avlint-export", "title": "t",
+                                               "designation": "authentication"}).json()
+    stage = api.post("stages/authenticator/validate/", json={"name": "avlint-export-stage"}).json()
+    assert api.post("flows/bindings/", json={"target": flow["pk"], "stage": stage["pk"], "order": 5}).status_code == 201
+    answer = api.get("flows/instances/avlint-export/export/")
+    assert answer.headers["Content-Type"] == "text/html; charset=utf-8"
+    document = yaml.safe_load(answer.text)
+    assert [entry["model"] for entry in document["entries"]] == [
+        "authentik_flows.flow", "authentik_stages_authenticator_validate.authenticatorvalidatestage",
+        "authentik_flows.flowstagebinding"]
+    assert document["entries"][1]["attrs"]["device_classes"] == ["static", "totp", "webauthn", "duo", "sms", "email"]
+    assert document["metadata"]["name"].startswith("authentik Export - ")
+
+
+def test_blueprint_validation_accepts_tags_and_reports_the_first_bad_entry(api: httpx.Client) -> None:
+    good = ("version: 1\nentries:\n  - model: authentik_flows.flow\n    id: flow\n    identifiers: {slug: x}\n"
+            "    attrs: {name: x, title: x, designation: authentication}\n"
+            "  - model: authentik_stages_authenticator_validate.authenticatorvalidatestage\n"
+            "    identifiers: {name: avlint-tagged}\n"
+            "    attrs: {configuration_stages: [!Find [authentik_flows.stage, [name, x]]], not_configured_action: deny}\n")
+    assert api.post("managed/blueprints/", json={"name": "t", "content": good, "enabled": False}).status_code == 201
+    bad = good.replace("designation: authentication", "designation: login")
+    answer = api.post("managed/blueprints/", json={"name": "t2", "content": bad, "enabled": False})
+    assert answer.status_code == 400
+    assert answer.json()["content"] == [
+        "Failed to validate blueprint",
+        "- Entry invalid: Serializer errors {'designation': [ErrorDetail(string='\"login\" is not a valid choice.', "
+        "code='invalid_choice')]}",
+        "- Blueprint validation failed",
+    ]
+
+
+def test_binding_patch_reads_only_the_submitted_evaluation_flags(api: httpx.Client) -> None:
+    binding = api.get("flows/bindings/", params={"ordering": "order"}).json()["results"][0]
+    answer = api.patch(f"flows/bindings/{binding['pk']}/", json={"re_evaluate_policies": False})
+    assert (answer.status_code, answer.json()) == (
+        400, {"non_field_errors": ["Either evaluation on plan or evaluation on run must be enabled"]})
+    answer = api.patch(f"flows/bindings/{binding['pk']}/", json={"re_evaluate_policies": False, "evaluate_on_plan": True})
+    assert answer.status_code == 200
+
+
+def test_options_and_methods_follow_permissions(fake_authentik: FakeAuthentik, api: httpx.Client) -> None:
+    assert api.options("stages/authenticator/validate/", headers={"Authorization": ""}).status_code == 403
+    unknown = api.options("stages/authenticator/validate/00000000-0000-4000-8000-000000000000/").json()
+    assert "actions" not in unknown  # DRF's metadata skips actions when get_object() fails
+    limited = {"Authorization": f"Bearer {fake_authentik.limited_token}"}
+    assert api.delete("stages/authenticator/validate/", headers=limited).status_code == 403  # permissions before 405
+    assert api.delete("stages/authenticator/validate/").status_code == 405
+    assert api.request("TRACE", "stages/authenticator/validate/").status_code == 405

@@ -8,6 +8,8 @@ OpenAPI schema and the blueprint model names.
 from __future__ import annotations
 
 import functools
+import gzip
+import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -50,14 +52,36 @@ def schema_yaml() -> bytes:
     return schema_path().read_bytes()
 
 
-@functools.cache
-def schema_json() -> bytes:
-    """The schema as JSON. Converted on first use with PyYAML, which avlint itself depends on."""
+# schema.json.gz is schema.yml converted by convert_schema() (a few seconds with PyYAML), stored
+# so that serving JSON is instant. SCHEMA_SHA256 pins the schema.yml it was made from; after
+# changing schema.yml, run ``python -m tests.fake_authentik.data`` to rebuild it.
+SCHEMA_SHA256 = "a2a4b4a3e5b6a52c5d8fca9b10e2c2b9a2b41c43bc61fa9c58f8c8f2e5bb1aa7"
+
+
+def convert_schema() -> bytes:
+    """schema.yml as drf-spectacular's JSON renderer writes it: DRF's compact separators, indent 4."""
     import yaml
 
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     document = yaml.load(schema_yaml(), Loader=loader)  # noqa: S506 - a safe loader
-    return json.dumps(document, ensure_ascii=False, separators=(",", ":"), default=str).encode("utf-8")
+    return json.dumps(document, ensure_ascii=False, indent=4, separators=(",", ":"), default=str).encode("utf-8")
+
+
+def schema_sha256() -> str:
+    return hashlib.sha256(schema_yaml()).hexdigest()
+
+
+@functools.cache
+def schema_json() -> bytes:
+    stored = RECORDINGS / "schema.json.gz"
+    if stored.exists() and schema_sha256() == SCHEMA_SHA256:
+        return gzip.decompress(stored.read_bytes())
+    return convert_schema()
+
+
+def _rebuild_schema_json() -> None:
+    (RECORDINGS / "schema.json.gz").write_bytes(gzip.compress(convert_schema(), compresslevel=9, mtime=0))
+    print(f"schema.json.gz rebuilt; set SCHEMA_SHA256 = {schema_sha256()!r}")
 
 
 @functools.cache
@@ -70,3 +94,7 @@ def blueprint_models() -> frozenset[str]:
 def validate_stage_actions() -> dict[str, Any]:
     """DRF metadata ``actions`` body for the validation stage serializer (recording 158)."""
     return response_body(158)["actions"]["POST"]
+
+
+if __name__ == "__main__":
+    _rebuild_schema_json()

@@ -97,14 +97,50 @@ class Router:
         return None, {}
 
 
+def _media(text: str) -> tuple[str, str, dict[str, str]]:
+    full, *params = [part.strip() for part in text.split(";")]
+    main, _, sub = full.partition("/")
+    return main.strip(), sub.strip(), dict(p.partition("=")[::2] for p in params if p)
+
+
+def _precedence(text: str) -> int:
+    main, sub, params = _media(text)
+    if main == "*":
+        return 0
+    if sub == "*":
+        return 1
+    return 2 if not params or list(params) == ["q"] else 3
+
+
+def _matches(renderer: str, accepted: str) -> bool:
+    main, sub, _ = _media(renderer)
+    other_main, other_sub, _ = _media(accepted)
+    if sub != "*" and other_sub != "*" and other_sub != sub:
+        return False
+    return main == "*" or other_main == "*" or other_main == main
+
+
+def negotiate(accept: str | None, renderers: list[str]) -> tuple[str, str] | None:
+    """DRF DefaultContentNegotiation.select_renderer: (renderer, accepted media type), or None (406).
+
+    Accept entries are tried by precedence (specific before wildcards; q-values are not weighed),
+    and within one precedence by the view's renderer order.
+    """
+    accepts = [token.strip() for token in (accept if accept is not None else "*/*").split(",")]
+    for precedence in (3, 2, 1, 0):
+        group = [a for a in accepts if _precedence(a) == precedence]
+        for renderer in renderers:
+            for accepted in group:
+                if _matches(renderer, accepted):
+                    if _precedence(renderer) > precedence:  # e.g. */*: the renderer's own type
+                        params = _media(accepted)[2]
+                        return renderer, ";".join([renderer, *(f"{k}={v}" for k, v in params.items())])
+                    return renderer, accepted  # as the client wrote it, parameters included
+    return None
+
+
 def accepts_json(accept: str | None) -> bool:
-    if not accept or not accept.strip():
-        return True
-    for part in accept.split(","):
-        media = part.split(";", 1)[0].strip().lower()
-        if media in ("*/*", "*", "application/*", "application/json"):
-            return True
-    return False
+    return negotiate(accept, ["application/json"]) is not None
 
 
 def dispatch(router: Router, state: State, request: Request, errors: list[str] | None = None,

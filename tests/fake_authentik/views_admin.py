@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING, Any
 
 from . import blueprints, render
 from .data import response_body, schema_json, schema_yaml
-from .http import Request, Response, empty_response, json_response, no_match, not_found, validation_error
+from .http import ApiError, Request, Response, empty_response, json_response, no_match, not_found, validation_error
 from .pagination import order, paginate, search
-from .routes import Method, Router, View
+from .routes import Method, Router, View, negotiate
 from .serializer import Invalid, plain
 from .state import BlueprintInstance
 from .validate import validate_blueprint_instance
@@ -24,19 +24,34 @@ def version(state: State, request: Request) -> Response:
     return json_response(200, response_body(1))
 
 
-def schema(state: State, request: Request) -> Response:
-    """drf-spectacular: YAML by default (002); JSON for ``?format=json`` or ``Accept: application/json``.
+# drf-spectacular's SpectacularAPIView renderers, in order: (media type, format, charset).
+SCHEMA_RENDERERS = (
+    ("application/vnd.oai.openapi", "yaml", "utf-8"),
+    ("application/yaml", "yaml", "utf-8"),
+    ("application/vnd.oai.openapi+json", "json", None),
+    ("application/json", "json", None),
+)
 
-    The JSON content types are inferred from drf-spectacular's renderers (not recorded).
+
+def schema(state: State, request: Request) -> Response:
+    """YAML by default (002); JSON (indent 4, "3.2 MB") for ``?format=json`` or a JSON ``Accept``.
+
+    DRF content negotiation picks the renderer: note that ``Accept: application/json,
+    application/yaml;q=0.9`` gets YAML, as q-values are not weighed and YAML renderers come first.
+    Only the default (YAML) answer is recorded; the JSON forms follow drf-spectacular's code.
     """
-    accept = (request.header("Accept") or "").lower()
-    if request.arg("format") == "json":
-        return Response(200, schema_json(), [("Content-Type", "application/vnd.oai.openapi+json")])
-    if "application/json" in accept:
-        return Response(200, schema_json(), [("Content-Type", "application/json")])
-    if "application/vnd.oai.openapi+json" in accept:
-        return Response(200, schema_json(), [("Content-Type", "application/vnd.oai.openapi+json")])
-    return Response(200, schema_yaml(), [("Content-Type", "application/vnd.oai.openapi; charset=utf-8")])
+    fmt = request.arg("format")
+    renderers = [r for r in SCHEMA_RENDERERS if fmt is None or r[1] == fmt]
+    if not renderers:
+        raise ApiError(404, {"detail": "Not found."})
+    selected = negotiate(request.header("Accept"), [media for media, _, _ in renderers])
+    if selected is None:
+        raise ApiError(406, {"detail": "Could not satisfy the request Accept header."})
+    renderer, accepted = selected
+    _, kind, charset = next(r for r in renderers if r[0] == renderer)
+    content_type = f"{accepted}; charset={charset}" if charset else accepted
+    body = schema_yaml() if kind == "yaml" else schema_json()
+    return Response(200, body, [("Content-Type", content_type)])
 
 
 # -- /managed/blueprints/ --------------------------------------------------------------------------------
