@@ -383,3 +383,10 @@ def test_options_and_methods_follow_permissions(fake_authentik: FakeAuthentik, a
     assert api.delete("stages/authenticator/validate/", headers=limited).status_code == 403  # permissions before 405
     assert api.delete("stages/authenticator/validate/").status_code == 405
     assert api.request("TRACE", "stages/authenticator/validate/").status_code == 405
+
+
+def test_stored_json_schema_matches_schema_yml() -> None:
+    """schema.json.gz must come from this schema.yml (see data.rebuild_schema_json)."""
+    from tests.fake_authentik.data import SCHEMA_SHA256, schema_sha256
+
+    assert schema_sha256() == SCHEMA_SHA256

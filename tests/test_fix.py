@@ -131,61 +131,74 @@ def lines_of(node: Node) -> set[int]:
     return set(range(node.start_mark.line, last_line(node) + 1))
 
 
-def _element_bounds(collection: Node, target: Node) -> tuple[list[Node], int]:
-    if isinstance(collection, MappingNode):
-        starts = [k for k, _ in collection.value]
-        index = next(i for i, k in enumerate(starts) if k is target)
-        return [v for _, v in collection.value], index
-    index = next(i for i, item in enumerate(collection.value) if item is target)
-    return list(collection.value), index
+def _starts(collection: Node) -> list[Node]:
+    return [k for k, _ in collection.value] if isinstance(collection, MappingNode) else list(collection.value)
 
 
-def fix_footprint(text: str, step) -> tuple[set[int], set[int]]:
-    """Lines a fix step may change, and among them the lines it may delete whole.
+def _ends(collection: Node) -> list[Node]:
+    return [v for _, v in collection.value] if isinstance(collection, MappingNode) else list(collection.value)
 
-    Computed from the nodes alone, independently of how avlint.fix.edits makes its edits."""
-    if step.action == "strip_bom":
-        return {0}, set()
-    if step.action in ("replace", "rename_key", "wrap_list"):
-        return lines_of(step.target), set()
-    collection, target = step.parent, step.target
-    ends, index = _element_bounds(collection, target)
-    first = target.start_mark.line
-    last = last_line(ends[index])
-    if not collection.flow_style:
-        lines = set(range(first, last + 1))
-        line_start = text.rfind("\n", 0, target.start_mark.index) + 1
-        if isinstance(collection, MappingNode) and text[line_start : target.start_mark.index].strip() == "-" and index + 1 < len(ends):
-            # `- key: v` then more keys: the next key moves up behind the dash
-            return lines | {collection.value[index + 1][0].start_mark.line}, lines
-        return lines, lines
-    touched = set(range(first, last + 1))
-    if len(ends) == 1:
+
+def _block_removal(text: str, collection: Node, index: int) -> tuple[set[int], set[int]]:
+    starts, ends = _starts(collection), _ends(collection)
+    lines = set(range(starts[index].start_mark.line, last_line(ends[index]) + 1))
+    line_start = text.rfind("\n", 0, starts[index].start_mark.index) + 1
+    if isinstance(collection, MappingNode) and text[line_start : starts[index].start_mark.index].strip() == "-" and index + 1 < len(starts):
+        return lines | {starts[index + 1].start_mark.line}, lines  # `- key: v`: the next key moves up behind the dash
+    return lines, lines
+
+
+def _flow_removals(text: str, collection: Node, removed: set[int]) -> tuple[set[int], set[int]]:
+    """Removing elements of a flow collection: their lines, plus the line of the comma that
+    goes with a trailing element (none when the collection has a trailing comma)."""
+    starts, ends = _starts(collection), _ends(collection)
+    kept = [i for i in range(len(starts)) if i not in removed]
+    if not kept:
         return lines_of(collection), set()
-    previous_end = last_line(ends[index - 1]) if index else collection.start_mark.line
-    next_start = collection.value[index + 1][0].start_mark.line if index + 1 < len(ends) and isinstance(collection, MappingNode) else (
-        collection.value[index + 1].start_mark.line if index + 1 < len(ends) else collection.end_mark.line
-    )
-    tail = text[ends[index].end_mark.index : collection.end_mark.index]
-    if index == len(ends) - 1 and "," not in tail.split("]")[0].split("}")[0]:
-        touched.add(previous_end)  # the separating comma after the previous element goes
-    own_lines = first > previous_end and last < next_start
-    return touched, (set(range(first, last + 1)) if own_lines else set())
+    touched: set[int] = set()
+    deleted: set[int] = set()
+    for index in removed:
+        first, last = starts[index].start_mark.line, last_line(ends[index])
+        touched |= set(range(first, last + 1))
+        before = last_line(ends[index - 1]) if index else collection.start_mark.line
+        after = starts[index + 1].start_mark.line if index + 1 < len(starts) else collection.end_mark.line
+        if first > before and last < after:  # the element has lines of its own
+            deleted |= set(range(first, last + 1))
+    tail = text[ends[-1].end_mark.index : collection.end_mark.index]
+    if max(removed) > kept[-1] and "," not in tail:
+        touched.add(last_line(ends[kept[-1]]))
+    return touched, deleted
 
 
 def footprints(path: str, text: str, settings: Settings, unsafe: bool) -> tuple[set[int], set[int]]:
+    """0-based lines the fixes of the original findings may change, and among them the lines
+    they may delete whole. Computed from the nodes alone, independently of avlint.fix.edits."""
     body = text[1:] if text.startswith("\ufeff") else text
-    offset_bom = text.startswith("\ufeff")
-    result = lint_text(path, body, settings, offset_bom)
+    result = lint_text(path, body, settings, text.startswith("\ufeff"))
     touched: set[int] = set()
     deleted: set[int] = set()
+    flow: dict[int, tuple[Node, set[int]]] = {}
     for finding in result.findings:
         if finding.fix is None or not (finding.fix.safe or unsafe):
             continue
         for step in finding.fix.steps:
-            changed, gone = fix_footprint(body, step)
-            touched |= changed
-            deleted |= gone
+            if step.action == "strip_bom":
+                touched.add(0)
+            elif step.action in ("replace", "rename_key", "wrap_list"):
+                touched |= lines_of(step.target)
+            else:
+                collection = step.parent
+                index = next(i for i, node in enumerate(_starts(collection)) if node is step.target)
+                if collection.flow_style:
+                    flow.setdefault(id(collection), (collection, set()))[1].add(index)
+                else:
+                    changed, gone = _block_removal(body, collection, index)
+                    touched |= changed
+                    deleted |= gone
+    for collection, removed in flow.values():
+        changed, gone = _flow_removals(body, collection, removed)
+        touched |= changed
+        deleted |= gone
     return touched, deleted
 
 
@@ -341,7 +354,15 @@ def test_golden_through_the_command_line(path: Path, unsafe: bool, tmp_path: Pat
     else:
         assert f"{copy}: applied" not in result.stdout
     assert ("Fixed 1 file;" if changed else "Fixed 0 files;") in result.stdout
-    assert result.exit_code in (0, 1)
+    # Exit 1 when the file is refused or errors remain after fixing, else 0.
+    settings = settings_for(case_name(path))
+    remaining = lint_text(copy.name, copy.read_bytes().decode("utf-8"), settings).findings
+    refused = run_case(path, unsafe).refused is not None
+    assert result.exit_code == (1 if refused or any(f.severity == "error" for f in remaining) else 0)
+    if refused:
+        assert f"{copy}: not fixed: " in result.stderr
+    else:
+        assert result.stderr == ""
     assert not list(tmp_path.glob(".avlint-*")), "a temporary file was left behind"
 
 
@@ -451,6 +472,42 @@ def test_bom_is_removed_and_other_fixes_still_apply() -> None:
     outcome = fix_text("mfa.yaml", "\ufeff" + MFA, Settings())
     assert outcome.fixed == MFA_FIXED
     assert {a.rule for a in outcome.applied} == {"AV005", "AV403", "AV002"}
+
+
+def test_two_byte_order_marks_are_both_removed() -> None:
+    """A file saved twice "with BOM" by tools that prepend one blindly starts with two marks.
+    The fix must reach its fixed point in one run: a second run may not change the file."""
+    outcome = fix_text("mfa.yaml", "\ufeff\ufeff" + MFA_FIXED, Settings())
+    assert outcome.fixed == MFA_FIXED
+    assert fix_text("mfa.yaml", outcome.fixed, Settings()).fixed == outcome.fixed
+
+
+TWO_STAGES = """\
+version: 1
+entries:
+  - model: authentik_stages_authenticator_validate.authenticatorvalidatestage
+    identifiers: {name: first}
+    attrs:
+      device_clases: [totp, totp]
+      not_configured_action: skip
+      component: ak-stage-authenticator-validate-form
+  - model: authentik_stages_authenticator_validate.authenticatorvalidatestage
+    identifiers: {name: second}
+    attrs:
+      device_clases: [static]
+      not_configured_action: skip
+"""
+
+
+def test_a_refused_fix_does_not_block_another_finding_with_the_same_message() -> None:
+    """Renaming the first `device_clases` unmasks a duplicate class (AV403), so it is refused; the
+    second has the same message but its rename is sound and must be applied in the same run."""
+    outcome = fix_text("stages.yaml", TWO_STAGES, Settings(), unsafe=True)
+    expected = TWO_STAGES.replace("      component: ak-stage-authenticator-validate-form\n", "").replace("device_clases: [static]", "device_classes: [static]")
+    assert outcome.fixed == expected
+    assert "device_clases: [totp, totp]" in outcome.fixed  # the refused one stays
+    again = fix_text("stages.yaml", outcome.fixed, Settings(), unsafe=True)
+    assert again.fixed == outcome.fixed and again.applied == []
 
 
 def test_ignored_and_suppressed_rules_are_not_fixed() -> None:

@@ -12,9 +12,10 @@ API bodies.
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from avlint.engine import lint_text
@@ -24,7 +25,26 @@ from avlint.versions import resolve_release
 from tests.conftest import SAMPLES
 from tests.test_fix import footprints, keys, missing_from_sequence
 
-COMMON = settings(deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much])
+# No shrinking: one fix_text call lints a file several times, and shrinking a failure found in a
+# large sample config can take Hypothesis its full five minutes. The failing example is printed
+# unshrunk instead.
+COMMON = settings(
+    deadline=None,
+    database=None,
+    phases=[Phase.explicit, Phase.reuse, Phase.generate],
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much],
+)
+
+# When a Hypothesis test fails, its pytest plugin imports hypothesis.extra._patching, which pulls in
+# libcst (when installed) and with it a DeprecationWarning from mypy_extensions; under this
+# project's `filterwarnings = error` that turns a test failure into an INTERNALERROR that ends the
+# whole run. Importing it here, with that warning silenced, keeps a failure an ordinary failure.
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", DeprecationWarning)
+    try:
+        import hypothesis.extra._patching  # noqa: F401
+    except ImportError:
+        pass
 TARGETS = ["2021.5", "2022.4", "2024.12", "2025.8", None]
 
 
@@ -116,18 +136,14 @@ def _mutate(text: str, kind: str, index: int, extra: int) -> str:
         char = "{}[]:,#&*!|>'\"%@`-?\t"[extra % 20]
         position = extra % (len(line) + 1)
         lines[i] = line[:position] + char + line[position:]
-    elif kind == "bom":
-        return "\ufeff" + text
+    elif kind == "bom":  # one mark (two marks: test_fix.py::test_two_byte_order_marks_are_both_removed)
+        return text if text.startswith("\ufeff") else "\ufeff" + text
     elif kind == "crlf":
         return text.replace("\r\n", "\n").replace("\n", "\r\n")
-    elif kind == "block_scalar_value":
-        if ": " in line and not line.lstrip().startswith(("-", "#")):
-            key, _, value = line.partition(": ")
-            lines[i] = f"{key}: |\n{indent}  {value.strip() or 'x'}\n"
     return "".join(lines)
 
 
-MUTATIONS = ["repeat_line", "delete_line", "swap_lines", "capitalise", "space_threshold", "rename", "read_only", "env_default", "duplicate_class", "punctuation", "bom", "crlf", "block_scalar_value"]
+MUTATIONS = ["repeat_line", "delete_line", "swap_lines", "capitalise", "space_threshold", "rename", "read_only", "env_default", "duplicate_class", "punctuation", "bom", "crlf"]
 
 
 @settings(COMMON, max_examples=60)
@@ -254,7 +270,7 @@ def json_bodies(draw) -> str:
     return json.dumps(body, indent=indent) + draw(st.sampled_from(["", "\n"]))
 
 
-@settings(COMMON, max_examples=80)
+@settings(COMMON, max_examples=60)
 @given(text=yaml_blueprints(), unsafe=st.booleans(), target=st.sampled_from(TARGETS))
 def test_fix_text_on_generated_blueprints(text: str, unsafe: bool, target: str | None) -> None:
     check_fix("generated.yaml", text, Settings(release=resolve_release(target)), unsafe)
@@ -272,14 +288,14 @@ def test_generated_blueprints_do_get_fixed() -> None:
     """The generators are worth their time: a typical draw has fixes to apply."""
     applied = 0
 
-    @settings(COMMON, max_examples=20)
+    @settings(COMMON, max_examples=12)
     @given(text=yaml_blueprints())
     def count(text: str) -> None:
         nonlocal applied
         applied += len(fix_text("generated.yaml", text, Settings(), True).applied)
 
     count()
-    assert applied >= 10
+    assert applied >= 12
 
 
 def test_sample_texts_found() -> None:

@@ -10,7 +10,7 @@ import click
 @click.command()
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--to", "to_version", required=True, metavar="VERSION", help="The authentik release to migrate to, e.g. 2026.5.")
-@click.option("--from", "from_version", metavar="VERSION", help="The release the files were written for (default: inferred from their content).")
+@click.option("--from", "--source-version", "from_version", metavar="VERSION", help="The release the files were written for (default: inferred from their content).")
 @click.option("--diff", is_flag=True, help="Print a unified diff and write nothing.")
 @click.option("--live-file", type=click.Path(dir_okay=False), help="A saved API listing (e.g. /api/v3/stages/all/ as JSON) to turn pks of objects outside the file into !Find.")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Use this config file.")

@@ -43,7 +43,11 @@ def edits_for(step: Step, text: str) -> list[Edit]:
 
 def _replace(step: Step, text: str) -> list[Edit]:
     node = step.target
-    return [Edit(node.start_mark.index, content_end(node), step.text or "")]
+    start, end = node.start_mark.index, content_end(node)
+    replacement = step.text or ""
+    if start == end and start > 0 and text[start - 1] == ":":  # an empty value right after `key:`
+        replacement = " " + replacement
+    return [Edit(start, end, replacement)]
 
 
 def _rename_key(step: Step, text: str) -> list[Edit]:
@@ -60,6 +64,8 @@ def _delete_pair(step: Step, text: str) -> list[Edit]:
         return [_flow_removal(mapping, [k for k, _ in pairs], [v for _, v in pairs], index, "{}")]
     line_start = text.rfind("\n", 0, key.start_mark.index) + 1
     prefix = text[line_start : key.start_mark.index]
+    if not prefix.strip() and len(pairs) == 1:  # the only pair: leave an empty mapping, not null
+        return [Edit(line_start, _line_end(text, content_end(value)), f"{prefix}{{}}{_newline(text)}")]
     if not prefix.strip():  # the key starts its line: drop the pair's whole lines
         return [Edit(line_start, _line_end(text, content_end(value)), "")]
     if prefix.strip() == "-" and len(pairs) > 1 and index == 0:  # `- key: v` then more keys
@@ -110,24 +116,32 @@ def _insert_pair(step: Step, text: str) -> list[Edit]:
     if not mapping.value:
         raise CannotEdit("an empty block mapping has no indentation to follow")
     indent = " " * mapping.value[0][0].start_mark.column
+    newline = _newline(text)
     lines = (step.text or "").split("\n")
-    block = "".join(f"{indent}{line}\n" for line in lines)
+    block = "".join(f"{indent}{line}{newline}" for line in lines)
     at = _line_end(text, content_end(mapping.value[-1][1]))
-    prefix = "" if at == 0 or text[at - 1] == "\n" else "\n"
+    prefix = "" if at == 0 or text[at - 1] == "\n" else newline
     return [Edit(at, at, prefix + block)]
 
 
 def _insert_first_key(step: Step, text: str) -> list[Edit]:
     """Put `step.text` (`key: value`) before a block mapping's first key, on its own line."""
     mapping = step.target
-    if mapping.flow_style or not mapping.value:
-        raise CannotEdit("only a non-empty block mapping takes a first key")
+    if not mapping.value:
+        raise CannotEdit("an empty mapping has no first key to go before")
     first = mapping.value[0][0]
-    return [Edit(first.start_mark.index, first.start_mark.index, f"{step.text}\n{' ' * first.start_mark.column}")]
+    if mapping.flow_style:
+        return [Edit(first.start_mark.index, first.start_mark.index, f"{step.text}, ")]
+    return [Edit(first.start_mark.index, first.start_mark.index, f"{step.text}{_newline(text)}{' ' * first.start_mark.column}")]
 
 
 def _strip_bom(step: Step, text: str) -> list[Edit]:
     return [Edit(0, 1, "")] if text.startswith("\ufeff") else []
+
+
+def _newline(text: str) -> str:
+    """The file's line ending, so inserted lines match it."""
+    return "\r\n" if "\r\n" in text else "\n"
 
 
 def _line_end(text: str, offset: int) -> int:

@@ -23,6 +23,9 @@ from avlint.settings import Settings
 from avlint.versions import Release, UnknownVersionError, resolve_release
 
 
+TAGS_SINCE = Release(2022, 8)
+
+
 @dataclass(frozen=True)
 class MigrateRequest:
     lint: LintRequest  # its target_version is the --to version
@@ -53,10 +56,12 @@ def migrate_text(path: str, text: str, settings: Settings, source: Release | Non
     if source is None:
         inference = infer_release(document, text)
         if inference.release is None:
-            raise MigrationError("the file mixes fields of releases that never coexisted; give --from")
+            raise MigrationError(f"{inference.conflict()}; give --from")
         source, migration.source_note = inference.release, f"inferred {inference.explain()}"
         if source > settings.release and inference.oldest is not None and inference.oldest <= settings.release:
-            source, migration.source_note = settings.release, f"nothing in it needs a release newer than {settings.release}"
+            source, migration.source_note = settings.release, f"nothing in it needs a release newer than {settings.release}{inference.needs()}"
+        elif source > settings.release:
+            raise MigrationError(f"the file needs authentik {inference.oldest} or newer{inference.needs()}, which is newer than --to {settings.release}; migrate only moves forward")
     else:
         migration.source_note = "given with --from"
     migration.source = source
@@ -66,17 +71,20 @@ def migrate_text(path: str, text: str, settings: Settings, source: Release | Non
         changes = plan(step, document)
         text = _apply(text, [(change.line, change.note, change.fix) for change in changes], migration)
         document = _document(text)
-    references = plan_references(document, settings.release, known)
-    migration.unresolved = references.unresolved
-    text = _apply(text, references.fixes, migration)
-    document = _document(text)
-    try:
-        reordered = reorder(document, text)
-    except ReorderError as error:
-        raise MigrationError(str(error)) from None
-    if reordered != text:
-        migration.changes.append((1, "entries reordered so that every !KeyOf points at an entry above it"))
-        text = reordered
+    if settings.release >= TAGS_SINCE:  # !KeyOf and !Find arrived with blueprints v1
+        references = plan_references(document, settings.release, known)
+        migration.unresolved = references.unresolved
+        text = _apply(text, references.fixes, migration)
+        document = _document(text)
+        try:
+            reordered = reorder(document, text)
+        except ReorderError as error:
+            raise MigrationError(str(error)) from None
+        if reordered != text:
+            migration.changes.append((1, "entries reordered so that every !KeyOf points at an entry above it"))
+            text = reordered
+    else:
+        migration.changes.append((1, f"pks kept as they are: !KeyOf and !Find need authentik {TAGS_SINCE} or newer"))
     outcome = fix_text(path, text, settings)
     if outcome.refused:
         raise MigrationError(outcome.refused)

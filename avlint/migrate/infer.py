@@ -33,6 +33,22 @@ class Inference:
     evidence: tuple[Evidence, ...]
     oldest: Release | None = None  # the oldest consistent release
 
+    def needs(self) -> str:
+        """`; it uses X (2025.2+)` for the evidence that sets the oldest possible release."""
+        floors = sorted((e for e in self.evidence if e.since is not None), key=lambda e: e.since, reverse=True)
+        if not floors:
+            return ""
+        return "; it uses " + ", ".join(f"{e.what} (line {e.line}, {e.since}+)" for e in floors[:3])
+
+    def conflict(self) -> str:
+        floors = [e for e in self.evidence if e.since is not None]
+        ceilings = [e for e in self.evidence if e.until is not None]
+        if not floors or not ceilings:
+            return "no release fits everything the file uses"
+        newest = max(floors, key=lambda e: e.since)
+        oldest = min(ceilings, key=lambda e: e.until)
+        return f"{newest.what} (line {newest.line}) needs {newest.since}+, but {oldest.what} (line {oldest.line}) is gone from {oldest.until}: no release has both"
+
     def explain(self) -> str:
         if self.release is None:
             return "no release fits everything the file uses"

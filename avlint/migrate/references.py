@@ -74,7 +74,8 @@ def _reference_candidates(entry: Entry, release: Release):
     spec = model_spec(entry.model, release) if entry.model else None
     for key, pair in entry.data().items():
         field_spec = spec.fields.get(key) if spec else None
-        declared = field_spec is not None and (field_spec.references in REFERENCE_KINDS or (field_spec.items is not None and field_spec.items.references in REFERENCE_KINDS))
+        # A model avlint has no spec for: any UUID may be a reference, so report it.
+        declared = spec is None or (field_spec is not None and (field_spec.references in REFERENCE_KINDS or (field_spec.items is not None and field_spec.items.references in REFERENCE_KINDS)))
         for node in _strings(pair.value):
             if _is_uuid(node.value):
                 yield key, node, declared

@@ -10,7 +10,7 @@ from yaml.nodes import MappingNode
 
 from avlint.blueprint import Document, Entry
 from avlint.fix.model import Fix, Step, delete_pair
-from avlint.nodes import start
+from avlint.nodes import is_null, start
 from avlint.resources import load_data
 from avlint.versions import Release
 
@@ -61,6 +61,8 @@ def _wrap_list(step: MigrationStep, entry: Entry) -> Fix | None:
         return None
     if step.new in entry.data():  # both spellings: the new one wins on the newer server
         return delete_pair(pair.parent, pair.key_node, f"remove '{step.old}' ('{step.new}' is set too)")
+    if is_null(pair.value):  # no stage set: an empty list, never [null]
+        return Fix(f"'{step.old}' becomes '{step.new}' (empty)", (Step("rename_key", pair.key_node, text=step.new), Step("replace", pair.value, text="[]")))
     steps = (Step("rename_key", pair.key_node, text=step.new), Step("wrap_list", pair.value))
     return Fix(f"'{step.old}' becomes '{step.new}' (a list)", steps)
 

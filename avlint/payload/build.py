@@ -84,9 +84,8 @@ def _resolver(document: Document, options: PayloadOptions) -> Resolver:
     resolver = Resolver(environ=options.environ if options.environ is not None else _os_environ(), pks_by_id=pks)
     context = document.top.get("context")
     if context is not None and isinstance(context.value, MappingNode):
-        resolver.context = {pair.key: resolver.value(pair.value) for pair in mapping_pairs(context.value)}
+        resolver.context = {pair.key: pair.value for pair in mapping_pairs(context.value)}  # resolved at each use
     resolver.context.update(options.context)
-    resolver.unresolved.clear()  # context values are reported where they are used
     return resolver
 
 
@@ -112,8 +111,13 @@ def _payload(path: str, entry: Entry, resolver: Resolver, settings: Settings) ->
         payload.error = f"line {error.line}: {error.message}"
         return payload
     payload.unresolved = list(resolver.unresolved)
+    if isinstance(payload.body.get(_NAME_FIELD.get(entry.model, "name")), str):  # a tag-built name, now known
+        payload.name = payload.body[_NAME_FIELD.get(entry.model, "name")]
     payload.problems = _validate(payload, settings)
     return payload
+
+
+_NAME_FIELD = {FLOW: "slug"}
 
 
 def _drop_unresolved(value: Any) -> Any:

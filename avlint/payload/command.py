@@ -37,6 +37,7 @@ def run_payload(request: PayloadRequest, out: TextIO, err: TextIO, cwd: Path | N
         return EXIT_USAGE
     files, path_errors = discover(list(request.lint.paths), settings.exclude)
     written = refused = 0
+    taken: set[str] = set()
     for path in files:
         try:
             source = read_source(path, settings.max_file_size)
@@ -50,7 +51,7 @@ def run_payload(request: PayloadRequest, out: TextIO, err: TextIO, cwd: Path | N
             continue
         for payload in payloads:
             if _report_and_check(payload, request.allow_unresolved, err):
-                _emit(payload, request.out_dir, out)
+                _emit(payload, request.out_dir, out, taken)
                 written += 1
             else:
                 refused += 1
@@ -80,14 +81,18 @@ def _report_and_check(payload: Payload, allow_unresolved: bool, err: TextIO) -> 
     return True
 
 
-def _emit(payload: Payload, out_dir: str | None, out: TextIO) -> None:
+def _emit(payload: Payload, out_dir: str | None, out: TextIO, taken: set[str]) -> None:
     if out_dir is None:
         out.write(json.dumps({"model": payload.model, "name": payload.name, "body": payload.body}, ensure_ascii=False, default=str) + "\n")
         return
     from avlint.fix.writer import write_new
 
     short = payload.model.rsplit(".", 1)[-1]
-    target = os.path.join(out_dir, f"{short}-{_safe_name(payload.name)}.json")
+    stem, number = f"{short}-{_safe_name(payload.name)}", 2
+    target = os.path.join(out_dir, f"{stem}.json")
+    while target in taken:  # two objects with one name (e.g. bindings at one order): never overwrite
+        target, number = os.path.join(out_dir, f"{stem}-{number}.json"), number + 1
+    taken.add(target)
     write_new(target, json.dumps(payload.body, indent=2, ensure_ascii=False, default=str) + "\n")
 
 

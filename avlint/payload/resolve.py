@@ -90,7 +90,10 @@ class Resolver:
 
     def _context(self, node: Node) -> Any:
         name, default = self._name_default(node)
-        return self.context.get(name, default)
+        value = self.context.get(name, default)
+        # The file's own context holds nodes, resolved where they are used so that a value
+        # only a server has is reported at the use.
+        return self.value(value) if isinstance(value, Node) else value
 
     def _name_default(self, node: Node) -> tuple[Any, Any]:
         if isinstance(node, ScalarNode):
@@ -152,7 +155,13 @@ class Resolver:
 
     def _enumerate(self, node: Node) -> Any:
         items = self._args(node)
-        iterable = self.value(items[0])
+        # While its iterable resolves, this tag already counts as depth 0 (authentik refuses
+        # `!Index 0`/`!Value 0` there), so `!Value 1` reaches the enclosing !Enumerate.
+        self._enumerations.append(_NOT_YET)
+        try:
+            iterable = self.value(items[0])
+        finally:
+            self._enumerations.pop()
         if isinstance(iterable, Unresolved):
             return iterable
         mode = str(self.value(items[1])).upper()
@@ -167,9 +176,11 @@ class Resolver:
             if mode == "SEQ":
                 output.append(item)
             elif isinstance(item, dict):
-                output.update(item)
+                output = _deep_merge(output, item)
             elif isinstance(item, list) and len(item) == 2:
-                output[item[0]] = item[1]
+                output = _deep_merge(output, {item[0]: item[1]})
+            else:
+                raise ResolveError(node, "Invalid Enumerate item found: MAP items must be a mapping or a [key, value] pair")
         return output
 
     def _index(self, node: Node) -> Any:
@@ -182,4 +193,23 @@ class Resolver:
         depth = int(node.value)
         if depth >= len(self._enumerations) or depth < 0:
             raise ResolveError(node, f"{node.tag} {depth} is outside its !Enumerate")
-        return self._enumerations[-1 - depth][part]
+        context = self._enumerations[-1 - depth]
+        if context is _NOT_YET:
+            raise ResolveError(node, f"{node.tag} {depth} refers to the !Enumerate whose iterable it is")
+        return context[part]
+
+
+_NOT_YET: Any = object()  # an !Enumerate whose iterable is being resolved
+
+
+def _deep_merge(base: Any, extra: Any) -> Any:
+    """deepmerge's default strategy, as authentik's !Enumerate MAP uses it: dicts merge
+    recursively, lists append, anything else is replaced."""
+    if isinstance(base, dict) and isinstance(extra, dict):
+        merged = dict(base)
+        for key, value in extra.items():
+            merged[key] = _deep_merge(merged[key], value) if key in merged else value
+        return merged
+    if isinstance(base, list) and isinstance(extra, list):
+        return base + extra
+    return extra

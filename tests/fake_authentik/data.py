@@ -54,17 +54,19 @@ def schema_yaml() -> bytes:
 
 # schema.json.gz is schema.yml converted by convert_schema() (a few seconds with PyYAML), stored
 # so that serving JSON is instant. SCHEMA_SHA256 pins the schema.yml it was made from; after
-# changing schema.yml, run ``python -m tests.fake_authentik.data`` to rebuild it.
-SCHEMA_SHA256 = "a2a4b4a3e5b6a52c5d8fca9b10e2c2b9a2b41c43bc61fa9c58f8c8f2e5bb1aa7"
+# changing schema.yml, rebuild it with
+#     python -c "from tests.fake_authentik.data import rebuild_schema_json; rebuild_schema_json()"
+SCHEMA_SHA256 = "473282ed7694a404b47b97260e04dba8174b64e55eebc6fab94e61f274da243c"
 
 
 def convert_schema() -> bytes:
-    """schema.yml as drf-spectacular's JSON renderer writes it: DRF's compact separators, indent 4."""
+    """schema.yml as drf-spectacular's JSON renderer writes it: indent 4, DRF's INDENT_SEPARATORS
+    (the README's "3.2 MB")."""
     import yaml
 
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     document = yaml.load(schema_yaml(), Loader=loader)  # noqa: S506 - a safe loader
-    return json.dumps(document, ensure_ascii=False, indent=4, separators=(",", ":"), default=str).encode("utf-8")
+    return json.dumps(document, ensure_ascii=False, indent=4, separators=(",", ": "), default=str).encode("utf-8")
 
 
 def schema_sha256() -> str:
@@ -79,7 +81,7 @@ def schema_json() -> bytes:
     return convert_schema()
 
 
-def _rebuild_schema_json() -> None:
+def rebuild_schema_json() -> None:
     (RECORDINGS / "schema.json.gz").write_bytes(gzip.compress(convert_schema(), compresslevel=9, mtime=0))
     print(f"schema.json.gz rebuilt; set SCHEMA_SHA256 = {schema_sha256()!r}")
 
@@ -94,7 +96,3 @@ def blueprint_models() -> frozenset[str]:
 def validate_stage_actions() -> dict[str, Any]:
     """DRF metadata ``actions`` body for the validation stage serializer (recording 158)."""
     return response_body(158)["actions"]["POST"]
-
-
-if __name__ == "__main__":
-    _rebuild_schema_json()

@@ -80,10 +80,6 @@ def no_match(model: str) -> ApiError:
     return ApiError(404, {"detail": f"No {model} matches the given query."})
 
 
-def validation_error(errors: Any) -> ApiError:
-    return ApiError(400, errors)
-
-
 @dataclass
 class Request:
     method: str

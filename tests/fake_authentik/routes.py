@@ -68,7 +68,7 @@ class View:
         names.append("OPTIONS")
         return ", ".join(names)
 
-    def codename(self, method: str, action: str | None) -> str | None:
+    def codename(self, action: str | None) -> str | None:
         if action is None or self.model is None:
             return None
         if "." in action:
@@ -79,7 +79,7 @@ class View:
     def perm_for(self, method: str) -> str | None:
         spec = self.methods.get("GET" if method == "HEAD" else method)
         action = DEFAULT_ACTION.get(method) if spec is None or spec.perm == "default" else spec.perm
-        return self.codename(method, action)
+        return self.codename(action)
 
 
 @dataclass

@@ -209,7 +209,8 @@ def _load_permissions(state: State) -> None:
 
     # inferred: the permissions of the models the fake serves (their names sort after page 1).
     models = (
-        ("authenticatorvalidatestage", "authentik_stages_authenticator_validate", "authentik Stages.Authenticator.Validate", "Authenticator Validation Stage"),
+        ("authenticatorvalidatestage", "authentik_stages_authenticator_validate",
+         "authentik Stages.Authenticator.Validate", "Authenticator Validation Stage"),
         ("flow", "authentik_flows", "authentik Flows", "Flow"),
         ("flowstagebinding", "authentik_flows", "authentik Flows", "Flow Stage Binding"),
         ("stage", "authentik_flows", "authentik Flows", "stage"),

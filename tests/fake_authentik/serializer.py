@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .fields import EMPTY, Err, Field, FieldError, SkipField
+from .http import ApiError
 
 NON_FIELD = "non_field_errors"
 
@@ -68,3 +69,11 @@ def plain(errors: Any) -> Any:
     if isinstance(errors, list):
         return [plain(item) for item in errors]
     return str(errors)
+
+
+def checked(validate: Callable[..., dict[str, Any]], *args: Any, **kwargs: Any) -> dict[str, Any]:
+    """Run a validator; a failure becomes the 400 answer with DRF's error body."""
+    try:
+        return validate(*args, **kwargs)
+    except Invalid as exc:
+        raise ApiError(400, plain(exc.errors)) from None

@@ -26,7 +26,7 @@ from .fields import (
     regex,
     unique,
 )
-from .serializer import Invalid, non_field, run
+from .serializer import non_field, run
 
 if TYPE_CHECKING:
     from .state import State
@@ -210,6 +210,3 @@ def validate_blueprint_instance(
         ("content", CharField(allow_blank=True)),
     ]
     return run(fields, data, partial=partial, hooks={"content": validate_content})
-
-
-__all__ = ["Invalid", "VALIDATE_DEFAULTS", "validate_stage", "validate_flow", "validate_binding"]

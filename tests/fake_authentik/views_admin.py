@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING, Any
 
 from . import blueprints, render
 from .data import response_body, schema_json, schema_yaml
-from .http import ApiError, Request, Response, empty_response, json_response, no_match, not_found, validation_error
+from .http import ApiError, Request, Response, empty_response, json_response, no_match, not_found
 from .pagination import order, paginate, search
 from .routes import Method, Router, View, negotiate
-from .serializer import Invalid, plain
+from .serializer import checked
 from .state import BlueprintInstance
 from .validate import validate_blueprint_instance
 
@@ -56,10 +56,8 @@ def schema(state: State, request: Request) -> Response:
 
 # -- /managed/blueprints/ --------------------------------------------------------------------------------
 def _validated(state: State, data: Any, *, partial: bool) -> dict[str, Any]:
-    try:
-        return validate_blueprint_instance(data, partial=partial, check_content=lambda c: blueprints.validate(state, c))
-    except Invalid as exc:
-        raise validation_error(plain(exc.errors)) from None
+    return checked(validate_blueprint_instance, data, partial=partial,
+                   check_content=lambda content: blueprints.validate(state, content))
 
 
 def blueprint_list(state: State, request: Request) -> Response:

@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING, Any
 
 from . import render
 from .export import export_flow
-from .http import HTML_TYPE, Request, Response, empty_response, json_response, no_match, not_found, validation_error
+from .http import HTML_TYPE, Request, Response, empty_response, json_response, no_match, not_found
 from .pagination import FilterErrors, order, paginate, search
 from .routes import Method, Router, View
-from .serializer import Invalid, plain
+from .serializer import checked
 from .state import Binding, Flow
 from .validate import (
     DENIED_ACTIONS,
@@ -24,12 +24,6 @@ from .validate import (
 if TYPE_CHECKING:
     from .state import State
 
-
-def _validated(call: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
-    try:
-        return call(*args, **kwargs)
-    except Invalid as exc:
-        raise validation_error(plain(exc.errors)) from None
 
 
 # -- /flows/instances/ (lookup by slug) ------------------------------------------------------------------------
@@ -57,7 +51,7 @@ def flow_list(state: State, request: Request) -> Response:
 
 
 def flow_create(state: State, request: Request) -> Response:
-    values = _validated(validate_flow, state, request.data(), partial=False)
+    values = checked(validate_flow, state, request.data(), partial=False)
     flow = Flow(pk=state.new_uuid(), pbm_pk=state.new_uuid(), **values)
     state.flows[flow.pk] = flow
     return json_response(201, render.flow(state, flow))
@@ -76,7 +70,7 @@ def flow_retrieve(state: State, request: Request) -> Response:
 
 def _flow_update(state: State, request: Request, *, partial: bool) -> Response:
     flow = _flow(state, request)
-    values = _validated(validate_flow, state, request.data(), partial=partial, instance_pk=flow.pk)
+    values = checked(validate_flow, state, request.data(), partial=partial, instance_pk=flow.pk)
     for key, value in values.items():
         setattr(flow, key, value)
     return json_response(200, render.flow(state, flow))
@@ -143,7 +137,7 @@ def _model_choice(filters: FilterErrors, request: Request, name: str, exists: An
 
 
 def binding_create(state: State, request: Request) -> Response:
-    values = _validated(validate_binding, state, request.data(), partial=False)
+    values = checked(validate_binding, state, request.data(), partial=False)
     binding = Binding(pk=state.new_uuid(), pbm_pk=state.new_uuid(), **values)
     state.bindings[binding.pk] = binding
     # QUIRK (143): the 201 body describes the generic base stage in stage_obj.
@@ -167,7 +161,7 @@ def binding_retrieve(state: State, request: Request) -> Response:
 
 def _binding_update(state: State, request: Request, *, partial: bool) -> Response:
     binding = _binding(state, request)
-    values = _validated(validate_binding, state, request.data(), partial=partial, instance_pk=binding.pk)
+    values = checked(validate_binding, state, request.data(), partial=partial, instance_pk=binding.pk)
     for key, value in values.items():
         setattr(binding, key, value)
     return json_response(200, render.binding(state, binding))

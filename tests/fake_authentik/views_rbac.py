@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING, Any
 
 from . import render
 from .fields import CharField, Field, IntegerField, ListField, fail
-from .http import ApiError, Request, Response, empty_response, json_response, no_match, not_found, validation_error
+from .http import ApiError, Request, Response, empty_response, json_response, no_match, not_found
 from .pagination import FilterErrors, order, paginate, search
 from .routes import Method, Router, View
-from .serializer import Invalid, plain, run
+from .serializer import checked, run
 from .state import Role
 from .validate import validate_role, validate_token, validate_user
 
@@ -20,12 +20,6 @@ if TYPE_CHECKING:
 
 API_TOKEN_LIFETIME = timedelta(minutes=30)  # 106: an API token expires 30 minutes after creation
 
-
-def _validated(call: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
-    try:
-        return call(*args, **kwargs)
-    except Invalid as exc:
-        raise validation_error(plain(exc.errors)) from None
 
 
 # -- /core/users/ ------------------------------------------------------------------------------------------
@@ -40,7 +34,7 @@ def user_list(state: State, request: Request) -> Response:
 
 
 def user_create(state: State, request: Request) -> Response:
-    values = _validated(validate_user, state, request.data(), partial=False)
+    values = checked(validate_user, state, request.data(), partial=False)
     user = state.add_user(values.pop("username"), values.pop("name"), **values)
     return json_response(201, render.user(state, user))
 
@@ -79,7 +73,7 @@ def token_list(state: State, request: Request) -> Response:
 
 
 def token_create(state: State, request: Request) -> Response:
-    values = _validated(validate_token, state, request.data(), partial=False)
+    values = checked(validate_token, state, request.data(), partial=False)
     values.setdefault("user", request.user.pk)
     expiring = values.get("expiring", True)
     token = state.add_token(values.pop("identifier"), values.pop("user"), **values)
@@ -122,7 +116,7 @@ def role_list(state: State, request: Request) -> Response:
 
 
 def role_create(state: State, request: Request) -> Response:
-    values = _validated(validate_role, state, request.data(), partial=False)
+    values = checked(validate_role, state, request.data(), partial=False)
     role = Role(pk=state.new_uuid(), name=values["name"])
     state.roles[role.pk] = role
     return json_response(201, render.role(role))
@@ -156,7 +150,7 @@ def role_add_user(state: State, request: Request) -> Response:
         if value not in state.users:
             raise fail(f'Invalid pk "{value}" - object does not exist.', "does_not_exist")
 
-    values = _validated(run, [("pk", IntegerField(required=True, validators=[user_exists]))], request.data(),
+    values = checked(run, [("pk", IntegerField(required=True, validators=[user_exists]))], request.data(),
                         partial=False)
     if values["pk"] not in role.users:
         role.users.append(values["pk"])
@@ -186,10 +180,7 @@ def role_assign(state: State, request: Request) -> Response:
         ("model", CharField()),
         ("object_pk", CharField()),
     ]
-    try:
-        values = run(fields, request.data(), partial=False, hooks={"permissions": codenames})
-    except Invalid as exc:
-        raise validation_error(plain(exc.errors)) from None
+    values = checked(run, fields, request.data(), partial=False, hooks={"permissions": codenames})
     if values.get("model"):
         raise ApiError(400, {"model": ["Per-object permissions are not modelled by the fake server."]})
     result = []

@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING, Any
 from . import render
 from .data import validate_stage_actions
 from .fields import CharField, ChoiceField, Field, PrimaryKeyField, unique
-from .http import Request, Response, empty_response, json_response, no_match, not_found, validation_error
+from .http import Request, Response, empty_response, json_response, no_match, not_found
 from .pagination import FilterErrors, order, paginate, search
 from .routes import Method, Router, View
-from .serializer import Invalid, plain, run
+from .serializer import checked, run
 from .state import TOTP, VALIDATE, VALIDATE_TYPE, Stage
 from .validate import NOT_CONFIGURED_ACTIONS, VALIDATE_DEFAULTS, validate_stage
 
@@ -32,12 +32,6 @@ def lookup_stage(state: State, raw: str, model: str | None, model_name: str) -> 
         raise no_match(model_name)  # 031, 080, 083
     return stage
 
-
-def _validated(call: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
-    try:
-        return call(*args, **kwargs)
-    except Invalid as exc:
-        raise validation_error(plain(exc.errors)) from None
 
 
 # -- /stages/authenticator/validate/ ------------------------------------------------------------------
@@ -66,7 +60,7 @@ def validate_list(state: State, request: Request) -> Response:
 
 
 def validate_create(state: State, request: Request) -> Response:
-    values = _validated(validate_stage, state, request.data(), partial=False)
+    values = checked(validate_stage, state, request.data(), partial=False)
     component, verbose, plural = VALIDATE_TYPE
     stage = Stage(
         pk=state.new_uuid(), name=values["name"], model=VALIDATE, component=component, verbose_name=verbose,
@@ -91,7 +85,7 @@ def validate_retrieve(state: State, request: Request) -> Response:
 
 def _validate_update(state: State, request: Request, *, partial: bool) -> Response:
     stage = _validate_detail(state, request)
-    values = _validated(validate_stage, state, request.data(), partial=partial, instance_pk=stage.pk)
+    values = checked(validate_stage, state, request.data(), partial=partial, instance_pk=stage.pk)
     if "name" in values:
         stage.name = values.pop("name")
     for key, value in values.items():  # omitted fields are kept, for PUT too (078)
@@ -168,7 +162,7 @@ def totp_list(state: State, request: Request) -> Response:
 
 
 def totp_create(state: State, request: Request) -> Response:
-    values = _validated(run, _totp_fields(state, None), request.data(), partial=False)
+    values = checked(run, _totp_fields(state, None), request.data(), partial=False)
     component, verbose, plural = TOTP_TYPE
     stage = Stage(
         pk=state.new_uuid(), name=values["name"], model=TOTP, component=component, verbose_name=verbose,
@@ -190,7 +184,7 @@ def totp_retrieve(state: State, request: Request) -> Response:
 
 def _totp_update(state: State, request: Request, *, partial: bool) -> Response:
     stage = _totp_detail(state, request)
-    values = _validated(run, _totp_fields(state, stage.pk), request.data(), partial=partial)
+    values = checked(run, _totp_fields(state, stage.pk), request.data(), partial=partial)
     if "name" in values:
         stage.name = values.pop("name")
     stage.fields.update(values)
