@@ -13,6 +13,7 @@ import json
 import os
 from collections import Counter
 from dataclasses import dataclass, replace
+from functools import cached_property
 from pathlib import Path
 
 from avlint.engine import RunResult
@@ -21,33 +22,54 @@ TOOL = "avlint"
 VERSION = 1
 
 Key = tuple[str, str, str]  # (path, rule, fingerprint)
+Entry = dict[str, str]  # path, rule, name, fingerprint, message
 
 
 class BaselineError(Exception):
-    """The baseline file is missing, unreadable, malformed or not avlint's."""
+    """The baseline file is missing, unreadable, malformed or not avlint's, or cannot be written."""
 
 
 @dataclass(frozen=True)
 class Baseline:
     root: str  # the folder baseline paths are relative to
-    counts: Counter[Key]
+    entries: tuple[Entry, ...]
+
+    @cached_property
+    def counts(self) -> Counter[Key]:
+        return Counter((entry["path"], entry["rule"], entry["fingerprint"]) for entry in self.entries)
 
     def key_path(self, path: str) -> str:
         return Path(os.path.relpath(os.path.abspath(path), self.root)).as_posix()
 
+    def exists(self, key_path: str) -> bool:
+        return os.path.exists(os.path.join(self.root, key_path))
+
 
 def from_result(result: RunResult, baseline_path: str) -> Baseline:
-    baseline = Baseline(_root(baseline_path), Counter())
-    for finding in result.findings:
-        baseline.counts[(baseline.key_path(finding.path), finding.rule, finding.fingerprint)] += 1
-    return baseline
+    empty = Baseline(_root(baseline_path), ())
+    rows = sorted((empty.key_path(f.path), f.line, f.column, f) for f in result.findings)
+    return Baseline(empty.root, tuple({"path": path, "rule": f.rule, "name": f.name, "fingerprint": f.fingerprint, "message": f.message} for path, _, _, f in rows))
 
 
-def dumps(result: RunResult, baseline_path: str) -> str:
-    root = Baseline(_root(baseline_path), Counter())
-    rows = sorted((root.key_path(f.path), f.line, f.column, f) for f in result.findings)
-    findings = [{"path": path, "rule": f.rule, "name": f.name, "fingerprint": f.fingerprint, "message": f.message} for path, _, _, f in rows]
-    return json.dumps({"tool": TOOL, "version": VERSION, "findings": findings}, indent=2, ensure_ascii=False) + "\n"
+def write(result: RunResult, path: str) -> tuple[Baseline, int]:
+    """Record the run's findings in `path`, keeping the entries an existing baseline holds for
+    files this run did not lint (a run on part of the tree updates that part). Returns the
+    baseline and how many entries were kept. An existing file that is not an avlint baseline
+    is an error, not overwritten."""
+    current = from_result(result, path)
+    kept: tuple[Entry, ...] = ()
+    if os.path.exists(path):
+        linted = {current.key_path(file.path) for file in result.files}
+        kept = tuple(entry for entry in load(path).entries if entry["path"] not in linted and current.exists(entry["path"]))
+    baseline = Baseline(current.root, tuple(sorted(kept, key=lambda entry: entry["path"])) + current.entries)
+    document = {"tool": TOOL, "version": VERSION, "findings": list(baseline.entries)}
+    from avlint.outfile import write_new
+
+    try:
+        write_new(path, json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+    except OSError as error:
+        raise BaselineError(f"cannot write the baseline {path}: {error.strerror or error}") from None
+    return baseline, len(kept)
 
 
 def load(path: str) -> Baseline:
@@ -61,13 +83,10 @@ def load(path: str) -> Baseline:
         document = json.loads(text)
     except json.JSONDecodeError as error:
         raise BaselineError(f"{path}:{error.lineno}:{error.colno}: the baseline is not valid JSON: {error.msg}") from None
-    baseline = Baseline(_root(path), Counter())
-    for entry in _entries(path, document):
-        baseline.counts[(entry["path"], entry["rule"], entry["fingerprint"])] += 1
-    return baseline
+    return Baseline(_root(path), tuple(_entries(path, document)))
 
 
-def _entries(path: str, document: object) -> list[dict[str, str]]:
+def _entries(path: str, document: object) -> list[Entry]:
     if not isinstance(document, dict) or document.get("tool") != TOOL:
         tool = document.get("tool") if isinstance(document, dict) else None
         found = f"its tool is {tool!r}" if tool is not None else 'it has no "tool": "avlint"'
@@ -104,7 +123,7 @@ def _gone(remaining: Counter[Key], baseline: Baseline, result: RunResult) -> int
     """Unmatched entries of files linted in this run, or of files that no longer exist. Files
     left out of this run (--changed-since, other paths) may still hold theirs."""
     linted = {baseline.key_path(file.path) for file in result.files}
-    return sum(count for (path, _, _), count in remaining.items() if count > 0 and (path in linted or not os.path.exists(os.path.join(baseline.root, path))))
+    return sum(count for (path, _, _), count in remaining.items() if count > 0 and (path in linted or not baseline.exists(path)))
 
 
 def _root(baseline_path: str) -> str:

@@ -64,10 +64,13 @@ def apply_baseline(request: LintRequest, result: RunResult, baseline: Baseline |
     from avlint import baseline as baselines
 
     if request.write_baseline:
-        _write(request.write_baseline, baselines.dumps(result, request.write_baseline), "baseline")
-        count = len(result.findings)
-        err.write(f"wrote {count} finding{'' if count == 1 else 's'} to the baseline {request.write_baseline}\n")
-        baseline = baselines.from_result(result, request.write_baseline)
+        try:
+            baseline, kept = baselines.write(result, request.write_baseline)
+        except baselines.BaselineError as error:
+            raise UsageError(str(error)) from None
+        count = len(baseline.entries)
+        note = f" ({kept} kept for files not linted in this run)" if kept else ""
+        err.write(f"wrote {count} finding{'' if count == 1 else 's'} to the baseline {request.write_baseline}{note}\n")
     return baselines.apply(result, baseline) if baseline is not None else result
 
 
@@ -83,13 +86,13 @@ def write_reports(request: LintRequest, result: RunResult, out: TextIO) -> None:
     get_reporter("text", colour=request.colour).render(result, out)
     buffer = io.StringIO()
     get_reporter(request.format).render(result, buffer)
-    _write(request.output, buffer.getvalue(), "report")
+    _write_report(request.output, buffer.getvalue())
 
 
-def _write(path: str, text: str, what: str) -> None:
+def _write_report(path: str, text: str) -> None:
     from avlint.outfile import write_new
 
     try:
         write_new(path, text)
     except OSError as error:
-        raise UsageError(f"cannot write the {what} {path}: {error.strerror or error}") from None
+        raise UsageError(f"cannot write the report {path}: {error.strerror or error}") from None

@@ -133,7 +133,7 @@ def run_lint(request: LintRequest, out: TextIO, err: TextIO, cwd: Path | None = 
     try:
         result = apply_baseline(request, result, baseline, err)
         write_reports(request, result, out)
-    except UsageError as error:
-        err.write(f"avlint: error: {error}\n")
+    except UsageError as failure:
+        err.write(f"avlint: error: {failure}\n")
         return EXIT_USAGE
     return result.exit_code(strict)

@@ -25,7 +25,6 @@ VALIDATE = "/api/v3/stages/authenticator/validate/"
 FLOWS = "/api/v3/flows/instances/"
 BINDINGS = "/api/v3/flows/bindings/"
 WRITES = ("POST", "PUT", "PATCH", "DELETE")
-MFA = "default-authentication-mfa-validation"
 BINDING_30_PK = "153a38fd-130c-4018-9944-2628067db699"
 LINT_GOOD_PK = "56ced7c7-6c7e-4717-9751-0e07e6d477e3"
 LINT_BP_GOOD_PK = "26f7a1d6-6ce1-480b-b364-efa42038fc6f"

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-from collections import Counter
 from dataclasses import replace
 from pathlib import Path
 
@@ -116,6 +115,7 @@ def test_a_changed_node_is_a_new_finding(project: Path) -> None:
     (project / "blueprints" / "mfa.yaml").write_text(OLD.replace("[totp, totp]", "[static, static]"), encoding="utf-8")
     code, out, _ = lint(project, "--format", "json", "--baseline", ".avlint-baseline.json", "blueprints")
     report = json.loads(out)
+    assert code == 0  # the new finding is a warning
     assert [f["rule"] for f in report["findings"]] == ["AV403"]
     assert (report["summary"]["baselined"], report["summary"]["baseline_gone"]) == (1, 1)
 
@@ -147,6 +147,25 @@ def test_write_baseline_replaces_the_old_one(project: Path) -> None:
     assert code == 0 and "wrote 3 findings" in err
     assert len(json.loads((project / ".avlint-baseline.json").read_text(encoding="utf-8"))["findings"]) == 3
     assert [p.name for p in project.iterdir() if p.name.startswith(".avlint-")] == [".avlint-baseline.json"]  # no temporary left
+
+
+def test_rewriting_part_of_the_tree_keeps_the_other_files_entries(project: Path) -> None:
+    (project / "blueprints" / "other.yaml").write_text(OLD.replace("name: mfa", "name: other"), encoding="utf-8")
+    code, _, err = lint(project, "--write-baseline", "b.json", "blueprints")
+    assert code == 0 and "wrote 4 findings to the baseline b.json\n" in err
+    (project / "blueprints" / "mfa.yaml").write_text(OLD.replace("[totp, totp]", "[totp]"), encoding="utf-8")
+    code, _, err = lint(project, "--write-baseline", "b.json", "blueprints/mfa.yaml")
+    assert code == 0 and "wrote 3 findings to the baseline b.json (2 kept for files not linted in this run)\n" in err
+    code, out, _ = lint(project, "--baseline", "b.json", "blueprints")
+    assert (code, out.strip()) == (0, "No problems in 2 files (3 baselined).")
+
+
+def test_write_baseline_refuses_to_overwrite_another_file(project: Path) -> None:
+    (project / "package.json").write_text('{"name": "web"}\n', encoding="utf-8")
+    code, _, err = lint(project, "--write-baseline", "package.json", "blueprints")
+    assert code == 2
+    assert "package.json is not an avlint baseline" in err
+    assert (project / "package.json").read_text(encoding="utf-8") == '{"name": "web"}\n'
 
 
 @pytest.mark.parametrize(
@@ -183,13 +202,17 @@ def test_an_unwritable_baseline_is_a_clear_error(project: Path) -> None:
     assert "cannot write the baseline no/such/folder/b.json" in err
 
 
+def entry(path: str, fingerprint: str) -> dict[str, str]:
+    return {"path": path, "rule": "AV403", "name": "duplicate-device-class", "fingerprint": fingerprint, "message": "twice"}
+
+
 def finding(line: int, fingerprint: str, rule: str = "AV403") -> Finding:
     return Finding("a.yaml", line, 1, line, 5, rule, "duplicate-device-class", "warning", "style", "twice", fingerprint=fingerprint)
 
 
 def test_identical_findings_are_counted_not_merged(tmp_path: Path) -> None:
     path = str(tmp_path / "a.yaml")
-    baseline = Baseline(str(tmp_path), Counter({("a.yaml", "AV403", "f1"): 2}))
+    baseline = Baseline(str(tmp_path), (entry("a.yaml", "f1"), entry("a.yaml", "f1")))
     findings = [finding(1, "f1"), finding(2, "f1"), finding(3, "f1"), finding(4, "f2")]
     result = apply(RunResult([FileResult(path, [replace(f, path=path) for f in findings])], []), baseline)
     assert [f.line for f in result.findings] == [3, 4]
@@ -198,6 +221,6 @@ def test_identical_findings_are_counted_not_merged(tmp_path: Path) -> None:
 
 def test_baselined_findings_of_files_not_linted_are_not_gone(tmp_path: Path) -> None:
     (tmp_path / "other.yaml").write_text("x: 1\n", encoding="utf-8")
-    counts = Counter({("other.yaml", "AV403", "f1"): 1, ("deleted.yaml", "AV403", "f1"): 1, ("a.yaml", "AV403", "f9"): 1})
-    result = apply(RunResult([FileResult(str(tmp_path / "a.yaml"), [])], []), Baseline(str(tmp_path), counts))
+    entries = (entry("other.yaml", "f1"), entry("deleted.yaml", "f1"), entry("a.yaml", "f9"))
+    result = apply(RunResult([FileResult(str(tmp_path / "a.yaml"), [])], []), Baseline(str(tmp_path), entries))
     assert result.baseline_gone == 2  # a.yaml was linted, deleted.yaml no longer exists; other.yaml may still have it

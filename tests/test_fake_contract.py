@@ -1,9 +1,10 @@
 """Contract test of the fake authentik server: replay every recorded exchange with a real
 authentik 2025.12.4 server, in order, and compare the answers.
 
-The recordings (tests/data/recordings/NNN-*.json, copied from the reference capture) were made in
-two runs against one server, each starting from the same seed state: 001-104 and 105-160. Each run
-is replayed here against a fresh fake server over real loopback sockets.
+The recordings (tests/data/recordings/NNN-*.json; their format, the seed state and the server's
+notable behaviours are described in tests/data/recordings/README.md) were made in two runs against
+one server, each starting from the same seed state: 001-104 and 105-160. Each run is replayed here
+against a fresh fake server over real loopback sockets.
 
 What is compared, for every recording:
 

@@ -208,3 +208,12 @@ def test_stop_closes_keep_alive_connections() -> None:
         assert time.monotonic() - started < 2
         with pytest.raises(httpx.TransportError):
             http.get(VERSION)
+
+
+def test_session_fixture_is_reset_between_uses(fake_authentik_session: FakeAuthentik) -> None:
+    fake_authentik_session.reset()
+    headers = {"Authorization": f"Bearer {fake_authentik_session.token}"}
+    with httpx.Client(base_url=fake_authentik_session.url, headers=headers, timeout=10, **NO_TLS) as http:
+        assert http.post(LIST, json={"name": "avlint-session"}).status_code == 201
+        fake_authentik_session.reset()
+        assert http.get(LIST).json()["pagination"]["count"] == 5

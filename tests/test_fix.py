@@ -8,7 +8,9 @@ test fails until the tool is fixed. To rewrite them from the tool's current outp
 
     AVLINT_REGENERATE_GOLDEN=1 python3 -m pytest tests/test_fix.py -k golden
 
-and then review `git diff tests/golden/fix` line by line before committing anything.
+and then review `git diff tests/golden/fix` line by line before committing anything. The cases in
+HAND_WRITTEN are not rewritten: the tool's output for them was wrong when they were written, so
+their expected files were written by hand (take a case out of the set once the tool gets it right).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.nodes import MappingNode, Node, SequenceNode
 
 from avlint.cli import cli
 from avlint.engine import lint_text
@@ -48,6 +50,10 @@ TARGETS = {
     "av212_old_target": "2022.4",
     "av213_choice_unavailable": "2024.12",
 }
+
+# Expected outputs written by hand because the tool's output was wrong (see the report in each
+# test's failure): regeneration leaves them alone.
+HAND_WRITTEN: set[str] = set()  # every golden output is now what the tool writes
 
 # Every rule whose findings carry a fix; each must be applied by at least one golden case.
 FIXABLE_RULES = {"AV002", "AV005", "AV102", "AV106", "AV115", "AV118", "AV202", "AV210", "AV211", "AV212", "AV213", "AV304", "AV403"}
@@ -243,6 +249,8 @@ CASE_IDS = [case_name(p) for p in CASES]
 
 
 def _regenerate(path: Path) -> None:
+    if case_name(path) in HAND_WRITTEN:
+        return
     safe = run_case(path, unsafe=False).fixed
     unsafe = run_case(path, unsafe=True).fixed
     output_path(path, "fixed").write_bytes(safe.encode("utf-8"))
@@ -296,6 +304,17 @@ def test_golden_cases_cover_every_fixable_rule() -> None:
     assert FIXABLE_RULES <= applied, f"no golden case applies {sorted(FIXABLE_RULES - applied)}"
     unsafe_applied = {a.rule for path in CASES for a in run_case(path, True).applied if not a.safe}
     assert unsafe_applied == UNSAFE_RULES
+
+
+def test_catalogue_declares_the_fixes_the_checks_attach() -> None:
+    from avlint.catalogue import all_rules
+
+    declared = {rule.code: rule.fix for rule in all_rules() if rule.fixable}
+    assert set(declared) == FIXABLE_RULES
+    assert {code for code, kind in declared.items() if kind == "unsafe"} == UNSAFE_RULES
+    for path in CASES:
+        for applied in run_case(path, unsafe=True).applied:
+            assert applied.safe == (declared[applied.rule] == "safe"), (path.name, applied)
 
 
 @pytest.mark.parametrize("unsafe", [False, True], ids=["safe", "unsafe"])

@@ -47,7 +47,6 @@ FLOWS = "/api/v3/flows/instances/"
 BINDINGS = "/api/v3/flows/bindings/"
 VERSION = "/api/v3/admin/version/"
 LIST_PATHS = (VALIDATE, ALL_STAGES, FLOWS, BINDINGS)
-WRITES = ("POST", "PUT", "PATCH", "DELETE")
 MFA_PK = "0f8a4b41-0608-487d-82d3-6c2e8eb7738e"
 
 

@@ -15,7 +15,7 @@ from tests.conftest import ROOT
 
 pytest.importorskip("pre_commit")
 
-from tests.precommit_support import try_repo  # noqa: E402
+from tests.precommit_support import try_repo
 
 
 @pytest.fixture(scope="session")

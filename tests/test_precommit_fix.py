@@ -12,7 +12,7 @@ import pytest
 
 pytest.importorskip("pre_commit")
 
-from tests.precommit_support import BAD, FIXABLE, GOOD, try_repo  # noqa: E402
+from tests.precommit_support import BAD, FIXABLE, GOOD, try_repo
 
 
 @pytest.fixture(scope="session")

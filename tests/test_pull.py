@@ -34,7 +34,6 @@ FLOW_MODEL = "authentik_flows.flow"
 BINDING_MODEL = "authentik_flows.flowstagebinding"
 VERSION = "/api/v3/admin/version/"
 SEED_STAGES = ["default-authentication-mfa-validation", "lint-api-applied-validate", "lint-bp-good-validate", "lint-good-validate", "probe-1795445869"]
-MFA_PK = "0f8a4b41-0608-487d-82d3-6c2e8eb7738e"
 TOTP_SETUP_PK = "08e2f220-9a7f-40de-a915-8f5fbf95c4e3"
 UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 READ_ONLY = {

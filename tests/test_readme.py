@@ -31,15 +31,20 @@ def blocks(language: str) -> list[str]:
 
 
 def avlint_commands() -> list[tuple[dict[str, str], list[str]]]:
-    """(environment, arguments) of each avlint command in the sh blocks, in README order."""
+    """(environment, arguments) of each avlint command in the sh blocks, in README order; an
+    `export` line sets the environment of the commands after it in its block, as in a shell."""
     commands = []
     for body in blocks("sh"):
+        exported: dict[str, str] = {}
         for line in body.splitlines():
+            if line.startswith("export "):
+                exported |= dict(token.partition("=")[::2] for token in shlex.split(line[7:], comments=True) if "=" in token)
+                continue
             inner = _SUBSTITUTION.search(line)  # eval "$(_AVLINT_COMPLETE=bash_source avlint)"
             for segment in re.split(r"&&|\|\||;|\|", inner.group(1) if inner else line):
                 command = _parse(segment)
                 if command is not None:
-                    commands.append(command)
+                    commands.append(({**exported, **command[0]}, command[1]))
     return commands
 
 
@@ -150,13 +155,13 @@ _AnyTagLoader.add_multi_constructor("!", lambda loader, suffix, node: None)
 
 @pytest.mark.parametrize("body", blocks("yaml"), ids=lambda body: body.splitlines()[0][:40])
 def test_yaml_blocks_are_valid_yaml(body: str) -> None:
-    yaml.load(body, Loader=_AnyTagLoader)  # noqa: S506 - a SafeLoader subclass
+    yaml.load(body, Loader=_AnyTagLoader)
 
 
 def test_readme_has_the_ci_snippets() -> None:
     bodies = blocks("yaml")
     assert len(bodies) >= 4
-    documents = [yaml.load(body, Loader=_AnyTagLoader) for body in bodies]  # noqa: S506
+    documents = [yaml.load(body, Loader=_AnyTagLoader) for body in bodies]
     precommit = next(d for d in documents if isinstance(d, dict) and "repos" in d)
     assert {hook["id"] for hook in precommit["repos"][0]["hooks"]} == {"avlint", "avlint-fix"}
     workflow = next(d for d in documents if isinstance(d, dict) and "jobs" in d)

@@ -33,9 +33,9 @@ ODD_PATH = "blueprints/dir, with: odd/naïve flow.yaml"
 TRICKY = 'not_configured_action is "configure" at 100%, but: no stages, <none> & none\nsecond line\r'
 
 FIXED_RULES = (
-    Rule("AV001", "yaml-syntax", "error", "rejected", False, "The file is not valid YAML.", "authentik cannot parse it.", "a: [\n", "a: []\n"),
-    Rule("AV301", "configure-without-stages", "error", "rejected", False, "configure needs stages.", "authentik rejects the entry.", "not_configured_action: configure\n", "not_configured_action: skip\n"),
-    Rule("AV403", "duplicate-device-class", "warning", "style", True, "A device class is listed twice.", "Harmless but untidy.", "device_classes: [totp, totp]\n", "device_classes: [totp]\n"),
+    Rule(code="AV001", name="yaml-syntax", severity="error", effect="rejected", fix=None, summary="The file is not valid YAML.", description="authentik cannot parse it.", bad="a: [\n", good="a: []\n"),
+    Rule(code="AV301", name="configure-without-stages", severity="error", effect="rejected", fix=None, summary="configure needs stages.", description="authentik rejects the entry.", bad="not_configured_action: configure\n", good="not_configured_action: skip\n"),
+    Rule(code="AV403", name="duplicate-device-class", severity="warning", effect="style", fix="safe", summary="A device class is listed twice.", description="Harmless but untidy.", bad="device_classes: [totp, totp]\n", good="device_classes: [totp]\n"),
 )
 
 

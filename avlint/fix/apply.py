@@ -36,6 +36,7 @@ class FixOutcome:
     applied: list[Applied] = field(default_factory=list)
     remaining: list[Finding] = field(default_factory=list)
     refused: str | None = None  # why the file cannot be fixed
+    before: list[Finding] = field(default_factory=list)  # the findings of the original
 
     @property
     def changed(self) -> bool:
@@ -44,9 +45,9 @@ class FixOutcome:
 
 def fix_text(path: str, text: str, settings: Settings, unsafe: bool = False) -> FixOutcome:
     had_bom = text.startswith("\ufeff")
-    body = text[1:] if had_bom else text
+    body = text.lstrip("\ufeff")
     before = lint_text(path, body, settings, had_bom)
-    outcome = FixOutcome(path, text, text, remaining=before.findings)
+    outcome = FixOutcome(path, text, text, remaining=before.findings, before=before.findings)
     if before.skipped is not None:
         return outcome
     broken = [f for f in before.findings if f.rule in UNLOADABLE]
@@ -54,16 +55,16 @@ def fix_text(path: str, text: str, settings: Settings, unsafe: bool = False) -> 
         outcome.refused = f"not fixed: {broken[0].message} (line {broken[0].line})"
         return outcome
     state = _State(body, had_bom, before.findings)
-    rejected: set[tuple[str, str]] = set()
+    rejected: set[tuple[str, tuple, str]] = set()
     for _ in range(MAX_LINTS):
-        chosen = [f for f in state.findings if f.fix is not None and (f.fix.safe or unsafe) and _key(f) not in rejected]
+        chosen = [f for f in state.findings if f.fix is not None and (f.fix.safe or unsafe) and _identity(f) not in rejected]
         if not chosen:
             break
         # All fixes at once first; when that adds a problem (a fix can unmask one, e.g. a
         # renamed key that now reaches the server), try them one by one and drop the culprits.
         if _try(path, settings, state, chosen, before.findings, outcome):
             continue
-        if not any(_try(path, settings, state, [finding], before.findings, outcome) or rejected.add(_key(finding)) for finding in chosen):
+        if not any(_try(path, settings, state, [finding], before.findings, outcome) or rejected.add(_identity(finding)) for finding in chosen):
             break
     outcome.fixed = ("\ufeff" if state.keep_bom else "") + state.body
     outcome.remaining = state.findings
@@ -125,11 +126,25 @@ def _refusal(before: list[Finding], after: list[Finding]) -> str | None:
         return f"the fixes would break the file ({broken[0].message}); nothing written"
     new = Counter(_key(f) for f in after) - Counter(_key(f) for f in before)
     if new:
-        rule, message = next(iter(new))
+        rule, message, _ = next(iter(new))
         return f"the fixes would add a new problem ({rule}: {message}); nothing written"
     return None
 
 
-def _key(finding: Finding) -> tuple[str, str]:
-    # Positions move when lines are removed: compare rule and message, numbers masked.
-    return finding.rule, re.sub(r"\d+", "#", finding.message)
+def _key(finding: Finding) -> tuple[str, str, tuple]:
+    # Positions move when lines are removed, and list indices when items are: compare the rule,
+    # the message with numbers masked, and the entry the finding is in (fixes never move one).
+    return finding.rule, re.sub(r"\d+", "#", finding.message), _entry_of(finding.yaml_path)
+
+
+def _entry_of(path: tuple) -> tuple:
+    if len(path) >= 2 and path[0] == "entries" and isinstance(path[1], int):
+        return tuple(path[:2])
+    if len(path) >= 3 and path[0] == "entries" and isinstance(path[2], int):
+        return tuple(path[:3])
+    return ()
+
+
+def _identity(finding: Finding) -> tuple[str, tuple, str]:
+    """One finding across passes: its rule, where in the document, and its message."""
+    return finding.rule, tuple(finding.yaml_path), re.sub(r"\d+", "#", finding.message)

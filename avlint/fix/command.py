@@ -47,15 +47,17 @@ def run_fix(request: FixRequest, out: TextIO, err: TextIO, cwd: Path | None = No
             continue
         text = ("\ufeff" if source.had_bom else "") + source.text
         outcome = fix_text(path, text, settings, request.unsafe)
-        results.append(FileResult(path, outcome.remaining))
         if outcome.refused:
             err.write(f"{path}: {outcome.refused}\n")
             failures += 1
+            results.append(FileResult(path, outcome.before))
             continue
         if not outcome.changed:
+            results.append(FileResult(path, outcome.remaining))
             continue
-        changed += 1
         if request.diff:
+            changed += 1
+            results.append(FileResult(path, outcome.remaining))
             out.writelines(_diff(outcome))
             continue
         try:
@@ -63,7 +65,10 @@ def run_fix(request: FixRequest, out: TextIO, err: TextIO, cwd: Path | None = No
         except WriteError as error:
             err.write(f"{error.path}: error: {error.reason}\n")
             failures += 1
+            results.append(FileResult(path, outcome.before))  # the file is as it was
             continue
+        changed += 1
+        results.append(FileResult(path, outcome.remaining))
         _report(outcome, out)
     for error in path_errors:
         err.write(f"{error.path}: error: {error.reason}\n")

@@ -28,6 +28,8 @@ class CannotEdit(Exception):
 def content_end(node: Node) -> int:
     """Offset just after the node's own text. A block collection's end mark points at the
     next token, so its end is its last child's end instead."""
+    if isinstance(node, ScalarNode) and node.style in ("|", ">") and node.end_mark.column == 0 and node.end_mark.index > node.start_mark.index:
+        return node.end_mark.index - 1  # a block scalar's end mark is past its final newline
     if isinstance(node, ScalarNode) or node.flow_style or not node.value:
         return node.end_mark.index
     last = node.value[-1]
@@ -38,16 +40,31 @@ def edits_for(step: Step, text: str) -> list[Edit]:
     handler = _HANDLERS.get(step.action)
     if handler is None:
         raise CannotEdit(f"unknown fix action {step.action}")
-    return handler(step, text)
+    edits: list[Edit] = []
+    for edit in handler(step, text):
+        edits.extend(edit if isinstance(edit, _Pair) else [edit])
+    return edits
 
 
 def _replace(step: Step, text: str) -> list[Edit]:
     node = step.target
-    start, end = node.start_mark.index, content_end(node)
+    start, end = _after_anchor(text, node.start_mark.index), content_end(node)
     replacement = step.text or ""
     if start == end and start > 0 and text[start - 1] == ":":  # an empty value right after `key:`
         replacement = " " + replacement
     return [Edit(start, end, replacement)]
+
+
+def _after_anchor(text: str, start: int) -> int:
+    """A node's span starts at its anchor (`&name`); keep the anchor, so aliases still work."""
+    if not text.startswith("&", start):
+        return start
+    position = start
+    while position < len(text) and not text[position].isspace():
+        position += 1
+    while position < len(text) and text[position] in " \t":
+        position += 1
+    return position
 
 
 def _rename_key(step: Step, text: str) -> list[Edit]:
@@ -61,10 +78,11 @@ def _delete_pair(step: Step, text: str) -> list[Edit]:
     index = next(i for i, (k, _) in enumerate(pairs) if k is key)
     value = pairs[index][1]
     if mapping.flow_style:
-        return [_flow_removal(mapping, [k for k, _ in pairs], [v for _, v in pairs], index, "{}")]
+        return [_flow_removal(mapping, [k for k, _ in pairs], [v for _, v in pairs], index, "{}", text)]
     line_start = text.rfind("\n", 0, key.start_mark.index) + 1
     prefix = text[line_start : key.start_mark.index]
     if not prefix.strip() and len(pairs) == 1:  # the only pair: leave an empty mapping, not null
+        # `{}` on the pair's own line, so the line above (`attrs:`) stays byte for byte.
         return [Edit(line_start, _line_end(text, content_end(value)), f"{prefix}{{}}{_newline(text)}")]
     if not prefix.strip():  # the key starts its line: drop the pair's whole lines
         return [Edit(line_start, _line_end(text, content_end(value)), "")]
@@ -80,15 +98,27 @@ def _delete_item(step: Step, text: str) -> list[Edit]:
     items = sequence.value
     index = next(i for i, node in enumerate(items) if node is item)
     if sequence.flow_style:
-        return [_flow_removal(sequence, items, items, index, "[]")]
+        return [_flow_removal(sequence, items, items, index, "[]", text)]
     line_start = text.rfind("\n", 0, item.start_mark.index) + 1
     if text[line_start : item.start_mark.index].strip() != "-":
         raise CannotEdit("the item shares its line with another sequence indicator")
     return [Edit(line_start, _line_end(text, content_end(item)), "")]
 
 
-def _flow_removal(collection: Node, starts: list[Node], ends: list[Node], index: int, empty: str) -> Edit:
-    """Remove one element of a flow collection together with one separating comma."""
+def _flow_removal(collection: Node, starts: list[Node], ends: list[Node], index: int, empty: str, text: str = "") -> Edit:
+    """Remove one element of a flow collection together with one separating comma. An element
+    alone on its line (a multi-line flow collection) takes its whole line, comment included."""
+    if len(starts) > 1 and text:
+        line_start = text.rfind("\n", 0, starts[index].start_mark.index) + 1
+        end = content_end(ends[index])
+        rest = text[end : _line_end(text, end)].strip()
+        if not text[line_start : starts[index].start_mark.index].strip() and (rest in ("", ",") or rest.lstrip(",").lstrip().startswith("#")):
+            if index < len(starts) - 1 or rest.startswith(","):
+                return Edit(line_start, _line_end(text, end), "")
+            # the last element without a trailing comma: drop the previous element's comma too
+            comma = text.rfind(",", content_end(ends[index - 1]), line_start)
+            if comma >= 0 and "#" not in text[content_end(ends[index - 1]) : comma]:
+                return _join(Edit(comma, comma + 1, ""), Edit(line_start, _line_end(text, end), ""))
     if len(starts) == 1:
         return Edit(collection.start_mark.index, collection.end_mark.index, empty)
     if index < len(starts) - 1:
@@ -133,6 +163,15 @@ def _insert_first_key(step: Step, text: str) -> list[Edit]:
     if mapping.flow_style:
         return [Edit(first.start_mark.index, first.start_mark.index, f"{step.text}, ")]
     return [Edit(first.start_mark.index, first.start_mark.index, f"{step.text}{_newline(text)}{' ' * first.start_mark.column}")]
+
+
+def _join(*edits: Edit) -> Edit:
+    """Marker for two edits that belong together; see edits_for."""
+    return _Pair(edits)  # type: ignore[return-value]
+
+
+class _Pair(tuple):
+    pass
 
 
 def _strip_bom(step: Step, text: str) -> list[Edit]:

@@ -70,6 +70,7 @@ async def _write(client: Client, obj: ObjectDrift, live: LiveState, resolver: _L
             response = await client.request("POST", ENDPOINTS[obj.model], json=body)
             created = response.json() if response is not None else {}
             resolver.matched[entry.id or f"#{entry.index}"] = str(created.get("pk"))
+            live.add(obj.model, created)
             result.created += 1
         else:
             patch = _patch(obj, body)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import ssl
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -74,8 +75,9 @@ class Client:
         if self.connection.token is not None:
             headers["Authorization"] = f"Bearer {self.connection.token.reveal()}"
         timeout = httpx.Timeout(self.connection.read_timeout, connect=self.connection.connect_timeout)
+        verify: bool | ssl.SSLContext = self.connection.verify if isinstance(self.connection.verify, bool) else ssl.create_default_context(cafile=self.connection.verify)
         limits = httpx.Limits(max_connections=self.connection.concurrency, max_keepalive_connections=self.connection.concurrency)
-        self._client = httpx.AsyncClient(base_url=self.connection.api, headers=headers, timeout=timeout, verify=self.connection.verify, limits=limits, transport=self._transport)
+        self._client = httpx.AsyncClient(base_url=self.connection.api, headers=headers, timeout=timeout, verify=verify, limits=limits, transport=self._transport)
         self._gate = asyncio.Semaphore(self.connection.concurrency)
         return self
 
@@ -150,6 +152,8 @@ class Client:
         if attempt >= self.connection.max_retries:
             return None
         if error is not None:
+            if _tls_problem(error):
+                return None  # a certificate does not get better by asking again
             # A write may have reached the server before the connection broke: only retry it
             # when the connection was never made.
             if method not in ("GET", "HEAD") and not isinstance(error, (httpx.ConnectError, httpx.ConnectTimeout)):
@@ -173,7 +177,22 @@ def _retry_after(response: httpx.Response) -> float:
         return 1.0
 
 
+def _tls_problem(error: Exception) -> str | None:
+    cause: BaseException | None = error
+    while cause is not None:
+        if isinstance(cause, ssl.SSLCertVerificationError):
+            return cause.verify_message or "certificate verify failed"
+        if isinstance(cause, ssl.SSLError):
+            return cause.reason or str(cause)
+        cause = cause.__cause__ or cause.__context__
+    text = str(error)
+    return "certificate verify failed" if "CERTIFICATE_VERIFY_FAILED" in text else None
+
+
 def _describe_transport(error: Exception) -> str:
+    problem = _tls_problem(error)
+    if problem:
+        return f"TLS failed: {problem} (trust the server's CA with --ca-bundle, or use --insecure)"
     if isinstance(error, httpx.ConnectTimeout):
         return "timed out connecting"
     if isinstance(error, httpx.ConnectError):

@@ -105,7 +105,9 @@ def run_diff(request: DiffRequest, out: TextIO, err: TextIO, cwd: Path | None = 
         if request.live_file:
             state, release = load_state(request.live_file), settings.release
         else:
-            state, release = asyncio.run(_fetch(connection_from(request.server), auto, settings.release, {e.model for _, d in documents for e in d.entries if e.model in MODELS}))
+            # Every list is fetched: orphans need the stages, `!Find` may name a flow or a stage
+            # that no entry of the files defines.
+            state, release = asyncio.run(_fetch(connection_from(request.server), auto, settings.release, set(MODELS)))
     except (ConnectionError_, ApiError, UnknownVersionError) as error:
         err.write(f"avlint: error: {error}\n")
         return EXIT_USAGE
@@ -164,7 +166,7 @@ def run_apply(request: ApplyRequest, out: TextIO, err: TextIO, cwd: Path | None 
     documents, problems = load_documents(list(diff.lint.paths), settings, err)
     if problems:
         return EXIT_USAGE
-    models = {e.model for _, d in documents for e in d.entries if e.model in MODELS}
+    models = set(MODELS)
 
     async def session() -> int:
         from avlint.live.apply import apply_plan
@@ -177,6 +179,8 @@ def run_apply(request: ApplyRequest, out: TextIO, err: TextIO, cwd: Path | None 
             render_text(report, out, diff.colour)
             work = [obj for obj in report.objects if obj.action in ("create", "change") or (request.prune and obj.action == "delete")]
             if not work:
+                if any(obj.action == "delete" for obj in report.objects):
+                    out.write("Objects marked `state: absent` are only deleted with --prune.\n")
                 return 0
             if not request.yes:
                 out.write("Nothing changed: run again with --yes to apply this plan.\n")

@@ -15,7 +15,7 @@ from typing import Any
 from deepdiff import DeepDiff
 
 from avlint.blueprint import BINDING, FLOW, VALIDATE_STAGE, Document, Entry
-from avlint.live.state import LiveState
+from avlint.live.state import LiveState, same_pk
 from avlint.modelinfo import is_stage
 from avlint.nodes import start, text_of
 from avlint.payload.resolve import Resolver, Unresolved
@@ -177,7 +177,7 @@ def _match(entry: Entry, live: LiveState, resolver: _LiveResolver) -> dict[str, 
 def _same(live: Any, wanted: Any) -> bool:
     if isinstance(wanted, Unresolved) or wanted is None:
         return False
-    return live == wanted or str(live) == str(wanted)
+    return live == wanted or same_pk(live) == same_pk(wanted)
 
 
 def _normalise(key: str, live: Any, wanted: Any, spec_field: FieldSpec | None) -> tuple[Any, Any]:
@@ -186,7 +186,9 @@ def _normalise(key: str, live: Any, wanted: Any, spec_field: FieldSpec | None) -
     if key in TRIMMED_FIELDS and isinstance(wanted, str) and isinstance(live, str):
         return live.strip(), wanted.strip()
     if spec_field is not None and spec_field.type == "uuid" and wanted is not None:
-        return str(live), str(wanted)
+        return same_pk(live), same_pk(wanted)
+    if key in SET_FIELDS and isinstance(live, list) and isinstance(wanted, list):
+        return sorted({same_pk(v) for v in live}), sorted({same_pk(v) for v in wanted if not isinstance(v, Unresolved)})
     return live, wanted
 
 

@@ -53,18 +53,21 @@ def pull_files(live: LiveState, release: Release, with_flows: bool) -> list[Pull
             bindings = sorted((b for b in live.objects.get(BINDING, []) if str(b.get("target")) == str(flow["pk"])), key=lambda b: b.get("order", 0))
             bound = [s for s in stages if any(str(b.get("stage")) == str(s["pk"]) for b in bindings)]
             if bound:
-                files.append(_flow_file(flow, bindings, bound, live, release))
-                placed.update(str(s["pk"]) for s in bound)
+                # A stage bound in several flows is defined once, in the first flow's file;
+                # the others find it by name.
+                owned = [s for s in bound if str(s["pk"]) not in placed]
+                files.append(_flow_file(flow, bindings, owned, live, release))
+                placed.update(str(s["pk"]) for s in owned)
     for stage in stages:
         if str(stage["pk"]) not in placed:
             files.append(PulledFile(_file_name(stage["name"]), _dump(f"avlint pull: {stage['name']}", [_stage_entry(stage, live, release, {})])))
     return files
 
 
-def _flow_file(flow: dict[str, Any], bindings: list[dict[str, Any]], bound: list[dict[str, Any]], live: LiveState, release: Release) -> PulledFile:
+def _flow_file(flow: dict[str, Any], bindings: list[dict[str, Any]], owned: list[dict[str, Any]], live: LiveState, release: Release) -> PulledFile:
     ids = {str(flow["pk"]): _id(flow["slug"])}
     entries = [_entry(FLOW, ids[str(flow["pk"])], {"slug": flow["slug"]}, _attrs(FLOW, flow, live, release, ids, skip={"slug"}))]
-    for stage in bound:
+    for stage in owned:
         ids[str(stage["pk"])] = _id(stage["name"])
         entries.append(_stage_entry(stage, live, release, ids))
     for binding in bindings:

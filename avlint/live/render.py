@@ -16,7 +16,8 @@ def render_text(report: DriftReport, stream: TextIO, colour: bool = False, show_
         return f"\033[{code}m{text}\033[0m" if colour else text
 
     for obj in report.objects:
-        if not obj.drifted and not show_in_sync and obj.action != "unknown":
+        shows_defaults = show_defaults and bool(obj.defaults)
+        if not obj.drifted and not show_in_sync and obj.action != "unknown" and not shows_defaults:
             continue
         symbol, code = _SYMBOLS[obj.action]
         where = f"{obj.path}:{obj.line}"

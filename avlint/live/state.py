@@ -29,7 +29,14 @@ class LiveState:
         return model in self.objects
 
     def by_pk(self, model: str, pk: str) -> dict[str, Any] | None:
-        return next((obj for obj in self.objects.get(model, []) if str(obj.get("pk")) == pk), None)
+        wanted = same_pk(pk)
+        return next((obj for obj in self.objects.get(model, []) if same_pk(obj.get("pk")) == wanted), None)
+
+    def add(self, model: str, obj: dict[str, Any]) -> None:
+        """An object created during this run, so later lookups (`!Find`, `!KeyOf`) see it."""
+        self.objects.setdefault(model, []).append(obj)
+        if model != FLOW and model != BINDING and "name" in obj:
+            self.stage_names[str(obj["pk"])] = (obj["name"], model)
 
     def label(self, pk: Any) -> str:
         """How to show a referenced pk: its stage or flow name when known."""
@@ -52,6 +59,11 @@ class LiveState:
             if all(_matches(obj, field_name, value) for field_name, value in conditions):
                 return str(obj.get("pk"))
         return None
+
+
+def same_pk(value: Any) -> str:
+    """UUIDs compare whatever their case (authentik parses them)."""
+    return str(value).lower()
 
 
 def _matches(obj: dict[str, Any], lookup: str, value: Any) -> bool:

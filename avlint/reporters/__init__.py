@@ -35,4 +35,5 @@ def get_reporter(name: str, **options: object) -> Reporter:
     if name not in FORMATS:
         raise UnknownFormatError(name)
     module = importlib.import_module(FORMATS[name])
-    return module.create(**options)
+    reporter: Reporter = module.create(**options)
+    return reporter

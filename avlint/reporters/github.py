@@ -9,24 +9,26 @@ from __future__ import annotations
 from typing import TextIO
 
 from avlint.engine import RunResult
+from avlint.findings import Finding
 from avlint.reporters.text import TextReporter
 
 
 class GithubReporter:
     def render(self, result: RunResult, stream: TextIO) -> None:
-        for error in result.path_errors:
-            stream.write(command("error", {"file": error.path, "title": "avlint: unreadable path"}, error.reason))
-        for finding in result.findings:
-            properties = {
-                "file": finding.path,
-                "line": finding.line,
-                "col": finding.column,
-                "endLine": finding.end_line,
-                "endColumn": finding.end_column,
-                "title": f"{finding.rule} {finding.name}",
-            }
-            stream.write(command(finding.severity, properties, finding.message))
+        stream.writelines(command("error", {"file": error.path, "title": "avlint: unreadable path"}, error.reason) for error in result.path_errors)
+        stream.writelines(command(finding.severity, properties(finding), finding.message) for finding in result.findings)
         stream.write(TextReporter().summary_line(result) + "\n")
+
+
+def properties(finding: Finding) -> dict[str, object]:
+    return {
+        "file": finding.path,
+        "line": finding.line,
+        "col": finding.column,
+        "endLine": finding.end_line,
+        "endColumn": finding.end_column,
+        "title": f"{finding.rule} {finding.name}",
+    }
 
 
 def command(name: str, properties: dict[str, object], message: str) -> str:

@@ -29,7 +29,7 @@ class JunitReporter:
             ET.SubElement(case, "error", message=_clean(error.reason), type="unreadable").text = _clean(f"{error.path}: {error.reason}")
         counts = _counts(suite)
         suite.attrib.update(counts)
-        root = ET.Element("testsuites", name="avlint", **counts)
+        root = ET.Element("testsuites", {"name": "avlint", **counts})
         root.append(suite)
         ET.indent(root)
         stream.write('<?xml version="1.0" encoding="UTF-8"?>\n')

@@ -50,21 +50,26 @@ class SarifReporter:
 
 
 def rule_descriptor(rule: Rule) -> dict[str, Any]:
-    from avlint.docs import explain_text
-
     return {
         "id": rule.code,
         "name": rule.name,
         "shortDescription": {"text": rule.summary},
         "fullDescription": {"text": rule.description.strip()},
-        "help": {"text": explain_text(rule), "markdown": _help_markdown(rule)},
+        "help": {"text": _help_text(rule), "markdown": _help_markdown(rule)},
         "defaultConfiguration": {"level": rule.severity},
         "properties": {"tags": ["authentik", "blueprint", rule.effect], "effect": rule.effect},
     }
 
 
+def _help_text(rule: Rule) -> str:
+    def indent(text: str) -> str:
+        return "".join(f"    {line}\n" for line in text.rstrip("\n").splitlines())
+
+    return f"{rule.description.strip()}\n\nProblematic:\n{indent(rule.bad)}\nCorrect:\n{indent(rule.good)}"
+
+
 def _help_markdown(rule: Rule) -> str:
-    return "\n".join([rule.description.strip(), "", "Problematic:", "", "```yaml", rule.bad.rstrip("\n"), "```", "", "Correct:", "", "```yaml", rule.good.rstrip("\n"), "```"])
+    return f"{rule.description.strip()}\n\nProblematic:\n\n```yaml\n{rule.bad.rstrip()}\n```\n\nCorrect:\n\n```yaml\n{rule.good.rstrip()}\n```"
 
 
 def results(findings: list[Finding], index: dict[str, int]) -> list[dict[str, Any]]:

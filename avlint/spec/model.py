@@ -90,7 +90,8 @@ def available_models() -> tuple[str, ...]:
 class SpecSource(Protocol):
     """Field specs of one release from somewhere other than `rules/specs/`."""
 
-    release: Release
+    @property
+    def release(self) -> Release: ...
 
     def model_spec(self, model: str) -> ModelSpec | None: ...
 

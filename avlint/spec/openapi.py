@@ -82,7 +82,8 @@ def _info_version(document: dict[str, Any], origin: str) -> str:
 
 
 def _all_rows(entry: dict[str, Any]) -> list[dict[str, Any]]:
-    return entry["fields"] + [row for rows in entry.get("objects", {}).values() for row in rows]
+    fields: list[dict[str, Any]] = entry["fields"]
+    return fields + [row for rows in entry.get("objects", {}).values() for row in rows]
 
 
 class _Builder:
@@ -133,7 +134,8 @@ class _Builder:
         resolved, component = self._resolve(prop)
         if resolved.get("enum") is not None:
             return {"type": "enum", "enum": self._enum(resolved["enum"], component or name, hint)}
-        kind, shape = resolved.get("type"), {}
+        kind = resolved.get("type")
+        shape: dict[str, Any] = {}
         if kind == "string":
             shape["type"] = "uuid" if resolved.get("format") == "uuid" else "string"
         elif kind in _SCALARS:
@@ -254,7 +256,7 @@ def openapi_view(snapshot: dict[str, Any]) -> dict[str, dict[str, Any]]:
 def _expressible(row: dict[str, Any], enums: dict[str, list[str]], objects: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
     if row.get("read_only"):
         return {"read_only": True}
-    out = {key: row[key] for key in ("type", "required", "min_length", "max_length", "pattern", "minimum", "maximum") if key in row}
+    out: dict[str, Any] = {key: row[key] for key in ("type", "required", "min_length", "max_length", "pattern", "minimum", "maximum") if key in row}
     if "enum" in row:
         out["enum"] = sorted(enums[row["enum"]])
     if "items" in row:

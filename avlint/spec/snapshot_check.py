@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from avlint.spec.model import available_models
@@ -20,7 +21,7 @@ ROW_VALUES = {
     "help": "text", "derived": "text", "bundled_keys": "texts",
 }  # fmt: skip
 
-_CHECKS = {
+_CHECKS: dict[str, tuple[Callable[[Any], bool], str]] = {
     "text": (lambda v: isinstance(v, str), "a string"),
     "type": (lambda v: v in TYPES, "one of " + ", ".join(TYPES)),
     "bool": (lambda v: isinstance(v, bool), "true or false"),

@@ -1,8 +1,9 @@
 """Read-only access to the recorded ground truth copied into ``tests/data/recordings/``.
 
-Copied from the reference folder of a real authentik 2025.12.4 server (see that folder's README.md,
-also summarised in tests/test_fake_contract.py): the 160 recordings, four flow exports, the live
-OpenAPI schema and the blueprint model names.
+Copied from the reference capture of a real authentik 2025.12.4 server: the 160 recordings, its
+README.md (recording format, seed state, behaviours), four flow exports and the live OpenAPI schema;
+plus two derived files: blueprint-models.json (the model names of the 2025.12.4 blueprint schema)
+and schema.json.gz (schema.yml as JSON, see below).
 """
 
 from __future__ import annotations

@@ -212,7 +212,11 @@ class _Handler(BaseHTTPRequestHandler):
             response = plan.response
             if response is None:
                 response = app.handle(Request(self.command, path, query, headers, body))
-            self._write(response, plan.chunk_size, plan.delay)
+            try:
+                self._write(response, plan.chunk_size, plan.delay)
+            except (BrokenPipeError, ConnectionResetError):  # the client went away (e.g. its timeout)
+                self.close_connection = True
+                return
             status = response.status
         finally:
             app.requests.end(record, status, plan.applied)
