@@ -90,14 +90,18 @@ class Client:
         response = await self.request("GET", path, params=params, missing_ok=True)
         return None if response is None else response.json()
 
-    async def list_all(self, path: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-        """Every object of a list endpoint: page 1 first, then the other pages concurrently."""
+    async def first_page(self, path: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
+        response = await self.request("GET", path, params={**(params or {}), "page_size": PAGE_SIZE, "page": 1})
+        assert response is not None
+        return response.json()
+
+    async def list_all(self, path: str, params: dict[str, Any] | None = None, first: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        """Every object of a list endpoint: page 1 first (unless given), then the other pages
+        concurrently."""
         query = {**(params or {}), "page_size": PAGE_SIZE}
-        first = await self.request("GET", path, params={**query, "page": 1})
-        assert first is not None
-        body = first.json()
+        body = first if first is not None else await self.first_page(path, params)
         pages = int(body.get("pagination", {}).get("total_pages", 1) or 1)
-        rest = await asyncio.gather(*(self.request("GET", path, params={**query, "page": page}) for page in range(2, pages + 1)))
+        rest = await gather_all(*(self.request("GET", path, params={**query, "page": page}) for page in range(2, pages + 1)))
         results = list(body.get("results", []))
         for response in rest:
             if response is not None:
@@ -168,6 +172,19 @@ class Client:
         if time.monotonic() - started + delay > self.connection.max_retry_seconds:
             return None
         return delay
+
+
+async def gather_all(*coroutines: Any) -> list[Any]:
+    """Like asyncio.gather, but when one fails the others are cancelled and awaited before the
+    error propagates, so no request is left half-open when the client closes."""
+    tasks = [asyncio.ensure_future(coroutine) for coroutine in coroutines]
+    try:
+        return await asyncio.gather(*tasks)
+    except BaseException:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
 
 
 def _retry_after(response: httpx.Response) -> float:

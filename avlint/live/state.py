@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from avlint.blueprint import BINDING, FLOW, VALIDATE_STAGE
-from avlint.live.client import Client
+from avlint.live.client import Client, gather_all
 
 ENDPOINTS = {
     VALIDATE_STAGE: "/stages/authenticator/validate/",
@@ -77,7 +76,10 @@ def _matches(obj: dict[str, Any], lookup: str, value: Any) -> bool:
 async def fetch_state(client: Client, models: set[str]) -> LiveState:
     """The lists the diff needs, all fetched concurrently."""
     wanted = [model for model in ENDPOINTS if model in models]
-    lists = await asyncio.gather(client.list_all(ALL_STAGES), *(client.list_all(ENDPOINTS[model]) for model in wanted))
+    # One request alone first: a bad token, a TLS or a network problem shows up once, before
+    # a burst of concurrent requests would all hit it.
+    probe = await client.first_page(ALL_STAGES)
+    lists = await gather_all(client.list_all(ALL_STAGES, first=probe), *(client.list_all(ENDPOINTS[model]) for model in wanted))
     state = LiveState({model: objects for model, objects in zip(wanted, lists[1:])})
     state.stage_names = {str(obj["pk"]): (obj.get("name", ""), obj.get("meta_model_name", "")) for obj in lists[0]}
     return state
