@@ -74,6 +74,7 @@ STAND_INS = {
     "old-export.yaml": (SAMPLES / "bad" / "stage-legacy-server.yaml").read_text(encoding="utf-8"),
     "stages.json": '{"pagination": {"count": 0}, "results": []}\n',  # a saved, empty API listing
     "prod.env": "AUTHENTIK_DOMAIN=example.com\n",
+    "schema.yml": (ROOT / "tests" / "data" / "specs" / "mini-schema.yaml").read_text(encoding="utf-8"),  # an OpenAPI schema
 }
 
 
