@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections import namedtuple
 from functools import lru_cache
-
-from avlint.resources import load_data
 
 _VERSION_RE = re.compile(r"^\s*v?(\d{4})\.(\d{1,2})(?:\.(\d+))?(?:[-.]?(?:rc|post)\d*)?\s*$")
 
@@ -15,12 +13,13 @@ class UnknownVersionError(ValueError):
     """A version string that is malformed or not a release line avlint knows."""
 
 
-@dataclass(frozen=True, order=True)
-class Release:
-    """A release line such as 2025.12; patch numbers do not change the API shape."""
+class Release(namedtuple("Release", "year minor")):
+    """A release line such as 2025.12; patch numbers do not change the API shape.
 
-    year: int
-    minor: int
+    A named tuple rather than a dataclass: `avlint --version` imports this module, and the
+    tuple orders by (year, minor) for free."""
+
+    __slots__ = ()
 
     def __str__(self) -> str:
         return f"{self.year}.{self.minor}"
@@ -33,13 +32,30 @@ class Release:
         return cls(int(match.group(1)), int(match.group(2)))
 
 
+_LIST_ITEM = re.compile(r'^\s*-\s*"(\d{4}\.\d{1,2})"\s*$', re.MULTILINE)
+_DEFAULT = re.compile(r'^default:\s*"(\d{4}\.\d{1,2})"\s*$', re.MULTILINE)
+
+
+@lru_cache(maxsize=1)
+def _versions_file() -> tuple[tuple[str, ...], str]:
+    """rules/versions.yaml, read with two regular expressions instead of a YAML parser so that
+    `avlint --version` does not pay for importing one (tests check both readings agree)."""
+    from avlint.resources import rules_dir
+
+    text = (rules_dir() / "versions.yaml").read_text(encoding="utf-8")
+    default = _DEFAULT.search(text)
+    if default is None:
+        raise UnknownVersionError("rules/versions.yaml has no default release")
+    return tuple(_LIST_ITEM.findall(text)), default.group(1)
+
+
 @lru_cache(maxsize=1)
 def known_releases() -> tuple[Release, ...]:
-    return tuple(Release.parse(v) for v in load_data("versions.yaml")["releases"])
+    return tuple(Release.parse(v) for v in _versions_file()[0])
 
 
 def default_release() -> Release:
-    return Release.parse(load_data("versions.yaml")["default"])
+    return Release.parse(_versions_file()[1])
 
 
 def resolve_release(text: str | None) -> Release:

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """avlint benchmark suite: start-up, a CI-sized corpus, peers and baselines.
 
-    python bench/run.py              # full run (about 5 minutes with peers)
-    python bench/run.py --quick      # fewer repetitions (about 2 minutes)
+    python bench/run.py              # full run (about 15 minutes on 2 cores with peers)
+    python bench/run.py --quick      # fewer repetitions (about 5 minutes)
     python bench/run.py --skip-peers # no check-jsonschema, yamllint, ruamel.yaml
 
 Every number is the median of several runs. Subprocess commands are timed
@@ -539,8 +539,10 @@ def report(r: dict, nfiles: int, mb: float) -> None:
         rows.append(("avlint peak memory (all processes)", "-", "-", "-", f"{peak_mb:.0f}", "-",
                      f"< {TARGET_PEAK_MB:.0f} MB", verdict(peak_mb < TARGET_PEAK_MB)))
         cores = d["cpu"] / d["median"] if d["median"] else 0
+        # Small inputs are rightly linted in one process; judge "both cores" on many files.
         rows.append(("avlint cores used (CPU / wall)", f"{cores:.2f}", "-", "-", "-", "-",
-                     f">= {TARGET_CORES}", verdict(cores >= TARGET_CORES)))
+                     f">= {TARGET_CORES} (500+ files)",
+                     verdict(cores >= TARGET_CORES) if nfiles >= 500 else "-"))
         sc = r.get("scaling", {})
         if len(sc) >= 2:
             ns = sorted(sc)

@@ -94,3 +94,13 @@ def test_flow_set_is_validated_until_2025_12_then_read_only() -> None:
 
 def test_specs_exist_for_the_three_models() -> None:
     assert set(available_models()) == {STAGE, "authentik_flows.flow", "authentik_flows.flowstagebinding"}
+
+
+def test_versions_file_reads_the_same_without_a_yaml_parser() -> None:
+    """known_releases() reads rules/versions.yaml with regular expressions (for a fast
+    `avlint --version`); a YAML parser must see exactly the same list and default."""
+    from avlint.resources import load_data
+
+    data = load_data("versions.yaml")
+    assert [str(r) for r in known_releases()] == data["releases"]
+    assert str(resolve_release(None)) == data["default"]
