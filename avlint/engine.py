@@ -140,6 +140,15 @@ def lint_body(path: str, model: str, text: str, settings: Settings) -> FileResul
     return _stamp(path, text, hits, settings, enabled)
 
 
+def lint_data(path: str, model: str, data: dict, settings: Settings) -> FileResult:
+    """Lint an API body given as data (no text: positions are meaningless and left at 1:1)."""
+    from avlint.nodes import node_of
+
+    enabled = settings.enabled_codes()
+    hits = list(_lint_root(path, "", node_of(data), settings, enabled, api_model=model))
+    return _stamp(path, "", hits, settings, enabled)
+
+
 def compose_json_text(text: str) -> Node | None:
     from avlint.loader.json_nodes import compose_json
 

@@ -154,3 +154,24 @@ def key_identity(node: ScalarNode) -> object:
     except TypeError:
         return (node.tag, node.value)
     return ("value", value)
+
+
+_NO_MARK = yaml.error.Mark("<data>", 0, 0, 0, None, None)
+
+
+def node_of(value: Any) -> Node:
+    """Nodes for plain data (what a JSON body decodes to), so data can be linted without
+    writing and re-parsing it."""
+    if isinstance(value, dict):
+        return MappingNode(STANDARD + "map", [(node_of(str(k)), node_of(v)) for k, v in value.items()], _NO_MARK, _NO_MARK, flow_style=True)
+    if isinstance(value, (list, tuple)):
+        return SequenceNode(STANDARD + "seq", [node_of(item) for item in value], _NO_MARK, _NO_MARK, flow_style=True)
+    if value is None:
+        return ScalarNode(NULL, "null", _NO_MARK, _NO_MARK)
+    if isinstance(value, bool):
+        return ScalarNode(BOOL, "true" if value else "false", _NO_MARK, _NO_MARK)
+    if isinstance(value, int):
+        return ScalarNode(INT, str(value), _NO_MARK, _NO_MARK)
+    if isinstance(value, float):
+        return ScalarNode(FLOAT, repr(value), _NO_MARK, _NO_MARK)
+    return ScalarNode(STR, str(value), _NO_MARK, _NO_MARK, style='"')

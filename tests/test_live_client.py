@@ -718,10 +718,10 @@ def test_lists_of_different_models_run_concurrently(fake_authentik: FakeAuthenti
     fake_authentik.faults.latency(0.3, path="/api/v3/*")
     result = invoke("diff", EXPORT, "--url", fake_authentik.url, "--token", fake_authentik.token)
     assert result.exit_code == 0, result.output
-    # The first page of /stages/all/ goes alone (it reveals a bad token or TLS problem once);
-    # the lists of the three models then run at the same time.
-    probe = records(fake_authentik, "/api/v3/stages/all/")[0]
-    firsts = [records(fake_authentik, path)[0] for path in LIST_PATHS if path != "/api/v3/stages/all/"]
+    # The first page of the validation stages goes alone (it reveals a bad token or a TLS
+    # problem once); the other three lists then run at the same time.
+    probe = records(fake_authentik, VALIDATE)[0]
+    firsts = [records(fake_authentik, path)[0] for path in LIST_PATHS if path != VALIDATE]
     assert len(firsts) == 3 and not any(overlap(probe, first) for first in firsts)
     assert all(overlap(a, b) for index, a in enumerate(firsts) for b in firsts[index + 1:])
     assert fake_authentik.requests.max_in_flight == 3

@@ -115,11 +115,9 @@ def _body(obj: ObjectDrift, resolver: _LiveResolver, settings: Settings) -> tupl
 
 def _check_body(obj: ObjectDrift, body: dict[str, Any], settings: Settings) -> None:
     """Refuse a create body authentik would reject, before sending it."""
-    import json
+    from avlint.engine import lint_data
 
-    from avlint.engine import lint_body
-
-    findings = lint_body(obj.path, obj.model, json.dumps(body, default=str), settings).findings
+    findings = lint_data(obj.path, obj.model, body, settings).findings
     rejected = [f for f in findings if f.severity == "error" and f.effect == "rejected"]
     if rejected:
         raise _Refused(Failure(obj.path, obj.line, 1, f"{obj.model} '{obj.name}' not created: [{rejected[0].rule} {rejected[0].name}] {rejected[0].message}"))

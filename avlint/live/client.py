@@ -76,6 +76,8 @@ class Client:
             headers["Authorization"] = f"Bearer {self.connection.token.reveal()}"
         timeout = httpx.Timeout(self.connection.read_timeout, connect=self.connection.connect_timeout)
         verify: bool | ssl.SSLContext = self.connection.verify if isinstance(self.connection.verify, bool) else ssl.create_default_context(cafile=self.connection.verify)
+        if self.connection.url.startswith("http://"):
+            verify = False  # no TLS to verify: skip loading the system's certificate store
         limits = httpx.Limits(max_connections=self.connection.concurrency, max_keepalive_connections=self.connection.concurrency)
         self._client = httpx.AsyncClient(base_url=self.connection.api, headers=headers, timeout=timeout, verify=verify, limits=limits, transport=self._transport)
         self._gate = asyncio.Semaphore(self.connection.concurrency)

@@ -41,7 +41,7 @@ class Connection:
     read_timeout: float = 30.0
     max_retries: int = 4
     max_retry_seconds: float = 30.0
-    concurrency: int = 8
+    concurrency: int = 16  # requests in flight at most
     extra: dict[str, str] = field(default_factory=dict)
 
     @property

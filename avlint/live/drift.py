@@ -12,8 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from deepdiff import DeepDiff
-
 from avlint.blueprint import BINDING, FLOW, VALIDATE_STAGE, Document, Entry
 from avlint.live.state import LiveState, same_pk
 from avlint.modelinfo import is_stage
@@ -141,7 +139,10 @@ def _entry_drift(path: str, entry: Entry, live: LiveState, release: Release, res
         drift.note = "state created: only existence is checked"
         return drift
     compared = {key: _normalise(key, obj.get(key), value, writable.get(key)) for key, value in body.items() if not isinstance(value, Unresolved)}
-    differing = DeepDiff({k: pair[0] for k, pair in compared.items()}, {k: pair[1] for k, pair in compared.items()}).affected_root_keys
+    live_side, file_side = {k: pair[0] for k, pair in compared.items()}, {k: pair[1] for k, pair in compared.items()}
+    # The common case, an object in sync, is settled by a plain comparison; DeepDiff runs only
+    # on the objects that differ, to name the fields.
+    differing = set() if live_side == file_side else _differing_fields(live_side, file_side)
     for key in body:
         if key in differing:
             line, column = start(data[key].value)
@@ -149,6 +150,12 @@ def _entry_drift(path: str, entry: Entry, live: LiveState, release: Release, res
     drift.defaults = [FieldChange(key, _show(live, obj.get(key), spec_field), None, 0, 0) for key, spec_field in writable.items() if key not in body and key in obj]
     drift.action = "change" if drift.changes else "in-sync"
     return drift
+
+
+def _differing_fields(live_side: dict[str, Any], file_side: dict[str, Any]) -> set[str]:
+    from deepdiff import DeepDiff  # a third of a second to import: only when something differs
+
+    return set(DeepDiff(live_side, file_side).affected_root_keys)
 
 
 def _other_stage(entry: Entry, live: LiveState) -> str | None:
@@ -159,25 +166,15 @@ def _other_stage(entry: Entry, live: LiveState) -> str | None:
 
 def _match(entry: Entry, live: LiveState, resolver: _LiveResolver) -> dict[str, Any] | None:
     """The importer's lookup: pk OR (every other identifier)."""
-    candidates = live.objects.get(entry.model or "", [])
     pk_pair = entry.identifiers.get("pk")
     if pk_pair is not None:
         found = live.by_pk(entry.model or "", str(resolver.value(pk_pair.value)))
         if found is not None:
             return found
     others = {key: resolver.value(pair.value) for key, pair in entry.identifiers.items() if key != "pk"}
-    if not others:
+    if not others or any(isinstance(value, Unresolved) or value is None for value in others.values()):
         return None
-    for obj in candidates:
-        if all(_same(obj.get(key), value) for key, value in others.items()):
-            return obj
-    return None
-
-
-def _same(live: Any, wanted: Any) -> bool:
-    if isinstance(wanted, Unresolved) or wanted is None:
-        return False
-    return live == wanted or same_pk(live) == same_pk(wanted)
+    return live.by_fields(entry.model or "", others)
 
 
 def _normalise(key: str, live: Any, wanted: Any, spec_field: FieldSpec | None) -> tuple[Any, Any]:

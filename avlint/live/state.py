@@ -23,17 +23,36 @@ class LiveState:
     objects: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # model -> objects
     stage_names: dict[str, tuple[str, str]] = field(default_factory=dict)  # pk -> (name, model)
     source: str = "server"
+    _indexes: dict[tuple, dict] = field(default_factory=dict, repr=False)
 
     def has(self, model: str) -> bool:
         return model in self.objects
 
     def by_pk(self, model: str, pk: str) -> dict[str, Any] | None:
-        wanted = same_pk(pk)
-        return next((obj for obj in self.objects.get(model, []) if same_pk(obj.get("pk")) == wanted), None)
+        return self._pk_index(model).get(same_pk(pk))
+
+    def by_fields(self, model: str, wanted: dict[str, str]) -> dict[str, Any] | None:
+        """The first object whose fields equal `wanted` (values compared as pks compare)."""
+        keys = tuple(sorted(wanted))
+        index = self._indexes.get((model, keys))
+        if index is None:  # built once per model and key set: matching stays linear overall
+            index = {}
+            for obj in self.objects.get(model, []):
+                index.setdefault(tuple(same_pk(obj.get(key)) for key in keys), obj)
+            self._indexes[(model, keys)] = index
+        return index.get(tuple(same_pk(wanted[key]) for key in keys))
+
+    def _pk_index(self, model: str) -> dict[str, dict[str, Any]]:
+        index = self._indexes.get((model, "pk"))
+        if index is None:
+            index = {same_pk(obj.get("pk")): obj for obj in reversed(self.objects.get(model, []))}
+            self._indexes[(model, "pk")] = index
+        return index
 
     def add(self, model: str, obj: dict[str, Any]) -> None:
         """An object created during this run, so later lookups (`!Find`, `!KeyOf`) see it."""
         self.objects.setdefault(model, []).append(obj)
+        self._indexes = {key: index for key, index in self._indexes.items() if key[0] != model}
         if model != FLOW and model != BINDING and "name" in obj:
             self.stage_names[str(obj["pk"])] = (obj["name"], model)
 
@@ -77,9 +96,11 @@ async def fetch_state(client: Client, models: set[str]) -> LiveState:
     """The lists the diff needs, all fetched concurrently."""
     wanted = [model for model in ENDPOINTS if model in models]
     # One request alone first: a bad token, a TLS or a network problem shows up once, before
-    # a burst of concurrent requests would all hit it.
-    probe = await client.first_page(ALL_STAGES)
-    lists = await gather_all(client.list_all(ALL_STAGES, first=probe), *(client.list_all(ENDPOINTS[model]) for model in wanted))
+    # a burst of concurrent requests would all hit it. It is the first page of the largest
+    # list, so everything else (its other pages included) can then go out at once.
+    first = VALIDATE_STAGE if VALIDATE_STAGE in wanted else wanted[0] if wanted else None
+    probe = await client.first_page(ENDPOINTS[first]) if first else None
+    lists = await gather_all(client.list_all(ALL_STAGES), *(client.list_all(ENDPOINTS[model], first=probe if model == first else None) for model in wanted))
     state = LiveState({model: objects for model, objects in zip(wanted, lists[1:])})
     state.stage_names = {str(obj["pk"]): (obj.get("name", ""), obj.get("meta_model_name", "")) for obj in lists[0]}
     return state

@@ -7,7 +7,6 @@ then linted as an API body of its model; one that authentik would reject is mark
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -138,8 +137,7 @@ def _name(entry: Entry, data: dict) -> str:
 
 
 def _validate(payload: Payload, settings: Settings) -> list[Finding]:
-    from avlint.engine import lint_body
+    from avlint.engine import lint_data
 
-    text = json.dumps(payload.body, indent=2, ensure_ascii=False, default=str)
-    result = lint_body(f"{payload.path} ({payload.name})", payload.model, text, settings)
+    result = lint_data(f"{payload.path} ({payload.name})", payload.model, payload.body, settings)
     return [finding for finding in result.findings if finding.severity == "error" and finding.effect == "rejected"]

@@ -1,0 +1,148 @@
+"""Benchmark the live commands against the loopback fake authentik of the test suite.
+
+    python bench/live.py            # diff at 20 ms and 500 ms per request, the per-object
+                                    # baseline, fix/payload against lint, apply of 200 stages
+
+The fake adds a fixed latency to every request, standing in for a real server's pace (a real
+authentik 2025.12.4 with one worker took about 0.5 s per page of 100 validation stages). Each
+avlint command runs as a subprocess, timed wall clock; the fake's request log gives the number
+of requests and the most that were in flight at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.fake_authentik import FakeAuthentik  # noqa: E402
+from tests.fake_authentik.http import Request  # noqa: E402
+
+VALIDATE = "/api/v3/stages/authenticator/validate/"
+AVLINT = [sys.executable, "-m", "avlint"]
+
+
+def seed_stages(fake: FakeAuthentik, count: int) -> list[dict]:
+    headers = {"authorization": f"Bearer {fake.token}", "content-type": "application/json"}
+    created = []
+    for index in range(count):
+        body = json.dumps({"name": f"bench-{index:04d}", "device_classes": ["totp", "webauthn"], "not_configured_action": "skip", "last_auth_threshold": "hours=12"}).encode()
+        response = fake.handle(Request("POST", VALIDATE, {}, headers, body))
+        assert response.status == 201, response.body
+        created.append(json.loads(response.body))
+    return created
+
+
+def write_blueprints(folder: Path, stages: list[dict], per_file: int = 100) -> None:
+    for start in range(0, len(stages), per_file):
+        lines = ["version: 1", "metadata:", f"  name: bench {start}", "entries:"]
+        for stage in stages[start : start + per_file]:
+            lines += [
+                "  - model: authentik_stages_authenticator_validate.authenticatorvalidatestage",
+                "    identifiers:",
+                f"      name: {stage['name']}",
+                "    attrs:",
+                "      device_classes: [totp, webauthn]",
+                "      not_configured_action: skip",
+                "      last_auth_threshold: hours=12",
+            ]
+        (folder / f"stages-{start:04d}.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def run(args: list[str], fake: FakeAuthentik) -> tuple[float, int, int, int]:
+    fake.requests.clear()
+    started = time.perf_counter()
+    result = subprocess.run([*AVLINT, *args, "--url", fake.url, "--token", fake.token], capture_output=True, text=True)
+    wall = time.perf_counter() - started
+    fake.requests.wait_finished(len(fake.requests))
+    return wall, result.returncode, len(fake.requests), fake.requests.max_in_flight
+
+
+async def per_object(fake: FakeAuthentik, pks: list[str], parallelism: int = 10) -> float:
+    """A terraform-provider-like client: one GET per object, `parallelism` at a time."""
+    import httpx
+
+    gate = asyncio.Semaphore(parallelism)
+    started = time.perf_counter()
+    async with httpx.AsyncClient(base_url=fake.url, headers={"Authorization": f"Bearer {fake.token}"}) as client:
+
+        async def one(pk: str) -> None:
+            async with gate:
+                response = await client.get(f"{VALIDATE}{pk}/")
+                response.raise_for_status()
+
+        await asyncio.gather(*(one(pk) for pk in pks))
+    return time.perf_counter() - started
+
+
+def median_of(times: int, work) -> tuple[float, ...]:  # noqa: ANN001
+    samples = [work() for _ in range(times)]
+    return tuple(statistics.median(values) for values in zip(*samples))
+
+
+def diff_rows(report: list[str]) -> None:
+    with FakeAuthentik() as fake, tempfile.TemporaryDirectory() as folder:
+        stages = seed_stages(fake, 1000)
+        write_blueprints(Path(folder), stages)
+        pks = [str(stage["pk"]) for stage in stages]
+        for latency, target in ((0.02, 1.5), (0.5, 2.0)):
+            fake.faults.clear()
+            fake.faults.latency(latency, path="/api/v3/*")
+            wall, code, requests, in_flight = median_of(3, lambda: run(["diff", folder], fake))
+            fake.requests.clear()
+            baseline = asyncio.run(per_object(fake, pks))
+            verdict = "PASS" if wall < target and code == 0 else "FAIL"
+            report.append(f"| diff, 1,000 stages, {latency * 1000:.0f} ms/request | {wall:.2f} s | {int(requests)} requests, {int(in_flight)} in flight | per-object client: {baseline:.2f} s ({baseline / wall:.0f}x slower) | < {target} s, >= 10x | {verdict} |")
+
+
+def apply_row(report: list[str]) -> None:
+    with FakeAuthentik() as fake, tempfile.TemporaryDirectory() as folder:
+        stages = [{"name": f"apply-{index:03d}"} for index in range(200)]
+        write_blueprints(Path(folder), stages)
+        fake.faults.latency(0.02, path="/api/v3/*")
+        wall, code, requests, in_flight = run(["apply", "--yes", folder], fake)
+        posts = sum(1 for record in fake.requests if record.method == "POST")
+        verdict = "PASS" if code == 0 and posts == 200 else "FAIL"
+        report.append(f"| apply --yes, 200 creations, 20 ms/request | {wall:.2f} s | {int(requests)} requests ({posts} POST), {posts / wall:.0f} creations/s, at most {int(in_flight)} in flight | - | bounded in flight | {verdict} |")
+
+
+def fix_payload_rows(report: list[str]) -> None:
+    corpus = ROOT / "bench" / "corpus"
+    if not corpus.is_dir():
+        subprocess.run([sys.executable, str(ROOT / "bench" / "corpus.py"), "--files", "1000", "--out", str(corpus)], check=True)
+
+    def timed(args: list[str]) -> float:
+        with tempfile.TemporaryDirectory() as folder:
+            copy = Path(folder) / "corpus"
+            subprocess.run(["cp", "-r", str(corpus), str(copy)], check=True)
+            started = time.perf_counter()
+            subprocess.run([*AVLINT, *args, str(copy)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            return time.perf_counter() - started
+
+    lint = statistics.median(timed(["lint", "--format", "json"]) for _ in range(3))
+    for name, args in (("fix", ["fix"]), ("payload", ["payload", "--allow-unresolved", "--all-models"])):
+        wall = statistics.median(timed(args) for _ in range(3))
+        verdict = "PASS" if wall <= 2 * lint else "FAIL"
+        report.append(f"| {name}, 1,000-file corpus | {wall:.2f} s | lint of the same: {lint:.2f} s | {wall / lint:.2f}x lint | <= 2x lint | {verdict} |")
+
+
+def main() -> None:
+    report = ["| what | wall | detail | comparison | target | result |", "| --- | --- | --- | --- | --- | --- |"]
+    diff_rows(report)
+    apply_row(report)
+    fix_payload_rows(report)
+    print(f"load average before: {os.getloadavg()}")
+    print("\n".join(report))
+
+
+if __name__ == "__main__":
+    main()
