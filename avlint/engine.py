@@ -216,12 +216,27 @@ def lint_paths(files: list[str], settings: Settings) -> tuple[list[FileResult], 
     """Lint files, in parallel worker processes when there are many and more than one core."""
     jobs = settings.jobs or (os.cpu_count() or 1)
     if jobs > 1 and len(files) >= PARALLEL_THRESHOLD:
+        _load_data()  # once, before the workers fork, so they inherit it instead of each reading it
         outcomes = _lint_parallel(files, settings, jobs)
     else:
         outcomes = [_lint_one(path, settings) for path in files]
     results = [outcome for outcome in outcomes if isinstance(outcome, FileResult)]
     errors = [outcome for outcome in outcomes if isinstance(outcome, PathError)]
     return results, errors
+
+
+def _load_data() -> None:
+    from avlint.blueprint import BINDING, FLOW, VALIDATE_STAGE
+    from avlint.catalogue import all_rules
+    from avlint.checks.tags import tag_table
+    from avlint.modelinfo import model_table
+    from avlint.spec import model_spec
+    from avlint.versions import known_releases
+
+    all_rules(), tag_table(), model_table(), known_releases()
+    for release in known_releases()[-1:]:
+        for model in (VALIDATE_STAGE, FLOW, BINDING):
+            model_spec(model, release)
 
 
 def _lint_one(path: str, settings: Settings) -> FileResult | PathError:

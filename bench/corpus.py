@@ -8,9 +8,9 @@ are sorted, sequences sit at offset 0, ``context: {}`` comes first, every
 entry has ``attrs/conditions/identifiers/model/permissions/state``, pks are
 UUIDs, ``metadata`` carries the ``blueprints.goauthentik.io/generated``
 label, and long multi-line expressions are folded the way PyYAML folds
-them. Dumping the four real exports in /work/shared with PyYAML's pure
-Python SafeDumper reproduces them byte for byte, and that dumper is used
-here. Like the exporter, attrs that equal their serializer's initial value
+them. Dumping the four real flow exports of authentik 2025.12.4 with
+PyYAML's pure-Python SafeDumper reproduces them byte for byte, and that
+dumper is used here. Like the exporter, attrs that equal their serializer's initial value
 (false, "", [], null) are left out, stage names go to ``identifiers`` and
 the entries come in the exporter's order: flow, prompts, policies, stages,
 flow-stage bindings, policy bindings.

@@ -69,6 +69,7 @@ class Client:
         self._transport = transport
         self._client: httpx.AsyncClient | None = None
         self._gate: asyncio.Semaphore | None = None
+        self._version: str | None = None
 
     async def __aenter__(self) -> Client:
         headers = {"Accept": "application/json"}
@@ -111,10 +112,13 @@ class Client:
         return results
 
     async def version(self) -> str:
-        body = await self.get("/admin/version/")
-        if not isinstance(body, dict) or "version_current" not in body:
-            raise ApiError("the server did not report its version (is this an authentik API?)")
-        return str(body["version_current"])
+        """The server's authentik version (asked once per client)."""
+        if self._version is None:
+            body = await self.get("/admin/version/")
+            if not isinstance(body, dict) or "version_current" not in body:
+                raise ApiError("the server did not report its version (is this an authentik API?)")
+            self._version = str(body["version_current"])
+        return self._version
 
     async def request(self, method: str, path: str, *, params: dict[str, Any] | None = None, json: Any = None, missing_ok: bool = False) -> httpx.Response | None:
         assert self._client is not None and self._gate is not None, "use the client in `async with`"

@@ -95,12 +95,11 @@ def _matches(obj: dict[str, Any], lookup: str, value: Any) -> bool:
 async def fetch_state(client: Client, models: set[str]) -> LiveState:
     """The lists the diff needs, all fetched concurrently."""
     wanted = [model for model in ENDPOINTS if model in models]
-    # One request alone first: a bad token, a TLS or a network problem shows up once, before
-    # a burst of concurrent requests would all hit it. It is the first page of the largest
-    # list, so everything else (its other pages included) can then go out at once.
-    first = VALIDATE_STAGE if VALIDATE_STAGE in wanted else wanted[0] if wanted else None
-    probe = await client.first_page(ENDPOINTS[first]) if first else None
-    lists = await gather_all(client.list_all(ALL_STAGES), *(client.list_all(ENDPOINTS[model], first=probe if model == first else None) for model in wanted))
+    # One cheap request alone first (the server's version, which any valid token may read): a
+    # bad token, a TLS or a network problem shows up once, before a burst of concurrent list
+    # requests would all hit it. Then every list at once: first pages, then the other pages.
+    await client.version()
+    lists = await gather_all(client.list_all(ALL_STAGES), *(client.list_all(ENDPOINTS[model]) for model in wanted))
     state = LiveState({model: objects for model, objects in zip(wanted, lists[1:])})
     state.stage_names = {str(obj["pk"]): (obj.get("name", ""), obj.get("meta_model_name", "")) for obj in lists[0]}
     return state
