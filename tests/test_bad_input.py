@@ -20,21 +20,8 @@ from avlint.findings import Finding
 from avlint.run import LintRequest, run_lint
 from avlint.settings import Settings
 from tests.conftest import ROOT
+from tests.snippets import BAD
 
-# AV403 (warning) at 9:30, AV301 (error) at 10:30, AV307 (warning) at 11:28.
-BAD = """\
-version: 1
-metadata:
-  name: mfa
-entries:
-  - model: authentik_stages_authenticator_validate.authenticatorvalidatestage
-    identifiers:
-      name: mfa
-    attrs:
-      device_classes: [totp, totp]
-      not_configured_action: configure
-      last_auth_threshold: seconds=10
-"""
 BAD_FINDINGS = [("AV403", 9, 30), ("AV301", 10, 30), ("AV307", 11, 28)]
 
 GOOD = """\

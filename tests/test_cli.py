@@ -18,6 +18,7 @@ from avlint.catalogue import all_rules
 from avlint.cli import cli
 from avlint.versions import default_release, known_releases
 from tests.conftest import ROOT
+from tests.snippets import BAD, VERSIONED
 
 GOOD = """\
 version: 1
@@ -37,20 +38,6 @@ entries:
       configuration_stages: [!KeyOf totp-setup]
 """
 
-# AV403 (warning) at 9:30, AV301 (error) at 10:30, AV307 (warning) at 11:28.
-BAD = """\
-version: 1
-metadata:
-  name: mfa
-entries:
-  - model: authentik_stages_authenticator_validate.authenticatorvalidatestage
-    identifiers:
-      name: mfa
-    attrs:
-      device_classes: [totp, totp]
-      not_configured_action: configure
-      last_auth_threshold: seconds=10
-"""
 
 # Only a warning: AV403 at 9:38.
 WARN_ONLY = """\
@@ -66,18 +53,6 @@ entries:
       not_configured_action: skip
 """
 
-# Clean on the newest release; AV212 at 9:7 before 2026.5, AV213 at 7:30 before 2025.2.
-VERSIONED = """\
-version: 1
-entries:
-  - model: authentik_stages_authenticator_validate.authenticatorvalidatestage
-    identifiers:
-      name: mfa
-    attrs:
-      device_classes: [totp, email]
-      not_configured_action: skip
-      email_otp_throttling_factor: 2
-"""
 
 # An API create body: AV301 at 1:42.
 API_BODY_JSON = '{"name": "mfa", "not_configured_action": "configure"}\n'
