@@ -12,11 +12,11 @@ from __future__ import annotations
 import json
 import os
 from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-from avlint.engine import RunResult
+from avlint.engine import FileResult, RunResult
 
 TOOL = "avlint"
 VERSION = 1
@@ -115,8 +115,8 @@ def apply(result: RunResult, baseline: Baseline) -> RunResult:
                 hidden += 1
             else:
                 kept.append(finding)
-        files.append(replace(file, findings=kept))
-    return replace(result, files=files, baselined=hidden, baseline_gone=_gone(remaining, baseline, result))
+        files.append(FileResult(file.path, kept, file.skipped, file.suppressed))
+    return RunResult(files, result.path_errors, baselined=hidden, baseline_gone=_gone(remaining, baseline, result))
 
 
 def _gone(remaining: Counter[Key], baseline: Baseline, result: RunResult) -> int:

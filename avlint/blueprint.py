@@ -6,7 +6,6 @@ An API create body (a JSON or YAML mapping of stage fields) becomes a document w
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from functools import cached_property
 
 from yaml.nodes import MappingNode, Node, SequenceNode
@@ -26,16 +25,31 @@ _STAGE_BODY_KEYS = frozenset(
 )
 
 
-@dataclass(eq=False)  # entries compare and hash by identity
 class Entry:
-    index: int  # position among all entries, sections flattened in order
-    node: Node
-    path: YamlPath
-    pairs: dict[str, Pair] = field(default_factory=dict)
-    identifiers: dict[str, Pair] = field(default_factory=dict)
-    attrs: dict[str, Pair] = field(default_factory=dict)
-    api_body: bool = False
-    api_model: str = VALIDATE_STAGE  # the model an API body is for
+    """One entry of the blueprint. Entries compare and hash by identity.
+
+    This module and its neighbours on the lint path use plain classes and named tuples, not
+    dataclasses: creating dataclasses at import costs every pre-commit run start-up time."""
+
+    def __init__(
+        self,
+        index: int,  # position among all entries, sections flattened in order
+        node: Node,
+        path: YamlPath,
+        pairs: dict[str, Pair] | None = None,
+        identifiers: dict[str, Pair] | None = None,
+        attrs: dict[str, Pair] | None = None,
+        api_body: bool = False,
+        api_model: str = VALIDATE_STAGE,  # the model an API body is for
+    ) -> None:
+        self.index, self.node, self.path = index, node, path
+        self.pairs = pairs if pairs is not None else {}
+        self.identifiers = identifiers if identifiers is not None else {}
+        self.attrs = attrs if attrs is not None else {}
+        self.api_body, self.api_model = api_body, api_model
+
+    def __repr__(self) -> str:
+        return f"Entry(index={self.index}, path={self.path!r}, model={self.model!r})"
 
     @cached_property
     def model(self) -> str | None:
@@ -64,14 +78,12 @@ class Entry:
         return {**self.attrs, **{k: p for k, p in self.identifiers.items() if k != "pk"}}
 
 
-@dataclass
 class Document:
-    path: str
-    root: MappingNode
-    api_body: bool
-    top: dict[str, Pair]
-    entries: list[Entry]
-    sectioned: bool = False
+    def __init__(self, path: str, root: MappingNode, api_body: bool, top: dict[str, Pair], entries: list[Entry], sectioned: bool = False) -> None:
+        self.path, self.root, self.api_body, self.top, self.entries, self.sectioned = path, root, api_body, top, entries, sectioned
+
+    def __repr__(self) -> str:
+        return f"Document(path={self.path!r}, {len(self.entries)} entries)"
 
     def entries_of(self, model: str) -> list[Entry]:
         return [entry for entry in self.entries if entry.model == model]

@@ -7,9 +7,8 @@ typo in the config cannot silently switch a rule back on.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from avlint.catalogue import UnknownRuleError, lookup
 from avlint.suggest import did_you_mean
@@ -28,8 +27,7 @@ class ConfigError(Exception):
         self.message = message
 
 
-@dataclass(frozen=True)
-class Config:
+class Config(NamedTuple):
     path: str | None = None
     target_version: str | None = None
     select: tuple[str, ...] | None = None

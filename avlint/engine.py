@@ -6,7 +6,6 @@ It never prints: it returns results for the reporters and the CLI.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
 from yaml.nodes import MappingNode, Node, ScalarNode
@@ -44,20 +43,34 @@ class Located(NamedTuple):
         return cls(code, line, column, line, column, message, (), fix)
 
 
-@dataclass
 class FileResult:
-    path: str
-    findings: list[Finding] = field(default_factory=list)
-    skipped: str | None = None  # why the file was not linted (not a blueprint)
-    suppressed: int = 0
+    """One file's findings. A plain class, like the rest of the lint path: dataclasses cost
+    start-up time at import."""
+
+    def __init__(self, path: str, findings: list[Finding] | None = None, skipped: str | None = None, suppressed: int = 0) -> None:
+        self.path = path
+        self.findings: list[Finding] = findings if findings is not None else []
+        self.skipped = skipped  # why the file was not linted (not a blueprint)
+        self.suppressed = suppressed
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, FileResult) and vars(self) == vars(other)
+
+    __hash__ = None  # mutable
+
+    def __repr__(self) -> str:
+        return f"FileResult(path={self.path!r}, findings={self.findings!r}, skipped={self.skipped!r}, suppressed={self.suppressed})"
 
 
-@dataclass
 class RunResult:
-    files: list[FileResult]
-    path_errors: list[PathError]
-    baselined: int = 0  # findings hidden by a baseline file (avlint.baseline)
-    baseline_gone: int = 0  # baselined findings that no longer occur
+    def __init__(self, files: list[FileResult], path_errors: list[PathError], baselined: int = 0, baseline_gone: int = 0) -> None:
+        self.files = files
+        self.path_errors = path_errors
+        self.baselined = baselined  # findings hidden by a baseline file (avlint.baseline)
+        self.baseline_gone = baseline_gone  # baselined findings that no longer occur
+
+    def __repr__(self) -> str:
+        return f"RunResult({len(self.files)} files, {len(self.path_errors)} path errors, baselined={self.baselined}, baseline_gone={self.baseline_gone})"
 
     @property
     def findings(self) -> list[Finding]:
@@ -250,19 +263,34 @@ def _lint_chunk(paths: list[str], settings: Settings) -> list[FileResult | PathE
     outcomes = [_lint_one(path, settings) for path in paths]
     for outcome in outcomes:  # fixes hold parse trees: too heavy to send between processes
         if isinstance(outcome, FileResult):
-            outcome.findings = [replace(f, fix=None) for f in outcome.findings]
+            outcome.findings = [f._replace(fix=None) for f in outcome.findings]
     return outcomes
 
 
-def _lint_parallel(files: list[str], settings: Settings, jobs: int) -> list[FileResult | PathError]:
+def worker_pool(settings: Settings, jobs: int, method: str | None = None):  # noqa: ANN201 - a ProcessPoolExecutor
+    """Worker processes for a run with these settings: forked where the platform can (they
+    inherit the loaded rule data), else the platform's default."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
+    if method is None:
+        method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
+    # A spawned worker starts without the parent's spec source: put the `--spec` snapshot in use there.
+    start = {"initializer": _use_spec_file, "initargs": (settings.spec_file,)} if settings.spec_file else {}
+    return ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context(method), **start)
+
+
+def _use_spec_file(path: str) -> None:
+    from avlint.spec.snapshot import activate_spec_file
+
+    activate_spec_file(path)
+
+
+def _lint_parallel(files: list[str], settings: Settings, jobs: int) -> list[FileResult | PathError]:
     # Few large chunks keep inter-process traffic low; results come back in input order.
     size = max(1, -(-len(files) // (jobs * 4)))
     chunks = [files[i : i + size] for i in range(0, len(files), size)]
-    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context(method)) as pool:
+    with worker_pool(settings, jobs) as pool:
         outcomes: list[FileResult | PathError] = []
         for chunk_result in pool.map(_lint_chunk, chunks, [settings] * len(chunks)):
             outcomes.extend(chunk_result)

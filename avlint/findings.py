@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
     from avlint.fix.model import Fix
@@ -14,9 +13,12 @@ EFFECTS = ("rejected", "ignored", "runtime", "risk", "style")
 YamlPath = tuple[str | int, ...]
 
 
-@dataclass(frozen=True, order=True)
-class Finding:
-    """One problem at a 1-based position in a file. Sorts by file, then position."""
+class Finding(NamedTuple):
+    """One problem at a 1-based position in a file. Sorts by file, then position.
+
+    A named tuple, not a dataclass: creating dataclasses costs a pre-commit run measurable
+    start-up time. Equality, hashing and order use the fields up to `fixable` only (the
+    YAML path, fix and fingerprint are derived data)."""
 
     path: str
     line: int
@@ -29,9 +31,30 @@ class Finding:
     effect: str
     message: str
     fixable: bool = False
-    yaml_path: YamlPath = field(default=(), compare=False)
-    fix: Fix | None = field(default=None, compare=False, repr=False)
-    fingerprint: str = field(default="", compare=False, repr=False)  # content hash, stable when lines shift (avlint.fingerprint)
+    yaml_path: YamlPath = ()
+    fix: Fix | None = None
+    fingerprint: str = ""  # content hash, stable when lines shift (avlint.fingerprint)
+
+    def __eq__(self, other: object) -> bool:
+        return self[:_COMPARED] == other[:_COMPARED] if isinstance(other, Finding) else NotImplemented
+
+    def __ne__(self, other: object) -> bool:
+        return self[:_COMPARED] != other[:_COMPARED] if isinstance(other, Finding) else NotImplemented
+
+    def __lt__(self, other: Finding) -> bool:
+        return self[:_COMPARED] < other[:_COMPARED]
+
+    def __le__(self, other: Finding) -> bool:
+        return self[:_COMPARED] <= other[:_COMPARED]
+
+    def __gt__(self, other: Finding) -> bool:
+        return self[:_COMPARED] > other[:_COMPARED]
+
+    def __ge__(self, other: Finding) -> bool:
+        return self[:_COMPARED] >= other[:_COMPARED]
+
+    def __hash__(self) -> int:
+        return hash(self[:_COMPARED])
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -47,3 +70,6 @@ class Finding:
             "message": self.message,
             "fixable": self.fixable,
         }
+
+
+_COMPARED = Finding._fields.index("fixable") + 1

@@ -9,9 +9,7 @@ line 12").
 
 from __future__ import annotations
 
-import hashlib
 import re
-from dataclasses import replace
 
 from avlint.findings import Finding
 
@@ -24,7 +22,7 @@ def stamp_fingerprints(text: str, findings: list[Finding]) -> list[Finding]:
     if not findings:
         return findings
     lines = _LINE_BREAK.split(text)
-    return [replace(finding, fingerprint=fingerprint(lines, finding)) for finding in findings]
+    return [finding._replace(fingerprint=fingerprint(lines, finding)) for finding in findings]
 
 
 def fingerprint(lines: list[str], finding: Finding) -> str:
@@ -36,6 +34,8 @@ def fingerprint(lines: list[str], finding: Finding) -> str:
 
 
 def digest(*parts: str) -> str:
+    import hashlib  # here, not at the top: a clean file never needs it, and it costs start-up time
+
     return hashlib.sha256("\x1f".join(parts).encode("utf-8", "surrogatepass")).hexdigest()[:_LENGTH]
 
 

@@ -45,13 +45,13 @@ def select_files(request: LintRequest, settings: Settings, err: TextIO) -> tuple
 def load_baseline(request: LintRequest, config: Config) -> Baseline | None:
     """The baseline to filter with: --baseline, else the config's `baseline:` (relative to the
     config file). Loaded before linting, so a bad baseline fails fast."""
-    from avlint.baseline import BaselineError, load
-
     if request.write_baseline:
         return None
     path = request.baseline or (str(Path(config.path).parent / config.baseline) if config.baseline and config.path else None)
     if path is None:
         return None
+    from avlint.baseline import BaselineError, load
+
     try:
         return load(path)
     except BaselineError as error:
@@ -61,6 +61,8 @@ def load_baseline(request: LintRequest, config: Config) -> Baseline | None:
 def apply_baseline(request: LintRequest, result: RunResult, baseline: Baseline | None, err: TextIO) -> RunResult:
     """Write the baseline when asked (then every current finding is baselined), and hide
     baselined findings."""
+    if not request.write_baseline and baseline is None:
+        return result
     from avlint import baseline as baselines
 
     if request.write_baseline:

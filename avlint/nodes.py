@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -21,8 +20,7 @@ SAFE_STANDARD_TAGS = frozenset(
 _constructor = yaml.SafeLoader("")  # only its scalar constructors are used, never its stream
 
 
-@dataclass(frozen=True)
-class Pair:
+class Pair(NamedTuple):
     """One key of a mapping: its text, its key and value nodes, and the value's YAML path."""
 
     key: str

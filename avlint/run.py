@@ -5,9 +5,8 @@ The click layer (cli.py) only builds the request; everything here is testable wi
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, NamedTuple, TextIO
 
 from avlint.settings import Settings
 
@@ -18,8 +17,7 @@ from avlint.versions import Release, UnknownVersionError, resolve_release
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
 
-@dataclass(frozen=True)
-class LintRequest:
+class LintRequest(NamedTuple):
     paths: tuple[str, ...]
     format: str = "text"
     target_version: str | None = None
@@ -123,10 +121,13 @@ def run_lint(request: LintRequest, out: TextIO, err: TextIO, cwd: Path | None = 
     except UsageError as error:
         err.write(f"avlint: error: {error}\n")
         return EXIT_USAGE
-    from avlint.spec.snapshot import use_spec_file
-
-    with use_spec_file(settings.spec_file):
+    if settings.spec_file is None:
         results, read_errors = lint_paths(files, settings)
+    else:
+        from avlint.spec.snapshot import use_spec_file
+
+        with use_spec_file(settings.spec_file):
+            results, read_errors = lint_paths(files, settings)
     result = RunResult(results, path_errors + read_errors)
     for error in result.path_errors:
         err.write(f"{error.path}: error: {error.reason}\n")

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from avlint.catalogue import all_rules
 from avlint.loader.source import DEFAULT_MAX_FILE_SIZE
 from avlint.versions import Release, default_release
 
 
-@dataclass(frozen=True)
-class Settings:
-    release: Release = field(default_factory=default_release)
+class _Fields(NamedTuple):
+    release: Release
     select: frozenset[str] | None = None  # rule codes; None selects every rule
     ignore: frozenset[str] = frozenset()
     severities: tuple[tuple[str, str], ...] = ()  # (code, error|warning|off)
@@ -20,17 +19,15 @@ class Settings:
     jobs: int = 0  # 0: decide from the number of files and cores
     spec_file: str | None = None  # a snapshot (`--spec`) used instead of the bundled spec; run_lint puts it in use
 
-    def __setstate__(self, state: dict[str, object]) -> None:
-        # Worker processes get the settings pickled: put the snapshot in use there too (a
-        # spawned worker starts without the parent's spec source). Only in a worker: a copy
-        # made in the main process must not change which spec it uses.
-        self.__dict__.update(state)
-        import multiprocessing
 
-        if self.spec_file is not None and multiprocessing.parent_process() is not None:
-            from avlint.spec.snapshot import activate_spec_file
+class Settings(_Fields):
+    """Immutable (a named tuple: cheaper to define at start-up than a dataclass); change a copy
+    with `_replace`. Without a release it targets the newest one avlint knows."""
 
-            activate_spec_file(self.spec_file)
+    __slots__ = ()
+
+    def __new__(cls, release: Release | None = None, *args: object, **kwargs: object) -> Settings:
+        return super().__new__(cls, release or default_release(), *args, **kwargs)
 
     def severity_of(self, code: str, default: str) -> str:
         return dict(self.severities).get(code, default)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from avlint.catalogue import UnknownRuleError, lookup
 
@@ -14,18 +14,17 @@ _ACTION = re.compile(r"^(?P<action>disable-file|disable)(?:\s*=\s*(?P<ids>.*))?$
 ALL = "*"
 
 
-@dataclass(frozen=True)
-class BadDirective:
+class BadDirective(NamedTuple):
     line: int
     column: int
     message: str
 
 
-@dataclass
 class Suppressions:
-    file_codes: set[str] = field(default_factory=set)  # ALL for every rule
-    line_codes: dict[int, set[str]] = field(default_factory=dict)
-    problems: list[BadDirective] = field(default_factory=list)
+    def __init__(self) -> None:
+        self.file_codes: set[str] = set()  # ALL for every rule
+        self.line_codes: dict[int, set[str]] = {}
+        self.problems: list[BadDirective] = []
 
     def covers(self, code: str, line: int) -> bool:
         if ALL in self.file_codes or code in self.file_codes:

@@ -8,20 +8,19 @@ OverflowError (`seconds=inf`, `days=1e10`) escapes and crashes the request.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import NamedTuple
 
 ALLOWED_KEYS = ("microseconds", "milliseconds", "seconds", "minutes", "hours", "days", "weeks")
 
 
-@dataclass(frozen=True)
-class Threshold:
+class Threshold(NamedTuple):
     valid: bool
     overflow: bool = False
     seconds: float | None = None
     error: str | None = None
     # Pieces that parse but are silently dropped: (piece text, why).
-    dropped: tuple[tuple[str, str], ...] = field(default=())
+    dropped: tuple[tuple[str, str], ...] = ()
 
 
 def parse_threshold(expression: str) -> Threshold:

@@ -574,6 +574,30 @@ def test_version_fast_path_does_not_import_click() -> None:
     assert done.stdout.splitlines() == [_expected_version_line(), "False"]
 
 
+# Modules whose import the pre-commit call `avlint lint FILE...` must not pay for: click (the
+# fast path skips it), dataclasses (creating them costs start-up time; the lint path uses named
+# tuples), PyYAML's pure-Python constructor run on rule data (compiled.json is read instead),
+# hashlib for a clean file, uuid, and the modules of options not given.
+_NOT_ON_THE_PLAIN_LINT_PATH = ("click", "dataclasses", "hashlib", "uuid", "avlint.baseline", "avlint.spec.snapshot", "avlint.fix.apply", "avlint.payload", "avlint.live")
+
+
+def test_plain_lint_of_a_clean_file_imports_only_what_it_needs(tmp_path: Path) -> None:
+    good = write(tmp_path / "good.yaml", GOOD)
+    code = (
+        "import sys, yaml.constructor as c\n"
+        "calls = []\n"
+        "original = c.BaseConstructor.construct_document\n"
+        "c.BaseConstructor.construct_document = lambda self, node: calls.append(1) or original(self, node)\n"
+        f"sys.argv = ['avlint', 'lint', {str(good)!r}]\n"
+        "from avlint.__main__ import main\n"
+        "try:\n    main()\nexcept SystemExit as done:\n    code = done.code\n"
+        f"print(code, [m for m in {_NOT_ON_THE_PLAIN_LINT_PATH!r} if m in sys.modules], len(calls))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=_env(), cwd=tmp_path, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == "0 [] 0"
+
+
 def test_python_m_lint_exit_codes_and_no_traceback(tmp_path: Path) -> None:
     bad = write(tmp_path / "bad.yaml", BAD)
     good = write(tmp_path / "good.yaml", GOOD)

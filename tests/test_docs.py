@@ -43,5 +43,6 @@ def test_wheel_ships_rules_as_data(tmp_path: Path) -> None:
     data = [n for n in names if n.startswith("avlint/_rules/")]
     assert "avlint/_rules/catalogue.yaml" in data
     assert "avlint/_rules/specs/authentik_flows.flow.yaml" in data
+    assert "avlint/_rules/compiled.json" in data  # the pre-parsed copy the lint path reads
     assert not [n for n in data if n.endswith(".py")], "rules/ must hold data only"
     assert "avlint/checks/fields.py" in names

@@ -438,15 +438,16 @@ def _stage_fields_in_worker(settings: Settings) -> list[str]:
 
 
 def test_a_spawned_worker_loads_the_snapshot_from_the_settings(tmp_path: Path) -> None:
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+    from avlint.engine import worker_pool
 
     snapshot = _newer_snapshot(tmp_path)
     settings = Settings(release=Release(2027, 2), spec_file=str(snapshot))
     assert "passkey_only" not in (model_spec(STAGE, Release(2027, 2)) or bundled_model_spec(STAGE, Release(2027, 2))).fields
-    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
+    with worker_pool(settings, 1, "spawn") as pool:
         fields = pool.submit(_stage_fields_in_worker, settings).result(timeout=120)
     assert "passkey_only" in fields
+    with worker_pool(settings._replace(spec_file=None), 1, "spawn") as pool:  # without --spec: the bundled rows
+        assert "passkey_only" not in pool.submit(_stage_fields_in_worker, settings).result(timeout=120)
 
 
 def test_copying_settings_in_the_main_process_changes_no_spec(tmp_path: Path) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from functools import cached_property
 from typing import NamedTuple
 
@@ -26,12 +25,10 @@ class Hit(NamedTuple):
     fix: Fix | None = None
 
 
-@dataclass
 class CheckContext:
-    document: Document
-    release: Release
-    text: str
-    _entry_by_path: dict[YamlPath, Entry] = field(default_factory=dict, init=False)
+    def __init__(self, document: Document, release: Release, text: str) -> None:
+        self.document, self.release, self.text = document, release, text
+        self._entry_by_path: dict[YamlPath, Entry] = {}
 
     def spec(self, model: str | None) -> ModelSpec | None:
         return model_spec(model, self.release) if model else None

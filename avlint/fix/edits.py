@@ -7,15 +7,14 @@ else. Spans come from the nodes' character offsets.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from avlint.fix.model import Step
 
 
-@dataclass(frozen=True, order=True)
-class Edit:
+class Edit(NamedTuple):  # orders by position, then text
     start: int
     end: int
     text: str

@@ -6,13 +6,12 @@ becomes a text edit, so checks never touch text.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from yaml.nodes import Node
 
 
-@dataclass(frozen=True)
-class Step:
+class Step(NamedTuple):
     """One change. Actions:
     replace      target: node, text: its new source text
     rename_key   target: key node, text: the new key
@@ -30,8 +29,7 @@ class Step:
     text: str | None = None
 
 
-@dataclass(frozen=True)
-class Fix:
+class Fix(NamedTuple):
     description: str
     steps: tuple[Step, ...]
     safe: bool = True

@@ -94,7 +94,7 @@ def run_diff(request: DiffRequest, out: TextIO, err: TextIO, cwd: Path | None = 
     from avlint.versions import UnknownVersionError
 
     auto = request.lint.target_version == "auto"
-    lint = request.lint if not auto else LintRequest(**{**request.lint.__dict__, "target_version": None})
+    lint = request.lint if not auto else request.lint._replace(target_version=None)
     try:
         settings, _ = build_settings(lint, cwd or Path.cwd())
     except UsageError as error:
@@ -156,7 +156,7 @@ def run_apply(request: ApplyRequest, out: TextIO, err: TextIO, cwd: Path | None 
 
     diff = request.diff
     auto = diff.lint.target_version == "auto"
-    lint = diff.lint if not auto else LintRequest(**{**diff.lint.__dict__, "target_version": None})
+    lint = diff.lint if not auto else diff.lint._replace(target_version=None)
     try:
         settings, _ = build_settings(lint, cwd or Path.cwd())
         connection = connection_from(diff.server)
@@ -203,9 +203,7 @@ def run_apply(request: ApplyRequest, out: TextIO, err: TextIO, cwd: Path | None 
 
 
 def _with_release(settings, release):  # noqa: ANN001, ANN202
-    from dataclasses import replace
-
-    return replace(settings, release=release)
+    return settings._replace(release=release)
 
 
 @dataclass(frozen=True)

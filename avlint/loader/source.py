@@ -9,15 +9,14 @@ from __future__ import annotations
 import codecs
 import os
 import stat
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from avlint.loader.problems import ContentProblem, PathError
 
 DEFAULT_MAX_FILE_SIZE = 10 * 1024 * 1024
 
 
-@dataclass(frozen=True)
-class SourceText:
+class SourceText(NamedTuple):
     text: str
     had_bom: bool
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TextIO
 
 from avlint.engine import RunResult
@@ -12,9 +11,9 @@ _COLOURS = {"error": "\033[31m", "warning": "\033[33m", "dim": "\033[2m", "bold"
 _RESET = "\033[0m"
 
 
-@dataclass
 class TextReporter:
-    colour: bool = False
+    def __init__(self, colour: bool = False) -> None:
+        self.colour = colour
 
     def _paint(self, text: str, style: str) -> str:
         return f"{_COLOURS[style]}{text}{_RESET}" if self.colour else text

@@ -10,9 +10,8 @@ the bundled rows for its own release.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from avlint.resources import load_data, rules_dir
 from avlint.versions import Release, in_range
@@ -20,15 +19,13 @@ from avlint.versions import Release, in_range
 SPEC_FOLDER = "specs"
 
 
-@dataclass(frozen=True)
-class Choice:
+class Choice(NamedTuple):
     value: str
     since: str | None = None
     until: str | None = None
 
 
-@dataclass(frozen=True)
-class FieldSpec:
+class FieldSpec(NamedTuple):
     """One field as the target release's API serializer sees it."""
 
     name: str
@@ -57,8 +54,7 @@ class FieldSpec:
     until: str | None = None
 
 
-@dataclass(frozen=True)
-class ModelSpec:
+class ModelSpec(NamedTuple):
     model: str
     kind: str
     title: str
@@ -67,9 +63,9 @@ class ModelSpec:
     pk_name: str
     fields: dict[str, FieldSpec]
     # Rows for field names that exist in some other release, to explain unavailability.
-    history: dict[str, tuple[FieldSpec, ...]] = field(default_factory=dict)
+    history: dict[str, tuple[FieldSpec, ...]]
     # Every row of every field, whatever its release range (for version inference).
-    rows: dict[str, tuple[FieldSpec, ...]] = field(default_factory=dict)
+    rows: dict[str, tuple[FieldSpec, ...]]
 
     @property
     def writable(self) -> dict[str, FieldSpec]:

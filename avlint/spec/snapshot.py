@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -57,6 +57,7 @@ class Snapshot:
             pk_name=header["pk"]["name"],
             fields=fields,
             history={name: rows for name, rows in bundled.history.items() if name not in fields},
+            rows={},  # only the bundled rows serve version inference
         )
 
 
@@ -68,7 +69,7 @@ def _with_choice_history(spec: FieldSpec, bundled: FieldSpec | None, release: Re
     if items is not None and bundled.items is not None:
         items = _with_choice_history(items, bundled.items, release)
     elsewhere = tuple(c for c in bundled.all_choices if c.value not in spec.choices and not in_range(release, c.since, c.until))
-    return replace(spec, all_choices=spec.all_choices + elsewhere, items=items)
+    return spec._replace(all_choices=spec.all_choices + elsewhere, items=items)
 
 
 def load_snapshot(path: str) -> Snapshot:
