@@ -328,6 +328,25 @@ def test_an_interrupted_run_converges_when_run_again(fake_authentik: FakeAuthent
     assert writes(fake_authentik) == []
 
 
+def test_concurrency_option_sets_the_bound_in_flight(fake_authentik: FakeAuthentik) -> None:
+    text = blueprint("".join(f"- model: {VALIDATE_MODEL}\n  identifiers:\n    name: avlint-gentle-{i:02d}\n  attrs:\n    device_classes: [totp]\n" for i in range(12)))
+    fake_authentik.faults.latency(0.05, method="POST")
+    result = apply(fake_authentik, write("gentle.yaml", text), "--yes", "--concurrency", "3")
+    assert result.exit_code == 0, result.output
+    posts = [r for r in writes(fake_authentik) if r.method == "POST"]
+    assert len(posts) == 12
+    assert fake_authentik.requests.max_in_flight == 3  # reached, never passed
+    assert "at most 3 in flight" in result.stdout
+
+
+@pytest.mark.parametrize("value", ["0", "65", "many"])
+def test_concurrency_out_of_range_is_a_usage_error(fake_authentik: FakeAuthentik, value: str) -> None:
+    result = run(fake_authentik, "diff", write("one.yaml", blueprint("")), "--concurrency", value)
+    assert result.exit_code == 2
+    assert "--concurrency" in result.stderr
+    assert fake_authentik.requests.snapshot() == []
+
+
 def test_200_creations_never_exceed_the_bound_in_flight(fake_authentik: FakeAuthentik) -> None:
     bound = make_connection("https://a.example.com", None, environ={}).concurrency
     text = blueprint("".join(f"- model: {VALIDATE_MODEL}\n  identifiers:\n    name: avlint-many-{i:03d}\n  attrs:\n    device_classes: [totp]\n" for i in range(200)))

@@ -593,3 +593,41 @@ def test_live_file_with_every_list_covers_the_whole_export(fake_authentik: FakeA
     assert result.exit_code == 1
     assert '"avlint-new-mfa"' in result.stdout and "missing on server" in result.stdout
     assert len(fake_authentik.requests) == 0
+
+
+# --- reading the files while the lists are fetched ----------------------------------------------
+
+
+def test_the_files_are_read_while_the_first_requests_are_out(fake_authentik: FakeAuthentik, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Structural, not timed: reading the files waits until the server has seen a list request.
+    Reading them before fetching (one after the other) would never see one and fail here."""
+    import threading
+
+    from avlint.live import command
+
+    real_load = command.load_documents
+    lists_seen = threading.Event()
+    fake_authentik.faults.latency(0.2, path="/api/v3/stages/*")
+
+    def load_when_lists_are_out(*args: object, **kwargs: object):  # noqa: ANN202
+        for _ in range(200):
+            if any(r.path.startswith("/api/v3/stages/") for r in fake_authentik.requests.snapshot()):
+                lists_seen.set()
+                break
+            threading.Event().wait(0.05)
+        return real_load(*args, **kwargs)
+
+    monkeypatch.setattr(command, "load_documents", load_when_lists_are_out)
+    result = diff(fake_authentik, write("mfa.yaml", blueprint("- model: authentik_stages_authenticator_validate.authenticatorvalidatestage\n  identifiers:\n    name: avlint-overlap\n")))
+    assert lists_seen.is_set()
+    assert result.exit_code == 1, result.output
+    assert "avlint-overlap" in result.stdout
+
+
+def test_file_problems_come_before_a_server_error(tmp_path: Path) -> None:
+    broken = write("broken.yaml", "version: 1\nentries: [\n")
+    result = CliRunner().invoke(cli, ["diff", str(broken), "--url", "http://127.0.0.1:9", "--token", "t", "--retries", "0", "--connect-timeout", "1"])
+    assert result.exit_code == 2
+    lines = result.stderr.splitlines()
+    assert lines[0].startswith(f"{broken}:3:1: error:"), lines
+    assert lines[-1].startswith("avlint: error: GET /admin/version/: could not connect"), lines

@@ -17,6 +17,7 @@ _SERVER_OPTIONS = [
     click.option("--connect-timeout", type=float, help="Seconds to wait for a connection (default 5)."),
     click.option("--read-timeout", type=float, help="Seconds to wait for a response (default 30)."),
     click.option("--retries", "max_retries", type=click.IntRange(min=0), help="Retries on connection errors, 429 and 502-504 (default 4)."),
+    click.option("--concurrency", type=click.IntRange(1, 64), help="Requests in flight at most, 1-64 (default 32)."),
 ]
 
 
@@ -29,5 +30,5 @@ def server_options(command: Callable[..., Any]) -> Callable[..., Any]:
 def server_from(values: dict[str, Any]):  # noqa: ANN201
     from avlint.live.command import ServerOptions
 
-    keys = ("url", "token", "token_file", "ca_bundle", "insecure", "allow_http", "connect_timeout", "read_timeout", "max_retries")
+    keys = ("url", "token", "token_file", "ca_bundle", "insecure", "allow_http", "connect_timeout", "read_timeout", "max_retries", "concurrency")
     return ServerOptions(**{key: values.pop(key) for key in keys})

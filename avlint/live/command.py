@@ -26,6 +26,7 @@ class ServerOptions:
     connect_timeout: float | None = None
     read_timeout: float | None = None
     max_retries: int | None = None
+    concurrency: int | None = None
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,7 @@ def connection_from(options: ServerOptions):  # noqa: ANN201
 
     return make_connection(
         options.url, options.token, options.token_file, options.ca_bundle, options.insecure, options.allow_http,
-        connect_timeout=options.connect_timeout, read_timeout=options.read_timeout, max_retries=options.max_retries,
+        connect_timeout=options.connect_timeout, read_timeout=options.read_timeout, max_retries=options.max_retries, concurrency=options.concurrency,
     )
 
 
@@ -100,14 +101,19 @@ def run_diff(request: DiffRequest, out: TextIO, err: TextIO, cwd: Path | None = 
     except UsageError as error:
         err.write(f"avlint: error: {error}\n")
         return EXIT_USAGE
-    documents, problems = load_documents(list(request.lint.paths), settings, err)
+    paths = list(request.lint.paths)
     try:
         if request.live_file:
+            documents, problems = load_documents(paths, settings, err)
             state, release = load_state(request.live_file), settings.release
         else:
             # Every list is fetched: orphans need the stages, `!Find` may name a flow or a stage
-            # that no entry of the files defines.
-            state, release = asyncio.run(_fetch(connection_from(request.server), auto, settings.release, set(MODELS)))
+            # that no entry of the files defines. The server sets the pace, so the files are read
+            # while the first requests are out.
+            connection = connection_from(request.server)
+            (documents, problems), (state, release) = asyncio.run(
+                _fetch_while(lambda: load_documents(paths, settings, err), connection, auto, settings.release, set(MODELS))
+            )
     except (ConnectionError_, ApiError, UnknownVersionError) as error:
         err.write(f"avlint: error: {error}\n")
         return EXIT_USAGE
@@ -124,6 +130,17 @@ def run_diff(request: DiffRequest, out: TextIO, err: TextIO, cwd: Path | None = 
     if problems:
         return EXIT_USAGE
     return EXIT_DRIFT if report.drifted or report.orphans else 0
+
+
+async def _fetch_while(load, connection, auto: bool, release, models: set[str]):  # noqa: ANN001, ANN202
+    """`load()` in a thread while the lists are fetched; both results. When the fetch fails, the
+    files are still read to the end first, so their problems are reported before the error."""
+    loading = asyncio.ensure_future(asyncio.to_thread(load))
+    try:
+        fetched = await _fetch(connection, auto, release, models)
+    finally:
+        loaded = await loading
+    return loaded, fetched
 
 
 async def _fetch(connection, auto: bool, release, models: set[str]):  # noqa: ANN001, ANN202

@@ -41,7 +41,10 @@ class Connection:
     read_timeout: float = 30.0
     max_retries: int = 4
     max_retry_seconds: float = 30.0
-    concurrency: int = 16  # requests in flight at most
+    # Requests in flight at most. A diff of 1,000 validation stages is about 25 list pages (the
+    # stage list plus the all-stages list, flows and bindings): after the first pages, 32 lets
+    # the rest go out in one round instead of two, while a large estate still queues.
+    concurrency: int = 32
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -57,7 +60,7 @@ def make_connection(
     insecure: bool = False,
     allow_http: bool = False,
     environ: dict[str, str] | None = None,
-    **timeouts: float,
+    **tuning: float,  # connect_timeout, read_timeout, max_retries, concurrency: None keeps the default
 ) -> Connection:
     """Build a Connection from options, falling back to AUTHENTIK_URL and AUTHENTIK_TOKEN."""
     env = os.environ if environ is None else environ
@@ -74,7 +77,7 @@ def make_connection(
         raise ConnectionError_(f"--ca-bundle {ca_bundle} is not a file")
     verify: bool | str = False if insecure else (ca_bundle or True)
     root = url.split("/api/v3")[0].rstrip("/")
-    return Connection(root, secret, verify, **{k: v for k, v in timeouts.items() if v is not None})
+    return Connection(root, secret, verify, **{k: v for k, v in tuning.items() if v is not None})
 
 
 def _token(token: str | None, token_file: str | None, env: dict[str, str]) -> Secret | None:

@@ -130,6 +130,10 @@ class FakeAuthentik:
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # socketserver's default listen backlog is 5: a burst of concurrent connections overflows
+    # it and the kernel drops SYNs, which the client resends after a second. Real servers
+    # (gunicorn, uvicorn) listen with a backlog of 2048; so does the fake.
+    request_queue_size = 2048
     app: FakeAuthentik
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
