@@ -6,6 +6,7 @@ It never prints: it returns results for the reporters and the CLI.
 from __future__ import annotations
 
 import os
+from functools import partial
 from typing import NamedTuple
 
 from yaml.nodes import MappingNode, Node, ScalarNode
@@ -22,8 +23,6 @@ from avlint.loader.yaml_nodes import compose
 from avlint.nodes import a_or_an, end, is_null, kind_name, start
 from avlint.settings import Settings
 from avlint.suppressions import parse_suppressions
-
-PARALLEL_THRESHOLD = 64  # below this many files, starting workers costs more than it saves
 
 
 class Located(NamedTuple):
@@ -226,72 +225,20 @@ def _stamp(path: str, text: str, hits: list, settings: Settings, enabled: frozen
 
 
 def lint_paths(files: list[str], settings: Settings) -> tuple[list[FileResult], list[PathError]]:
-    """Lint files, in parallel worker processes when there are many and more than one core."""
-    jobs = settings.jobs or (os.cpu_count() or 1)
-    if jobs > 1 and len(files) >= PARALLEL_THRESHOLD:
-        _load_data()  # once, before the workers fork, so they inherit it instead of each reading it
-        outcomes = _lint_parallel(files, settings, jobs)
-    else:
-        outcomes = [_lint_one(path, settings) for path in files]
+    """Lint files, in parallel worker processes when there are many and more than one core.
+    The findings carry no fixes (they hold parse trees; `avlint fix` works file by file)."""
+    from avlint.workers import map_paths
+
+    outcomes = map_paths(partial(_lint_one, settings=settings), files, settings)
     results = [outcome for outcome in outcomes if isinstance(outcome, FileResult)]
     errors = [outcome for outcome in outcomes if isinstance(outcome, PathError)]
     return results, errors
 
 
-def _load_data() -> None:
-    from avlint.blueprint import BINDING, FLOW, VALIDATE_STAGE
-    from avlint.catalogue import all_rules
-    from avlint.checks.tags import tag_table
-    from avlint.modelinfo import model_table
-    from avlint.spec import model_spec
-    from avlint.versions import known_releases
-
-    all_rules(), tag_table(), model_table(), known_releases()
-    for release in known_releases()[-1:]:
-        for model in (VALIDATE_STAGE, FLOW, BINDING):
-            model_spec(model, release)
-
-
 def _lint_one(path: str, settings: Settings) -> FileResult | PathError:
     try:
-        return lint_file(path, settings)
+        result = lint_file(path, settings)
     except PathError as error:
         return error
-
-
-def _lint_chunk(paths: list[str], settings: Settings) -> list[FileResult | PathError]:
-    outcomes = [_lint_one(path, settings) for path in paths]
-    for outcome in outcomes:  # fixes hold parse trees: too heavy to send between processes
-        if isinstance(outcome, FileResult):
-            outcome.findings = [f._replace(fix=None) for f in outcome.findings]
-    return outcomes
-
-
-def worker_pool(settings: Settings, jobs: int, method: str | None = None):  # noqa: ANN201 - a ProcessPoolExecutor
-    """Worker processes for a run with these settings: forked where the platform can (they
-    inherit the loaded rule data), else the platform's default."""
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    if method is None:
-        method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
-    # A spawned worker starts without the parent's spec source: put the `--spec` snapshot in use there.
-    start = {"initializer": _use_spec_file, "initargs": (settings.spec_file,)} if settings.spec_file else {}
-    return ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context(method), **start)
-
-
-def _use_spec_file(path: str) -> None:
-    from avlint.spec.snapshot import activate_spec_file
-
-    activate_spec_file(path)
-
-
-def _lint_parallel(files: list[str], settings: Settings, jobs: int) -> list[FileResult | PathError]:
-    # Few large chunks keep inter-process traffic low; results come back in input order.
-    size = max(1, -(-len(files) // (jobs * 4)))
-    chunks = [files[i : i + size] for i in range(0, len(files), size)]
-    with worker_pool(settings, jobs) as pool:
-        outcomes: list[FileResult | PathError] = []
-        for chunk_result in pool.map(_lint_chunk, chunks, [settings] * len(chunks)):
-            outcomes.extend(chunk_result)
-    return outcomes
+    result.findings = [f._replace(fix=None) for f in result.findings]
+    return result

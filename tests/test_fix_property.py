@@ -17,7 +17,7 @@ import json
 import warnings
 from pathlib import Path
 
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
 from avlint.engine import lint_text
@@ -70,6 +70,13 @@ def unloadable(path: str, text: str, config: Settings) -> bool:
     return any(f.rule in UNLOADABLE for f in lint_text(path, text, config).findings)
 
 
+def _content(line: str) -> str:
+    """A line without its trailing separator. The footprints are those of the first pass; a
+    later pass may delete what became the last item of a flow or JSON list (a case fix that
+    made a duplicate), taking the comma of the line before it, which keeps its content."""
+    return line.rstrip("\r\n").removesuffix(",")
+
+
 def check_fix(path: str, text: str, config: Settings, unsafe: bool, check_lines: bool = True) -> None:
     outcome = fix_text(path, text, config, unsafe)  # never raises
     assert outcome.original == text
@@ -93,8 +100,8 @@ def check_fix(path: str, text: str, config: Settings, unsafe: bool, check_lines:
     assert again.applied == []
     if check_lines:
         touched, _ = footprints(path, text, config, unsafe)
-        untouched = [line for number, line in enumerate(text.splitlines(keepends=True)) if number not in touched]
-        missing = missing_from_sequence(untouched, outcome.fixed.splitlines(keepends=True))
+        untouched = [_content(line) for number, line in enumerate(text.splitlines(keepends=True)) if number not in touched]
+        missing = missing_from_sequence(untouched, [_content(line) for line in outcome.fixed.splitlines(keepends=True)])
         assert missing is None, f"untouched line {missing!r} lost:\n{text}\n----\n{outcome.fixed}"
 
 
@@ -282,6 +289,8 @@ def test_fix_text_on_generated_blueprints(text: str, unsafe: bool, target: str |
 
 @settings(COMMON, max_examples=40)
 @given(text=json_bodies(), unsafe=st.booleans())
+# Found by this test: the case fix makes a duplicate that a second pass deletes, with the comma before it.
+@example(text='{\n    "name": "api-mfa",\n    "device_classes": [\n        "static",\n        "Static",\n        "static"\n    ],\n    "not_configured_action": "skip"\n}\n', unsafe=False)
 def test_fix_text_on_generated_api_bodies(text: str, unsafe: bool) -> None:
     check_fix("body.json", text, Settings(), unsafe)
     outcome = fix_text("body.json", text, Settings(), unsafe)

@@ -438,7 +438,7 @@ def _stage_fields_in_worker(settings: Settings) -> list[str]:
 
 
 def test_a_spawned_worker_loads_the_snapshot_from_the_settings(tmp_path: Path) -> None:
-    from avlint.engine import worker_pool
+    from avlint.workers import worker_pool
 
     snapshot = _newer_snapshot(tmp_path)
     settings = Settings(release=Release(2027, 2), spec_file=str(snapshot))

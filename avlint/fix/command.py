@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, NamedTuple, TextIO
 
+from avlint.engine import FileResult
 from avlint.fix.apply import FixOutcome, fix_text
+from avlint.loader.problems import PathError
 from avlint.reporters.summary import plural
 from avlint.run import EXIT_USAGE, LintRequest, UsageError, build_settings
+
+if TYPE_CHECKING:
+    from avlint.findings import Finding
+    from avlint.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -21,10 +28,8 @@ class FixRequest:
 
 def run_fix(request: FixRequest, out: TextIO, err: TextIO, cwd: Path | None = None) -> int:
     from avlint.discovery import discover
-    from avlint.engine import FileResult, RunResult
-    from avlint.fix.writer import WriteError, write_atomic
-    from avlint.loader.problems import ContentProblem, PathError
-    from avlint.loader.source import read_source
+    from avlint.engine import RunResult
+    from avlint.workers import map_paths
 
     try:
         settings, strict = build_settings(request.lint, cwd or Path.cwd())
@@ -32,44 +37,20 @@ def run_fix(request: FixRequest, out: TextIO, err: TextIO, cwd: Path | None = No
         err.write(f"avlint: error: {error}\n")
         return EXIT_USAGE
     files, path_errors = discover(list(request.lint.paths), settings.exclude)
-    failures = 0
-    results: list[FileResult] = []
-    changed = 0
-    for path in files:
-        try:
-            source = read_source(path, settings.max_file_size)
-        except PathError as error:
-            path_errors.append(error)
+    failures = changed = 0
+    results = []
+    # Each file is fixed and written on its own, in worker processes when there are many; the
+    # reports are printed here, in input order.
+    for done in map_paths(partial(_fix_file, settings=settings, diff=request.diff, unsafe=request.unsafe), files, settings):
+        if done.path_error is not None:
+            path_errors.append(done.path_error)
             continue
-        except ContentProblem as problem:
-            err.write(f"{path}: not fixed: {problem.message}\n")
-            failures += 1
-            continue
-        text = ("\ufeff" if source.had_bom else "") + source.text
-        outcome = fix_text(path, text, settings, request.unsafe)
-        if outcome.refused:
-            err.write(f"{path}: {outcome.refused}\n")
-            failures += 1
-            results.append(FileResult(path, outcome.before))
-            continue
-        if not outcome.changed:
-            results.append(FileResult(path, outcome.remaining))
-            continue
-        if request.diff:
-            changed += 1
-            results.append(FileResult(path, outcome.remaining))
-            out.writelines(_diff(outcome))
-            continue
-        try:
-            write_atomic(path, outcome.fixed)
-        except WriteError as error:
-            err.write(f"{error.path}: error: {error.reason}\n")
-            failures += 1
-            results.append(FileResult(path, outcome.before))  # the file is as it was
-            continue
-        changed += 1
-        results.append(FileResult(path, outcome.remaining))
-        _report(outcome, out)
+        out.writelines(done.out)
+        err.writelines(done.err)
+        failures += done.failed
+        changed += done.changed
+        if done.result is not None:
+            results.append(done.result)
     for error in path_errors:
         err.write(f"{error.path}: error: {error.reason}\n")
     remaining = RunResult(results, path_errors)
@@ -82,11 +63,55 @@ def run_fix(request: FixRequest, out: TextIO, err: TextIO, cwd: Path | None = No
     return remaining.exit_code(strict)
 
 
-def _report(outcome: FixOutcome, out: TextIO) -> None:
-    out.write(f"{outcome.path}: applied {len(outcome.applied)} fix{'es' if len(outcome.applied) != 1 else ''}\n")
+class FileFix(NamedTuple):
+    """What fixing one file did, light enough to come back from a worker process."""
+
+    result: FileResult | None = None  # the findings that remain (or, when nothing was written, the original's)
+    out: tuple[str, ...] = ()
+    err: tuple[str, ...] = ()
+    failed: bool = False
+    changed: bool = False
+    path_error: PathError | None = None
+
+
+def _fix_file(path: str, settings: Settings, diff: bool, unsafe: bool) -> FileFix:
+    """Read, fix, verify and (unless `diff`) write one file."""
+    from avlint.fix.writer import WriteError, write_atomic
+    from avlint.loader.problems import ContentProblem
+    from avlint.loader.source import read_source
+
+    try:
+        source = read_source(path, settings.max_file_size)
+    except PathError as error:
+        return FileFix(path_error=error)
+    except ContentProblem as problem:
+        return FileFix(err=(f"{path}: not fixed: {problem.message}\n",), failed=True)
+    text = ("\ufeff" if source.had_bom else "") + source.text
+    outcome = fix_text(path, text, settings, unsafe)
+    if outcome.refused:
+        return FileFix(FileResult(path, _light(outcome.before)), err=(f"{path}: {outcome.refused}\n",), failed=True)
+    remaining = FileResult(path, _light(outcome.remaining))
+    if not outcome.changed:
+        return FileFix(remaining)
+    if diff:
+        return FileFix(remaining, out=tuple(_diff(outcome)), changed=True)
+    try:
+        write_atomic(path, outcome.fixed)
+    except WriteError as error:
+        return FileFix(FileResult(path, _light(outcome.before)), err=(f"{error.path}: error: {error.reason}\n",), failed=True)  # the file is as it was
+    return FileFix(remaining, out=tuple(_report(outcome)), changed=True)
+
+
+def _light(findings: list[Finding]) -> list[Finding]:
+    return [finding._replace(fix=None) for finding in findings]
+
+
+def _report(outcome: FixOutcome) -> list[str]:
+    lines = [f"{outcome.path}: applied {len(outcome.applied)} fix{'es' if len(outcome.applied) != 1 else ''}\n"]
     for applied in outcome.applied:
         kind = "" if applied.safe else " (unsafe)"
-        out.write(f"  {applied.line}:{applied.column} {applied.rule} {applied.description}{kind}\n")
+        lines.append(f"  {applied.line}:{applied.column} {applied.rule} {applied.description}{kind}\n")
+    return lines
 
 
 def _diff(outcome: FixOutcome) -> list[str]:

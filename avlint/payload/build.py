@@ -140,4 +140,5 @@ def _validate(payload: Payload, settings: Settings) -> list[Finding]:
     from avlint.engine import lint_data
 
     result = lint_data(f"{payload.path} ({payload.name})", payload.model, payload.body, settings)
-    return [finding for finding in result.findings if finding.severity == "error" and finding.effect == "rejected"]
+    # Without fixes: they hold parse trees, and a payload may travel back from a worker process.
+    return [finding._replace(fix=None) for finding in result.findings if finding.severity == "error" and finding.effect == "rejected"]

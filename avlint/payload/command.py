@@ -6,11 +6,16 @@ import json
 import os
 import re
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
+from avlint.loader.problems import PathError
 from avlint.payload.build import Payload, PayloadError, PayloadOptions, build_payloads
 from avlint.run import EXIT_USAGE, LintRequest, UsageError, build_settings
+
+if TYPE_CHECKING:
+    from avlint.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -26,8 +31,7 @@ class PayloadRequest:
 
 def run_payload(request: PayloadRequest, out: TextIO, err: TextIO, cwd: Path | None = None) -> int:
     from avlint.discovery import discover
-    from avlint.loader.problems import ContentProblem, PathError
-    from avlint.loader.source import read_source
+    from avlint.workers import map_paths
 
     try:
         settings, _ = build_settings(request.lint, cwd or Path.cwd())
@@ -38,18 +42,17 @@ def run_payload(request: PayloadRequest, out: TextIO, err: TextIO, cwd: Path | N
     files, path_errors = discover(list(request.lint.paths), settings.exclude)
     written = refused = 0
     taken: set[str] = set()
-    for path in files:
-        try:
-            source = read_source(path, settings.max_file_size)
-            payloads = build_payloads(path, source.text, settings, options)
-        except PathError as error:
-            path_errors.append(error)
+    # Files are built in worker processes when there are many; written here, in input order,
+    # so that names taken by earlier files stay taken.
+    for path, outcome in zip(files, map_paths(partial(_payloads_of, settings=settings, options=options), files, settings)):
+        if isinstance(outcome, PathError):
+            path_errors.append(outcome)
             continue
-        except (ContentProblem, PayloadError) as problem:
-            err.write(f"{path}: no payloads: {getattr(problem, 'message', problem)}\n")
+        if isinstance(outcome, str):
+            err.write(f"{path}: no payloads: {outcome}\n")
             refused += 1
             continue
-        for payload in payloads:
+        for payload in outcome:
             if _report_and_check(payload, request.allow_unresolved, err):
                 _emit(payload, request.out_dir, out, taken)
                 written += 1
@@ -61,6 +64,20 @@ def run_payload(request: PayloadRequest, out: TextIO, err: TextIO, cwd: Path | N
     if path_errors:
         return EXIT_USAGE
     return 1 if refused else 0
+
+
+def _payloads_of(path: str, settings: Settings, options: PayloadOptions) -> list[Payload] | PathError | str:
+    """One file's payloads; the PathError when it cannot be read; why it yields none, as text."""
+    from avlint.loader.problems import ContentProblem
+    from avlint.loader.source import read_source
+
+    try:
+        source = read_source(path, settings.max_file_size)
+        return build_payloads(path, source.text, settings, options)
+    except PathError as error:
+        return error
+    except (ContentProblem, PayloadError) as problem:
+        return str(getattr(problem, "message", problem))
 
 
 def _report_and_check(payload: Payload, allow_unresolved: bool, err: TextIO) -> bool:
