@@ -152,11 +152,12 @@ def lint_body(path: str, model: str, text: str, settings: Settings) -> FileResul
     return _stamp(path, text, hits, settings, enabled)
 
 
-def lint_data(path: str, model: str, data: dict, settings: Settings) -> FileResult:
-    """Lint an API body given as data (no text: positions are meaningless and left at 1:1)."""
+def lint_data(path: str, model: str, data: dict, settings: Settings, only: frozenset[str] | None = None) -> FileResult:
+    """Lint an API body given as data (no text: positions are meaningless and left at 1:1).
+    `only` narrows the rules run to these codes (checks with none of them are skipped)."""
     from avlint.nodes import node_of
 
-    enabled = settings.enabled_codes()
+    enabled = settings.enabled_codes() if only is None else settings.enabled_codes() & only
     hits = list(_lint_root(path, "", node_of(data), settings, enabled, api_model=model))
     return _stamp(path, "", hits, settings, enabled)
 

@@ -19,9 +19,22 @@ MAX_EXPANDED_NODES = 100_000
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
+# The last text composed and its tree. `fix` and `payload` lint a file, then build from the
+# same text: the second compose is free. Nothing changes a composed tree, so sharing it is safe.
+_last: tuple[str, Node | None] | None = None
+
 
 def compose(text: str) -> Node | None:
     """The single document's root node (None for an empty document) or ContentProblem."""
+    global _last
+    if _last is not None and _last[0] == text:
+        return _last[1]
+    root = _compose(text)
+    _last = (text, root)
+    return root
+
+
+def _compose(text: str) -> Node | None:
     if _depth_bound(text) > MAX_DEPTH:
         _check_depth_exactly(text)
     try:

@@ -8,6 +8,7 @@ then linted as an API body of its model; one that authentik would reject is mark
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from yaml.nodes import MappingNode
@@ -119,6 +120,14 @@ def _payload(path: str, entry: Entry, resolver: Resolver, settings: Settings) ->
 _NAME_FIELD = {FLOW: "slug"}
 
 
+@lru_cache(maxsize=1)
+def _rejecting_codes() -> frozenset[str]:
+    """The rules for what authentik rejects: the only findings a payload is judged by."""
+    from avlint.catalogue import all_rules
+
+    return frozenset(rule.code for rule in all_rules() if rule.effect == "rejected")
+
+
 def _drop_unresolved(value: Any) -> Any:
     if isinstance(value, list):
         return [_drop_unresolved(item) for item in value if not isinstance(item, Unresolved)]
@@ -139,6 +148,6 @@ def _name(entry: Entry, data: dict) -> str:
 def _validate(payload: Payload, settings: Settings) -> list[Finding]:
     from avlint.engine import lint_data
 
-    result = lint_data(f"{payload.path} ({payload.name})", payload.model, payload.body, settings)
+    result = lint_data(f"{payload.path} ({payload.name})", payload.model, payload.body, settings, only=_rejecting_codes())
     # Without fixes: they hold parse trees, and a payload may travel back from a worker process.
     return [finding._replace(fix=None) for finding in result.findings if finding.severity == "error" and finding.effect == "rejected"]
