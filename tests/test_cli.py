@@ -634,3 +634,52 @@ def test_parallel_run_matches_serial_run(tmp_path: Path) -> None:
     assert parallel["summary"] == serial["summary"]
     assert serial["summary"]["skipped"] == 14
     assert len(serial["findings"]) == 14 * 3 + 14 + 14
+
+
+def _many_files(folder: Path) -> Path:
+    """70 files (over the parallel threshold): fixable, clean, warning-only, not a blueprint,
+    not loadable; several share a stage name, so payload file names collide across files."""
+    for index in range(70):
+        write(folder / f"f{index:02}.yaml", (BAD, GOOD, WARN_ONLY, COMPOSE, "- a\n")[index % 5])
+    return folder
+
+
+def _both(tmp_path: Path, *args: str) -> tuple:
+    """The command run with one worker and with two on copies of the same files: (result, folder) each."""
+    import shutil
+
+    runs = []
+    for jobs in ("1", "2"):
+        folder = tmp_path / f"jobs-{jobs}"
+        shutil.copytree(_many_files(tmp_path / "source"), folder / "files")
+        runner_args = [arg.replace("{folder}", str(folder)) for arg in args]
+        result = CliRunner().invoke(cli, [*runner_args, "--jobs", jobs, str(folder / "files")])
+        runs.append((result, folder))
+    return runs
+
+
+def _same_output(one: str, two: str, tmp_path: Path) -> None:
+    assert one.replace(str(tmp_path / "jobs-1"), "<folder>") == two.replace(str(tmp_path / "jobs-2"), "<folder>")
+
+
+def test_parallel_fix_matches_serial_fix(tmp_path: Path) -> None:
+    (serial, one), (parallel, two) = _both(tmp_path, "fix")
+    assert serial.exit_code == parallel.exit_code == 1  # BAD keeps its AV301 error
+    assert "Fixed 28 files" in serial.stdout  # every BAD and WARN_ONLY: a duplicate device class
+    _same_output(serial.stdout, parallel.stdout, tmp_path)
+    _same_output(serial.stderr, parallel.stderr, tmp_path)
+    for path in sorted((one / "files").iterdir()):
+        assert path.read_text(encoding="utf-8") == (two / "files" / path.name).read_text(encoding="utf-8"), path.name
+    assert (one / "files" / "f00.yaml").read_text(encoding="utf-8") == BAD.replace("[totp, totp]", "[totp]")
+    assert (one / "files" / "f02.yaml").read_text(encoding="utf-8") == WARN_ONLY.replace("[totp, static, totp]", "[totp, static]")
+
+
+def test_parallel_payload_matches_serial_payload(tmp_path: Path) -> None:
+    (serial, one), (parallel, two) = _both(tmp_path, "payload", "--out", "{folder}/out")
+    assert serial.exit_code == parallel.exit_code == 1  # BAD's body would be rejected, GOOD's has a !KeyOf
+    _same_output(serial.stderr, parallel.stderr, tmp_path)
+    written = sorted(path.name for path in (one / "out").iterdir())
+    assert written == sorted(path.name for path in (two / "out").iterdir())
+    assert len(written) == 14 and "authenticatorvalidatestage-mfa-14.json" in written  # WARN_ONLY's, numbered in file order
+    for name in written:
+        assert (one / "out" / name).read_bytes() == (two / "out" / name).read_bytes(), name

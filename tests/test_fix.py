@@ -419,6 +419,19 @@ def test_enum_fix_that_unmasks_a_problem_is_refused_alone() -> None:
     assert keys(lint_text(path.name, lowered, Settings()).findings) - keys(outcome.remaining)
 
 
+def test_a_fix_quoted_in_another_findings_message_is_no_new_problem() -> None:
+    """AV307's message lists the code-based classes: removing the duplicate 'totp' changes it
+    from "(totp, totp)" to "(totp)", at the same place. That is the same finding, not a new one."""
+    from tests.snippets import BAD
+
+    outcome = fix_text("mfa.yaml", BAD, Settings())
+    assert outcome.refused is None
+    assert [a.rule for a in outcome.applied] == ["AV403"]
+    assert outcome.fixed == BAD.replace("[totp, totp]", "[totp]")
+    assert sorted(f.rule for f in outcome.remaining) == ["AV301", "AV307"]
+    assert any("(totp)" in f.message for f in outcome.remaining if f.rule == "AV307")
+
+
 def test_json_enum_fix_that_unmasks_a_lockout_is_refused() -> None:
     path = GOLDEN / "api_body.input.json"
     outcome = run_case(path, unsafe=True)

@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from avlint.cli.options import target_version_option
+from avlint.cli.options import jobs_option, target_version_option
 
 
 @click.command()
@@ -19,7 +19,8 @@ from avlint.cli.options import target_version_option
 @click.option("--select", multiple=True, metavar="IDS", help="Only fix these rules (ids or names, comma-separated).")
 @click.option("--ignore", multiple=True, metavar="IDS", help="Do not fix these rules.")
 @click.option("--exclude", multiple=True, metavar="GLOB", help="Skip files matching this glob.")
-def fix(paths: tuple[str, ...], target_version: str | None, diff: bool, unsafe_fixes: bool, config_path: str | None, isolated: bool, select: tuple[str, ...], ignore: tuple[str, ...], exclude: tuple[str, ...]) -> None:
+@jobs_option
+def fix(paths: tuple[str, ...], target_version: str | None, diff: bool, unsafe_fixes: bool, config_path: str | None, isolated: bool, select: tuple[str, ...], ignore: tuple[str, ...], exclude: tuple[str, ...], jobs: int) -> None:
     """Apply safe fixes in place, keeping comments and formatting byte for byte.
 
     A file is written (atomically) only when it still loads and re-lints with no new finding.
@@ -29,5 +30,5 @@ def fix(paths: tuple[str, ...], target_version: str | None, diff: bool, unsafe_f
     from avlint.fix.command import FixRequest, run_fix
     from avlint.run import LintRequest
 
-    lint = LintRequest(paths=paths or (".",), target_version=target_version, config=config_path, isolated=isolated, select=select, ignore=ignore, exclude=exclude)
+    lint = LintRequest(paths=paths or (".",), target_version=target_version, config=config_path, isolated=isolated, select=select, ignore=ignore, exclude=exclude, jobs=jobs)
     sys.exit(run_fix(FixRequest(lint, diff=diff, unsafe=unsafe_fixes), sys.stdout, sys.stderr))

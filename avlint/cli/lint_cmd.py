@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from avlint.cli.options import spec_option, target_version_option
+from avlint.cli.options import jobs_option, spec_option, target_version_option
 from avlint.reporters import FORMATS  # names only: no reporter is imported here
 
 FORMAT_NAMES = tuple(FORMATS)
@@ -25,7 +25,7 @@ FORMAT_NAMES = tuple(FORMATS)
 @click.option("--exclude", multiple=True, metavar="GLOB", help="Skip files matching this glob (repeatable).")
 @click.option("--strict/--no-strict", default=None, help="Exit 1 on warnings too.")
 @click.option("--max-file-size", metavar="SIZE", help="Refuse larger files, e.g. 50MB (default 10MB).")
-@click.option("--jobs", "-j", type=click.IntRange(min=0), default=0, help="Worker processes (0: decide from the number of files and cores).")
+@jobs_option
 @click.option("--output", "-o", "output_file", metavar="FILE", type=click.Path(dir_okay=False), help="Write the --format report to FILE (atomically); text still goes to the terminal.")
 @click.option("--baseline", "baseline", metavar="FILE", type=click.Path(dir_okay=False), help="Report only findings not recorded in this baseline file.")
 @click.option("--write-baseline", metavar="FILE", type=click.Path(dir_okay=False), help="Record every current finding in FILE; later runs with --baseline FILE report only new ones.")

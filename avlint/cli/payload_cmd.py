@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from avlint.cli.options import target_version_option
+from avlint.cli.options import jobs_option, target_version_option
 
 
 @click.command()
@@ -19,7 +19,8 @@ from avlint.cli.options import target_version_option
 @click.option("--context", multiple=True, metavar="KEY=VALUE|FILE", help="Values for !Context (repeatable; a YAML/JSON file of values also works).")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Use this config file.")
 @click.option("--isolated", is_flag=True, help="Ignore every config file.")
-def payload(paths: tuple[str, ...], target_version: str | None, out_dir: str | None, all_models: bool, allow_unresolved: bool, env_file: str | None, context: tuple[str, ...], config_path: str | None, isolated: bool) -> None:
+@jobs_option
+def payload(paths: tuple[str, ...], target_version: str | None, out_dir: str | None, all_models: bool, allow_unresolved: bool, env_file: str | None, context: tuple[str, ...], config_path: str | None, isolated: bool, jobs: int) -> None:
     """Emit the JSON create bodies the target version's API accepts.
 
     Safe fixes are applied, identifiers merged into attrs, only writable fields kept and tags
@@ -30,6 +31,6 @@ def payload(paths: tuple[str, ...], target_version: str | None, out_dir: str | N
     from avlint.payload.command import PayloadRequest, run_payload
     from avlint.run import LintRequest
 
-    lint = LintRequest(paths=paths or (".",), target_version=target_version, config=config_path, isolated=isolated)
+    lint = LintRequest(paths=paths or (".",), target_version=target_version, config=config_path, isolated=isolated, jobs=jobs)
     request = PayloadRequest(lint, out_dir, all_models, allow_unresolved, env_file, context)
     sys.exit(run_payload(request, sys.stdout, sys.stderr))

@@ -133,8 +133,11 @@ def _refusal(before: list[Finding], after: list[Finding]) -> str | None:
 
 def _key(finding: Finding) -> tuple[str, str, tuple]:
     # Positions move when lines are removed, and list indices when items are: compare the rule,
-    # the message with numbers masked, and the entry the finding is in (fixes never move one).
-    return finding.rule, re.sub(r"\d+", "#", finding.message), _entry_of(finding.yaml_path)
+    # the entry the finding is in (fixes never move one) and where in it, list indices masked.
+    # Not the message where there is a place: it may quote what a fix changed (removing a
+    # duplicate 'totp' turns AV307's "(totp, totp)" into "(totp)"), which is no new problem.
+    where = tuple("#" if isinstance(part, int) else part for part in finding.yaml_path[len(_entry_of(finding.yaml_path)) :])
+    return finding.rule, where or re.sub(r"\d+", "#", finding.message), _entry_of(finding.yaml_path)
 
 
 def _entry_of(path: tuple) -> tuple:
