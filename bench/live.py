@@ -24,6 +24,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+sys.path.insert(0, str(ROOT / "bench"))
+
+from measured_env import ENV, PYCACHE_NOTE, warm_bytecode  # noqa: E402
 from tests.fake_authentik import FakeAuthentik  # noqa: E402
 from tests.fake_authentik.http import Request  # noqa: E402
 
@@ -61,7 +64,7 @@ def write_blueprints(folder: Path, stages: list[dict], per_file: int = 100) -> N
 def run(args: list[str], fake: FakeAuthentik) -> tuple[float, int, int, int]:
     fake.requests.clear()
     started = time.perf_counter()
-    result = subprocess.run([*AVLINT, *args, "--url", fake.url, "--token", fake.token], capture_output=True, text=True)
+    result = subprocess.run([*AVLINT, *args, "--url", fake.url, "--token", fake.token], capture_output=True, text=True, env=ENV)
     wall = time.perf_counter() - started
     fake.requests.wait_finished(len(fake.requests))
     return wall, result.returncode, len(fake.requests), fake.requests.max_in_flight
@@ -102,8 +105,9 @@ def diff_rows(report: list[str]) -> None:
             wall, code, requests, in_flight = median_of(3, lambda: run(["diff", folder], fake))
             fake.requests.clear()
             baseline = asyncio.run(per_object(fake, pks))
-            verdict = "PASS" if wall < target and code == 0 else "FAIL"
-            report.append(f"| diff, 1,000 stages, {latency * 1000:.0f} ms/request | {wall:.2f} s | {int(requests)} requests, {int(in_flight)} in flight | per-object client: {baseline:.2f} s ({baseline / wall:.0f}x slower) | < {target} s, >= 10x | {verdict} |")
+            ratio = baseline / wall
+            verdict = f"{'PASS' if wall < target and code == 0 else 'FAIL'} (time), {'PASS' if ratio >= 10 else 'FAIL'} (10x)"
+            report.append(f"| diff, 1,000 stages, {latency * 1000:.0f} ms/request | {wall:.2f} s | {int(requests)} requests, {int(in_flight)} in flight | per-object client: {baseline:.2f} s ({ratio:.0f}x slower) | < {target} s, >= 10x | {verdict} |")
 
 
 def apply_row(report: list[str]) -> None:
@@ -127,7 +131,7 @@ def fix_payload_rows(report: list[str]) -> None:
             copy = Path(folder) / "corpus"
             subprocess.run(["cp", "-r", str(corpus), str(copy)], check=True)
             started = time.perf_counter()
-            subprocess.run([*AVLINT, *args, str(copy)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            subprocess.run([*AVLINT, *args, str(copy)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ENV)
             return time.perf_counter() - started
 
     lint = statistics.median(timed(["lint", "--format", "json"]) for _ in range(3))
@@ -138,6 +142,9 @@ def fix_payload_rows(report: list[str]) -> None:
 
 
 def main() -> None:
+    if PYCACHE_NOTE:
+        print(PYCACHE_NOTE)
+    warm_bytecode()
     report = ["| what | wall | detail | comparison | target | result |", "| --- | --- | --- | --- | --- | --- |"]
     diff_rows(report)
     apply_row(report)

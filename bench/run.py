@@ -40,17 +40,7 @@ ONE_FILE = BENCH / "corpus-one" / "flow-200-lines.yaml"
 sys.path.insert(0, str(BENCH))
 import corpus as corpus_mod  # noqa: E402
 
-# The environment of every measured command. With PYTHONDONTWRITEBYTECODE set (some CI
-# images and sandboxes set it), an editable install recompiles avlint's modules from
-# source on every run, which no user with an installed package pays. Then the measured
-# commands write their bytecode under bench/.pycache instead (git-ignored), and the
-# warm-up runs fill it before anything is timed.
-ENV = dict(os.environ)
-PYCACHE_NOTE = ""
-if ENV.pop("PYTHONDONTWRITEBYTECODE", None) is not None and "PYTHONPYCACHEPREFIX" not in ENV:
-    ENV["PYTHONPYCACHEPREFIX"] = str(BENCH / ".pycache")
-    PYCACHE_NOTE = ("PYTHONDONTWRITEBYTECODE is set here: measured commands keep their "
-                    "bytecode in bench/.pycache instead")
+from measured_env import ENV, PYCACHE_NOTE  # noqa: E402
 
 # Targets (seconds unless said otherwise).
 TARGET_VERSION_S = 0.080
