@@ -1,7 +1,7 @@
 """Per-file work in worker processes: lint, fix and payload runs over many files use both cores.
 
-Files are independent, so they are split into a few large chunks (little traffic between
-processes) and the results come back in input order. Workers are forked where the platform
+Files are independent, so they are split into chunks of a few dozen files (little traffic
+between processes, yet balanced) and the results come back in input order. Workers are forked where the platform
 can, after the rule data is loaded, so they inherit it instead of each reading it again.
 """
 
@@ -28,7 +28,9 @@ def map_paths(work: Callable[[str], Result], paths: list[str], settings: Setting
     if jobs <= 1 or len(paths) < PARALLEL_THRESHOLD:
         return [work(path) for path in paths]
     preload_data()
-    size = max(1, -(-len(paths) // (jobs * 4)))
+    # Many small chunks rather than one per worker: when one worker is slowed (a shared
+    # machine), the other takes more chunks instead of waiting idle at the end.
+    size = max(8, -(-len(paths) // (jobs * 16)))
     chunks = [paths[i : i + size] for i in range(0, len(paths), size)]
     results: list[Result] = []
     with worker_pool(settings, jobs) as pool:
