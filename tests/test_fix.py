@@ -96,8 +96,10 @@ def run_case(path: Path, unsafe: bool, text: str | None = None) -> FixOutcome:
 
 
 def keys(findings) -> Counter:
-    """Findings compared the way the fixer compares them: rule and message, numbers masked."""
-    return Counter((f.rule, re.sub(r"\d+", "#", f.message)) for f in findings)
+    """Findings as problems, the way the fixer tells a new one: the rule and where it is (list
+    indices masked, as removed items shift them); the message, numbers masked, only for a
+    finding without a place. A message may quote what a fix changed: that is no new problem."""
+    return Counter((f.rule, tuple("#" if isinstance(part, int) else part for part in f.yaml_path) or re.sub(r"\d+", "#", f.message)) for f in findings)
 
 
 def loads(path: str, text: str, settings: Settings) -> bool:
@@ -145,13 +147,20 @@ def _ends(collection: Node) -> list[Node]:
     return [v for _, v in collection.value] if isinstance(collection, MappingNode) else list(collection.value)
 
 
-def _block_removal(text: str, collection: Node, index: int) -> tuple[set[int], set[int]]:
+def _block_removals(text: str, collection: Node, removed: set[int]) -> tuple[set[int], set[int]]:
     starts, ends = _starts(collection), _ends(collection)
-    lines = set(range(starts[index].start_mark.line, last_line(ends[index]) + 1))
-    line_start = text.rfind("\n", 0, starts[index].start_mark.index) + 1
-    if isinstance(collection, MappingNode) and text[line_start : starts[index].start_mark.index].strip() == "-" and index + 1 < len(starts):
-        return lines | {starts[index + 1].start_mark.line}, lines  # `- key: v`: the next key moves up behind the dash
-    return lines, lines
+    touched: set[int] = set()
+    deleted: set[int] = set()
+    for index in removed:
+        lines = set(range(starts[index].start_mark.line, last_line(ends[index]) + 1))
+        touched |= lines
+        deleted |= lines
+        line_start = text.rfind("\n", 0, starts[index].start_mark.index) + 1
+        kept_after = [i for i in range(index + 1, len(starts)) if i not in removed]
+        if isinstance(collection, MappingNode) and text[line_start : starts[index].start_mark.index].strip() == "-" and kept_after:
+            # `- key: v`: the next kept key moves up behind the dash, over the lines between.
+            touched |= set(range(starts[index].start_mark.line, starts[kept_after[0]].start_mark.line + 1))
+    return touched, deleted
 
 
 def _flow_removals(text: str, collection: Node, removed: set[int]) -> tuple[set[int], set[int]]:
@@ -183,7 +192,7 @@ def footprints(path: str, text: str, settings: Settings, unsafe: bool) -> tuple[
     result = lint_text(path, body, settings, text.startswith("\ufeff"))
     touched: set[int] = set()
     deleted: set[int] = set()
-    flow: dict[int, tuple[Node, set[int]]] = {}
+    removals: dict[int, tuple[Node, set[int]]] = {}  # per collection, the indices removed
     for finding in result.findings:
         if finding.fix is None or not (finding.fix.safe or unsafe):
             continue
@@ -192,20 +201,43 @@ def footprints(path: str, text: str, settings: Settings, unsafe: bool) -> tuple[
                 touched.add(0)
             elif step.action in ("replace", "rename_key", "wrap_list"):
                 touched |= lines_of(step.target)
+                if step.action == "replace":
+                    changed, gone = _duplicates_made(path, body, step.target, step.text or "")
+                    touched |= changed
+                    deleted |= gone
             else:
                 collection = step.parent
                 index = next(i for i, node in enumerate(_starts(collection)) if node is step.target)
-                if collection.flow_style:
-                    flow.setdefault(id(collection), (collection, set()))[1].add(index)
-                else:
-                    changed, gone = _block_removal(body, collection, index)
-                    touched |= changed
-                    deleted |= gone
-    for collection, removed in flow.values():
-        changed, gone = _flow_removals(body, collection, removed)
+                removals.setdefault(id(collection), (collection, set()))[1].add(index)
+    for collection, removed in removals.values():
+        changed, gone = (_flow_removals if collection.flow_style else _block_removals)(body, collection, removed)
         touched |= changed
         deleted |= gone
     return touched, deleted
+
+
+def _duplicates_made(path: str, text: str, target: Node, replacement: str) -> tuple[set[int], set[int]]:
+    """A case fix on a list item ('TOTP' -> totp) can make it equal to a later item, which the
+    next pass removes as a duplicate: that item's lines too. Found by position in a tree of
+    our own, so this does not depend on the fixer's nodes."""
+    from avlint.loader.json_nodes import compose_json
+    from avlint.loader.yaml_nodes import compose
+    from avlint.nodes import walk
+
+    value = replacement.strip().strip("'\"")
+    root = compose_json(text) if path.endswith(".json") else compose(text)
+    for node, _ in walk(root) if root is not None else ():
+        if not isinstance(node, SequenceNode):
+            continue
+        starts = [item.start_mark.index for item in node.value]
+        if target.start_mark.index not in starts:
+            continue
+        index = starts.index(target.start_mark.index)
+        later = {i for i, item in enumerate(node.value) if i > index and getattr(item, "value", None) == value}
+        if not later:
+            return set(), set()
+        return (_flow_removals if node.flow_style else _block_removals)(text, node, later)
+    return set(), set()
 
 
 def comment_of(line: str) -> str | None:

@@ -164,6 +164,22 @@ MUTATIONS = ["repeat_line", "delete_line", "swap_lines", "capitalise", "space_th
     unsafe=st.booleans(),
     target=st.sampled_from(TARGETS),
 )
+# Found by this test: a label's `!Env NAME, default` fixed to `!Env [NAME, default]` changed
+# AV103's message about it (and once printed node reprs in it).
+@example(
+    sample=next(sample for sample in SAMPLE_TEXTS if sample[0] == "bp-identifier-overrides-attr.yaml"),
+    mutations=[("delete_line", 1374, 480), ("env_default", 307, 749)],
+    unsafe=False,
+    target="2024.12",
+)
+# Found by this test: with `- model:` and `identifiers:` both repeated and removed, the next
+# kept key moves up behind the dash, over the blank line between.
+@example(
+    sample=next(sample for sample in SAMPLE_TEXTS if sample[0] == "stage-webauthn-settings.yaml"),
+    mutations=[("rename", 1390, 264), ("delete_line", 2931, 48), ("delete_line", 2931, 0)],
+    unsafe=False,
+    target="2025.8",
+)
 def test_fix_text_on_mutated_samples(sample: tuple[str, str], mutations: list, unsafe: bool, target: str | None) -> None:
     name, text = sample
     for kind, index, extra in mutations:

@@ -95,3 +95,19 @@ def test_good_samples_have_no_findings() -> None:
 
     for path in sorted((SAMPLES / "good").iterdir()):
         assert lint_file(str(path), Settings()).findings == [], path.name
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("10", 'label \'example.com/priority\' must be a string; quote it ("10")'),
+        ("!Env [PRIORITY, high]", "label 'example.com/priority' must be a plain string, not a tag !Env: the importer reads labels before resolving tags"),
+        ("[high, low]", "label 'example.com/priority' must be a plain string, not a list: the importer reads labels before resolving tags"),
+    ],
+)
+def test_a_label_that_is_not_a_string_is_described_as_written(value: str, message: str) -> None:
+    from avlint.engine import lint_text
+    from avlint.settings import Settings
+
+    text = f"version: 1\nmetadata:\n  name: mfa\n  labels:\n    example.com/priority: {value}\nentries: []\n"
+    assert [f.message for f in lint_text("labels.yaml", text, Settings()).findings if f.rule == "AV103"] == [message]

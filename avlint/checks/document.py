@@ -99,8 +99,10 @@ def _metadata(ctx: CheckContext) -> Iterator[Hit]:
         yield Hit("AV103", labels.value, f"`metadata.labels` must be a mapping of strings, not {a_or_an(kind_name(labels.value))}", labels.path)
         return
     for label in mapping_pairs(labels.value, labels.path):
-        if text_of(label.value) is None:
-            yield Hit("AV103", label.value, f"label '{label.key}' must be a string; quote it (\"{getattr(label.value, 'value', '')}\")", label.path)
+        if text_of(label.value) is None and isinstance(label.value, ScalarNode):
+            yield Hit("AV103", label.value, f"label '{label.key}' must be a string; quote it (\"{label.value.value}\")", label.path)
+        elif text_of(label.value) is None:  # a list, a mapping, or a tag on one: nothing to quote
+            yield Hit("AV103", label.value, f"label '{label.key}' must be a plain string, not {a_or_an(kind_name(label.value))}: the importer reads labels before resolving tags", label.path)
 
 
 def _entries_shape(ctx: CheckContext) -> Iterator[Hit]:
