@@ -10,8 +10,6 @@ regenerates the JSON, which a test insists on.
 
 from __future__ import annotations
 
-import json
-import zlib
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -36,6 +34,8 @@ def rules_dir() -> Path:
 @lru_cache(maxsize=None)
 def load_data(relative: str) -> Any:
     """The parsed content of one YAML data file from the rules folder (cached: it never changes)."""
+    import zlib  # here, like json below: `avlint --version` imports this module for rules_dir only
+
     source = (rules_dir() / relative).read_bytes()
     compiled = _compiled().get(relative)
     if isinstance(compiled, dict) and "data" in compiled and compiled.get("crc32") == zlib.crc32(source):
@@ -45,6 +45,8 @@ def load_data(relative: str) -> Any:
 
 @lru_cache(maxsize=1)
 def _compiled() -> dict[str, Any]:
+    import json
+
     try:
         files = json.loads((rules_dir() / COMPILED).read_bytes()).get("files")
     except (OSError, ValueError, AttributeError):
@@ -61,6 +63,9 @@ def _parse_yaml(source: bytes) -> Any:
 
 def compiled_text(folder: Path) -> str:
     """`compiled.json` for the YAML files under `folder`, as `python -m avlint.resources` writes it."""
+    import json
+    import zlib
+
     files = {}
     for path in sorted(folder.rglob("*.yaml")):
         source = path.read_bytes()

@@ -15,20 +15,9 @@ from avlint.baseline import Baseline, apply
 from avlint.cli import cli
 from avlint.engine import FileResult, RunResult
 from avlint.findings import Finding
+from tests.snippets import TWO_FINDINGS
 
-# AV403 (warning) on line 9, AV301 (error) on line 10.
-OLD = """\
-version: 1
-metadata:
-  name: mfa
-entries:
-  - model: authentik_stages_authenticator_validate.authenticatorvalidatestage
-    identifiers:
-      name: mfa
-    attrs:
-      device_classes: [totp, totp]
-      not_configured_action: configure
-"""
+OLD = TWO_FINDINGS  # AV403 (warning) at 9:30, AV301 (error) at 10:30
 
 # An entry with a problem of its own (AV401 warning: deny without enrolment).
 NEW_ENTRY = """\

@@ -14,20 +14,9 @@ from avlint.cli import cli
 from avlint.cli.lint_cmd import FORMAT_NAMES
 from avlint.reporters import FORMATS
 from avlint.run import LintRequest, run_lint
+from tests.snippets import TWO_FINDINGS
 
-# AV403 (warning) at 9:30, AV301 (error) at 10:30.
-BAD = """\
-version: 1
-metadata:
-  name: mfa
-entries:
-  - model: authentik_stages_authenticator_validate.authenticatorvalidatestage
-    identifiers:
-      name: mfa
-    attrs:
-      device_classes: [totp, totp]
-      not_configured_action: configure
-"""
+BAD = TWO_FINDINGS  # AV403 (warning) at 9:30, AV301 (error) at 10:30
 
 
 @pytest.fixture
