@@ -27,7 +27,9 @@ def main() -> None:
 
 def _plain_lint(args: list[str]) -> bool:
     """`lint` followed only by existing file names: no option click would have to parse."""
-    return len(args) > 1 and args[0] == "lint" and all(not arg.startswith("-") and os.path.isfile(arg) for arg in args[1:])
+    return (
+        len(args) > 1 and args[0] == "lint" and all(not arg.startswith("-") and os.path.isfile(arg) for arg in args[1:])
+    )
 
 
 if __name__ == "__main__":

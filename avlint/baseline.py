@@ -48,7 +48,13 @@ class Baseline:
 def from_result(result: RunResult, baseline_path: str) -> Baseline:
     empty = Baseline(_root(baseline_path), ())
     rows = sorted((empty.key_path(f.path), f.line, f.column, f) for f in result.findings)
-    return Baseline(empty.root, tuple({"path": path, "rule": f.rule, "name": f.name, "fingerprint": f.fingerprint, "message": f.message} for path, _, _, f in rows))
+    return Baseline(
+        empty.root,
+        tuple(
+            {"path": path, "rule": f.rule, "name": f.name, "fingerprint": f.fingerprint, "message": f.message}
+            for path, _, _, f in rows
+        ),
+    )
 
 
 def write(result: RunResult, path: str) -> tuple[Baseline, int]:
@@ -60,7 +66,9 @@ def write(result: RunResult, path: str) -> tuple[Baseline, int]:
     kept: tuple[Entry, ...] = ()
     if os.path.exists(path):
         linted = {current.key_path(file.path) for file in result.files}
-        kept = tuple(entry for entry in load(path).entries if entry["path"] not in linted and current.exists(entry["path"]))
+        kept = tuple(
+            entry for entry in load(path).entries if entry["path"] not in linted and current.exists(entry["path"])
+        )
     baseline = Baseline(current.root, tuple(sorted(kept, key=lambda entry: entry["path"])) + current.entries)
     document = {"tool": TOOL, "version": VERSION, "findings": list(baseline.entries)}
     from avlint.outfile import write_new
@@ -82,7 +90,9 @@ def load(path: str) -> Baseline:
     try:
         document = json.loads(text)
     except json.JSONDecodeError as error:
-        raise BaselineError(f"{path}:{error.lineno}:{error.colno}: the baseline is not valid JSON: {error.msg}") from None
+        raise BaselineError(
+            f"{path}:{error.lineno}:{error.colno}: the baseline is not valid JSON: {error.msg}"
+        ) from None
     return Baseline(_root(path), tuple(_entries(path, document)))
 
 
@@ -92,13 +102,19 @@ def _entries(path: str, document: object) -> list[Entry]:
         found = f"its tool is {tool!r}" if tool is not None else 'it has no "tool": "avlint"'
         raise BaselineError(f"{path} is not an avlint baseline ({found}); write one with --write-baseline")
     if document.get("version") != VERSION:
-        raise BaselineError(f"{path}: baseline version {document.get('version')!r} is not supported (this avlint reads version {VERSION})")
+        raise BaselineError(
+            f"{path}: baseline version {document.get('version')!r} is not supported (this avlint reads version {VERSION})"
+        )
     findings = document.get("findings")
     if not isinstance(findings, list):
         raise BaselineError(f'{path}: "findings" must be a list')
     for index, entry in enumerate(findings):
-        if not isinstance(entry, dict) or not all(isinstance(entry.get(key), str) and entry[key] for key in ("path", "rule", "fingerprint")):
-            raise BaselineError(f'{path}: finding {index + 1} must be an object with string "path", "rule" and "fingerprint"')
+        if not isinstance(entry, dict) or not all(
+            isinstance(entry.get(key), str) and entry[key] for key in ("path", "rule", "fingerprint")
+        ):
+            raise BaselineError(
+                f'{path}: finding {index + 1} must be an object with string "path", "rule" and "fingerprint"'
+            )
     return findings
 
 
@@ -123,7 +139,11 @@ def _gone(remaining: Counter[Key], baseline: Baseline, result: RunResult) -> int
     """Unmatched entries of files linted in this run, or of files that no longer exist. Files
     left out of this run (--changed-since, other paths) may still hold theirs."""
     linted = {baseline.key_path(file.path) for file in result.files}
-    return sum(count for (path, _, _), count in remaining.items() if count > 0 and (path in linted or not baseline.exists(path)))
+    return sum(
+        count
+        for (path, _, _), count in remaining.items()
+        if count > 0 and (path in linted or not baseline.exists(path))
+    )
 
 
 def _root(baseline_path: str) -> str:

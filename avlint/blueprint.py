@@ -21,7 +21,16 @@ FLOW = "authentik_flows.flow"
 BINDING = "authentik_flows.flowstagebinding"
 # Keys that mark a mapping as a create body of the validation stage (`name` alone is too common).
 _STAGE_BODY_KEYS = frozenset(
-    {"not_configured_action", "device_classes", "configuration_stages", "configuration_stage", "last_auth_threshold", "webauthn_user_verification", "webauthn_allowed_device_types", "webauthn_hints"}
+    {
+        "not_configured_action",
+        "device_classes",
+        "configuration_stages",
+        "configuration_stage",
+        "last_auth_threshold",
+        "webauthn_user_verification",
+        "webauthn_allowed_device_types",
+        "webauthn_hints",
+    }
 )
 
 
@@ -79,8 +88,23 @@ class Entry:
 
 
 class Document:
-    def __init__(self, path: str, root: MappingNode, api_body: bool, top: dict[str, Pair], entries: list[Entry], sectioned: bool = False) -> None:
-        self.path, self.root, self.api_body, self.top, self.entries, self.sectioned = path, root, api_body, top, entries, sectioned
+    def __init__(
+        self,
+        path: str,
+        root: MappingNode,
+        api_body: bool,
+        top: dict[str, Pair],
+        entries: list[Entry],
+        sectioned: bool = False,
+    ) -> None:
+        self.path, self.root, self.api_body, self.top, self.entries, self.sectioned = (
+            path,
+            root,
+            api_body,
+            top,
+            entries,
+            sectioned,
+        )
 
     def __repr__(self) -> str:
         return f"Document(path={self.path!r}, {len(self.entries)} entries)"

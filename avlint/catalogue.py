@@ -53,7 +53,9 @@ def all_rules() -> tuple[Rule, ...]:
             good=raw["good"],
             aliases=tuple(raw.get("aliases", ())),
         )
-        assert rule.severity in SEVERITIES and rule.effect in EFFECTS and rule.fix in (None, "safe", "unsafe"), rule.code
+        assert rule.severity in SEVERITIES and rule.effect in EFFECTS and rule.fix in (None, "safe", "unsafe"), (
+            rule.code
+        )
         rules.append(rule)
     return tuple(rules)
 

@@ -22,7 +22,15 @@ def changed_files(ref: str, paths: list[str], cwd: Path) -> list[str]:
     top = Path(_git(cwd, "rev-parse", "--show-toplevel", error="not inside a git repository").strip()).resolve()
     if ref.startswith("-"):
         raise ChangedError(f"unknown git ref {ref!r}")
-    _git(cwd, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}", error=f"unknown git ref {ref!r}")
+    _git(
+        cwd,
+        "rev-parse",
+        "--verify",
+        "--quiet",
+        "--end-of-options",
+        f"{ref}^{{commit}}",
+        error=f"unknown git ref {ref!r}",
+    )
     changed = _git(top, "diff", "--name-only", "-z", "--no-renames", "--diff-filter=d", ref, "--")
     untracked = _git(top, "ls-files", "-z", "--others", "--exclude-standard")
     names = {name for name in (changed + untracked).split("\0") if name}
@@ -51,7 +59,15 @@ def _display(file: Path, cwd: Path) -> str:
 
 def _git(cwd: Path, *args: str, error: str | None = None) -> str:
     try:
-        completed = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, encoding="utf-8", errors="surrogateescape", check=False)
+        completed = subprocess.run(
+            ["git", *args],
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            errors="surrogateescape",
+            check=False,
+        )
     except FileNotFoundError:
         raise ChangedError("--changed-since needs git, and the git command was not found") from None
     if completed.returncode != 0:

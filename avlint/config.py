@@ -145,7 +145,9 @@ def _validate(path: str, raw: dict[str, Any], lines: dict[str, int]) -> Config:
     for key, value in raw.items():
         line = lines.get(key, 1)
         if key not in _KEYS:
-            raise ConfigError(path, line, f"unknown setting '{key}'{did_you_mean(key, _KEYS)}; known settings: {', '.join(_KEYS)}")
+            raise ConfigError(
+                path, line, f"unknown setting '{key}'{did_you_mean(key, _KEYS)}; known settings: {', '.join(_KEYS)}"
+            )
         if key == "severity":
             values[key] = _severity(path, line, value, lambda rule, line=line: lines.get(f"severity.{rule}", line))
         else:
@@ -194,7 +196,9 @@ def _severity(path: str, line: int, value: Any, line_of: Any) -> tuple[tuple[str
         if level is False:  # YAML 1.1 reads an unquoted `off` as false
             level = "off"
         if level not in LEVELS:
-            raise ConfigError(path, line_of(rule), f"severity of '{rule}' must be one of {', '.join(LEVELS)}, not {level!r}")
+            raise ConfigError(
+                path, line_of(rule), f"severity of '{rule}' must be one of {', '.join(LEVELS)}, not {level!r}"
+            )
         result.append((_rule_code(path, line_of(rule), str(rule)), level))
     return tuple(result)
 

@@ -49,7 +49,9 @@ def _walk(root: str, exclude: tuple[str, ...], errors: list[PathError]) -> list[
             subfolders[:] = []
             continue
         visited.add((info.st_dev, info.st_ino))
-        subfolders[:] = sorted(d for d in subfolders if not d.startswith(".") and not _excluded(os.path.join(folder, d), exclude))
+        subfolders[:] = sorted(
+            d for d in subfolders if not d.startswith(".") and not _excluded(os.path.join(folder, d), exclude)
+        )
         for name in sorted(names):
             path = os.path.normpath(os.path.join(folder, name))
             if name.endswith(SUFFIXES) and not name.startswith(".") and not _excluded(path, exclude):
@@ -64,4 +66,6 @@ def _excluded(path: str, patterns: tuple[str, ...]) -> bool:
     # `blueprints/vendor/x.yaml`, whatever folder the run started from.
     parts = PurePath(path).parts
     tails = ["/".join(parts[i:]) for i in range(len(parts))]
-    return any(fnmatch.fnmatch(tail, p) or fnmatch.fnmatch(tail, p.rstrip("/") + "/*") for tail in tails for p in patterns)
+    return any(
+        fnmatch.fnmatch(tail, p) or fnmatch.fnmatch(tail, p.rstrip("/") + "/*") for tail in tails for p in patterns
+    )

@@ -96,7 +96,9 @@ def rule_list_markdown() -> str:
     lines = ["| ID | Name | Severity | Effect | Fix | Summary |", "| --- | --- | --- | --- | --- | --- |"]
     for rule in all_rules():
         summary = rule.summary.replace("|", "\\|")
-        lines.append(f"| {rule.code} | `{rule.name}` | {rule.severity} | {rule.effect} | {rule.fix or '-'} | {summary} |")
+        lines.append(
+            f"| {rule.code} | `{rule.name}` | {rule.severity} | {rule.effect} | {rule.fix or '-'} | {summary} |"
+        )
     return "\n".join(lines)
 
 

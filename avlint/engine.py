@@ -5,7 +5,6 @@ It never prints: it returns results for the reporters and the CLI.
 
 from __future__ import annotations
 
-import os
 from functools import partial
 from typing import NamedTuple
 
@@ -46,7 +45,9 @@ class FileResult:
     """One file's findings. A plain class, like the rest of the lint path: dataclasses cost
     start-up time at import."""
 
-    def __init__(self, path: str, findings: list[Finding] | None = None, skipped: str | None = None, suppressed: int = 0) -> None:
+    def __init__(
+        self, path: str, findings: list[Finding] | None = None, skipped: str | None = None, suppressed: int = 0
+    ) -> None:
         self.path = path
         self.findings: list[Finding] = findings if findings is not None else []
         self.skipped = skipped  # why the file was not linted (not a blueprint)
@@ -62,7 +63,9 @@ class FileResult:
 
 
 class RunResult:
-    def __init__(self, files: list[FileResult], path_errors: list[PathError], baselined: int = 0, baseline_gone: int = 0) -> None:
+    def __init__(
+        self, files: list[FileResult], path_errors: list[PathError], baselined: int = 0, baseline_gone: int = 0
+    ) -> None:
         self.files = files
         self.path_errors = path_errors
         self.baselined = baselined  # findings hidden by a baseline file (avlint.baseline)
@@ -93,11 +96,21 @@ def lint_text(path: str, text: str, settings: Settings, had_bom: bool = False) -
         text, had_bom = text[1:], True
     hits: list[Located] = []
     if had_bom:
-        hits.append(Located.at("AV005", 1, 1, "the file starts with a UTF-8 byte-order mark; save it without one", Fix("remove the byte-order mark", (Step("strip_bom"),))))
+        hits.append(
+            Located.at(
+                "AV005",
+                1,
+                1,
+                "the file starts with a UTF-8 byte-order mark; save it without one",
+                Fix("remove the byte-order mark", (Step("strip_bom"),)),
+            )
+        )
     nul = text.find("\x00")
     if nul >= 0:
         line, column = text.count("\n", 0, nul) + 1, nul - (text.rfind("\n", 0, nul) + 1) + 1
-        hits.append(Located.at("AV004", line, column, "file contains NUL characters: binary content, not a text blueprint"))
+        hits.append(
+            Located.at("AV004", line, column, "file contains NUL characters: binary content, not a text blueprint")
+        )
         return _stamp(path, "", hits, settings, enabled)
     root = None
     try:
@@ -107,7 +120,9 @@ def lint_text(path: str, text: str, settings: Settings, had_bom: bool = False) -
         hits.append(Located.at(problem.rule, problem.line, problem.column, problem.message))
     except _NotABlueprint as skip:
         return FileResult(path, skipped=str(skip))
-    return _stamp(path, text, hits, settings, enabled, _quoted_spans(root) if root is not None and "avlint:" in text else ())
+    return _stamp(
+        path, text, hits, settings, enabled, _quoted_spans(root) if root is not None and "avlint:" in text else ()
+    )
 
 
 def lint_file(path: str, settings: Settings) -> FileResult:
@@ -115,7 +130,13 @@ def lint_file(path: str, settings: Settings) -> FileResult:
     try:
         source = read_source(path, settings.max_file_size)
     except ContentProblem as problem:
-        return _stamp(path, "", [Located.at(problem.rule, problem.line, problem.column, problem.message)], settings, settings.enabled_codes())
+        return _stamp(
+            path,
+            "",
+            [Located.at(problem.rule, problem.line, problem.column, problem.message)],
+            settings,
+            settings.enabled_codes(),
+        )
     return lint_text(path, source.text, settings, source.had_bom)
 
 
@@ -124,7 +145,13 @@ def lint_bytes(path: str, data: bytes, settings: Settings) -> FileResult:
     try:
         source: SourceText = decode(data)
     except ContentProblem as problem:
-        return _stamp(path, "", [Located.at(problem.rule, problem.line, problem.column, problem.message)], settings, settings.enabled_codes())
+        return _stamp(
+            path,
+            "",
+            [Located.at(problem.rule, problem.line, problem.column, problem.message)],
+            settings,
+            settings.enabled_codes(),
+        )
     return lint_text(path, source.text, settings, source.had_bom)
 
 
@@ -168,18 +195,29 @@ def compose_json_text(text: str) -> Node | None:
     return compose_json(text)
 
 
-def _lint_root(path: str, text: str, root: Node | None, settings: Settings, enabled: frozenset[str], api_model: str | None = None):
+def _lint_root(
+    path: str, text: str, root: Node | None, settings: Settings, enabled: frozenset[str], api_model: str | None = None
+):
     if root is None or is_null(root):
         yield Located.at("AV007", 1, 1, "the file holds no YAML document (or only null); authentik skips it")
         return
     if not isinstance(root, MappingNode):
         (line, column), (end_line, end_column) = start(root), end(root)
-        yield Located("AV008", line, column, end_line, end_column, f"the top level is {a_or_an(kind_name(root))}; a blueprint must be a mapping with version and entries")
+        yield Located(
+            "AV008",
+            line,
+            column,
+            end_line,
+            end_column,
+            f"the top level is {a_or_an(kind_name(root))}; a blueprint must be a mapping with version and entries",
+        )
         return
     kind = "api-body" if api_model else classify(root)
     if kind == "other":
         raise _NotABlueprint("not an authentik blueprint or API body")
-    document = build_document(path, root, api_body=(kind == "api-body"), **({"api_model": api_model} if api_model else {}))
+    document = build_document(
+        path, root, api_body=(kind == "api-body"), **({"api_model": api_model} if api_model else {})
+    )
     context = CheckContext(document, settings.release, text)
     for check, codes in REGISTRY:
         if codes & enabled:
@@ -191,7 +229,11 @@ def _quoted_spans(root: Node) -> tuple[tuple[tuple[int, int], tuple[int, int]], 
     """Where quoted and block scalars lie: a `# avlint:` inside one is text, not a comment."""
     from avlint.nodes import walk
 
-    return tuple((start(node), end(node)) for node, _ in walk(root) if isinstance(node, ScalarNode) and node.style in ('"', "'", "|", ">"))
+    return tuple(
+        (start(node), end(node))
+        for node, _ in walk(root)
+        if isinstance(node, ScalarNode) and node.style in ('"', "'", "|", ">")
+    )
 
 
 def _position(hit: Hit) -> Located:
@@ -199,7 +241,9 @@ def _position(hit: Hit) -> Located:
     return Located(hit.code, line, column, end_line, end_column, hit.message, hit.path, hit.fix)
 
 
-def _stamp(path: str, text: str, hits: list, settings: Settings, enabled: frozenset[str], quoted: tuple = ()) -> FileResult:
+def _stamp(
+    path: str, text: str, hits: list, settings: Settings, enabled: frozenset[str], quoted: tuple = ()
+) -> FileResult:
     def inside_scalar(line: int, column: int) -> bool:
         return any(begin <= (line, column) < finish for begin, finish in quoted)
 
@@ -218,7 +262,21 @@ def _stamp(path: str, text: str, hits: list, settings: Settings, enabled: frozen
         rule = by_code(hit.code)
         severity = settings.severity_of(hit.code, rule.severity)
         result.findings.append(
-            Finding(path, hit.line, hit.column, hit.end_line, hit.end_column, rule.code, rule.name, severity, rule.effect, hit.message, hit.fix is not None, hit.path, hit.fix)
+            Finding(
+                path,
+                hit.line,
+                hit.column,
+                hit.end_line,
+                hit.end_column,
+                rule.code,
+                rule.name,
+                severity,
+                rule.effect,
+                hit.message,
+                hit.fix is not None,
+                hit.path,
+                hit.fix,
+            )
         )
     result.findings = stamp_fingerprints(text, result.findings)
     result.findings.sort()

@@ -45,7 +45,9 @@ def span_text(lines: list[str], line: int, column: int, end_line: int, end_colum
         return ""
     if line == end_line:
         return lines[line - 1][column - 1 : end_column - 1]
-    return "\n".join([lines[line - 1][column - 1 :], *lines[line : end_line - 1], lines[end_line - 1][: end_column - 1]])
+    return "\n".join(
+        [lines[line - 1][column - 1 :], *lines[line : end_line - 1], lines[end_line - 1][: end_column - 1]]
+    )
 
 
 def _normalise(text: str) -> str:

@@ -47,7 +47,9 @@ def load_baseline(request: LintRequest, config: Config) -> Baseline | None:
     config file). Loaded before linting, so a bad baseline fails fast."""
     if request.write_baseline:
         return None
-    path = request.baseline or (str(Path(config.path).parent / config.baseline) if config.baseline and config.path else None)
+    path = request.baseline or (
+        str(Path(config.path).parent / config.baseline) if config.baseline and config.path else None
+    )
     if path is None:
         return None
     from avlint.baseline import BaselineError, load

@@ -25,7 +25,12 @@ def is_stage(model: str | None) -> bool:
 
 def is_setup_stage(model: str | None) -> bool:
     """A stage that lets a user enrol an authenticator (TOTP, WebAuthn, static, SMS, Duo...)."""
-    return is_stage(model) and bool(model) and model.startswith("authentik_stages_authenticator_") and not model.endswith("validatestage")
+    return (
+        is_stage(model)
+        and bool(model)
+        and model.startswith("authentik_stages_authenticator_")
+        and not model.endswith("validatestage")
+    )
 
 
 def normalise_model(raw: str) -> str:

@@ -14,7 +14,23 @@ STR, INT, FLOAT, BOOL, NULL = (STANDARD + t for t in ("str", "int", "float", "bo
 MERGE = STANDARD + "merge"
 # Tags PyYAML's SafeLoader can construct; any other tag fails authentik's loader.
 SAFE_STANDARD_TAGS = frozenset(
-    STANDARD + t for t in ("null", "bool", "int", "float", "binary", "timestamp", "omap", "pairs", "set", "str", "seq", "map", "merge", "value")
+    STANDARD + t
+    for t in (
+        "null",
+        "bool",
+        "int",
+        "float",
+        "binary",
+        "timestamp",
+        "omap",
+        "pairs",
+        "set",
+        "str",
+        "seq",
+        "map",
+        "merge",
+        "value",
+    )
 )
 
 _constructor = yaml.SafeLoader("")  # only its scalar constructors are used, never its stream
@@ -128,13 +144,17 @@ def walk(root: Node):  # -> Iterator[tuple[Node, YamlPath]]
 
 def same_value(left: Node, right: Node) -> bool:
     """True when two nodes hold the same data (tags included), whatever their spelling."""
-    if type(left) is not type(right) or (is_custom_tag(left) or is_custom_tag(right)) and left.tag != right.tag:
+    if type(left) is not type(right) or ((is_custom_tag(left) or is_custom_tag(right)) and left.tag != right.tag):
         return False
     if isinstance(left, ScalarNode):
         return scalar_value(left) == scalar_value(right) if not is_custom_tag(left) else left.value == right.value
     if isinstance(left, SequenceNode):
-        return len(left.value) == len(right.value) and all(same_value(a, b) for a, b in zip(left.value, right.value))
-    return len(left.value) == len(right.value) and all(same_value(ka, kb) and same_value(va, vb) for (ka, va), (kb, vb) in zip(left.value, right.value))
+        return len(left.value) == len(right.value) and all(
+            same_value(a, b) for a, b in zip(left.value, right.value, strict=False)
+        )
+    return len(left.value) == len(right.value) and all(
+        same_value(ka, kb) and same_value(va, vb) for (ka, va), (kb, vb) in zip(left.value, right.value, strict=False)
+    )
 
 
 def a_or_an(noun: str) -> str:
@@ -161,7 +181,13 @@ def node_of(value: Any) -> Node:
     """Nodes for plain data (what a JSON body decodes to), so data can be linted without
     writing and re-parsing it."""
     if isinstance(value, dict):
-        return MappingNode(STANDARD + "map", [(node_of(str(k)), node_of(v)) for k, v in value.items()], _NO_MARK, _NO_MARK, flow_style=True)
+        return MappingNode(
+            STANDARD + "map",
+            [(node_of(str(k)), node_of(v)) for k, v in value.items()],
+            _NO_MARK,
+            _NO_MARK,
+            flow_style=True,
+        )
     if isinstance(value, (list, tuple)):
         return SequenceNode(STANDARD + "seq", [node_of(item) for item in value], _NO_MARK, _NO_MARK, flow_style=True)
     if value is None:

@@ -6,6 +6,7 @@ previous file as it was. Unlike avlint.fix.writer this creates files that do not
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 
@@ -20,10 +21,8 @@ def write_new(path: str, text: str) -> None:
         os.chmod(temporary, 0o666 & ~_umask())
         os.replace(temporary, path)
     except BaseException:
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(temporary)
-        except OSError:
-            pass
         raise
 
 

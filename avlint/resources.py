@@ -10,7 +10,7 @@ regenerates the JSON, which a test insists on.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +31,7 @@ def rules_dir() -> Path:
     return _PACKAGE_DIR.parent / "rules"
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_data(relative: str) -> Any:
     """The parsed content of one YAML data file from the rules folder (cached: it never changes)."""
     import zlib  # here, like json below: `avlint --version` imports this module for rules_dir only
@@ -58,7 +58,7 @@ def _parse_yaml(source: bytes) -> Any:
     import yaml
 
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    return yaml.load(source.decode("utf-8"), Loader=loader)  # noqa: S506 - a safe loader
+    return yaml.load(source.decode("utf-8"), Loader=loader)
 
 
 def compiled_text(folder: Path) -> str:

@@ -58,7 +58,7 @@ import io
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from ruamel.yaml import YAML
 from ruamel.yaml.constructor import ConstructorError, RoundTripConstructor
@@ -212,7 +212,7 @@ class _Constructor(RoundTripConstructor):
 class _Representer(RoundTripRepresenter):
     """Writes null and bool scalars with their original spelling."""
 
-    spellings: dict[Position, tuple[str, Any]] = {}  # set by dump_roundtrip
+    spellings: ClassVar[dict[Position, tuple[str, Any]]] = {}  # set by dump_roundtrip
 
     def represent_mapping(self, tag: Any, mapping: Any, flow_style: Any = None) -> MappingNode:
         node = super().represent_mapping(tag, mapping, flow_style)
@@ -227,7 +227,7 @@ class _Representer(RoundTripRepresenter):
     def represent_sequence(self, tag: Any, sequence: Any, flow_style: Any = None) -> SequenceNode:
         node = super().represent_sequence(tag, sequence, flow_style)
         positions = getattr(getattr(sequence, "lc", None), "data", None) or {}
-        for index, (item, item_node) in enumerate(zip(sequence, node.value)):
+        for index, (item, item_node) in enumerate(zip(sequence, node.value, strict=False)):
             if index in positions:
                 self._respell(item_node, item, tuple(positions[index][:2]))
         return node
@@ -290,8 +290,7 @@ class _Emitter(RoundTripEmitter):
     def _escape(self, char: str) -> str | None:
         """The escape for *char* in a double-quoted scalar, None to write it as is."""
         printable = "\x20" <= char <= "\x7e" or (
-            self.allow_unicode
-            and ("\xa0" <= char <= "\ud7ff" or "\ue000" <= char <= "\ufffd" or char >= "\U00010000")
+            self.allow_unicode and ("\xa0" <= char <= "\ud7ff" or "\ue000" <= char <= "\ufffd" or char >= "\U00010000")
         )
         if printable and char not in '"\\\x85\u2028\u2029\ufeff':
             return None

@@ -50,7 +50,13 @@ def parse_suppressions(text: str, inside_scalar: Callable[[int, int], bool] | No
             continue
         action = _ACTION.match(match.group("body"))
         if action is None:
-            result.problems.append(BadDirective(number, column, f"unknown avlint directive '{match.group('body')}'; use disable=ID[,ID] or disable-file"))
+            result.problems.append(
+                BadDirective(
+                    number,
+                    column,
+                    f"unknown avlint directive '{match.group('body')}'; use disable=ID[,ID] or disable-file",
+                )
+            )
             continue
         ids = action.group("ids")
         codes = _codes(ids, number, column, result.problems)
@@ -58,11 +64,17 @@ def parse_suppressions(text: str, inside_scalar: Callable[[int, int], bool] | No
             # A list whose every id is unknown suppresses nothing (not everything).
             result.file_codes |= codes if ids is not None else {ALL}
             if ids is not None and not ids.strip():
-                result.problems.append(BadDirective(number, column, "`disable-file=` names no rule; write disable-file alone to turn every rule off"))
+                result.problems.append(
+                    BadDirective(
+                        number, column, "`disable-file=` names no rule; write disable-file alone to turn every rule off"
+                    )
+                )
             continue
         if not codes:
             if ids is None or not ids.strip():
-                result.problems.append(BadDirective(number, column, "`# avlint: disable` needs rule ids or names: disable=ID[,ID]"))
+                result.problems.append(
+                    BadDirective(number, column, "`# avlint: disable` needs rule ids or names: disable=ID[,ID]")
+                )
             continue
         result.line_codes.setdefault(number, set()).update(codes)
         if line[: match.start()].strip() == "":  # a comment alone on its line covers the next line

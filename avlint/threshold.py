@@ -40,14 +40,18 @@ def parse_threshold(expression: str) -> Threshold:
         except ValueError:
             return Threshold(False, error=f"'{raw_value.strip()}' is not a number")
         if key in values:
-            dropped.append((f"{raw_key}={_shown(values[key])}", f"'{key}' is given again later, and only the last value counts"))
+            dropped.append(
+                (f"{raw_key}={_shown(values[key])}", f"'{key}' is given again later, and only the last value counts")
+            )
         values[key] = number
     if not values:
         return Threshold(False, error="no known key (use " + ", ".join(ALLOWED_KEYS) + ")", dropped=tuple(dropped))
     try:
         delta = timedelta(**values)
     except OverflowError:
-        return Threshold(False, overflow=True, error="the value overflows authentik's timedelta", dropped=tuple(dropped))
+        return Threshold(
+            False, overflow=True, error="the value overflows authentik's timedelta", dropped=tuple(dropped)
+        )
     except ValueError as error:  # NaN
         return Threshold(False, error=str(error), dropped=tuple(dropped))
     return Threshold(True, seconds=delta.total_seconds(), dropped=tuple(dropped))

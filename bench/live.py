@@ -27,6 +27,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from measured_env import ENV, PYCACHE_NOTE, warm_bytecode  # noqa: E402
+
 from tests.fake_authentik import FakeAuthentik  # noqa: E402
 from tests.fake_authentik.http import Request  # noqa: E402
 
@@ -38,7 +39,14 @@ def seed_stages(fake: FakeAuthentik, count: int) -> list[dict]:
     headers = {"authorization": f"Bearer {fake.token}", "content-type": "application/json"}
     created = []
     for index in range(count):
-        body = json.dumps({"name": f"bench-{index:04d}", "device_classes": ["totp", "webauthn"], "not_configured_action": "skip", "last_auth_threshold": "hours=12"}).encode()
+        body = json.dumps(
+            {
+                "name": f"bench-{index:04d}",
+                "device_classes": ["totp", "webauthn"],
+                "not_configured_action": "skip",
+                "last_auth_threshold": "hours=12",
+            }
+        ).encode()
         response = fake.handle(Request("POST", VALIDATE, {}, headers, body))
         assert response.status == 201, response.body
         created.append(json.loads(response.body))
@@ -64,7 +72,9 @@ def write_blueprints(folder: Path, stages: list[dict], per_file: int = 100) -> N
 def run(args: list[str], fake: FakeAuthentik) -> tuple[float, int, int, int]:
     fake.requests.clear()
     started = time.perf_counter()
-    result = subprocess.run([*AVLINT, *args, "--url", fake.url, "--token", fake.token], capture_output=True, text=True, env=ENV)
+    result = subprocess.run(
+        [*AVLINT, *args, "--url", fake.url, "--token", fake.token], capture_output=True, text=True, env=ENV
+    )
     wall = time.perf_counter() - started
     fake.requests.wait_finished(len(fake.requests))
     return wall, result.returncode, len(fake.requests), fake.requests.max_in_flight
@@ -87,9 +97,9 @@ async def per_object(fake: FakeAuthentik, pks: list[str], parallelism: int = 10)
     return time.perf_counter() - started
 
 
-def median_of(times: int, work) -> tuple[float, ...]:  # noqa: ANN001
+def median_of(times: int, work) -> tuple[float, ...]:
     samples = [work() for _ in range(times)]
-    return tuple(statistics.median(values) for values in zip(*samples))
+    return tuple(statistics.median(values) for values in zip(*samples, strict=False))
 
 
 def diff_rows(report: list[str]) -> None:
@@ -106,8 +116,12 @@ def diff_rows(report: list[str]) -> None:
             fake.requests.clear()
             baseline = asyncio.run(per_object(fake, pks))
             ratio = baseline / wall
-            verdict = f"{'PASS' if wall < target and code == 0 else 'FAIL'} (time), {'PASS' if ratio >= 10 else 'FAIL'} (10x)"
-            report.append(f"| diff, 1,000 stages, {latency * 1000:.0f} ms/request | {wall:.2f} s | {int(requests)} requests, {int(in_flight)} in flight | per-object client: {baseline:.2f} s ({ratio:.0f}x slower) | < {target} s, >= 10x | {verdict} |")
+            verdict = (
+                f"{'PASS' if wall < target and code == 0 else 'FAIL'} (time), {'PASS' if ratio >= 10 else 'FAIL'} (10x)"
+            )
+            report.append(
+                f"| diff, 1,000 stages, {latency * 1000:.0f} ms/request | {wall:.2f} s | {int(requests)} requests, {int(in_flight)} in flight | per-object client: {baseline:.2f} s ({ratio:.0f}x slower) | < {target} s, >= 10x | {verdict} |"
+            )
 
 
 def apply_row(report: list[str]) -> None:
@@ -118,13 +132,17 @@ def apply_row(report: list[str]) -> None:
         wall, code, requests, in_flight = run(["apply", "--yes", folder], fake)
         posts = sum(1 for record in fake.requests if record.method == "POST")
         verdict = "PASS" if code == 0 and posts == 200 else "FAIL"
-        report.append(f"| apply --yes, 200 creations, 20 ms/request | {wall:.2f} s | {int(requests)} requests ({posts} POST), {posts / wall:.0f} creations/s, at most {int(in_flight)} in flight | - | bounded in flight | {verdict} |")
+        report.append(
+            f"| apply --yes, 200 creations, 20 ms/request | {wall:.2f} s | {int(requests)} requests ({posts} POST), {posts / wall:.0f} creations/s, at most {int(in_flight)} in flight | - | bounded in flight | {verdict} |"
+        )
 
 
 def fix_payload_rows(report: list[str]) -> None:
     corpus = ROOT / "bench" / "corpus"
     if not corpus.is_dir():
-        subprocess.run([sys.executable, str(ROOT / "bench" / "corpus.py"), "--files", "1000", "--out", str(corpus)], check=True)
+        subprocess.run(
+            [sys.executable, str(ROOT / "bench" / "corpus.py"), "--files", "1000", "--out", str(corpus)], check=True
+        )
 
     def timed(args: list[str]) -> float:
         with tempfile.TemporaryDirectory() as folder:
@@ -138,7 +156,9 @@ def fix_payload_rows(report: list[str]) -> None:
     for name, args in (("fix", ["fix"]), ("payload", ["payload", "--allow-unresolved", "--all-models"])):
         wall = statistics.median(timed(args) for _ in range(3))
         verdict = "PASS" if wall <= 2 * lint else "FAIL"
-        report.append(f"| {name}, 1,000-file corpus | {wall:.2f} s | lint of the same: {lint:.2f} s | {wall / lint:.2f}x lint | <= 2x lint | {verdict} |")
+        report.append(
+            f"| {name}, 1,000-file corpus | {wall:.2f} s | lint of the same: {lint:.2f} s | {wall / lint:.2f}x lint | <= 2x lint | {verdict} |"
+        )
 
 
 def main() -> None:

@@ -19,7 +19,9 @@ ENV = dict(os.environ)
 PYCACHE_NOTE = ""
 if ENV.pop("PYTHONDONTWRITEBYTECODE", None) is not None and "PYTHONPYCACHEPREFIX" not in ENV:
     ENV["PYTHONPYCACHEPREFIX"] = str(BENCH / ".pycache")
-    PYCACHE_NOTE = "PYTHONDONTWRITEBYTECODE is set here: measured commands keep their bytecode in bench/.pycache instead"
+    PYCACHE_NOTE = (
+        "PYTHONDONTWRITEBYTECODE is set here: measured commands keep their bytecode in bench/.pycache instead"
+    )
 
 
 def warm_bytecode() -> None:

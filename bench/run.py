@@ -39,7 +39,6 @@ ONE_FILE = BENCH / "corpus-one" / "flow-200-lines.yaml"
 
 sys.path.insert(0, str(BENCH))
 import corpus as corpus_mod  # noqa: E402
-
 from measured_env import ENV, PYCACHE_NOTE  # noqa: E402
 
 # Targets (seconds unless said otherwise).
@@ -48,7 +47,7 @@ TARGET_ONE_FILE_S = 0.150
 TARGET_CORPUS_S = 1.5
 TARGET_COMPOSE_RATIO = 3.0
 TARGET_PEAK_MB = 150.0
-TARGET_CORES = 1.3          # CPU seconds per wall second on the corpus: "uses both cores"
+TARGET_CORES = 1.3  # CPU seconds per wall second on the corpus: "uses both cores"
 TARGET_PER_FILE_GROWTH = 1.10  # per-file time at 1,000 files / per-file time at 250 files
 
 # --------------------------------------------------------------------------------------
@@ -56,7 +55,7 @@ TARGET_PER_FILE_GROWTH = 1.10  # per-file time at 1,000 files / per-file time at
 # RUSAGE_CHILDREN in a fresh process covers exactly the measured command and its own
 # children. ru_maxrss is the largest single process; for multi-process tools the child
 # can also sample the summed RSS of the whole process tree from /proc.
-_RUNNER = r'''
+_RUNNER = r"""
 import json, os, resource, subprocess, sys, threading, time
 spec = json.loads(sys.argv[1])
 page = os.sysconf("SC_PAGE_SIZE")
@@ -107,21 +106,20 @@ print(json.dumps({
     "stdout": (stdout or b"").decode("utf-8", "replace")[-4000:],
     "stderr": stderr.decode("utf-8", "replace")[-4000:],
 }))
-'''
+"""
 
 
-def run_measured(cmd: list[str], cwd: Path | None = None, sample: bool = False,
-                 keep_stdout: bool = False) -> dict:
+def run_measured(cmd: list[str], cwd: Path | None = None, sample: bool = False, keep_stdout: bool = False) -> dict:
     spec = {"cmd": cmd, "cwd": str(cwd or REPO), "sample": sample, "stdout": keep_stdout}
-    res = subprocess.run([sys.executable, "-c", _RUNNER, json.dumps(spec)],
-                         capture_output=True, text=True, check=True, env=ENV)
+    res = subprocess.run(
+        [sys.executable, "-c", _RUNNER, json.dumps(spec)], capture_output=True, text=True, check=True, env=ENV
+    )
     return json.loads(res.stdout)
 
 
 def run_batches(cmds: list[list[str]], cwd: Path) -> dict:
     """Run several commands one after another (check-jsonschema batches); sum them."""
-    total = {"wall": 0.0, "cpu": 0.0, "maxrss_kb": 0, "tree_peak_kb": 0, "rc": 0,
-             "stderr": "", "stdout": ""}
+    total = {"wall": 0.0, "cpu": 0.0, "maxrss_kb": 0, "tree_peak_kb": 0, "rc": 0, "stderr": "", "stdout": ""}
     for cmd in cmds:
         r = run_measured(cmd, cwd=cwd, keep_stdout=True)
         total["wall"] += r["wall"]
@@ -168,8 +166,12 @@ def _inproc(kind: str, directory: str, repeat: int) -> None:
 
 
 def inproc(kind: str, directory: Path, repeat: int) -> dict:
-    res = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--inproc", kind,
-                          str(directory), str(repeat)], capture_output=True, text=True, env=ENV)
+    res = subprocess.run(
+        [sys.executable, str(Path(__file__).resolve()), "--inproc", kind, str(directory), str(repeat)],
+        capture_output=True,
+        text=True,
+        env=ENV,
+    )
     if res.returncode != 0:
         return {"error": res.stderr.strip().splitlines()[-1] if res.stderr.strip() else "failed"}
     data = json.loads(res.stdout)
@@ -187,8 +189,7 @@ def tool(name: str, module: str) -> list[str] | None:
     found = shutil.which(name)
     if found:
         return [found]
-    probe = subprocess.run([sys.executable, "-c", f"import {module}"], cwd=REPO,
-                           capture_output=True, env=ENV)
+    probe = subprocess.run([sys.executable, "-c", f"import {module}"], cwd=REPO, capture_output=True, env=ENV)
     if probe.returncode == 0:
         return [sys.executable, "-m", module]
     return None
@@ -207,10 +208,12 @@ def avlint_cmd() -> list[str] | None:
 
 def _cpu_idle_fraction(seconds: float) -> float:
     """Share of all cores left idle over the next ``seconds`` (from /proc/stat)."""
+
     def read():
         with open("/proc/stat") as f:
             fields = [int(x) for x in f.readline().split()[1:]]
         return fields[3] + fields[4], sum(fields)  # idle + iowait, total
+
     idle0, total0 = read()
     time.sleep(seconds)
     idle1, total1 = read()
@@ -238,9 +241,13 @@ def wait_idle(max_wait: float, need: float = 0.85) -> bool:
 
 def ensure_corpus(directory: Path, files: int, seed: int) -> dict:
     stats = corpus_mod.read_stats(directory)
-    if (stats is None or stats.get("files") != files or stats.get("seed") != seed
-            or stats.get("generator_version") != corpus_mod.GENERATOR_VERSION
-            or len(list(directory.glob("*.yaml"))) != files):
+    if (
+        stats is None
+        or stats.get("files") != files
+        or stats.get("seed") != seed
+        or stats.get("generator_version") != corpus_mod.GENERATOR_VERSION
+        or len(list(directory.glob("*.yaml"))) != files
+    ):
         print(f"generating corpus: {files} files in {directory} ...", flush=True)
         stats = corpus_mod.write_corpus(directory, files, seed)
     if not ONE_FILE.exists():
@@ -270,8 +277,7 @@ def median_of(runs: list[dict], key: str = "wall") -> float:
     return statistics.median(r[key] for r in runs)
 
 
-def timed(label: str, cmd: list[str], repeat: int, cwd: Path | None = None,
-          ok_codes: tuple[int, ...] = (0,)) -> dict:
+def timed(label: str, cmd: list[str], repeat: int, cwd: Path | None = None, ok_codes: tuple[int, ...] = (0,)) -> dict:
     runs = []
     print(f"  {label}: ", end="", flush=True)
     for _ in range(repeat):
@@ -283,22 +289,31 @@ def timed(label: str, cmd: list[str], repeat: int, cwd: Path | None = None,
             break
     print()
     return {
-        "median": median_of(runs), "cpu": median_of(runs, "cpu"),
-        "maxrss_kb": max(r["maxrss_kb"] for r in runs), "rc": runs[-1]["rc"],
-        "runs": [r["wall"] for r in runs], "ok": all(r["rc"] in ok_codes for r in runs),
+        "median": median_of(runs),
+        "cpu": median_of(runs, "cpu"),
+        "maxrss_kb": max(r["maxrss_kb"] for r in runs),
+        "rc": runs[-1]["rc"],
+        "runs": [r["wall"] for r in runs],
+        "ok": all(r["rc"] in ok_codes for r in runs),
     }
 
 
 def importtime(module: str, top: int = 12) -> list[tuple[int, int, str]]:
-    subprocess.run([sys.executable, "-c", f"import {module}"], cwd=REPO, env=ENV,
-                   capture_output=True)  # warm the bytecode cache first
-    res = subprocess.run([sys.executable, "-X", "importtime", "-c", f"import {module}"],
-                         cwd=REPO, capture_output=True, text=True, env=ENV)
+    subprocess.run(
+        [sys.executable, "-c", f"import {module}"], cwd=REPO, env=ENV, capture_output=True
+    )  # warm the bytecode cache first
+    res = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", f"import {module}"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        env=ENV,
+    )
     rows = []
     for line in res.stderr.splitlines():
         if not line.startswith("import time:") or "self [us]" in line:
             continue
-        parts = line[len("import time:"):].split("|")
+        parts = line[len("import time:") :].split("|")
         try:
             rows.append((int(parts[0]), int(parts[1]), parts[2].rstrip()))
         except (ValueError, IndexError):
@@ -315,15 +330,21 @@ def fmt_s(x: float | None) -> str:
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description="avlint benchmarks")
     p.add_argument("--quick", action="store_true", help="fewer repetitions")
-    p.add_argument("--skip-peers", action="store_true",
-                   help="skip check-jsonschema, yamllint and ruamel.yaml (the slow ones)")
+    p.add_argument(
+        "--skip-peers", action="store_true", help="skip check-jsonschema, yamllint and ruamel.yaml (the slow ones)"
+    )
     p.add_argument("--files", type=int, default=corpus_mod.DEFAULT_FILES)
     p.add_argument("--seed", type=int, default=corpus_mod.DEFAULT_SEED)
     p.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     p.add_argument("--json", type=Path, help="also write the results as JSON here")
-    p.add_argument("--wait-idle", type=float, default=0, metavar="SECONDS",
-                   help="before each group of measurements, wait up to SECONDS for the other "
-                        "processes on the machine to go quiet (for shared machines)")
+    p.add_argument(
+        "--wait-idle",
+        type=float,
+        default=0,
+        metavar="SECONDS",
+        help="before each group of measurements, wait up to SECONDS for the other "
+        "processes on the machine to go quiet (for shared machines)",
+    )
     p.add_argument("--inproc", nargs=3, metavar=("KIND", "DIR", "N"), help=argparse.SUPPRESS)
     args = p.parse_args(argv)
 
@@ -331,9 +352,9 @@ def main(argv: list[str] | None = None) -> int:
         _inproc(args.inproc[0], args.inproc[1], int(args.inproc[2]))
         return 0
 
-    reps = 3 if args.quick else 5            # avlint on the corpus, baselines
-    peer_reps = 1 if args.quick else 3       # check-jsonschema, yamllint, ruamel
-    start_reps = 10 if args.quick else 20    # start-up
+    reps = 3 if args.quick else 5  # avlint on the corpus, baselines
+    peer_reps = 1 if args.quick else 3  # check-jsonschema, yamllint, ruamel
+    start_reps = 10 if args.quick else 20  # start-up
 
     def settle() -> None:
         if args.wait_idle:
@@ -345,17 +366,23 @@ def main(argv: list[str] | None = None) -> int:
     files = sorted(args.corpus.glob("*.yaml"))
     nfiles = len(files)
     mb = stats["bytes"] / 1e6
-    print(f"corpus: {nfiles} files, {mb:.2f} MB, {stats['lines']} lines "
-          f"({stats['min_lines']}-{stats['max_lines']} per file); one file: {one_lines} lines")
+    print(
+        f"corpus: {nfiles} files, {mb:.2f} MB, {stats['lines']} lines "
+        f"({stats['min_lines']}-{stats['max_lines']} per file); one file: {one_lines} lines"
+    )
     print(f"python {platform.python_version()} at {sys.executable}; {os.cpu_count()} cores")
 
-    results: dict = {"date": time.strftime("%Y-%m-%d %H:%M"), "cores": os.cpu_count(),
-                     "python": platform.python_version(), "corpus": stats,
-                     "one_file_lines": one_lines, "quick": args.quick}
+    results: dict = {
+        "date": time.strftime("%Y-%m-%d %H:%M"),
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "corpus": stats,
+        "one_file_lines": one_lines,
+        "quick": args.quick,
+    }
     av = avlint_cmd()
     if av is None:
-        print("! avlint is not installed or does not run: avlint rows are skipped "
-              "(pip install -e . in this venv)")
+        print("! avlint is not installed or does not run: avlint rows are skipped (pip install -e . in this venv)")
     else:
         print(f"avlint: {' '.join(av)}")
 
@@ -366,8 +393,10 @@ def main(argv: list[str] | None = None) -> int:
     # ---- start-up -------------------------------------------------------------
     results["load_before"] = os.getloadavg()
     if results["load_before"][0] > 0.5:
-        print(f"! load average {results['load_before'][0]:.2f}: other processes are using the "
-              "CPU; wall times will be inflated (compare the CPU column)")
+        print(
+            f"! load average {results['load_before'][0]:.2f}: other processes are using the "
+            "CPU; wall times will be inflated (compare the CPU column)"
+        )
     settle()
     print("start-up")
     run_measured([sys.executable, "-c", "pass"])
@@ -380,15 +409,15 @@ def main(argv: list[str] | None = None) -> int:
         run_measured(av + ["lint", str(ONE_FILE)])
         run_measured(av + ["lint", str(files[0]), "--format", "json"])
         results["version"] = timed("avlint --version", av + ["--version"], start_reps)
-        results["one_file"] = timed(f"avlint lint <{one_lines}-line file>",
-                                    av + ["lint", str(ONE_FILE)], start_reps, ok_codes=(0, 1))
+        results["one_file"] = timed(
+            f"avlint lint <{one_lines}-line file>", av + ["lint", str(ONE_FILE)], start_reps, ok_codes=(0, 1)
+        )
         results["importtime"] = importtime("avlint.cli")
         # ---- the corpus -------------------------------------------------------
         settle()
         print("corpus")
         lint = av + ["lint", str(args.corpus), "--format", "json"]
-        results["avlint"] = timed(f"avlint lint corpus ({nfiles} files)", lint, reps,
-                                  ok_codes=(0, 1))
+        results["avlint"] = timed(f"avlint lint corpus ({nfiles} files)", lint, reps, ok_codes=(0, 1))
         mem = run_measured(lint, sample=True)
         results["avlint"]["tree_peak_kb"] = mem["tree_peak_kb"]
         results["avlint"]["maxrss_kb"] = max(results["avlint"]["maxrss_kb"], mem["maxrss_kb"])
@@ -447,21 +476,24 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{r['wall']:.2f}s ", end="", flush=True)
             print()
             if runs[-1]["rc"] != 0:
-                print("! check-jsonschema reported errors (the corpus should be valid):\n"
-                      + runs[-1]["stdout"][-1500:])
+                print("! check-jsonschema reported errors (the corpus should be valid):\n" + runs[-1]["stdout"][-1500:])
             results["check_jsonschema"] = {
-                "median": median_of(runs), "cpu": median_of(runs, "cpu"),
-                "maxrss_kb": max(r["maxrss_kb"] for r in runs), "rc": runs[-1]["rc"],
-                "runs": [r["wall"] for r in runs], "batches": len(batches)}
+                "median": median_of(runs),
+                "cpu": median_of(runs, "cpu"),
+                "maxrss_kb": max(r["maxrss_kb"] for r in runs),
+                "rc": runs[-1]["rc"],
+                "runs": [r["wall"] for r in runs],
+                "batches": len(batches),
+            }
         else:
             print("! check-jsonschema not found (pip install check-jsonschema)")
         yl = tool("yamllint", "yamllint")
         if yl:
             run_measured(yl + ["-d", "default", str(files[0])])  # warm-up
             settle()
-            results["yamllint"] = timed("yamllint -d default", yl + ["-d", "default",
-                                                                     str(args.corpus)],
-                                        peer_reps, ok_codes=(0, 1, 2))
+            results["yamllint"] = timed(
+                "yamllint -d default", yl + ["-d", "default", str(args.corpus)], peer_reps, ok_codes=(0, 1, 2)
+            )
         else:
             print("! yamllint not found (pip install yamllint)")
 
@@ -490,26 +522,47 @@ def report(r: dict, nfiles: int, mb: float) -> None:
 
     d = r.get("python_floor")
     if d:
-        rows.append(("python -c pass (interpreter floor)", fmt_s(d["median"]), cpu(d), "-",
-                     peak(d), "-", "-", "-"))
-    for key, label in [("version", "avlint --version"),
-                       ("one_file", f"avlint lint one {r['one_file_lines']}-line file")]:
+        rows.append(("python -c pass (interpreter floor)", fmt_s(d["median"]), cpu(d), "-", peak(d), "-", "-", "-"))
+    for key, label in [
+        ("version", "avlint --version"),
+        ("one_file", f"avlint lint one {r['one_file_lines']}-line file"),
+    ]:
         d = r.get(key)
         target = TARGET_VERSION_S if key == "version" else TARGET_ONE_FILE_S
         if d:
-            rows.append((label, fmt_s(d["median"]), cpu(d), "-", peak(d), "-",
-                         f"< {target * 1000:.0f} ms",
-                         verdict(d["median"] < target) if d["ok"] else f"ERROR rc {d['rc']}"))
+            rows.append(
+                (
+                    label,
+                    fmt_s(d["median"]),
+                    cpu(d),
+                    "-",
+                    peak(d),
+                    "-",
+                    f"< {target * 1000:.0f} ms",
+                    verdict(d["median"] < target) if d["ok"] else f"ERROR rc {d['rc']}",
+                )
+            )
     if av is not None:
         d = r["avlint"]
-        rows.append((f"avlint lint corpus ({nfiles} files, {mb:.1f} MB)", fmt_s(av), cpu(d),
-                     f"{av / nfiles * 1000:.2f}", peak(d), "1.00", f"< {TARGET_CORPUS_S} s",
-                     verdict(av < TARGET_CORPUS_S) if d["ok"] else f"ERROR rc {d['rc']}"))
-    ref = [("compose", "libyaml compose (CSafeLoader)", True),
-           ("load", "PyYAML yaml.load (CSafeLoader)", False),
-           ("ruamel", "ruamel.yaml round-trip load", False),
-           ("check_jsonschema", "check-jsonschema (blueprint schema)", False),
-           ("yamllint", "yamllint -d default", False)]
+        rows.append(
+            (
+                f"avlint lint corpus ({nfiles} files, {mb:.1f} MB)",
+                fmt_s(av),
+                cpu(d),
+                f"{av / nfiles * 1000:.2f}",
+                peak(d),
+                "1.00",
+                f"< {TARGET_CORPUS_S} s",
+                verdict(av < TARGET_CORPUS_S) if d["ok"] else f"ERROR rc {d['rc']}",
+            )
+        )
+    ref = [
+        ("compose", "libyaml compose (CSafeLoader)", True),
+        ("load", "PyYAML yaml.load (CSafeLoader)", False),
+        ("ruamel", "ruamel.yaml round-trip load", False),
+        ("check_jsonschema", "check-jsonschema (blueprint schema)", False),
+        ("yamllint", "yamllint -d default", False),
+    ]
     for key, label, has_target in ref:
         d = r.get(key)
         if not d or "median" not in d:
@@ -521,54 +574,98 @@ def report(r: dict, nfiles: int, mb: float) -> None:
         if has_target:
             target = f"avlint <= {TARGET_COMPOSE_RATIO:.0f}x"
             ok = None if ratio is None else ratio <= TARGET_COMPOSE_RATIO
-        rows.append((label, fmt_s(d["median"]), cpu(d), f"{d['median'] / nfiles * 1000:.2f}",
-                     peak(d), "-" if ratio is None else f"{ratio:.3f}", target, verdict(ok)))
+        rows.append(
+            (
+                label,
+                fmt_s(d["median"]),
+                cpu(d),
+                f"{d['median'] / nfiles * 1000:.2f}",
+                peak(d),
+                "-" if ratio is None else f"{ratio:.3f}",
+                target,
+                verdict(ok),
+            )
+        )
     if av is not None:
         d = r["avlint"]
         peak_mb = max(d.get("tree_peak_kb", 0), d.get("maxrss_kb", 0)) / 1024
-        rows.append(("avlint peak memory (all processes)", "-", "-", "-", f"{peak_mb:.0f}", "-",
-                     f"< {TARGET_PEAK_MB:.0f} MB", verdict(peak_mb < TARGET_PEAK_MB)))
+        rows.append(
+            (
+                "avlint peak memory (all processes)",
+                "-",
+                "-",
+                "-",
+                f"{peak_mb:.0f}",
+                "-",
+                f"< {TARGET_PEAK_MB:.0f} MB",
+                verdict(peak_mb < TARGET_PEAK_MB),
+            )
+        )
         cores = d["cpu"] / d["median"] if d["median"] else 0
         # Small inputs are rightly linted in one process; judge "both cores" on many files.
-        rows.append(("avlint cores used (CPU / wall)", f"{cores:.2f}", "-", "-", "-", "-",
-                     f">= {TARGET_CORES} (500+ files)",
-                     verdict(cores >= TARGET_CORES) if nfiles >= 500 else "-"))
+        rows.append(
+            (
+                "avlint cores used (CPU / wall)",
+                f"{cores:.2f}",
+                "-",
+                "-",
+                "-",
+                "-",
+                f">= {TARGET_CORES} (500+ files)",
+                verdict(cores >= TARGET_CORES) if nfiles >= 500 else "-",
+            )
+        )
         sc = r.get("scaling", {})
         if len(sc) >= 2:
             ns = sorted(sc)
             small, big = ns[0], ns[-1]
             growth = (sc[big] / big) / (sc[small] / small)
-            rows.append((f"avlint per-file time, {big} vs {small} files", f"{growth:.2f}x", "-",
-                         " / ".join(f"{sc[n] / n * 1000:.2f}" for n in ns), "-", "-",
-                         f"<= {TARGET_PER_FILE_GROWTH:.2f}x", verdict(
-                             growth <= TARGET_PER_FILE_GROWTH)))
+            rows.append(
+                (
+                    f"avlint per-file time, {big} vs {small} files",
+                    f"{growth:.2f}x",
+                    "-",
+                    " / ".join(f"{sc[n] / n * 1000:.2f}" for n in ns),
+                    "-",
+                    "-",
+                    f"<= {TARGET_PER_FILE_GROWTH:.2f}x",
+                    verdict(growth <= TARGET_PER_FILE_GROWTH),
+                )
+            )
 
-    headers = ("measurement", "wall", "CPU", "ms/file", "peak MB", "avlint/this", "target",
-               "result")
-    widths = [max(len(str(x)) for x in col) for col in zip(headers, *rows)]
+    headers = ("measurement", "wall", "CPU", "ms/file", "peak MB", "avlint/this", "target", "result")
+    widths = [max(len(str(x)) for x in col) for col in zip(headers, *rows, strict=False)]
     print()
-    print(f"results ({r['date']}, {r['cores']} cores, Python {r['python']}"
-          f"{', quick' if r['quick'] else ''}; load average {r['load_before'][0]:.2f} before, "
-          f"{r['load_after'][0]:.2f} after)")
-    line = "  ".join(h.ljust(w) for h, w in zip(headers, widths))
+    print(
+        f"results ({r['date']}, {r['cores']} cores, Python {r['python']}"
+        f"{', quick' if r['quick'] else ''}; load average {r['load_before'][0]:.2f} before, "
+        f"{r['load_after'][0]:.2f} after)"
+    )
+    line = "  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=False))
     print(line)
     print("-" * len(line))
     for row in rows:
-        print("  ".join(str(x).ljust(w) for x, w in zip(row, widths)))
-    busy = [k for k in ("compose", "load", "ruamel", "check_jsonschema", "yamllint")
-            if r.get(k, {}).get("cpu") and r[k]["cpu"] / r[k]["median"] < 0.85]
+        print("  ".join(str(x).ljust(w) for x, w in zip(row, widths, strict=False)))
+    busy = [
+        k
+        for k in ("compose", "load", "ruamel", "check_jsonschema", "yamllint")
+        if r.get(k, {}).get("cpu") and r[k]["cpu"] / r[k]["median"] < 0.85
+    ]
     if busy or max(r["load_before"][0], r["load_after"][0]) > 1.0:
-        print("\n! the machine was busy: single-threaded runs got less than a whole core "
-              f"({', '.join(busy) or 'load average'}); wall times are inflated, CPU times less so")
+        print(
+            "\n! the machine was busy: single-threaded runs got less than a whole core "
+            f"({', '.join(busy) or 'load average'}); wall times are inflated, CPU times less so"
+        )
     sc = r.get("scaling")
     if sc:
-        print("\nscaling: " + ", ".join(f"{n} files {fmt_s(t)} ({t / n * 1000:.2f} ms/file)"
-                                        for n, t in sorted(sc.items())))
+        print(
+            "\nscaling: "
+            + ", ".join(f"{n} files {fmt_s(t)} ({t / n * 1000:.2f} ms/file)" for n, t in sorted(sc.items()))
+        )
         ns = sorted(sc)
         if len(ns) >= 2:
             slope = (sc[ns[-1]] - sc[ns[0]]) / (ns[-1] - ns[0])
-            print(f"         fit: {fmt_s(sc[ns[0]] - slope * ns[0])} fixed + "
-                  f"{slope * 1000:.3f} ms per file")
+            print(f"         fit: {fmt_s(sc[ns[0]] - slope * ns[0])} fixed + {slope * 1000:.3f} ms per file")
     if r.get("importtime"):
         print("\npython -X importtime -c 'import avlint.cli' (top by cumulative, microseconds):")
         print(f"  {'self':>8} {'cumulative':>11}  module")

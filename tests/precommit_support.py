@@ -24,8 +24,22 @@ GOOD = SAMPLES / "good" / "stage-mfa-login.yaml"
 BAD = SAMPLES / "bad" / "bp-keyof-undefined.yaml"  # an error that no fix can remove
 FIXABLE = SAMPLES / "bad" / "bp-byte-order-mark.yaml"  # one warning, fixed by stripping the mark
 SCENARIOS = {"clean": {"good.yaml": GOOD}, "dirty": {"good.yaml": GOOD, "bad.yaml": BAD, "fixable.yaml": FIXABLE}}
-_JUNK = (".git", ".venv", ".ci-venv", "__pycache__", ".pytest_cache", ".hypothesis", ".benchmarks", "build", "dist", "corpus", "*.egg-info")
-_STATUS = re.compile(r"^(?P<name>\S.*?)\.{3,}(?P<status>Passed|Failed|Skipped|\(no files to check\)Skipped)$", re.MULTILINE)
+_JUNK = (
+    ".git",
+    ".venv",
+    ".ci-venv",
+    "__pycache__",
+    ".pytest_cache",
+    ".hypothesis",
+    ".benchmarks",
+    "build",
+    "dist",
+    "corpus",
+    "*.egg-info",
+)
+_STATUS = re.compile(
+    r"^(?P<name>\S.*?)\.{3,}(?P<status>Passed|Failed|Skipped|\(no files to check\)Skipped)$", re.MULTILINE
+)
 
 
 @dataclass(frozen=True)
@@ -86,5 +100,9 @@ def _git(cwd: Path, *args: str) -> None:
 
 
 def _git_env() -> dict[str, str]:
-    identity = {f"GIT_{who}_{what}": value for who in ("AUTHOR", "COMMITTER") for what, value in (("NAME", "avlint tests"), ("EMAIL", "tests@avlint.invalid"))}
+    identity = {
+        f"GIT_{who}_{what}": value
+        for who in ("AUTHOR", "COMMITTER")
+        for what, value in (("NAME", "avlint tests"), ("EMAIL", "tests@avlint.invalid"))
+    }
     return {**os.environ, **identity, "GIT_CONFIG_NOSYSTEM": "1"}

@@ -29,7 +29,9 @@ BINDING_30_PK = "153a38fd-130c-4018-9944-2628067db699"
 LINT_GOOD_PK = "56ced7c7-6c7e-4717-9751-0e07e6d477e3"
 LINT_BP_GOOD_PK = "26f7a1d6-6ce1-480b-b364-efa42038fc6f"
 TOTP_SETUP_PK = "08e2f220-9a7f-40de-a915-8f5fbf95c4e3"
-FIND_TOTP = "!Find [authentik_stages_authenticator_totp.authenticatortotpstage, [name, default-authenticator-totp-setup]]"
+FIND_TOTP = (
+    "!Find [authentik_stages_authenticator_totp.authenticatortotpstage, [name, default-authenticator-totp-setup]]"
+)
 
 NEW_FLOW = f"""\
 - id: flow
@@ -77,11 +79,11 @@ def write(name: str, text: str) -> Path:
     return path
 
 
-def run(fake: FakeAuthentik, command: str, *args: object):  # noqa: ANN201
+def run(fake: FakeAuthentik, command: str, *args: object):
     return CliRunner().invoke(cli, [command, *(str(a) for a in args), "--url", fake.url, "--token", fake.token])
 
 
-def apply(fake: FakeAuthentik, *args: object):  # noqa: ANN201
+def apply(fake: FakeAuthentik, *args: object):
     return run(fake, "apply", *args)
 
 
@@ -95,7 +97,7 @@ def writes(fake: FakeAuthentik) -> list:
     return [r for r in settled(fake) if r.method in WRITES]
 
 
-def body(record) -> dict:  # noqa: ANN001
+def body(record) -> dict:
     return json.loads(record.body)
 
 
@@ -143,12 +145,25 @@ def test_yes_creates_flows_stages_and_bindings(fake_authentik: FakeAuthentik) ->
     flow = state.flow_by_slug("avlint-new-flow")
     stage = state.stage_named("avlint-new-mfa")
     assert flow is not None and stage is not None
-    assert body(next(r for r in posts if r.path == FLOWS)) == {"name": "avlint new flow", "title": "Sign in", "designation": "authentication", "slug": "avlint-new-flow"}
+    assert body(next(r for r in posts if r.path == FLOWS)) == {
+        "name": "avlint new flow",
+        "title": "Sign in",
+        "designation": "authentication",
+        "slug": "avlint-new-flow",
+    }
     assert body(next(r for r in posts if r.path == VALIDATE)) == {
-        "not_configured_action": "configure", "device_classes": ["totp", "webauthn"], "configuration_stages": [TOTP_SETUP_PK], "name": "avlint-new-mfa",
+        "not_configured_action": "configure",
+        "device_classes": ["totp", "webauthn"],
+        "configuration_stages": [TOTP_SETUP_PK],
+        "name": "avlint-new-mfa",
     }
     binding_post = next(r for r in posts if r.path == BINDINGS)
-    assert body(binding_post) == {"target": flow.pk, "stage": stage.pk, "order": 10, "invalid_response_action": "restart"}
+    assert body(binding_post) == {
+        "target": flow.pk,
+        "stage": stage.pk,
+        "order": 10,
+        "invalid_response_action": "restart",
+    }
     # Bindings wait for the objects they point at.
     assert all(binding_post.started >= r.finished for r in posts if r.path != BINDINGS)
     assert [(b.order, b.invalid_response_action) for b in state.bindings_of_flow(flow.pk)] == [(10, "restart")]
@@ -247,7 +262,9 @@ def test_deletes_only_with_prune(fake_authentik: FakeAuthentik) -> None:
     pruned = apply(fake_authentik, path, "--yes", "--prune")
     assert pruned.exit_code == 0, pruned.output
     assert "Applied: 0 created, 0 updated, 1 deleted, 0 failed" in pruned.stdout
-    assert [(r.method, r.path, r.status) for r in writes(fake_authentik)] == [("DELETE", f"{VALIDATE}{LINT_GOOD_PK}/", 204)]
+    assert [(r.method, r.path, r.status) for r in writes(fake_authentik)] == [
+        ("DELETE", f"{VALIDATE}{LINT_GOOD_PK}/", 204)
+    ]
     assert "lint-good-validate" not in names(fake_authentik)
     fake_authentik.requests.clear()
     assert apply(fake_authentik, path, "--yes", "--prune").exit_code == 0
@@ -281,7 +298,10 @@ def test_failures_are_reported_at_their_file_position_and_the_run_goes_on(fake_a
     assert "Applied: 1 created, 0 updated, 0 deleted, 2 failed" in result.stdout
     line, column = position(text, "    name: ")
     assert (line, column) == (7, 11)
-    assert f"failing.yaml:{line}:{column}: error: {VALIDATE_MODEL} 'default-authentication-password': name: stage with this name already exists.\n" in result.stderr
+    assert (
+        f"failing.yaml:{line}:{column}: error: {VALIDATE_MODEL} 'default-authentication-password': name: stage with this name already exists.\n"
+        in result.stderr
+    )
     line, column = position(text, "webauthn_allowed_device_types:\n    ")
     reported = [entry for entry in result.stderr.splitlines() if "avlint-unknown-key" in entry]
     assert len(reported) == 1
@@ -294,20 +314,31 @@ def test_failures_are_reported_at_their_file_position_and_the_run_goes_on(fake_a
 
 
 def test_a_server_error_on_one_object_does_not_stop_the_others(fake_authentik: FakeAuthentik) -> None:
-    text = blueprint("".join(f"- model: {VALIDATE_MODEL}\n  identifiers:\n    name: avlint-{i}\n  attrs:\n    device_classes: [totp]\n" for i in range(4)))
+    text = blueprint(
+        "".join(
+            f"- model: {VALIDATE_MODEL}\n  identifiers:\n    name: avlint-{i}\n  attrs:\n    device_classes: [totp]\n"
+            for i in range(4)
+        )
+    )
     fake_authentik.faults.status(503, times=1, method="POST")
     result = apply(fake_authentik, write("four.yaml", text), "--yes")
     assert result.exit_code == 1
     assert "Applied: 3 created, 0 updated, 0 deleted, 1 failed" in result.stdout
     assert "HTTP 503" in result.stderr
-    assert len([r for r in writes(fake_authentik)]) == 4  # a 503 on a write is not blindly repeated
+    assert len(list(writes(fake_authentik))) == 4  # a 503 on a write is not blindly repeated
     assert apply(fake_authentik, "four.yaml", "--yes").exit_code == 0
     assert sorted(n for n in names(fake_authentik) if n.startswith("avlint-")) == [f"avlint-{i}" for i in range(4)]
 
 
 def test_an_interrupted_run_converges_when_run_again(fake_authentik: FakeAuthentik) -> None:
-    stages = "".join(f"- id: s{i}\n  model: {VALIDATE_MODEL}\n  identifiers:\n    name: avlint-batch-{i:02d}\n  attrs:\n    device_classes: [totp]\n" for i in range(10))
-    bindings = "".join(f"- model: {BINDING_MODEL}\n  identifiers:\n    target: !KeyOf flow\n    stage: !KeyOf s{i}\n    order: {i}\n" for i in range(10))
+    stages = "".join(
+        f"- id: s{i}\n  model: {VALIDATE_MODEL}\n  identifiers:\n    name: avlint-batch-{i:02d}\n  attrs:\n    device_classes: [totp]\n"
+        for i in range(10)
+    )
+    bindings = "".join(
+        f"- model: {BINDING_MODEL}\n  identifiers:\n    target: !KeyOf flow\n    stage: !KeyOf s{i}\n    order: {i}\n"
+        for i in range(10)
+    )
     flow = f"- id: flow\n  model: {FLOW_MODEL}\n  identifiers:\n    slug: avlint-batch\n  attrs:\n    name: batch\n    title: batch\n    designation: authentication\n"
     path = write("batch.yaml", blueprint(flow + stages + bindings))
     rule = fake_authentik.faults.drop(times=3, method="POST", path=VALIDATE)
@@ -318,9 +349,13 @@ def test_an_interrupted_run_converges_when_run_again(fake_authentik: FakeAuthent
     assert len([n for n in names(fake_authentik) if n.startswith("avlint-batch-")]) == 7
     second = apply(fake_authentik, path, "--yes")
     assert second.exit_code == 0, second.output
-    assert sorted(n for n in names(fake_authentik) if n.startswith("avlint-batch-")) == [f"avlint-batch-{i:02d}" for i in range(10)]
+    assert sorted(n for n in names(fake_authentik) if n.startswith("avlint-batch-")) == [
+        f"avlint-batch-{i:02d}" for i in range(10)
+    ]
     flow_pk = fake_authentik.state.flow_by_slug("avlint-batch").pk
-    bound = sorted((b.order, fake_authentik.state.stages[b.stage].name) for b in fake_authentik.state.bindings_of_flow(flow_pk))
+    bound = sorted(
+        (b.order, fake_authentik.state.stages[b.stage].name) for b in fake_authentik.state.bindings_of_flow(flow_pk)
+    )
     assert bound == [(i, f"avlint-batch-{i:02d}") for i in range(10)]
     fake_authentik.requests.clear()
     third = apply(fake_authentik, path, "--yes")
@@ -329,7 +364,12 @@ def test_an_interrupted_run_converges_when_run_again(fake_authentik: FakeAuthent
 
 
 def test_concurrency_option_sets_the_bound_in_flight(fake_authentik: FakeAuthentik) -> None:
-    text = blueprint("".join(f"- model: {VALIDATE_MODEL}\n  identifiers:\n    name: avlint-gentle-{i:02d}\n  attrs:\n    device_classes: [totp]\n" for i in range(12)))
+    text = blueprint(
+        "".join(
+            f"- model: {VALIDATE_MODEL}\n  identifiers:\n    name: avlint-gentle-{i:02d}\n  attrs:\n    device_classes: [totp]\n"
+            for i in range(12)
+        )
+    )
     fake_authentik.faults.latency(0.05, method="POST")
     result = apply(fake_authentik, write("gentle.yaml", text), "--yes", "--concurrency", "3")
     assert result.exit_code == 0, result.output
@@ -349,7 +389,12 @@ def test_concurrency_out_of_range_is_a_usage_error(fake_authentik: FakeAuthentik
 
 def test_200_creations_never_exceed_the_bound_in_flight(fake_authentik: FakeAuthentik) -> None:
     bound = make_connection("https://a.example.com", None, environ={}).concurrency
-    text = blueprint("".join(f"- model: {VALIDATE_MODEL}\n  identifiers:\n    name: avlint-many-{i:03d}\n  attrs:\n    device_classes: [totp]\n" for i in range(200)))
+    text = blueprint(
+        "".join(
+            f"- model: {VALIDATE_MODEL}\n  identifiers:\n    name: avlint-many-{i:03d}\n  attrs:\n    device_classes: [totp]\n"
+            for i in range(200)
+        )
+    )
     fake_authentik.faults.latency(0.02, method="POST")
     result = apply(fake_authentik, write("many.yaml", text), "--yes")
     assert result.exit_code == 0, result.output
@@ -370,7 +415,9 @@ def test_connection_and_auth_errors_exit_2(fake_authentik: FakeAuthentik, tmp_pa
     assert bad.exit_code == 2
     assert "unknown or expired" in bad.stderr
     fake_authentik.set_limited_permissions("view")
-    limited = CliRunner().invoke(cli, ["apply", str(path), "--yes", "--url", fake_authentik.url, "--token", fake_authentik.limited_token])
+    limited = CliRunner().invoke(
+        cli, ["apply", str(path), "--yes", "--url", fake_authentik.url, "--token", fake_authentik.limited_token]
+    )
     assert limited.exit_code == 2
     assert "lacks permission" in limited.stderr
     missing = apply(fake_authentik, tmp_path / "missing.yaml", "--yes")

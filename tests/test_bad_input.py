@@ -128,7 +128,15 @@ def _env() -> dict[str, str]:
 
 def run_subprocess(cwd: Path, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
     """`python -m avlint ...` in a child process: a crash or a hang fails the test, not pytest."""
-    return subprocess.run([sys.executable, "-m", "avlint", *args], capture_output=True, text=True, env=_env(), cwd=cwd, timeout=timeout, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "avlint", *args],
+        capture_output=True,
+        text=True,
+        env=_env(),
+        cwd=cwd,
+        timeout=timeout,
+        check=False,
+    )
 
 
 # --- each kind of bad content -----------------------------------------------------------------
@@ -257,7 +265,10 @@ def test_directory_named_like_a_yaml_file_passed_directly(tmp_path: Path) -> Non
     code, report, err = run(tmp_path, folder)
     assert err == ""
     assert code == 1
-    assert by_path(report) == {str(folder / "inner.yaml"): BAD_FINDINGS, str(folder / "nested.yml" / "deeper.json"): [("AV301", 1, 42)]}
+    assert by_path(report) == {
+        str(folder / "inner.yaml"): BAD_FINDINGS,
+        str(folder / "nested.yml" / "deeper.json"): [("AV301", 1, 42)],
+    }
 
 
 def test_directory_named_like_a_yaml_file_inside_a_folder(tmp_path: Path) -> None:
@@ -441,7 +452,9 @@ def test_deep_nesting_position_and_message(tmp_path: Path) -> None:
         f"r = lint_bytes('d.json', b'[' * {DEPTH} + b']' * {DEPTH}, Settings());"
         "print([(f.rule, f.line, f.column, f.message) for f in r.findings])"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=_env(), timeout=120, check=False)
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=_env(), timeout=120, check=False
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[('AV006', 1, 501, 'nesting deeper than 500 levels')]"
 

@@ -57,7 +57,10 @@ def write_baseline(project: Path) -> dict:
 def test_write_baseline_records_every_finding_without_lines(project: Path) -> None:
     document = write_baseline(project)
     assert document["tool"] == "avlint" and document["version"] == 1
-    assert [(f["path"], f["rule"]) for f in document["findings"]] == [("blueprints/mfa.yaml", "AV403"), ("blueprints/mfa.yaml", "AV301")]
+    assert [(f["path"], f["rule"]) for f in document["findings"]] == [
+        ("blueprints/mfa.yaml", "AV403"),
+        ("blueprints/mfa.yaml", "AV301"),
+    ]
     for finding in document["findings"]:
         assert set(finding) == {"path", "rule", "name", "fingerprint", "message"}
         assert len(finding["fingerprint"]) == 20
@@ -72,7 +75,9 @@ def test_a_baselined_run_is_clean_and_says_so(project: Path) -> None:
 
 def test_baseline_survives_edits_that_shift_lines(project: Path) -> None:
     write_baseline(project)
-    shifted = "# MFA for the default login flow\n# (maintained by the platform team)\n\n" + OLD.replace("metadata:\n  name: mfa\n", "metadata:\n  name: mfa\n  labels:\n    team: platform\n")
+    shifted = "# MFA for the default login flow\n# (maintained by the platform team)\n\n" + OLD.replace(
+        "metadata:\n  name: mfa\n", "metadata:\n  name: mfa\n  labels:\n    team: platform\n"
+    )
     (project / "blueprints" / "mfa.yaml").write_text(shifted, encoding="utf-8")
     code, out, _ = lint(project, "--format", "json", "--baseline", ".avlint-baseline.json", "blueprints")
     report = json.loads(out)
@@ -131,10 +136,14 @@ def test_baseline_config_key_is_validated(project: Path) -> None:
 def test_write_baseline_replaces_the_old_one(project: Path) -> None:
     write_baseline(project)
     (project / "blueprints" / "mfa.yaml").write_text(OLD + NEW_ENTRY, encoding="utf-8")
-    code, _, err = lint(project, "--baseline", ".avlint-baseline.json", "--write-baseline", ".avlint-baseline.json", "blueprints")
+    code, _, err = lint(
+        project, "--baseline", ".avlint-baseline.json", "--write-baseline", ".avlint-baseline.json", "blueprints"
+    )
     assert code == 0 and "wrote 3 findings" in err
     assert len(json.loads((project / ".avlint-baseline.json").read_text(encoding="utf-8"))["findings"]) == 3
-    assert [p.name for p in project.iterdir() if p.name.startswith(".avlint-")] == [".avlint-baseline.json"]  # no temporary left
+    assert [p.name for p in project.iterdir() if p.name.startswith(".avlint-")] == [
+        ".avlint-baseline.json"
+    ]  # no temporary left
 
 
 def test_rewriting_part_of_the_tree_keeps_the_other_files_entries(project: Path) -> None:
@@ -161,11 +170,20 @@ def test_write_baseline_refuses_to_overwrite_another_file(project: Path) -> None
     [
         ("{not json", ".avlint-baseline.json:1:2: the baseline is not valid JSON"),
         ('{"version": 1, "findings": []}', 'is not an avlint baseline (it has no "tool": "avlint")'),
-        ('{"tool": "ansible-lint", "version": 1, "findings": []}', "is not an avlint baseline (its tool is 'ansible-lint')"),
+        (
+            '{"tool": "ansible-lint", "version": 1, "findings": []}',
+            "is not an avlint baseline (its tool is 'ansible-lint')",
+        ),
         ("[]", 'is not an avlint baseline (it has no "tool": "avlint")'),
-        ('{"tool": "avlint", "version": 2, "findings": []}', "baseline version 2 is not supported (this avlint reads version 1)"),
+        (
+            '{"tool": "avlint", "version": 2, "findings": []}',
+            "baseline version 2 is not supported (this avlint reads version 1)",
+        ),
         ('{"tool": "avlint", "version": 1}', '"findings" must be a list'),
-        ('{"tool": "avlint", "version": 1, "findings": [{"path": "a.yaml", "rule": "AV301"}]}', 'finding 1 must be an object with string "path", "rule" and "fingerprint"'),
+        (
+            '{"tool": "avlint", "version": 1, "findings": [{"path": "a.yaml", "rule": "AV301"}]}',
+            'finding 1 must be an object with string "path", "rule" and "fingerprint"',
+        ),
         ("\udcff", "cannot read baseline file"),
     ],
 )
@@ -191,11 +209,19 @@ def test_an_unwritable_baseline_is_a_clear_error(project: Path) -> None:
 
 
 def entry(path: str, fingerprint: str) -> dict[str, str]:
-    return {"path": path, "rule": "AV403", "name": "duplicate-device-class", "fingerprint": fingerprint, "message": "twice"}
+    return {
+        "path": path,
+        "rule": "AV403",
+        "name": "duplicate-device-class",
+        "fingerprint": fingerprint,
+        "message": "twice",
+    }
 
 
 def finding(line: int, fingerprint: str, rule: str = "AV403") -> Finding:
-    return Finding("a.yaml", line, 1, line, 5, rule, "duplicate-device-class", "warning", "style", "twice", fingerprint=fingerprint)
+    return Finding(
+        "a.yaml", line, 1, line, 5, rule, "duplicate-device-class", "warning", "style", "twice", fingerprint=fingerprint
+    )
 
 
 def test_identical_findings_are_counted_not_merged(tmp_path: Path) -> None:

@@ -64,8 +64,22 @@ services:
     ports: ["80:80"]
 """
 
-LINE_RE = re.compile(r"^(?P<path>.+):(?P<line>\d+):(?P<col>\d+): (?P<severity>error|warning) \[(?P<rule>AV\d{3}) (?P<name>[a-z0-9-]+)\] (?P<message>.+)$")
-FINDING_FIELDS = {"path", "line", "column", "end_line", "end_column", "rule", "name", "severity", "effect", "message", "fixable"}
+LINE_RE = re.compile(
+    r"^(?P<path>.+):(?P<line>\d+):(?P<col>\d+): (?P<severity>error|warning) \[(?P<rule>AV\d{3}) (?P<name>[a-z0-9-]+)\] (?P<message>.+)$"
+)
+FINDING_FIELDS = {
+    "path",
+    "line",
+    "column",
+    "end_line",
+    "end_column",
+    "rule",
+    "name",
+    "severity",
+    "effect",
+    "message",
+    "fixable",
+}
 
 
 @pytest.fixture(autouse=True)
@@ -119,7 +133,8 @@ def test_bad_file_exits_1_with_text_lines(tmp_path: Path) -> None:
     lines = result.stdout.splitlines()
     assert lines == [
         f"{bad}:9:30: warning [AV403 duplicate-device-class] device class 'totp' is listed twice",
-        f"{bad}:10:30: error [AV301 configure-without-stages] " + lines[1].split("[AV301 configure-without-stages] ", 1)[1],
+        f"{bad}:10:30: error [AV301 configure-without-stages] "
+        + lines[1].split("[AV301 configure-without-stages] ", 1)[1],
         f"{bad}:11:28: warning [AV307 threshold-below-30s] " + lines[2].split("[AV307 threshold-below-30s] ", 1)[1],
         "Found 1 error and 2 warnings in 1 file of 1 file.",
     ]
@@ -281,10 +296,15 @@ def test_exclude_glob(tmp_path: Path) -> None:
     write(tmp_path / "proj" / "vendor" / "deeper" / "more.yaml", BAD)
     write(tmp_path / "proj" / "body.json", API_BODY_JSON)
     everything = {m["path"] for m in finding_lines(invoke("lint", "proj").stdout)}
-    assert everything == {os.path.join("proj", p) for p in ("mine.yaml", "vendor/theirs.yaml", "vendor/deeper/more.yaml", "body.json")}
+    assert everything == {
+        os.path.join("proj", p) for p in ("mine.yaml", "vendor/theirs.yaml", "vendor/deeper/more.yaml", "body.json")
+    }
 
     result = invoke("lint", "--exclude", "proj/vendor/*", "proj")
-    assert {m["path"] for m in finding_lines(result.stdout)} == {os.path.join("proj", "mine.yaml"), os.path.join("proj", "body.json")}
+    assert {m["path"] for m in finding_lines(result.stdout)} == {
+        os.path.join("proj", "mine.yaml"),
+        os.path.join("proj", "body.json"),
+    }
     assert "in 2 files of 2 files" in result.stdout
 
     result = invoke("lint", "--exclude", "proj/vendor/*", "--exclude", "*.json", "proj")
@@ -322,7 +342,10 @@ def test_folder_recursion(tmp_path: Path) -> None:
     paths = {m["path"] for m in finding_lines(result.stdout)}
     assert paths == {os.path.join("blueprints", p) for p in ("bad.yml", "body.json", "sub/deeper/warn.yaml")}
     assert result.exit_code == 1
-    assert result.stdout.splitlines()[-1] == "Found 2 errors and 3 warnings in 3 files of 4 files (2 skipped as not blueprints)."
+    assert (
+        result.stdout.splitlines()[-1]
+        == "Found 2 errors and 3 warnings in 3 files of 4 files (2 skipped as not blueprints)."
+    )
 
     code, document = run_json("blueprints")
     assert code == 1
@@ -391,7 +414,10 @@ def test_target_version_with_patch_number(tmp_path: Path) -> None:
 def test_target_version_older_release(tmp_path: Path) -> None:
     path = write(tmp_path / "v.yaml", VERSIONED)
     result = invoke("lint", "--target-version", "2024.12", str(path))
-    assert [(m["rule"], int(m["line"]), int(m["col"])) for m in finding_lines(result.stdout)] == [("AV213", 7, 30), ("AV212", 9, 7)]
+    assert [(m["rule"], int(m["line"]), int(m["col"])) for m in finding_lines(result.stdout)] == [
+        ("AV213", 7, 30),
+        ("AV212", 9, 7),
+    ]
 
 
 @pytest.mark.parametrize("version", ["2099.1", "2025.1", "2025.3.1"])
@@ -516,7 +542,9 @@ def test_explain_every_rule() -> None:
         assert "Problematic:" in by_id.stdout and "Correct:" in by_id.stdout
 
 
-@pytest.mark.parametrize(("key", "suggestion"), [("deny-without-enrolmnt", "deny-without-enrolment"), ("AV3011", "AV301")])
+@pytest.mark.parametrize(
+    ("key", "suggestion"), [("deny-without-enrolmnt", "deny-without-enrolment"), ("AV3011", "AV301")]
+)
 def test_explain_unknown_rule_exits_2_with_did_you_mean(key: str, suggestion: str) -> None:
     result = invoke("explain", key)
     assert result.exit_code == 2
@@ -561,7 +589,14 @@ def _env() -> dict[str, str]:
 
 
 def test_version_via_python_m() -> None:
-    done = subprocess.run([sys.executable, "-m", "avlint", "--version"], capture_output=True, text=True, env=_env(), timeout=120, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "avlint", "--version"],
+        capture_output=True,
+        text=True,
+        env=_env(),
+        timeout=120,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout == _expected_version_line() + "\n"
     assert done.stderr == ""
@@ -569,7 +604,9 @@ def test_version_via_python_m() -> None:
 
 def test_version_fast_path_does_not_import_click() -> None:
     code = "import sys; sys.argv = ['avlint', '--version']; from avlint.__main__ import main; main(); print('click' in sys.modules)"
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=_env(), timeout=120, check=False)
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=_env(), timeout=120, check=False
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == [_expected_version_line(), "False"]
 
@@ -578,7 +615,17 @@ def test_version_fast_path_does_not_import_click() -> None:
 # fast path skips it), dataclasses (creating them costs start-up time; the lint path uses named
 # tuples), PyYAML's pure-Python constructor run on rule data (compiled.json is read instead),
 # hashlib for a clean file, uuid, and the modules of options not given.
-_NOT_ON_THE_PLAIN_LINT_PATH = ("click", "dataclasses", "hashlib", "uuid", "avlint.baseline", "avlint.spec.snapshot", "avlint.fix.apply", "avlint.payload", "avlint.live")
+_NOT_ON_THE_PLAIN_LINT_PATH = (
+    "click",
+    "dataclasses",
+    "hashlib",
+    "uuid",
+    "avlint.baseline",
+    "avlint.spec.snapshot",
+    "avlint.fix.apply",
+    "avlint.payload",
+    "avlint.live",
+)
 
 
 def test_plain_lint_of_a_clean_file_imports_only_what_it_needs(tmp_path: Path) -> None:
@@ -593,7 +640,9 @@ def test_plain_lint_of_a_clean_file_imports_only_what_it_needs(tmp_path: Path) -
         "try:\n    main()\nexcept SystemExit as done:\n    code = done.code\n"
         f"print(code, [m for m in {_NOT_ON_THE_PLAIN_LINT_PATH!r} if m in sys.modules], len(calls))\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=_env(), cwd=tmp_path, timeout=120, check=False)
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=_env(), cwd=tmp_path, timeout=120, check=False
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[-1] == "0 [] 0"
 
@@ -601,14 +650,30 @@ def test_plain_lint_of_a_clean_file_imports_only_what_it_needs(tmp_path: Path) -
 def test_python_m_lint_exit_codes_and_no_traceback(tmp_path: Path) -> None:
     bad = write(tmp_path / "bad.yaml", BAD)
     good = write(tmp_path / "good.yaml", GOOD)
-    done = subprocess.run([sys.executable, "-m", "avlint", "lint", str(bad), str(good)], capture_output=True, text=True, env=_env(), cwd=tmp_path, timeout=120, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "avlint", "lint", str(bad), str(good)],
+        capture_output=True,
+        text=True,
+        env=_env(),
+        cwd=tmp_path,
+        timeout=120,
+        check=False,
+    )
     assert done.returncode == 1
     assert "Traceback" not in done.stderr
     assert done.stderr == ""
     assert f"{bad}:10:30: error [AV301 configure-without-stages]" in done.stdout
     assert "\033[" not in done.stdout  # not a terminal: no colour
 
-    done = subprocess.run([sys.executable, "-m", "avlint", "lint", str(tmp_path / "missing.yaml"), str(good)], capture_output=True, text=True, env=_env(), cwd=tmp_path, timeout=120, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "avlint", "lint", str(tmp_path / "missing.yaml"), str(good)],
+        capture_output=True,
+        text=True,
+        env=_env(),
+        cwd=tmp_path,
+        timeout=120,
+        check=False,
+    )
     assert done.returncode == 2
     assert "Traceback" not in done.stderr
     assert "missing.yaml: error: no such file or directory" in done.stderr
@@ -671,7 +736,9 @@ def test_parallel_fix_matches_serial_fix(tmp_path: Path) -> None:
     for path in sorted((one / "files").iterdir()):
         assert path.read_text(encoding="utf-8") == (two / "files" / path.name).read_text(encoding="utf-8"), path.name
     assert (one / "files" / "f00.yaml").read_text(encoding="utf-8") == BAD.replace("[totp, totp]", "[totp]")
-    assert (one / "files" / "f02.yaml").read_text(encoding="utf-8") == WARN_ONLY.replace("[totp, static, totp]", "[totp, static]")
+    assert (one / "files" / "f02.yaml").read_text(encoding="utf-8") == WARN_ONLY.replace(
+        "[totp, static, totp]", "[totp, static]"
+    )
 
 
 def test_parallel_payload_matches_serial_payload(tmp_path: Path) -> None:
@@ -680,6 +747,8 @@ def test_parallel_payload_matches_serial_payload(tmp_path: Path) -> None:
     _same_output(serial.stderr, parallel.stderr, tmp_path)
     written = sorted(path.name for path in (one / "out").iterdir())
     assert written == sorted(path.name for path in (two / "out").iterdir())
-    assert len(written) == 14 and "authenticatorvalidatestage-mfa-14.json" in written  # WARN_ONLY's, numbered in file order
+    assert (
+        len(written) == 14 and "authenticatorvalidatestage-mfa-14.json" in written
+    )  # WARN_ONLY's, numbered in file order
     for name in written:
         assert (one / "out" / name).read_bytes() == (two / "out" / name).read_bytes(), name

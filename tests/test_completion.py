@@ -15,7 +15,9 @@ from tests.conftest import ROOT
 def avlint(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     path = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
     environment = {**os.environ, **env, "PYTHONPATH": path}
-    return subprocess.run([sys.executable, "-m", "avlint"], env=environment, capture_output=True, text=True, timeout=60, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "avlint"], env=environment, capture_output=True, text=True, timeout=60, check=False
+    )
 
 
 @pytest.mark.parametrize(
@@ -34,7 +36,9 @@ def test_completion_script_is_printed(shell: str, expected: str) -> None:
 
 
 def complete(words: str) -> list[str]:
-    done = avlint({"_AVLINT_COMPLETE": "bash_complete", "COMP_WORDS": words, "COMP_CWORD": str(len(words.split(" ")) - 1)})
+    done = avlint(
+        {"_AVLINT_COMPLETE": "bash_complete", "COMP_WORDS": words, "COMP_CWORD": str(len(words.split(" ")) - 1)}
+    )
     assert done.returncode == 0, done.stderr
     return [line.split(",", 1)[1] for line in done.stdout.splitlines()]
 

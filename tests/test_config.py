@@ -13,7 +13,10 @@ from avlint.cli import cli
 from avlint.run import LintRequest, run_lint
 from tests.snippets import BAD, VERSIONED
 
-FINDING = re.compile(r"^(?P<path>.+):(?P<line>\d+):(?P<col>\d+): (?P<severity>error|warning) \[(?P<rule>AV\d{3}) [a-z0-9-]+\] (?P<message>.+)$", re.MULTILINE)
+FINDING = re.compile(
+    r"^(?P<path>.+):(?P<line>\d+):(?P<col>\d+): (?P<severity>error|warning) \[(?P<rule>AV\d{3}) [a-z0-9-]+\] (?P<message>.+)$",
+    re.MULTILINE,
+)
 
 
 def write(path: Path, text: str) -> Path:
@@ -93,7 +96,10 @@ def test_config_found_from_the_working_directory_not_the_linted_file(project: Pa
 
 
 def test_pyproject_tool_avlint(project: Path) -> None:
-    write(project / "pyproject.toml", '[project]\nname = "x"\n\n[tool.avlint]\ntarget_version = "2025.12"\nignore = ["AV307"]\n\n[tool.avlint.severity]\nAV403 = "error"\n')
+    write(
+        project / "pyproject.toml",
+        '[project]\nname = "x"\n\n[tool.avlint]\ntarget_version = "2025.12"\nignore = ["AV307"]\n\n[tool.avlint.severity]\nAV403 = "error"\n',
+    )
     code, out, err = lint(project / "a", project / "bad.yaml")
     assert err == ""
     assert found(out) == [("AV403", "error", 9, 30), ("AV301", "error", 10, 30)]
@@ -160,7 +166,9 @@ def test_config_through_the_cli(project: Path, monkeypatch: pytest.MonkeyPatch) 
     result = CliRunner().invoke(cli, ["lint", "--isolated", str(project / "bad.yaml")], catch_exceptions=False)
     assert rules(result.stdout) == ALL_BAD
     other = write(project / "other.yaml", "ignore: [AV301]\n")
-    result = CliRunner().invoke(cli, ["lint", "--config", str(other), str(project / "bad.yaml")], catch_exceptions=False)
+    result = CliRunner().invoke(
+        cli, ["lint", "--config", str(other), str(project / "bad.yaml")], catch_exceptions=False
+    )
     assert rules(result.stdout) == ["AV403", "AV307"]
     assert result.exit_code == 0
 
@@ -296,7 +304,10 @@ def test_ignore_by_id_and_name(project: Path) -> None:
 
 
 def test_severity_by_id_and_name(project: Path) -> None:
-    write(project / ".avlint.yaml", "severity:\n  duplicate-device-class: error\n  AV301: warning\n  threshold-below-30s: 'off'\n")
+    write(
+        project / ".avlint.yaml",
+        "severity:\n  duplicate-device-class: error\n  AV301: warning\n  threshold-below-30s: 'off'\n",
+    )
     code, out, err = lint(project, project / "bad.yaml")
     assert err == ""
     assert found(out) == [("AV403", "error", 9, 30), ("AV301", "warning", 10, 30)]
@@ -398,7 +409,9 @@ def test_unknown_key(project: Path) -> None:
 
 
 def test_unknown_key_in_pyproject(project: Path) -> None:
-    config, err = config_error(project, "pyproject.toml", '[project]\nname = "x"\n\n[tool.avlint]\nignore = ["AV307"]\nstrictt = true\n')
+    config, err = config_error(
+        project, "pyproject.toml", '[project]\nname = "x"\n\n[tool.avlint]\nignore = ["AV307"]\nstrictt = true\n'
+    )
     assert f"{config}:6: " in err
     assert "did you mean 'strict'" in err
 
@@ -429,13 +442,19 @@ def test_unknown_rule_name_in_ignore(project: Path) -> None:
 
 
 def test_unknown_rule_name_in_severity_table_of_pyproject(project: Path) -> None:
-    config, err = config_error(project, "pyproject.toml", '[tool.avlint]\nignore = ["AV307"]\n\n[tool.avlint.severity]\nAV301 = "warning"\nconfigure-without-stage = "error"\n')
+    config, err = config_error(
+        project,
+        "pyproject.toml",
+        '[tool.avlint]\nignore = ["AV307"]\n\n[tool.avlint.severity]\nAV301 = "warning"\nconfigure-without-stage = "error"\n',
+    )
     assert "unknown rule 'configure-without-stage'" in err
     assert f"{config}:6: " in err  # the line of the bad rule, not of the table header
 
 
 def test_bad_toml(project: Path) -> None:
-    config, err = config_error(project, "pyproject.toml", '[tool.avlint]\ntarget_version = "2025.12"\nignore = ["AV307"\nstrict = true\n')
+    config, err = config_error(
+        project, "pyproject.toml", '[tool.avlint]\ntarget_version = "2025.12"\nignore = ["AV307"\nstrict = true\n'
+    )
     assert re.search(re.escape(str(config)) + r":[34]: ", err), err
     assert "TOML" in err
 

@@ -46,13 +46,19 @@ ORPHANS = {
     LINT_GOOD_PK: "lint-good-validate",
     "8b2baa91-1087-42b1-bddb-34e0c76c225c": "probe-1795445869",
 }
-FIND_TOTP = "!Find [authentik_stages_authenticator_totp.authenticatortotpstage, [name, default-authenticator-totp-setup]]"
-FIND_STATIC = "!Find [authentik_stages_authenticator_static.authenticatorstaticstage, [name, default-authenticator-static-setup]]"
+FIND_TOTP = (
+    "!Find [authentik_stages_authenticator_totp.authenticatortotpstage, [name, default-authenticator-totp-setup]]"
+)
+FIND_STATIC = (
+    "!Find [authentik_stages_authenticator_static.authenticatorstaticstage, [name, default-authenticator-static-setup]]"
+)
 
 # The edits of the issue: each one a (old, new) replacement of the export's text.
 CHANGE_ACTION = ("not_configured_action: skip", "not_configured_action: deny")
-REORDER_CLASSES = ("    - static\n    - totp\n    - webauthn\n    - duo\n    - sms\n    - email\n",
-                   "    - email\n    - sms\n    - duo\n    - webauthn\n    - totp\n    - static\n")
+REORDER_CLASSES = (
+    "    - static\n    - totp\n    - webauthn\n    - duo\n    - sms\n    - email\n",
+    "    - email\n    - sms\n    - duo\n    - webauthn\n    - totp\n    - static\n",
+)
 NEW_STAGE = f"""\
 - model: {VALIDATE_MODEL}
   identifiers:
@@ -97,7 +103,7 @@ def blueprint(entries: str) -> str:
     return "version: 1\nmetadata:\n  name: test\nentries:\n" + entries
 
 
-def diff(fake: FakeAuthentik, *args: object):  # noqa: ANN201
+def diff(fake: FakeAuthentik, *args: object):
     return CliRunner().invoke(cli, ["diff", *(str(a) for a in args), "--url", fake.url, "--token", fake.token])
 
 
@@ -153,7 +159,9 @@ def test_a_changed_field_is_drift(fake_authentik: FakeAuthentik) -> None:
     assert result.stdout.endswith("Drift: 0 to create, 1 to change, 0 to delete; 5 in sync.\n")
     _, document = diff_json(fake_authentik, path)
     line, column = position(text, "not_configured_action: ")
-    assert by_name(document, MFA)["changes"] == [{"field": "not_configured_action", "live": "skip", "file": "deny", "line": line, "column": column}]
+    assert by_name(document, MFA)["changes"] == [
+        {"field": "not_configured_action", "live": "skip", "file": "deny", "line": line, "column": column}
+    ]
     assert (line, column) == (80, 28)
     assert no_writes(fake_authentik)
 
@@ -166,7 +174,9 @@ def test_device_classes_in_another_order_are_not_drift(fake_authentik: FakeAuthe
     fewer = edited(("    - duo\n    - sms\n    - email\n", ""))
     result = diff(fake_authentik, write("fewer.yaml", fewer))
     assert result.exit_code == 1
-    assert "    device_classes: [static, totp, webauthn, duo, sms, email] -> [static, totp, webauthn]\n" in result.stdout
+    assert (
+        "    device_classes: [static, totp, webauthn, duo, sms, email] -> [static, totp, webauthn]\n" in result.stdout
+    )
 
 
 def test_a_stage_the_server_lacks_is_to_be_created(fake_authentik: FakeAuthentik) -> None:
@@ -239,7 +249,10 @@ def test_without_a_matching_pk_every_other_identifier_must_match(fake_authentik:
     )
     _, document = diff_json(fake_authentik, write("identifiers.yaml", text))
     assert [(obj["action"], obj["live_pk"]) for obj in document["objects"]] == [
-        ("in-sync", LINT_GOOD_PK), ("in-sync", LINT_GOOD_PK), ("create", None), ("create", None),
+        ("in-sync", LINT_GOOD_PK),
+        ("in-sync", LINT_GOOD_PK),
+        ("create", None),
+        ("create", None),
     ]
 
 
@@ -344,7 +357,7 @@ def test_state_created_only_checks_existence(fake_authentik: FakeAuthentik) -> N
     assert code == 1
     result = diff(fake_authentik, path)
     assert "not_configured_action" not in result.stdout
-    assert '+ ' in result.stdout and '"created-if-missing"' in result.stdout
+    assert "+ " in result.stdout and '"created-if-missing"' in result.stdout
 
 
 # -- many-to-many and references ---------------------------------------------------------------------------
@@ -369,7 +382,10 @@ def test_many_to_many_lists_compare_as_sets_and_show_names(fake_authentik: FakeA
     result = diff(fake_authentik, write("one.yaml", stage(f"[{FIND_TOTP}]")))
     assert result.exit_code == 1
     line = next(line for line in result.stdout.splitlines() if line.startswith("    configuration_stages:"))
-    assert line == "    configuration_stages: [default-authenticator-totp-setup, default-authenticator-static-setup] -> [default-authenticator-totp-setup]"
+    assert (
+        line
+        == "    configuration_stages: [default-authenticator-totp-setup, default-authenticator-static-setup] -> [default-authenticator-totp-setup]"
+    )
 
 
 def test_keyof_compares_by_the_referenced_entrys_live_object(fake_authentik: FakeAuthentik) -> None:
@@ -477,7 +493,14 @@ def test_json_output_has_a_stable_shape(fake_authentik: FakeAuthentik) -> None:
 def _run_in_terminal(args: list[str], env: dict[str, str]) -> str:
     """Run avlint with its stdout and stderr on a pseudo-terminal; returns what it printed."""
     controller, terminal = pty.openpty()
-    process = subprocess.Popen([sys.executable, "-m", "avlint", *args], stdin=subprocess.DEVNULL, stdout=terminal, stderr=terminal, env=env, cwd=os.getcwd())
+    process = subprocess.Popen(
+        [sys.executable, "-m", "avlint", *args],
+        stdin=subprocess.DEVNULL,
+        stdout=terminal,
+        stderr=terminal,
+        env=env,
+        cwd=os.getcwd(),
+    )
     os.close(terminal)
     chunks = []
     while True:
@@ -519,7 +542,9 @@ def test_orphans_are_live_validation_stages_no_file_defines(fake_authentik: Fake
     # Without --orphans they are not reported.
     assert diff(fake_authentik, EXPORT).exit_code == 0
     # A second file that defines the others leaves no orphan.
-    others = "".join(f"- model: {VALIDATE_MODEL}\n  state: created\n  identifiers:\n    name: {name}\n" for name in ORPHANS.values())
+    others = "".join(
+        f"- model: {VALIDATE_MODEL}\n  state: created\n  identifiers:\n    name: {name}\n" for name in ORPHANS.values()
+    )
     result = diff(fake_authentik, EXPORT, write("others.yaml", blueprint(others)), "--orphans")
     assert result.exit_code == 0, result.output
     assert "orphan" not in result.stdout
@@ -584,12 +609,16 @@ def test_live_file_diffs_against_a_saved_listing(fake_authentik: FakeAuthentik) 
 
 
 def test_live_file_with_every_list_covers_the_whole_export(fake_authentik: FakeAuthentik) -> None:
-    saved = _save_listing(fake_authentik, "all.json", "/stages/authenticator/validate/", "/flows/instances/", "/flows/bindings/")
+    saved = _save_listing(
+        fake_authentik, "all.json", "/stages/authenticator/validate/", "/flows/instances/", "/flows/bindings/"
+    )
     result = CliRunner().invoke(cli, ["diff", str(EXPORT), "--live-file", str(saved)])
     assert result.exit_code == 0, result.output
     assert result.stdout == "No drift: 0 to create, 0 to change, 0 to delete; 6 in sync.\n"
     plain_list = write("plain.json", json.dumps(json.loads(saved.read_text())["results"]))
-    result = CliRunner().invoke(cli, ["diff", str(write("added.yaml", edited(append=NEW_STAGE))), "--live-file", str(plain_list)])
+    result = CliRunner().invoke(
+        cli, ["diff", str(write("added.yaml", edited(append=NEW_STAGE))), "--live-file", str(plain_list)]
+    )
     assert result.exit_code == 1
     assert '"avlint-new-mfa"' in result.stdout and "missing on server" in result.stdout
     assert len(fake_authentik.requests) == 0
@@ -598,7 +627,9 @@ def test_live_file_with_every_list_covers_the_whole_export(fake_authentik: FakeA
 # --- reading the files while the lists are fetched ----------------------------------------------
 
 
-def test_the_files_are_read_while_the_first_requests_are_out(fake_authentik: FakeAuthentik, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_files_are_read_while_the_first_requests_are_out(
+    fake_authentik: FakeAuthentik, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Structural, not timed: reading the files waits until the server has seen a list request.
     Reading them before fetching (one after the other) would never see one and fail here."""
     import threading
@@ -609,7 +640,7 @@ def test_the_files_are_read_while_the_first_requests_are_out(fake_authentik: Fak
     lists_seen = threading.Event()
     fake_authentik.faults.latency(0.2, path="/api/v3/stages/*")
 
-    def load_when_lists_are_out(*args: object, **kwargs: object):  # noqa: ANN202
+    def load_when_lists_are_out(*args: object, **kwargs: object):
         for _ in range(200):
             if any(r.path.startswith("/api/v3/stages/") for r in fake_authentik.requests.snapshot()):
                 lists_seen.set()
@@ -618,7 +649,15 @@ def test_the_files_are_read_while_the_first_requests_are_out(fake_authentik: Fak
         return real_load(*args, **kwargs)
 
     monkeypatch.setattr(command, "load_documents", load_when_lists_are_out)
-    result = diff(fake_authentik, write("mfa.yaml", blueprint("- model: authentik_stages_authenticator_validate.authenticatorvalidatestage\n  identifiers:\n    name: avlint-overlap\n")))
+    result = diff(
+        fake_authentik,
+        write(
+            "mfa.yaml",
+            blueprint(
+                "- model: authentik_stages_authenticator_validate.authenticatorvalidatestage\n  identifiers:\n    name: avlint-overlap\n"
+            ),
+        ),
+    )
     assert lists_seen.is_set()
     assert result.exit_code == 1, result.output
     assert "avlint-overlap" in result.stdout
@@ -626,7 +665,21 @@ def test_the_files_are_read_while_the_first_requests_are_out(fake_authentik: Fak
 
 def test_file_problems_come_before_a_server_error(tmp_path: Path) -> None:
     broken = write("broken.yaml", "version: 1\nentries: [\n")
-    result = CliRunner().invoke(cli, ["diff", str(broken), "--url", "http://127.0.0.1:9", "--token", "t", "--retries", "0", "--connect-timeout", "1"])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "diff",
+            str(broken),
+            "--url",
+            "http://127.0.0.1:9",
+            "--token",
+            "t",
+            "--retries",
+            "0",
+            "--connect-timeout",
+            "1",
+        ],
+    )
     assert result.exit_code == 2
     lines = result.stderr.splitlines()
     assert lines[0].startswith(f"{broken}:3:1: error:"), lines

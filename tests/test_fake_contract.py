@@ -72,7 +72,7 @@ class Replay:
         self.fake_pks: set[str] = set()
         self.tokens = {"<TOKEN>": fake.token}
         state = fake.state
-        self.seed_uuids = {pk for pk in state.stages} | {pk for pk in state.flows} | {pk for pk in state.bindings}
+        self.seed_uuids = set(state.stages) | set(state.flows) | set(state.bindings)
         self.seed_uuids |= {f.pbm_pk for f in state.flows.values()} | {b.pbm_pk for b in state.bindings.values()}
         self.seed_uuids |= {p for f in state.flows.values() for p in f.policies}
 
@@ -107,8 +107,9 @@ class Replay:
             raw = number in RAW_TEXT_BODIES or (isinstance(body, str) and "json" not in ctype)
             content = (self.rewrite(body) if raw else json.dumps(self.rewrite(body))).encode("utf-8")
         params = [(key, self.rewrite(value)) for key, value in request["query"].items()]
-        return self.client.request(request["method"], self.rewrite(request["path"]), params=params,
-                                   headers=headers, content=content)
+        return self.client.request(
+            request["method"], self.rewrite(request["path"]), params=params, headers=headers, content=content
+        )
 
     # -- responses -------------------------------------------------------------------------------
     def check(self, number: int, response: httpx.Response) -> None:
@@ -120,8 +121,10 @@ class Replay:
                 raise Mismatch(f"header {name}: {response.headers.get(name)!r} != {expected['headers'].get(name)!r}")
         if "Content-Length" in expected["headers"]:
             if response.headers.get("Content-Length") != expected["headers"]["Content-Length"]:
-                raise Mismatch(f"Content-Length {response.headers.get('Content-Length')} != "
-                               f"{expected['headers']['Content-Length']}")
+                raise Mismatch(
+                    f"Content-Length {response.headers.get('Content-Length')} != "
+                    f"{expected['headers']['Content-Length']}"
+                )
         body = expected["body"]
         if "body_omitted" in expected:  # 002: the schema, saved separately as schema.yml
             if response.content != schema_yaml() or len(response.content) != expected["body_size_bytes"]:
@@ -142,8 +145,9 @@ class Replay:
     def match(self, expected: Any, actual: Any, where: str) -> None:
         if isinstance(expected, dict):
             if not isinstance(actual, dict) or list(expected) != list(actual):
-                raise Mismatch(f"{where}: keys {list(actual) if isinstance(actual, dict) else actual!r} "
-                               f"!= {list(expected)}")
+                raise Mismatch(
+                    f"{where}: keys {list(actual) if isinstance(actual, dict) else actual!r} != {list(expected)}"
+                )
             for key in expected:
                 self.match(expected[key], actual[key], f"{where}.{key}")
         elif isinstance(expected, list):
@@ -203,11 +207,19 @@ def _in_process(replay: Replay, method: str, path: str, body: Any = None) -> Any
 
 def create_bulk_stages(replay: Replay) -> None:
     """Before 152: the capture created 230 stages (README: "the first of 230 bulk stages")."""
-    fields = ("name", "not_configured_action", "device_classes", "configuration_stages", "last_auth_threshold",
-              "webauthn_user_verification", "webauthn_allowed_device_types")
+    fields = (
+        "name",
+        "not_configured_action",
+        "device_classes",
+        "configuration_stages",
+        "last_auth_threshold",
+        "webauthn_user_verification",
+        "webauthn_allowed_device_types",
+    )
     for stage in _bulk_stages():
-        answer = _in_process(replay, "POST", "/api/v3/stages/authenticator/validate/",
-                             {key: stage[key] for key in fields})
+        answer = _in_process(
+            replay, "POST", "/api/v3/stages/authenticator/validate/", {key: stage[key] for key in fields}
+        )
         assert answer.status == 201, answer.body
         pk = json.loads(answer.body)["pk"]
         replay.pk_map[stage["pk"]] = pk
@@ -282,7 +294,10 @@ def test_default_page_size_and_cap(api: httpx.Client) -> None:
     page = api.get("stages/authenticator/validate/").json()["pagination"]
     assert (page["count"], page["end_index"], page["total_pages"]) == (105, 20, 6)
     for size in ("0", "-3", "abc"):  # invalid sizes fall back to 20
-        assert api.get("stages/authenticator/validate/", params={"page_size": size}).json()["pagination"]["end_index"] == 20
+        assert (
+            api.get("stages/authenticator/validate/", params={"page_size": size}).json()["pagination"]["end_index"]
+            == 20
+        )
     page = api.get("stages/authenticator/validate/", params={"page_size": "1000"}).json()["pagination"]
     assert (page["end_index"], page["total_pages"], page["next"]) == (100, 2, 2)
     last = api.get("stages/authenticator/validate/", params={"page_size": "100", "page": "last"}).json()
@@ -297,12 +312,16 @@ def test_preloaded_webauthn_device_types(fake_authentik: FakeAuthentik, api: htt
     fake_authentik.add_device_types([google, vault])
     listing = api.get("stages/authenticator/webauthn_device_types/").json()
     assert listing["results"] == [vault, google]  # ordered by description
-    assert api.get("stages/authenticator/webauthn_device_types/", params={"search": "google"}).json()["results"] == [google]
+    assert api.get("stages/authenticator/webauthn_device_types/", params={"search": "google"}).json()["results"] == [
+        google
+    ]
     assert api.get(f"stages/authenticator/webauthn_device_types/{google['aaguid']}/").json() == google
     answer = api.post("stages/authenticator/webauthn_device_types/", json=google)
     assert (answer.status_code, answer.headers["Allow"]) == (405, "GET, HEAD, OPTIONS")
-    created = api.post("stages/authenticator/validate/", json={
-        "name": "avlint-google-only", "webauthn_allowed_device_types": [google["aaguid"]]})
+    created = api.post(
+        "stages/authenticator/validate/",
+        json={"name": "avlint-google-only", "webauthn_allowed_device_types": [google["aaguid"]]},
+    )
     assert created.status_code == 201
     body = created.json()
     assert body["webauthn_allowed_device_types"] == [google["aaguid"]]
@@ -312,7 +331,9 @@ def test_preloaded_webauthn_device_types(fake_authentik: FakeAuthentik, api: htt
 def test_token_expiry_and_limited_presets(fake_authentik: FakeAuthentik, api: httpx.Client) -> None:
     limited = {"Authorization": f"Bearer {fake_authentik.limited_token}"}
     fake_authentik.set_limited_permissions("write")
-    assert api.post("stages/authenticator/validate/", json={"name": "avlint-limited"}, headers=limited).status_code == 201
+    assert (
+        api.post("stages/authenticator/validate/", json={"name": "avlint-limited"}, headers=limited).status_code == 201
+    )
     assert api.get("flows/instances/", headers=limited).status_code == 403  # flows have their own permissions
     fake_authentik.state.expire(fake_authentik.limited_token)
     answer = api.get("admin/version/", headers=limited)
@@ -335,26 +356,31 @@ def test_schema_formats(api: httpx.Client) -> None:
 def test_generated_flow_export(api: httpx.Client) -> None:
     import yaml
 
-    flow = api.post("flows/instances/", json={"name": "n", "slug": "avlint-export", "title": "t",
-                                               "designation": "authentication"}).json()
+    flow = api.post(
+        "flows/instances/", json={"name": "n", "slug": "avlint-export", "title": "t", "designation": "authentication"}
+    ).json()
     stage = api.post("stages/authenticator/validate/", json={"name": "avlint-export-stage"}).json()
     assert api.post("flows/bindings/", json={"target": flow["pk"], "stage": stage["pk"], "order": 5}).status_code == 201
     answer = api.get("flows/instances/avlint-export/export/")
     assert answer.headers["Content-Type"] == "text/html; charset=utf-8"
     document = yaml.safe_load(answer.text)
     assert [entry["model"] for entry in document["entries"]] == [
-        "authentik_flows.flow", "authentik_stages_authenticator_validate.authenticatorvalidatestage",
-        "authentik_flows.flowstagebinding"]
+        "authentik_flows.flow",
+        "authentik_stages_authenticator_validate.authenticatorvalidatestage",
+        "authentik_flows.flowstagebinding",
+    ]
     assert document["entries"][1]["attrs"]["device_classes"] == ["static", "totp", "webauthn", "duo", "sms", "email"]
     assert document["metadata"]["name"].startswith("authentik Export - ")
 
 
 def test_blueprint_validation_accepts_tags_and_reports_the_first_bad_entry(api: httpx.Client) -> None:
-    good = ("version: 1\nentries:\n  - model: authentik_flows.flow\n    id: flow\n    identifiers: {slug: x}\n"
-            "    attrs: {name: x, title: x, designation: authentication}\n"
-            "  - model: authentik_stages_authenticator_validate.authenticatorvalidatestage\n"
-            "    identifiers: {name: avlint-tagged}\n"
-            "    attrs: {configuration_stages: [!Find [authentik_flows.stage, [name, x]]], not_configured_action: deny}\n")
+    good = (
+        "version: 1\nentries:\n  - model: authentik_flows.flow\n    id: flow\n    identifiers: {slug: x}\n"
+        "    attrs: {name: x, title: x, designation: authentication}\n"
+        "  - model: authentik_stages_authenticator_validate.authenticatorvalidatestage\n"
+        "    identifiers: {name: avlint-tagged}\n"
+        "    attrs: {configuration_stages: [!Find [authentik_flows.stage, [name, x]]], not_configured_action: deny}\n"
+    )
     assert api.post("managed/blueprints/", json={"name": "t", "content": good, "enabled": False}).status_code == 201
     bad = good.replace("designation: authentication", "designation: login")
     answer = api.post("managed/blueprints/", json={"name": "t2", "content": bad, "enabled": False})
@@ -371,8 +397,12 @@ def test_binding_patch_reads_only_the_submitted_evaluation_flags(api: httpx.Clie
     binding = api.get("flows/bindings/", params={"ordering": "order"}).json()["results"][0]
     answer = api.patch(f"flows/bindings/{binding['pk']}/", json={"re_evaluate_policies": False})
     assert (answer.status_code, answer.json()) == (
-        400, {"non_field_errors": ["Either evaluation on plan or evaluation on run must be enabled"]})
-    answer = api.patch(f"flows/bindings/{binding['pk']}/", json={"re_evaluate_policies": False, "evaluate_on_plan": True})
+        400,
+        {"non_field_errors": ["Either evaluation on plan or evaluation on run must be enabled"]},
+    )
+    answer = api.patch(
+        f"flows/bindings/{binding['pk']}/", json={"re_evaluate_policies": False, "evaluate_on_plan": True}
+    )
     assert answer.status_code == 200
 
 

@@ -83,8 +83,9 @@ def test_latency_lets_concurrent_requests_overlap(fake_authentik: FakeAuthentik)
     assert fake_authentik.requests.in_flight == 0
 
 
-def test_rate_limit_answers_429_with_retry_after_then_recovers(fake_authentik: FakeAuthentik,
-                                                               client: httpx.Client) -> None:
+def test_rate_limit_answers_429_with_retry_after_then_recovers(
+    fake_authentik: FakeAuthentik, client: httpx.Client
+) -> None:
     rule = fake_authentik.faults.rate_limit(times=2, retry_after=3)
     for _ in range(2):
         answer = client.get(LIST)
@@ -110,8 +111,9 @@ def test_server_errors(fake_authentik: FakeAuthentik, client: httpx.Client, stat
 
 
 def test_status_with_custom_body_and_unlimited_times(fake_authentik: FakeAuthentik, client: httpx.Client) -> None:
-    fake_authentik.faults.status(503, times=None, retry_after=7, body='{"detail": "down"}',
-                                 content_type="application/json")
+    fake_authentik.faults.status(
+        503, times=None, retry_after=7, body='{"detail": "down"}', content_type="application/json"
+    )
     for _ in range(3):
         answer = client.get(VERSION)
         assert (answer.status_code, answer.headers["Retry-After"], answer.json()) == (503, "7", {"detail": "down"})

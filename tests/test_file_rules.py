@@ -51,7 +51,7 @@ def found_in_file(path: Path, settings: Settings | None = None) -> list[tuple[st
         # cp1252 curly quotes from a word processor.
         (BLUEPRINT.replace("MFA login", "\u201cMFA\u201d login").encode("cp1252"), (3, 9)),
         # Multi-byte UTF-8 before the bad byte counts as one column per character.
-        ("version: 1\n# naïve – \xff\nentries: []\n".encode("utf-8").replace("\xff".encode("utf-8"), b"\xff"), (2, 11)),
+        ("version: 1\n# naïve – \xff\nentries: []\n".encode().replace("\xff".encode(), b"\xff"), (2, 11)),
         # A truncated multi-byte sequence at the very end of the file.
         (b"version: 1\nentries: []\n# caf\xc3", (3, 6)),
     ],

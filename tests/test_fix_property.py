@@ -11,9 +11,9 @@ API bodies.
 
 from __future__ import annotations
 
-import os
-
+import contextlib
 import json
+import os
 import warnings
 from pathlib import Path
 
@@ -45,10 +45,8 @@ COMMON = settings(
 # whole run. Importing it here, with that warning silenced, keeps a failure an ordinary failure.
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)
-    try:
+    with contextlib.suppress(ImportError):
         import hypothesis.extra._patching  # noqa: F401
-    except ImportError:
-        pass
 TARGETS = ["2021.5", "2022.4", "2024.12", "2025.8", None]
 
 
@@ -91,16 +89,22 @@ def check_fix(path: str, text: str, config: Settings, unsafe: bool, check_lines:
     assert outcome.applied, "the text changed but no fix is reported"
     broken_before = unloadable(path, text, config)
     if not broken_before:
-        assert not unloadable(path, outcome.fixed, config), f"fixing made the file unloadable:\n{text}\n----\n{outcome.fixed}"
+        assert not unloadable(path, outcome.fixed, config), (
+            f"fixing made the file unloadable:\n{text}\n----\n{outcome.fixed}"
+        )
     before = lint_text(path, text, config)
     after = lint_text(path, outcome.fixed, config)
-    assert not keys(after.findings) - keys(before.findings), f"new findings {keys(after.findings) - keys(before.findings)}"
+    assert not keys(after.findings) - keys(before.findings), (
+        f"new findings {keys(after.findings) - keys(before.findings)}"
+    )
     again = fix_text(path, outcome.fixed, config, unsafe)
     assert again.fixed == outcome.fixed, f"a second run changed the output:\n{outcome.fixed}\n----\n{again.fixed}"
     assert again.applied == []
     if check_lines:
         touched, _ = footprints(path, text, config, unsafe)
-        untouched = [_content(line) for number, line in enumerate(text.splitlines(keepends=True)) if number not in touched]
+        untouched = [
+            _content(line) for number, line in enumerate(text.splitlines(keepends=True)) if number not in touched
+        ]
         missing = missing_from_sequence(untouched, [_content(line) for line in outcome.fixed.splitlines(keepends=True)])
         assert missing is None, f"untouched line {missing!r} lost:\n{text}\n----\n{outcome.fixed}"
 
@@ -108,9 +112,27 @@ def check_fix(path: str, text: str, config: Settings, unsafe: bool, check_lines:
 # ---------------------------------------------------------------------------------------------
 # (a) mutated sample configs
 
-READ_ONLY = ["component: ak-stage-authenticator-validate-form", "verbose_name: Authenticator Validation Stage", "pk: 3c1f9e1a-7d52-4b8e-a0f4-5e9d2c7b8a61", "meta_model_name: x"]
-RENAMES = [("attrs:", "attr:"), ("entries:", "entires:"), ("not_configured_action", "not_configured_acton"), ("device_classes", "device_clases"), ("identifiers:", "Identifiers:")]
-CAPITALS = [("skip", "Skip"), ("deny", "Deny"), ("configure", "Configure"), ("totp", "TOTP"), ("webauthn", "WebAuthn"), ("preferred", "Preferred")]
+READ_ONLY = [
+    "component: ak-stage-authenticator-validate-form",
+    "verbose_name: Authenticator Validation Stage",
+    "pk: 3c1f9e1a-7d52-4b8e-a0f4-5e9d2c7b8a61",
+    "meta_model_name: x",
+]
+RENAMES = [
+    ("attrs:", "attr:"),
+    ("entries:", "entires:"),
+    ("not_configured_action", "not_configured_acton"),
+    ("device_classes", "device_clases"),
+    ("identifiers:", "Identifiers:"),
+]
+CAPITALS = [
+    ("skip", "Skip"),
+    ("deny", "Deny"),
+    ("configure", "Configure"),
+    ("totp", "TOTP"),
+    ("webauthn", "WebAuthn"),
+    ("preferred", "Preferred"),
+]
 
 
 def _mutate(text: str, kind: str, index: int, extra: int) -> str:
@@ -142,7 +164,9 @@ def _mutate(text: str, kind: str, index: int, extra: int) -> str:
             key, _, _ = line.partition(": ")
             lines[i] = f"{key}: !Env AK_VALUE_{extra}, fallback-{extra}\n"
     elif kind == "duplicate_class":
-        return text.replace("[totp", "[totp, totp", 1).replace("- totp\n", "- totp\n" + " " * (extra % 9) + "- totp\n", 1)
+        return text.replace("[totp", "[totp, totp", 1).replace(
+            "- totp\n", "- totp\n" + " " * (extra % 9) + "- totp\n", 1
+        )
     elif kind == "punctuation":
         char = "{}[]:,#&*!|>'\"%@`-?\t"[extra % 20]
         position = extra % (len(line) + 1)
@@ -154,13 +178,28 @@ def _mutate(text: str, kind: str, index: int, extra: int) -> str:
     return "".join(lines)
 
 
-MUTATIONS = ["repeat_line", "delete_line", "swap_lines", "capitalise", "space_threshold", "rename", "read_only", "env_default", "duplicate_class", "punctuation", "bom", "crlf"]
+MUTATIONS = [
+    "repeat_line",
+    "delete_line",
+    "swap_lines",
+    "capitalise",
+    "space_threshold",
+    "rename",
+    "read_only",
+    "env_default",
+    "duplicate_class",
+    "punctuation",
+    "bom",
+    "crlf",
+]
 
 
 @settings(COMMON, max_examples=60)
 @given(
     sample=st.sampled_from(SAMPLE_TEXTS),
-    mutations=st.lists(st.tuples(st.sampled_from(MUTATIONS), st.integers(0, 10_000), st.integers(0, 1000)), min_size=1, max_size=4),
+    mutations=st.lists(
+        st.tuples(st.sampled_from(MUTATIONS), st.integers(0, 10_000), st.integers(0, 1000)), min_size=1, max_size=4
+    ),
     unsafe=st.booleans(),
     target=st.sampled_from(TARGETS),
 )
@@ -180,7 +219,9 @@ MUTATIONS = ["repeat_line", "delete_line", "swap_lines", "capitalise", "space_th
     unsafe=False,
     target="2025.8",
 )
-def test_fix_text_on_mutated_samples(sample: tuple[str, str], mutations: list, unsafe: bool, target: str | None) -> None:
+def test_fix_text_on_mutated_samples(
+    sample: tuple[str, str], mutations: list, unsafe: bool, target: str | None
+) -> None:
     name, text = sample
     for kind, index, extra in mutations:
         text = _mutate(text, kind, index, extra)
@@ -199,7 +240,14 @@ def test_fix_text_on_samples_as_they_are(sample: tuple[str, str], unsafe: bool) 
 VALIDATE = "authentik_stages_authenticator_validate.authenticatorvalidatestage"
 CLASSES = ["totp", "static", "webauthn", "duo", "sms", "email", "TOTP", "WebAuthn", "Static"]
 ACTIONS = ["skip", "deny", "configure", "Skip", "Deny", "Configure"]
-THRESHOLDS = ["hours=12", "hours=1; minutes=30", "days=1;  hours=2", "minutes=5 ;seconds=3", "seconds=0", "hours=1;minutes=2"]
+THRESHOLDS = [
+    "hours=12",
+    "hours=1; minutes=30",
+    "days=1;  hours=2",
+    "minutes=5 ;seconds=3",
+    "seconds=0",
+    "hours=1;minutes=2",
+]
 COMMENTS = ["", "  # note", "   # keep this", "  # TODO: check"]
 
 
@@ -220,7 +268,12 @@ def attrs_pairs(draw) -> list[tuple[str, object]]:
     if draw(st.booleans()):
         pairs.append((draw(st.sampled_from(["device_classes", "device_clases"])), [_scalar(draw, c) for c in classes]))
     if draw(st.booleans()):
-        pairs.append((draw(st.sampled_from(["not_configured_action", "not_configured_acton"])), _scalar(draw, draw(st.sampled_from(ACTIONS)))))
+        pairs.append(
+            (
+                draw(st.sampled_from(["not_configured_action", "not_configured_acton"])),
+                _scalar(draw, draw(st.sampled_from(ACTIONS))),
+            )
+        )
     if draw(st.booleans()):
         pairs.append(("configuration_stage", "!KeyOf totp-setup"))
     if draw(st.booleans()):
@@ -228,9 +281,21 @@ def attrs_pairs(draw) -> list[tuple[str, object]]:
     if draw(st.booleans()):
         pairs.append(("last_auth_threshold", _scalar(draw, draw(st.sampled_from(THRESHOLDS)))))
     if draw(st.booleans()):
-        pairs.append(("webauthn_user_verification", _scalar(draw, draw(st.sampled_from(["preferred", "Required", "discouraged"])))))
+        pairs.append(
+            (
+                "webauthn_user_verification",
+                _scalar(draw, draw(st.sampled_from(["preferred", "Required", "discouraged"]))),
+            )
+        )
     for field in draw(st.lists(st.sampled_from(["component", "verbose_name", "pk", "meta_model_name"]), max_size=2)):
-        pairs.append((field, "ak-stage-authenticator-validate-form" if field == "component" else "3c1f9e1a-7d52-4b8e-a0f4-5e9d2c7b8a61"))
+        pairs.append(
+            (
+                field,
+                "ak-stage-authenticator-validate-form"
+                if field == "component"
+                else "3c1f9e1a-7d52-4b8e-a0f4-5e9d2c7b8a61",
+            )
+        )
     if draw(st.booleans()):
         pairs.append(("name", "other-name"))  # overridden by the identifier
     if draw(st.booleans()):
@@ -261,7 +326,9 @@ def _block_pairs(draw, pairs, indent: str) -> str:
 @st.composite
 def yaml_blueprints(draw) -> str:
     out = ["# generated blueprint\n", "version: 1\n", "metadata:\n  name: Generated\n", "entries:\n"]
-    out.append("  - id: totp-setup\n    model: authentik_stages_authenticator_totp.authenticatortotpstage\n    identifiers:\n      name: totp-setup\n")
+    out.append(
+        "  - id: totp-setup\n    model: authentik_stages_authenticator_totp.authenticatortotpstage\n    identifiers:\n      name: totp-setup\n"
+    )
     for number in range(draw(st.integers(1, 3))):
         pairs = draw(attrs_pairs())
         out.append(f"  - model: {VALIDATE}\n")
@@ -271,7 +338,9 @@ def yaml_blueprints(draw) -> str:
             out.append(f"    identifiers:\n      name: stage-{number}\n")
         key = draw(st.sampled_from(["attrs", "attrs", "attrs", "attr"]))
         if pairs and draw(st.integers(0, 3)) == 0:
-            body = ", ".join(f"{k}: [{', '.join(v)}]" if isinstance(v, list) else f"{k}: {v}" for k, v in pairs if "!" not in str(v))
+            body = ", ".join(
+                f"{k}: [{', '.join(v)}]" if isinstance(v, list) else f"{k}: {v}" for k, v in pairs if "!" not in str(v)
+            )
             out.append(f"    {key}: {{{body}}}\n")
         else:
             out.append(f"    {key}:\n" + _block_pairs(draw, pairs, "      "))
@@ -291,7 +360,9 @@ def json_bodies(draw) -> str:
     for key, choices in (("not_configured_action", ACTIONS), ("last_auth_threshold", THRESHOLDS)):
         if draw(st.booleans()):
             body[key] = draw(st.sampled_from(choices))
-    for field in draw(st.lists(st.sampled_from(["component", "verbose_name", "pk", "meta_model_name"]), max_size=3, unique=True)):
+    for field in draw(
+        st.lists(st.sampled_from(["component", "verbose_name", "pk", "meta_model_name"]), max_size=3, unique=True)
+    ):
         body[field] = "3c1f9e1a-7d52-4b8e-a0f4-5e9d2c7b8a61"
     indent = draw(st.sampled_from([None, 2, 4]))
     return json.dumps(body, indent=indent) + draw(st.sampled_from(["", "\n"]))
@@ -306,7 +377,10 @@ def test_fix_text_on_generated_blueprints(text: str, unsafe: bool, target: str |
 @settings(COMMON, max_examples=40)
 @given(text=json_bodies(), unsafe=st.booleans())
 # Found by this test: the case fix makes a duplicate that a second pass deletes, with the comma before it.
-@example(text='{\n    "name": "api-mfa",\n    "device_classes": [\n        "static",\n        "Static",\n        "static"\n    ],\n    "not_configured_action": "skip"\n}\n', unsafe=False)
+@example(
+    text='{\n    "name": "api-mfa",\n    "device_classes": [\n        "static",\n        "Static",\n        "static"\n    ],\n    "not_configured_action": "skip"\n}\n',
+    unsafe=False,
+)
 def test_fix_text_on_generated_api_bodies(text: str, unsafe: bool) -> None:
     check_fix("body.json", text, Settings(), unsafe)
     outcome = fix_text("body.json", text, Settings(), unsafe)

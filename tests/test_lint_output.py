@@ -65,7 +65,10 @@ def test_output_replaces_an_existing_file_atomically(bad: Path, tmp_path: Path) 
 def test_output_into_a_missing_folder_is_a_usage_error(bad: Path, tmp_path: Path) -> None:
     result = invoke("--format", "gitlab", "--output", str(tmp_path / "missing" / "gl.json"), str(bad))
     assert result.exit_code == 2
-    assert f"avlint: error: cannot write the report {tmp_path / 'missing' / 'gl.json'}: No such file or directory" in result.stderr
+    assert (
+        f"avlint: error: cannot write the report {tmp_path / 'missing' / 'gl.json'}: No such file or directory"
+        in result.stderr
+    )
 
 
 def test_unknown_format_lists_the_valid_ones(bad: Path) -> None:
@@ -78,4 +81,7 @@ def test_unknown_format_through_the_core_lists_the_valid_ones(bad: Path) -> None
     out, err = io.StringIO(), io.StringIO()
     assert run_lint(LintRequest(paths=(str(bad),), format="checkstyle", isolated=True), out, err) == 2
     assert out.getvalue() == ""
-    assert err.getvalue() == "avlint: error: unknown format 'checkstyle'; choose one of text, json, sarif, github, gitlab, junit\n"
+    assert (
+        err.getvalue()
+        == "avlint: error: unknown format 'checkstyle'; choose one of text, json, sarif, github, gitlab, junit\n"
+    )

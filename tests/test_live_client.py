@@ -100,16 +100,16 @@ def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     return recorded
 
 
-def invoke(*args: object, env: dict[str, str] | None = None):  # noqa: ANN201
+def invoke(*args: object, env: dict[str, str] | None = None):
     return CliRunner().invoke(cli, [str(arg) for arg in args], env=env)
 
 
-def connect(fake: FakeAuthentik, token: str | None = "admin", **options: Any):  # noqa: ANN201
+def connect(fake: FakeAuthentik, token: str | None = "admin", **options: Any):
     value = fake.token if token == "admin" else token
     return make_connection(fake.url, value, environ={}, **options)
 
 
-def use(connection, action):  # noqa: ANN001, ANN201
+def use(connection, action):
     """Run `action(client)` in a fresh client; returns (client, result)."""
     client = Client(connection)
 
@@ -120,7 +120,7 @@ def use(connection, action):  # noqa: ANN001, ANN201
     return client, asyncio.run(main())
 
 
-def fails(connection, action, expected: type[BaseException] = ApiError):  # noqa: ANN001, ANN201
+def fails(connection, action, expected: type[BaseException] = ApiError):
     """Run `action(client)` expecting `expected`; returns (client, exception)."""
     client = Client(connection)
 
@@ -154,7 +154,7 @@ def records(fake: FakeAuthentik, path: str | None = None, method: str | None = N
     return [r for r in fake.requests if (path is None or r.path == path) and (method is None or r.method == method)]
 
 
-def overlap(first, second) -> bool:  # noqa: ANN001
+def overlap(first, second) -> bool:
     """Two logged requests were being served at the same time."""
     return first.started < second.finished and second.started < first.finished
 
@@ -170,11 +170,17 @@ def test_url_and_token_from_options() -> None:
 
 
 def test_url_and_token_from_the_environment() -> None:
-    connection = make_connection(None, None, environ={"AUTHENTIK_URL": "https://env.example.com", "AUTHENTIK_TOKEN": " env-secret \n"})
+    connection = make_connection(
+        None, None, environ={"AUTHENTIK_URL": "https://env.example.com", "AUTHENTIK_TOKEN": " env-secret \n"}
+    )
     assert connection.url == "https://env.example.com"
     assert connection.token is not None and connection.token.reveal() == "env-secret"
     # Options win over the environment.
-    chosen = make_connection("https://opt.example.com", "opt-secret", environ={"AUTHENTIK_URL": "https://env.example.com", "AUTHENTIK_TOKEN": "env"})
+    chosen = make_connection(
+        "https://opt.example.com",
+        "opt-secret",
+        environ={"AUTHENTIK_URL": "https://env.example.com", "AUTHENTIK_TOKEN": "env"},
+    )
     assert (chosen.url, chosen.token.reveal()) == ("https://opt.example.com", "opt-secret")
 
 
@@ -232,7 +238,9 @@ def test_the_token_is_masked_in_reprs() -> None:
     assert connection.token.reveal() == "very-secret-value"
 
 
-@pytest.mark.parametrize("url", ["http://auth.example.com", "http://10.0.0.8:9000", "http://127.0.0.1.nip.io", "http://[2001:db8::1]/"])
+@pytest.mark.parametrize(
+    "url", ["http://auth.example.com", "http://10.0.0.8:9000", "http://127.0.0.1.nip.io", "http://[2001:db8::1]/"]
+)
 def test_plain_http_with_a_token_is_refused_for_remote_hosts(url: str) -> None:
     with pytest.raises(ConnectionError_, match="plain http"):
         make_connection(url, "t", environ={})
@@ -242,7 +250,10 @@ def test_plain_http_with_a_token_is_refused_for_remote_hosts(url: str) -> None:
     assert make_connection(url, None, environ={}).token is None
 
 
-@pytest.mark.parametrize("url", ["http://127.0.0.1:9000", "http://127.0.0.2", "http://localhost:9000", "http://LOCALHOST", "http://[::1]:9000"])
+@pytest.mark.parametrize(
+    "url",
+    ["http://127.0.0.1:9000", "http://127.0.0.2", "http://localhost:9000", "http://LOCALHOST", "http://[::1]:9000"],
+)
 def test_plain_http_to_loopback_is_allowed(url: str) -> None:
     assert make_connection(url, "t", environ={}).token is not None
 
@@ -267,8 +278,19 @@ def connection_attempts(monkeypatch: pytest.MonkeyPatch) -> list[object]:
 
 @pytest.mark.parametrize("command", ["diff", "pull", "apply"])
 @pytest.mark.parametrize("host", ["10.255.255.1", "auth.example.com"])
-def test_cli_refuses_plain_http_before_any_connection(command: str, host: str, tmp_path: Path, connection_attempts: list[object]) -> None:
-    args = [command, *([EXPORT] if command != "pull" else ["--out", tmp_path / "out"]), "--url", f"http://{host}", "--token", "remote-secret", "--retries", "0"]
+def test_cli_refuses_plain_http_before_any_connection(
+    command: str, host: str, tmp_path: Path, connection_attempts: list[object]
+) -> None:
+    args = [
+        command,
+        *([EXPORT] if command != "pull" else ["--out", tmp_path / "out"]),
+        "--url",
+        f"http://{host}",
+        "--token",
+        "remote-secret",
+        "--retries",
+        "0",
+    ]
     result = invoke(*args)
     assert result.exit_code == 2
     assert "refusing to send the API token over plain http" in result.stderr
@@ -296,14 +318,26 @@ def _make_certificates(folder: Path) -> tuple[Path, Path, Path]:
     from cryptography.hazmat.primitives.asymmetric import ec
     from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.UTC)
     valid = {"not_valid_before": now - datetime.timedelta(days=1), "not_valid_after": now + datetime.timedelta(days=1)}
     ca_key = ec.generate_private_key(ec.SECP256R1())
     ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "avlint test CA")])
-    usage = {"content_commitment": False, "key_encipherment": False, "data_encipherment": False, "key_agreement": False, "encipher_only": False, "decipher_only": False}
+    usage = {
+        "content_commitment": False,
+        "key_encipherment": False,
+        "data_encipherment": False,
+        "key_agreement": False,
+        "encipher_only": False,
+        "decipher_only": False,
+    }
     ca = (
-        x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name).public_key(ca_key.public_key())
-        .serial_number(x509.random_serial_number()).not_valid_before(valid["not_valid_before"]).not_valid_after(valid["not_valid_after"])
+        x509.CertificateBuilder()
+        .subject_name(ca_name)
+        .issuer_name(ca_name)
+        .public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(valid["not_valid_before"])
+        .not_valid_after(valid["not_valid_after"])
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .add_extension(x509.KeyUsage(digital_signature=True, key_cert_sign=True, crl_sign=True, **usage), critical=True)
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
@@ -311,10 +345,17 @@ def _make_certificates(folder: Path) -> tuple[Path, Path, Path]:
     )
     key = ec.generate_private_key(ec.SECP256R1())
     certificate = (
-        x509.CertificateBuilder().subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")]))
-        .issuer_name(ca_name).public_key(key.public_key()).serial_number(x509.random_serial_number())
-        .not_valid_before(valid["not_valid_before"]).not_valid_after(valid["not_valid_after"])
-        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1")), x509.DNSName("localhost")]), critical=False)
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")]))
+        .issuer_name(ca_name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(valid["not_valid_before"])
+        .not_valid_after(valid["not_valid_after"])
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1")), x509.DNSName("localhost")]),
+            critical=False,
+        )
         .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
         .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
         .sign(ca_key, hashes.SHA256())
@@ -322,7 +363,9 @@ def _make_certificates(folder: Path) -> tuple[Path, Path, Path]:
     paths = folder / "ca.pem", folder / "server.pem", folder / "server.key"
     paths[0].write_bytes(ca.public_bytes(serialization.Encoding.PEM))
     paths[1].write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-    paths[2].write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    paths[2].write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
     return paths
 
 
@@ -383,7 +426,7 @@ class TlsProxy:
 
 
 @pytest.fixture
-def tls_server(fake_authentik: FakeAuthentik, tmp_path: Path):  # noqa: ANN201
+def tls_server(fake_authentik: FakeAuthentik, tmp_path: Path):
     ca, certificate, key = _make_certificates(tmp_path)
     proxy = TlsProxy(fake_authentik.port, certificate, key)
     proxy.ca = ca  # type: ignore[attr-defined]
@@ -414,7 +457,9 @@ def test_tls_failure_names_the_certificate_problem(fake_authentik: FakeAuthentik
 
 
 def test_ca_bundle_verifies_the_server(fake_authentik: FakeAuthentik, tls_server: TlsProxy) -> None:
-    result = invoke("diff", EXPORT, "--url", tls_server.url, "--token", fake_authentik.token, "--ca-bundle", tls_server.ca)  # type: ignore[attr-defined]
+    result = invoke(
+        "diff", EXPORT, "--url", tls_server.url, "--token", fake_authentik.token, "--ca-bundle", tls_server.ca
+    )  # type: ignore[attr-defined]
     assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
     assert result.exit_code == 0, result.output
     assert "No drift" in result.stdout
@@ -433,7 +478,16 @@ def test_insecure_skips_verification(fake_authentik: FakeAuthentik, tls_server: 
 def test_ca_bundle_must_be_a_file(tmp_path: Path, fake_authentik: FakeAuthentik) -> None:
     with pytest.raises(ConnectionError_, match="--ca-bundle"):
         make_connection("https://a.example.com", "t", ca_bundle=str(tmp_path / "nope.pem"), environ={})
-    result = invoke("diff", EXPORT, "--url", fake_authentik.url, "--token", fake_authentik.token, "--ca-bundle", tmp_path / "nope.pem")
+    result = invoke(
+        "diff",
+        EXPORT,
+        "--url",
+        fake_authentik.url,
+        "--token",
+        fake_authentik.token,
+        "--ca-bundle",
+        tmp_path / "nope.pem",
+    )
     assert result.exit_code == 2
     assert "--ca-bundle" in result.stderr
     assert len(fake_authentik.requests) == 0
@@ -443,7 +497,20 @@ def test_ca_bundle_must_be_a_file(tmp_path: Path, fake_authentik: FakeAuthentik)
 def test_timeout_options_reach_the_http_client(monkeypatch: pytest.MonkeyPatch) -> None:
     seen: list[Any] = []
     monkeypatch.setattr("avlint.live.command.run_diff", lambda request, out, err, cwd=None: seen.append(request) or 0)
-    result = invoke("diff", EXPORT, "--url", "https://a.example.com", "--token", "t", "--connect-timeout", "2.5", "--read-timeout", "7", "--retries", "1")
+    result = invoke(
+        "diff",
+        EXPORT,
+        "--url",
+        "https://a.example.com",
+        "--token",
+        "t",
+        "--connect-timeout",
+        "2.5",
+        "--read-timeout",
+        "7",
+        "--retries",
+        "1",
+    )
     assert result.exit_code == 0
     server = seen[0].server
     assert (server.connect_timeout, server.read_timeout, server.max_retries) == (2.5, 7.0, 1)
@@ -470,7 +537,10 @@ def test_read_timeout_is_reported_and_a_get_retried(fake_authentik: FakeAuthenti
 
 def test_a_body_that_trickles_in_times_out(fake_authentik: FakeAuthentik, sleeps: list[float]) -> None:
     fake_authentik.faults.slow_body(chunk_size=32, delay=0.5, path=VALIDATE)
-    _, error = fails(connect(fake_authentik, read_timeout=0.2, max_retries=0), lambda c: c.list_all("/stages/authenticator/validate/"))
+    _, error = fails(
+        connect(fake_authentik, read_timeout=0.2, max_retries=0),
+        lambda c: c.list_all("/stages/authenticator/validate/"),
+    )
     assert "timed out" in str(error)
     assert len(records(fake_authentik, VALIDATE)) == 1
 
@@ -515,7 +585,11 @@ def test_429_on_a_write_is_retried_once_the_server_allows(fake_authentik: FakeAu
     fake_authentik.faults.rate_limit(times=1, retry_after=2, method="POST")
 
     async def create(client: Client) -> Any:
-        return (await client.request("POST", "/stages/authenticator/validate/", json={"name": "after-429", "device_classes": ["totp"]})).json()
+        return (
+            await client.request(
+                "POST", "/stages/authenticator/validate/", json={"name": "after-429", "device_classes": ["totp"]}
+            )
+        ).json()
 
     _, created = use(connect(fake_authentik), create)
     assert created["name"] == "after-429"
@@ -526,7 +600,9 @@ def test_429_on_a_write_is_retried_once_the_server_allows(fake_authentik: FakeAu
 
 def test_retries_are_bounded_in_count(fake_authentik: FakeAuthentik, sleeps: list[float]) -> None:
     fake_authentik.faults.status(503, times=None, path=VALIDATE)
-    client, error = fails(connect(fake_authentik, max_retries=2), lambda c: c.list_all("/stages/authenticator/validate/"))
+    client, error = fails(
+        connect(fake_authentik, max_retries=2), lambda c: c.list_all("/stages/authenticator/validate/")
+    )
     assert error.status == 503
     assert "HTTP 503" in str(error)
     assert len(records(fake_authentik, VALIDATE)) == 3
@@ -544,14 +620,20 @@ def test_cli_retries_option_bounds_the_attempts(fake_authentik: FakeAuthentik, s
 def test_retries_are_bounded_in_total_time(fake_authentik: FakeAuthentik, sleeps: list[float]) -> None:
     # A Retry-After beyond the budget is not waited for at all.
     fake_authentik.faults.rate_limit(times=None, retry_after=10, path=VALIDATE)
-    _, error = fails(connect(fake_authentik, max_retries=10, max_retry_seconds=3), lambda c: c.list_all("/stages/authenticator/validate/"))
+    _, error = fails(
+        connect(fake_authentik, max_retries=10, max_retry_seconds=3),
+        lambda c: c.list_all("/stages/authenticator/validate/"),
+    )
     assert error.status == 429
     assert len(records(fake_authentik, VALIDATE)) == 1 and sleeps == []
     # Waits of 0.2-0.3 and 0.4-0.6 s fit in 1.3 s; adding the third (0.8-1.2 s) would not.
     fake_authentik.faults.clear()
     fake_authentik.requests.clear()
     fake_authentik.faults.status(503, times=None, path=VALIDATE)
-    _, error = fails(connect(fake_authentik, max_retries=10, max_retry_seconds=1.3), lambda c: c.list_all("/stages/authenticator/validate/"))
+    _, error = fails(
+        connect(fake_authentik, max_retries=10, max_retry_seconds=1.3),
+        lambda c: c.list_all("/stages/authenticator/validate/"),
+    )
     assert error.status == 503
     assert len(records(fake_authentik, VALIDATE)) == 3
     assert len(sleeps) == 2 and sum(sleeps) <= 1.3
@@ -570,7 +652,9 @@ def test_a_dropped_write_is_not_repeated(fake_authentik: FakeAuthentik, sleeps: 
     fake_authentik.faults.drop(times=1, method="POST")
 
     async def create(client: Client) -> Any:
-        return await client.request("POST", "/stages/authenticator/validate/", json={"name": "dropped", "device_classes": ["totp"]})
+        return await client.request(
+            "POST", "/stages/authenticator/validate/", json={"name": "dropped", "device_classes": ["totp"]}
+        )
 
     client, error = fails(connect(fake_authentik), create)
     assert "closed the connection" in str(error)
@@ -596,7 +680,9 @@ def test_server_errors_are_not_retried(fake_authentik: FakeAuthentik, sleeps: li
 
 # -- 403 and 404 ------------------------------------------------------------------------------------
 def test_unknown_token_is_an_auth_error(fake_authentik: FakeAuthentik) -> None:
-    _, error = fails(connect(fake_authentik, "not-a-real-token"), lambda c: c.list_all("/stages/authenticator/validate/"), AuthError)
+    _, error = fails(
+        connect(fake_authentik, "not-a-real-token"), lambda c: c.list_all("/stages/authenticator/validate/"), AuthError
+    )
     assert error.status == 403
     assert "unknown or expired" in str(error)
     assert not isinstance(error, PermissionDenied)
@@ -610,13 +696,19 @@ def test_missing_token_is_an_auth_error(fake_authentik: FakeAuthentik) -> None:
 
 def test_expired_token_is_an_auth_error(fake_authentik: FakeAuthentik) -> None:
     fake_authentik.state.expire(fake_authentik.limited_token)
-    _, error = fails(connect(fake_authentik, fake_authentik.limited_token), lambda c: c.list_all("/flows/instances/"), AuthError)
+    _, error = fails(
+        connect(fake_authentik, fake_authentik.limited_token), lambda c: c.list_all("/flows/instances/"), AuthError
+    )
     assert "unknown or expired" in str(error)
 
 
 def test_missing_permission_is_told_apart_and_named(fake_authentik: FakeAuthentik) -> None:
     fake_authentik.set_limited_permissions("none")
-    _, error = fails(connect(fake_authentik, fake_authentik.limited_token), lambda c: c.list_all("/stages/authenticator/validate/"), PermissionDenied)
+    _, error = fails(
+        connect(fake_authentik, fake_authentik.limited_token),
+        lambda c: c.list_all("/stages/authenticator/validate/"),
+        PermissionDenied,
+    )
     assert error.status == 403
     assert "authentik_stages_authenticator_validate.view_authenticatorvalidatestage" in str(error)
     assert not isinstance(error, AuthError)
@@ -629,7 +721,9 @@ def test_view_only_token_may_read_but_not_write(fake_authentik: FakeAuthentik) -
     assert len(stages) == 5
 
     async def create(client: Client) -> Any:
-        return await client.request("POST", "/stages/authenticator/validate/", json={"name": "x", "device_classes": ["totp"]})
+        return await client.request(
+            "POST", "/stages/authenticator/validate/", json={"name": "x", "device_classes": ["totp"]}
+        )
 
     _, error = fails(connection, create, PermissionDenied)
     assert "authentik_stages_authenticator_validate.add_authenticatorvalidatestage" in str(error)
@@ -726,7 +820,7 @@ def test_lists_of_different_models_run_concurrently(fake_authentik: FakeAuthenti
     probe = records(fake_authentik, "/api/v3/admin/version/")[0]
     firsts = [records(fake_authentik, path)[0] for path in LIST_PATHS]
     assert not any(overlap(probe, first) for first in firsts)
-    assert all(overlap(a, b) for index, a in enumerate(firsts) for b in firsts[index + 1:])
+    assert all(overlap(a, b) for index, a in enumerate(firsts) for b in firsts[index + 1 :])
     assert fake_authentik.requests.max_in_flight == 4
 
 
@@ -753,19 +847,26 @@ def test_target_version_auto_asks_the_server(fake_authentik: FakeAuthentik) -> N
     plain = invoke("diff", EXPORT, "--url", fake_authentik.url, "--token", fake_authentik.token)
     assert plain.exit_code == 0
     assert len(records(fake_authentik, VERSION)) == 1
-    auto = invoke("diff", EXPORT, "--url", fake_authentik.url, "--token", fake_authentik.token, "--target-version", "auto")
+    auto = invoke(
+        "diff", EXPORT, "--url", fake_authentik.url, "--token", fake_authentik.token, "--target-version", "auto"
+    )
     assert auto.exit_code == 0, auto.output
     assert len(records(fake_authentik, VERSION)) == 2
 
 
-@pytest.mark.parametrize("body, message", [
-    ('{"version_current": "2099.1.0"}', "not a release avlint knows"),
-    ('{"detail": "nope"}', "did not report its version"),
-])
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        ('{"version_current": "2099.1.0"}', "not a release avlint knows"),
+        ('{"detail": "nope"}', "did not report its version"),
+    ],
+)
 def test_target_version_auto_uses_the_answer(fake_authentik: FakeAuthentik, body: str, message: str) -> None:
     fake_authentik.faults.status(200, times=None, path=VERSION, body=body, content_type="application/json")
     for command in (["diff", EXPORT], ["apply", EXPORT]):
-        result = invoke(*command, "--url", fake_authentik.url, "--token", fake_authentik.token, "--target-version", "auto")
+        result = invoke(
+            *command, "--url", fake_authentik.url, "--token", fake_authentik.token, "--target-version", "auto"
+        )
         assert result.exit_code == 2, result.output
         assert message in result.stderr
 
@@ -773,20 +874,29 @@ def test_target_version_auto_uses_the_answer(fake_authentik: FakeAuthentik, body
 # -- the token never leaks ----------------------------------------------------------------------------------
 def _edited_export(folder: Path) -> Path:
     text = EXPORT.read_text(encoding="utf-8").replace("not_configured_action: skip", "not_configured_action: deny")
-    text = text.replace("metadata:\n  labels:", (
-        "- model: authentik_stages_authenticator_validate.authenticatorvalidatestage\n"
-        "  identifiers:\n    name: default-authentication-password\n"
-        "  attrs:\n    device_classes: [totp]\n"
-        "- model: authentik_stages_authenticator_validate.authenticatorvalidatestage\n"
-        "  state: absent\n  identifiers:\n    name: probe-1795445869\n"
-        "metadata:\n  labels:"
-    ))
+    text = text.replace(
+        "metadata:\n  labels:",
+        (
+            "- model: authentik_stages_authenticator_validate.authenticatorvalidatestage\n"
+            "  identifiers:\n    name: default-authentication-password\n"
+            "  attrs:\n    device_classes: [totp]\n"
+            "- model: authentik_stages_authenticator_validate.authenticatorvalidatestage\n"
+            "  state: absent\n  identifiers:\n    name: probe-1795445869\n"
+            "metadata:\n  labels:"
+        ),
+    )
     path = folder / "edited.yaml"
     path.write_text(text, encoding="utf-8")
     return path
 
 
-def test_the_token_never_appears_in_output_logs_errors_or_files(fake_authentik: FakeAuthentik, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, sleeps: list[float]) -> None:
+def test_the_token_never_appears_in_output_logs_errors_or_files(
+    fake_authentik: FakeAuthentik,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    sleeps: list[float],
+) -> None:
     caplog.set_level(logging.DEBUG)
     fake = fake_authentik
     work = tmp_path / "work"
@@ -809,7 +919,9 @@ def test_the_token_never_appears_in_output_logs_errors_or_files(fake_authentik: 
         assert result.exception is None or isinstance(result.exception, SystemExit), (label, repr(result.exception))
         seen.append((label, result.stdout + result.stderr + result.output))
         if result.exception is not None:
-            seen.append((label + " exception", repr(result.exception) + "".join(traceback.format_exception(result.exception))))
+            seen.append(
+                (label + " exception", repr(result.exception) + "".join(traceback.format_exception(result.exception)))
+            )
 
     # diff: success, drift, json, environment, token file, bad tokens
     run(0, "diff", EXPORT, *server)
@@ -856,18 +968,34 @@ def test_the_token_never_appears_in_output_logs_errors_or_files(fake_authentik: 
     # a real process, with the token in its environment
     env = {**os.environ, "AUTHENTIK_URL": fake.url, "AUTHENTIK_TOKEN": fake.token, "PYTHONPATH": str(ROOT)}
     env.pop("NO_COLOR", None)
-    for args, expected in ((["diff", str(EXPORT)], 1), (["pull", "--with-flows", "--out", str(work / "subprocess")], 0)):
-        process = subprocess.run([sys.executable, "-m", "avlint", *args], capture_output=True, text=True, env=env, cwd=work, timeout=120)
+    for args, expected in (
+        (["diff", str(EXPORT)], 1),
+        (["pull", "--with-flows", "--out", str(work / "subprocess")], 0),
+    ):
+        process = subprocess.run(
+            [sys.executable, "-m", "avlint", *args], capture_output=True, text=True, env=env, cwd=work, timeout=120
+        )
         assert process.returncode == expected, process.stderr
         seen.append((" ".join(args), process.stdout + process.stderr))
     fake.faults.status(500, times=None, path=FLOWS)
-    process = subprocess.run([sys.executable, "-m", "avlint", "diff", str(EXPORT), "--retries", "0"], capture_output=True, text=True, env=env, cwd=work, timeout=120)
+    process = subprocess.run(
+        [sys.executable, "-m", "avlint", "diff", str(EXPORT), "--retries", "0"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=work,
+        timeout=120,
+    )
     assert process.returncode == 2 and "HTTP 500" in process.stderr
     seen.append(("subprocess 500", process.stdout + process.stderr))
     fake.faults.clear()
 
     # the library's own errors
-    for token, path in ((wrong, "/flows/instances/"), (fake.limited_token, "/flows/bindings/"), (fake.token, "/no/such/endpoint/")):
+    for token, path in (
+        (wrong, "/flows/instances/"),
+        (fake.limited_token, "/flows/bindings/"),
+        (fake.token, "/no/such/endpoint/"),
+    ):
         try:
             use(make_connection(fake.url, token, environ={}), lambda c, p=path: c.list_all(p))
         except ApiError as error:
@@ -875,7 +1003,10 @@ def test_the_token_never_appears_in_output_logs_errors_or_files(fake_authentik: 
         else:
             pytest.fail(f"listing {path} should have failed")
     try:
-        use(make_connection(f"http://127.0.0.1:{closed_port()}", fake.token, max_retries=0, environ={}), lambda c: c.version())
+        use(
+            make_connection(f"http://127.0.0.1:{closed_port()}", fake.token, max_retries=0, environ={}),
+            lambda c: c.version(),
+        )
     except ApiError as error:
         seen.append(("refused", f"{error!s} {error!r} {error.__cause__!r} {error.__context__!r}"))
     for bad_url in ("http://10.255.255.1", "gopher://x"):

@@ -64,7 +64,13 @@ def settings(target: str = DEFAULT_TARGET) -> Settings:
     return Settings(release=resolve_release(target))
 
 
-def migrate(text: str, target: str = DEFAULT_TARGET, source: str | None = None, known: dict | None = None, path: str = "blueprint.yaml") -> Migration:
+def migrate(
+    text: str,
+    target: str = DEFAULT_TARGET,
+    source: str | None = None,
+    known: dict | None = None,
+    path: str = "blueprint.yaml",
+) -> Migration:
     return migrate_text(path, text, settings(target), resolve_release(source) if source else None, known or {})
 
 
@@ -90,7 +96,9 @@ def run_case(path: Path, text: str | None = None, infer: bool = False) -> Migrat
     live = GOLDEN / f"{case}.live.json"
     known = load_known(str(live)) if live.exists() else {}
     source = None if infer else side(case, "from")
-    return migrate(read_text(path) if text is None else text, side(case, "to") or DEFAULT_TARGET, source, known, str(path))
+    return migrate(
+        read_text(path) if text is None else text, side(case, "to") or DEFAULT_TARGET, source, known, str(path)
+    )
 
 
 def diff(expected: str, actual: str) -> str:
@@ -121,7 +129,7 @@ TagLoader.add_multi_constructor("!", _construct_tagged)
 
 
 def load(text: str) -> dict:
-    return yaml.load(text, Loader=TagLoader)  # noqa: S506 - a SafeLoader subclass
+    return yaml.load(text, Loader=TagLoader)
 
 
 def walk_values(value: Any):
@@ -419,7 +427,9 @@ def test_binding_step_does_not_touch_other_models() -> None:
 
 def test_null_configuration_stage_becomes_an_empty_list() -> None:
     """`configuration_stage: null` meant "none": `[null]` would be rejected by the related field."""
-    text = OLD_STAGE.replace("not_configured_action: configure", "not_configured_action: deny").replace("9b2c1a43-2a1d-4f0e-8c3b-5d7e6f8a9b0c", "null")
+    text = OLD_STAGE.replace("not_configured_action: configure", "not_configured_action: deny").replace(
+        "9b2c1a43-2a1d-4f0e-8c3b-5d7e6f8a9b0c", "null"
+    )
     migrated = migrate(text, "2022.2", "2022.1").text
     assert "      configuration_stages: []\n" in migrated
     assert load(migrated)["entries"][0]["attrs"]["configuration_stages"] == []
@@ -482,7 +492,18 @@ entries:
         (PLAIN_STAGE, "2022.1", "2022.1"),
         (BINDING_ONLY, "2026.5", "2026.5"),
     ],
-    ids=["configuration_stage", "configuration_stage-to-2022.2", "email", "email-to-2025.2", "hints", "hints-to-2026.8", "plain", "plain-to-2024.12", "plain-to-2022.1", "binding"],
+    ids=[
+        "configuration_stage",
+        "configuration_stage-to-2022.2",
+        "email",
+        "email-to-2025.2",
+        "hints",
+        "hints-to-2026.8",
+        "plain",
+        "plain-to-2024.12",
+        "plain-to-2022.1",
+        "binding",
+    ],
 )
 def test_inferred_source(text: str, target: str, expected: str) -> None:
     assert str(migrate(text, target).source) == expected
@@ -518,7 +539,10 @@ def test_inference_is_printed(tmp_path: Path) -> None:
     result = invoke(str(path), "--to", "2026.5")
     assert result.exit_code == 0, result.output
     first = result.stdout.splitlines()[0]
-    assert first == f"{path}: from authentik 2022.1 to 2026.5 (inferred 2022.1: field 'configuration_stage' (line 8) exists only before 2022.2)"
+    assert (
+        first
+        == f"{path}: from authentik 2022.1 to 2026.5 (inferred 2022.1: field 'configuration_stage' (line 8) exists only before 2022.2)"
+    )
 
 
 def test_from_overrides_the_inference(tmp_path: Path) -> None:
@@ -550,7 +574,10 @@ def test_backwards_migration_is_refused(tmp_path: Path) -> None:
     path = write(tmp_path, "plain.yaml", PLAIN_STAGE)
     result = invoke(str(path), "--to", "2022.1", "--from", "2026.5")
     assert result.exit_code == 1
-    assert f"{path}: not migrated: the file is for authentik 2026.5, newer than --to 2022.1; migrate only moves forward" in result.stderr
+    assert (
+        f"{path}: not migrated: the file is for authentik 2026.5, newer than --to 2022.1; migrate only moves forward"
+        in result.stderr
+    )
     assert read_text(path) == PLAIN_STAGE
 
 
@@ -570,7 +597,10 @@ def test_contradictory_file_is_refused(tmp_path: Path) -> None:
     result = invoke(str(path), "--to", "2026.5")
     assert result.exit_code == 1
     # The refusal names the two fields that cannot coexist and the releases that part them.
-    assert f"{path}: not migrated: field 'webauthn_hints' (line 9) needs 2026.5+, but field 'configuration_stage' (line 8) is gone from 2022.2: no release has both; give --from" in result.stderr
+    assert (
+        f"{path}: not migrated: field 'webauthn_hints' (line 9) needs 2026.5+, but field 'configuration_stage' (line 8) is gone from 2022.2: no release has both; give --from"
+        in result.stderr
+    )
     assert read_text(path) == CONTRADICTORY
 
 
@@ -585,7 +615,11 @@ def test_contradictory_file_migrates_with_from(tmp_path: Path) -> None:
     result = invoke(str(path), "--to", "2026.5", "--from", "2022.1")
     assert result.exit_code == 0, result.output
     attrs = load(read_text(path))["entries"][0]["attrs"]
-    assert attrs == {"not_configured_action": "configure", "configuration_stages": ["9b2c1a43-2a1d-4f0e-8c3b-5d7e6f8a9b0c"], "webauthn_hints": ["security-key"]}
+    assert attrs == {
+        "not_configured_action": "configure",
+        "configuration_stages": ["9b2c1a43-2a1d-4f0e-8c3b-5d7e6f8a9b0c"],
+        "webauthn_hints": ["security-key"],
+    }
 
 
 # ---------------------------------------------------------------------------------------------
@@ -593,7 +627,11 @@ def test_contradictory_file_migrates_with_from(tmp_path: Path) -> None:
 
 
 def export_pks(document: dict) -> dict[str, int]:
-    return {entry["identifiers"]["pk"]: index for index, entry in enumerate(document["entries"]) if "pk" in entry.get("identifiers", {})}
+    return {
+        entry["identifiers"]["pk"]: index
+        for index, entry in enumerate(document["entries"])
+        if "pk" in entry.get("identifiers", {})
+    }
 
 
 def test_export_pks_become_keyof() -> None:
@@ -623,13 +661,22 @@ def test_export_pks_become_keyof() -> None:
     assert keyofs == 12
     # every referenced entry got an id; the id names the right entry
     binding = next(e for e in migrated["entries"] if e["model"] == BINDING and e["identifiers"]["order"] == 30)
-    assert migrated["entries"][ids[binding["identifiers"]["stage"].value]]["identifiers"]["name"] == "default-authentication-mfa-validation"
-    assert migrated["entries"][ids[binding["identifiers"]["target"].value]]["identifiers"]["slug"] == "default-authentication-flow"
+    assert (
+        migrated["entries"][ids[binding["identifiers"]["stage"].value]]["identifiers"]["name"]
+        == "default-authentication-mfa-validation"
+    )
+    assert (
+        migrated["entries"][ids[binding["identifiers"]["target"].value]]["identifiers"]["slug"]
+        == "default-authentication-flow"
+    )
 
 
 def test_export_migration_lints_clean_and_is_stable() -> None:
     migrated = migrate(read_text(EXPORT), path=str(EXPORT)).text
-    assert [f"{f.line}:{f.column} {f.rule} {f.message}" for f in lint_text("export.yaml", migrated, settings("2026.5")).findings] == []
+    assert [
+        f"{f.line}:{f.column} {f.rule} {f.message}"
+        for f in lint_text("export.yaml", migrated, settings("2026.5")).findings
+    ] == []
     again = migrate(migrated)
     assert again.text == migrated
     assert again.changes == []
@@ -646,7 +693,13 @@ def test_export_keeps_every_untouched_line() -> None:
     assert len(references) == 12
     assert sorted(set(removed) - set(references)) == ["- attrs:"]
     assert len(removed) == 12 + 9  # 9 entries get an id as their first key
-    assert sorted({re.sub(r" [-a-z0-9]+$", " X", line) for line in added}) == ["    policy: !KeyOf X", "    stage: !KeyOf X", "    target: !KeyOf X", "  attrs:", "- id: X"]
+    assert sorted({re.sub(r" [-a-z0-9]+$", " X", line) for line in added}) == [
+        "    policy: !KeyOf X",
+        "    stage: !KeyOf X",
+        "    target: !KeyOf X",
+        "  attrs:",
+        "- id: X",
+    ]
     assert len(added) == 12 + 2 * 9
 
 
@@ -660,7 +713,15 @@ def test_export_out_of_file_pk_is_reported_with_position(tmp_path: Path) -> None
 
 def test_export_out_of_file_flow_becomes_find_with_a_flow_listing(tmp_path: Path) -> None:
     listing = {
-        "pagination": {"next": 0, "previous": 0, "count": 1, "current": 1, "total_pages": 1, "start_index": 1, "end_index": 1},
+        "pagination": {
+            "next": 0,
+            "previous": 0,
+            "count": 1,
+            "current": 1,
+            "total_pages": 1,
+            "start_index": 1,
+            "end_index": 1,
+        },
         "results": [
             {
                 "pk": "6b43ca12-68d0-48fe-9d5c-3a4b0cba10ae",
@@ -699,14 +760,19 @@ def test_export_migrates_through_the_command_line(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert read_text(path) == read_text(GOLDEN / "export_default_authentication_flow.migrated.yaml")
     lines = result.stdout.splitlines()
-    assert lines[0].startswith(f"{path}: from authentik 2026.5 to 2026.5 (nothing in it needs a release newer than 2026.5; it uses ")
+    assert lines[0].startswith(
+        f"{path}: from authentik 2026.5 to 2026.5 (nothing in it needs a release newer than 2026.5; it uses "
+    )
     assert "  line 137: 'stage' refers to the entry 'default-authentication-mfa-validation' by pk" in lines
     assert "  line 71: the entry gets id 'default-authentication-mfa-validation' for !KeyOf" in lines
     assert lines[-1] == "  written; 0 errors left for `avlint lint --target-version 2026.5`"
     again = invoke(str(path), "--to", "2026.5")
     assert again.exit_code == 0
     # The password stage's configure_flow points outside the file: reported again, not changed.
-    assert again.stdout.splitlines()[1:] == [f"  {path}:67:21: pk 6b43ca12-68d0-48fe-9d5c-3a4b0cba10ae is not in this file; pass --live-file with a saved listing to turn it into !Find", "  nothing to change"]
+    assert again.stdout.splitlines()[1:] == [
+        f"  {path}:67:21: pk 6b43ca12-68d0-48fe-9d5c-3a4b0cba10ae is not in this file; pass --live-file with a saved listing to turn it into !Find",
+        "  nothing to change",
+    ]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -718,7 +784,11 @@ def test_out_of_file_pks_are_reported_with_position(tmp_path: Path) -> None:
     shutil.copyfile(GOLDEN / "live_stages.input.yaml", path)
     result = invoke(str(path), "--to", "2026.5", "--diff")
     assert result.exit_code == 0, result.output  # nothing to change without a listing
-    for line, pk in [(11, "9b2c1a43-2a1d-4f0e-8c3b-5d7e6f8a9b0c"), (12, "5d1c7e0a-3b2f-4c6d-9e8f-0a1b2c3d4e5f"), (13, "3e0b2a91-7c4d-4f5e-a6b7-c8d9e0f1a2b3")]:
+    for line, pk in [
+        (11, "9b2c1a43-2a1d-4f0e-8c3b-5d7e6f8a9b0c"),
+        (12, "5d1c7e0a-3b2f-4c6d-9e8f-0a1b2c3d4e5f"),
+        (13, "3e0b2a91-7c4d-4f5e-a6b7-c8d9e0f1a2b3"),
+    ]:
         assert f"  {path}:{line}:11: pk {pk} is not in this file" in result.stdout
     assert read_text(path) == read_text(GOLDEN / "live_stages.input.yaml")
 
@@ -728,22 +798,49 @@ def test_live_file_turns_known_pks_into_find(tmp_path: Path) -> None:
     shutil.copyfile(GOLDEN / "live_stages.input.yaml", path)
     result = invoke(str(path), "--to", "2026.5", "--live-file", str(GOLDEN / "live_stages.live.json"))
     assert result.exit_code == 0, result.output
-    assert "  line 11: 'configuration_stages' refers to authentik_stages_authenticator_totp.authenticatortotpstage 'default-authenticator-totp-setup' by pk" in result.stdout
+    assert (
+        "  line 11: 'configuration_stages' refers to authentik_stages_authenticator_totp.authenticatortotpstage 'default-authenticator-totp-setup' by pk"
+        in result.stdout
+    )
     assert f"  {path}:13:11: pk 3e0b2a91-7c4d-4f5e-a6b7-c8d9e0f1a2b3 is not in this file" in result.stdout
     assert "pk 9b2c1a43-2a1d-4f0e-8c3b-5d7e6f8a9b0c is not in this file" not in result.stdout
     assert "pk 5d1c7e0a-3b2f-4c6d-9e8f-0a1b2c3d4e5f is not in this file" not in result.stdout
     assert read_text(path) == read_text(GOLDEN / "live_stages.migrated.yaml")
     stages = load(read_text(path))["entries"][0]["attrs"]["configuration_stages"]
-    assert stages[1] == Tagged("!Find", ["authentik_stages_authenticator_static.authenticatorstaticstage", ["name", 'backup codes: it\'s "static"']])
+    assert stages[1] == Tagged(
+        "!Find",
+        ["authentik_stages_authenticator_static.authenticatorstaticstage", ["name", 'backup codes: it\'s "static"']],
+    )
 
 
 def test_load_known_reads_listings(tmp_path: Path) -> None:
     known = load_known(str(GOLDEN / "live_stages.live.json"))
-    assert set(known) == {"9b2c1a43-2a1d-4f0e-8c3b-5d7e6f8a9b0c", "5d1c7e0a-3b2f-4c6d-9e8f-0a1b2c3d4e5f", "0c52c832-d54c-4a53-a09f-e9cc78ecceed"}
-    assert known["9b2c1a43-2a1d-4f0e-8c3b-5d7e6f8a9b0c"].model == "authentik_stages_authenticator_totp.authenticatortotpstage"
+    assert set(known) == {
+        "9b2c1a43-2a1d-4f0e-8c3b-5d7e6f8a9b0c",
+        "5d1c7e0a-3b2f-4c6d-9e8f-0a1b2c3d4e5f",
+        "0c52c832-d54c-4a53-a09f-e9cc78ecceed",
+    }
+    assert (
+        known["9b2c1a43-2a1d-4f0e-8c3b-5d7e6f8a9b0c"].model
+        == "authentik_stages_authenticator_totp.authenticatortotpstage"
+    )
     assert known["9b2c1a43-2a1d-4f0e-8c3b-5d7e6f8a9b0c"].field == "name"
     # a bare list of objects works too, and flows are found by slug
-    bare = write(tmp_path, "list.json", json.dumps([{"pk": "6b43ca12-68d0-48fe-9d5c-3a4b0cba10ae", "name": "Change", "slug": "change", "title": "t", "designation": "stage_configuration"}]))
+    bare = write(
+        tmp_path,
+        "list.json",
+        json.dumps(
+            [
+                {
+                    "pk": "6b43ca12-68d0-48fe-9d5c-3a4b0cba10ae",
+                    "name": "Change",
+                    "slug": "change",
+                    "title": "t",
+                    "designation": "stage_configuration",
+                }
+            ]
+        ),
+    )
     flow = load_known(str(bare))["6b43ca12-68d0-48fe-9d5c-3a4b0cba10ae"]
     assert (flow.model, flow.field, flow.value) == ("authentik_flows.flow", "slug", "change")
 
@@ -810,7 +907,10 @@ def test_binding_above_its_stage_moves_below_it(tmp_path: Path) -> None:
     migrated = read_text(path)
     assert migrated == read_text(GOLDEN / "reorder_comments.migrated.yaml")
     # the comment lines above the binding moved with it
-    assert "  # binding of the MFA stage into the login flow\n  # (written before the stage and the flow)\n  - model: authentik_flows.flowstagebinding\n" in migrated
+    assert (
+        "  # binding of the MFA stage into the login flow\n  # (written before the stage and the flow)\n  - model: authentik_flows.flowstagebinding\n"
+        in migrated
+    )
     assert migrated.endswith("      order: 30\n# end of file\n")
     models = [entry["model"] for entry in load(migrated)["entries"]]
     assert models.index(BINDING) > models.index(VALIDATE)
@@ -820,7 +920,10 @@ def test_keyof_cycle_is_refused(tmp_path: Path) -> None:
     path = write(tmp_path, "cycle.yaml", CYCLE)
     result = invoke(str(path), "--to", "2026.5")
     assert result.exit_code == 1
-    assert f"{path}: not migrated: entries refer to each other in a cycle; no order satisfies every !KeyOf" in result.stderr
+    assert (
+        f"{path}: not migrated: entries refer to each other in a cycle; no order satisfies every !KeyOf"
+        in result.stderr
+    )
     assert read_text(path) == CYCLE
     with pytest.raises(MigrationError, match="cycle"):
         migrate(CYCLE)
@@ -844,7 +947,9 @@ def test_changes_are_printed_per_file(tmp_path: Path) -> None:
     result = invoke(str(chain), str(plain), "--to", "2026.5", "--from", "2021.10")
     assert result.exit_code == 0, result.output
     out = result.stdout
-    assert out.index(f"{chain}: from authentik 2021.10 to 2026.5 (given with --from)") < out.index(f"{plain}: from authentik 2021.10 to 2026.5 (given with --from)")
+    assert out.index(f"{chain}: from authentik 2021.10 to 2026.5 (given with --from)") < out.index(
+        f"{plain}: from authentik 2021.10 to 2026.5 (given with --from)"
+    )
     chain_part = out[: out.index(f"{plain}:")]
     for expected in [
         "  line 28: 2022.2: the single configuration stage became the list configuration_stages in 2022.2",

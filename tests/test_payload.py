@@ -50,21 +50,59 @@ FLOW = "authentik_flows.flow"
 BINDING = "authentik_flows.flowstagebinding"
 
 CASE_OPTIONS: dict[str, dict[str, Any]] = {
-    "offline_tags": {"all_models": True, "environ": {"AK_TENANT": "acme", "AK_EMPTY": ""}, "context": ("threshold=hours=6",)},
+    "offline_tags": {
+        "all_models": True,
+        "environ": {"AK_TENANT": "acme", "AK_EMPTY": ""},
+        "context": ("threshold=hours=6",),
+    },
     "export_default_authentication_flow": {"all_models": True},
     "unresolved_allowed": {"allow_unresolved": True},
 }
 
 # Writable request fields per release line (authentik-facts §1.6, §3.1, §3.2).
 _STAGE_2022_1 = {"name", "flow_set", "not_configured_action", "device_classes", "configuration_stage"}
-_STAGE_2025_10 = {"name", "flow_set", "not_configured_action", "device_classes", "configuration_stages", "last_auth_threshold", "webauthn_user_verification", "webauthn_allowed_device_types"}
-_STAGE_2026_5 = (_STAGE_2025_10 - {"flow_set"}) | {"webauthn_hints", "email_otp_throttling_factor", "sms_otp_throttling_factor", "totp_otp_throttling_factor", "static_otp_throttling_factor"}
+_STAGE_2025_10 = {
+    "name",
+    "flow_set",
+    "not_configured_action",
+    "device_classes",
+    "configuration_stages",
+    "last_auth_threshold",
+    "webauthn_user_verification",
+    "webauthn_allowed_device_types",
+}
+_STAGE_2026_5 = (_STAGE_2025_10 - {"flow_set"}) | {
+    "webauthn_hints",
+    "email_otp_throttling_factor",
+    "sms_otp_throttling_factor",
+    "totp_otp_throttling_factor",
+    "static_otp_throttling_factor",
+}
 WRITABLE = {
     ("2022.1", VALIDATE): _STAGE_2022_1,
     ("2025.10", VALIDATE): _STAGE_2025_10,
     ("2026.5", VALIDATE): _STAGE_2026_5,
-    ("2026.5", FLOW): {"name", "slug", "title", "designation", "background", "policy_engine_mode", "compatibility_mode", "layout", "denied_action", "authentication"},
-    ("2026.5", BINDING): {"target", "stage", "evaluate_on_plan", "re_evaluate_policies", "order", "policy_engine_mode", "invalid_response_action"},
+    ("2026.5", FLOW): {
+        "name",
+        "slug",
+        "title",
+        "designation",
+        "background",
+        "policy_engine_mode",
+        "compatibility_mode",
+        "layout",
+        "denied_action",
+        "authentication",
+    },
+    ("2026.5", BINDING): {
+        "target",
+        "stage",
+        "evaluate_on_plan",
+        "re_evaluate_policies",
+        "order",
+        "policy_engine_mode",
+        "invalid_response_action",
+    },
 }
 SHORT = {VALIDATE: "authenticatorvalidatestage", FLOW: "flow", BINDING: "flowstagebinding"}
 
@@ -92,10 +130,16 @@ def one(text: str, target: str = DEFAULT_TARGET, **options: Any):
     return found[0]
 
 
-def run(paths: list[Path], target: str = DEFAULT_TARGET, out_dir: Path | None = None, **options: Any) -> tuple[int, str, str]:
+def run(
+    paths: list[Path], target: str = DEFAULT_TARGET, out_dir: Path | None = None, **options: Any
+) -> tuple[int, str, str]:
     options.setdefault("environ", {})
     out, err = io.StringIO(), io.StringIO()
-    request = PayloadRequest(LintRequest(paths=tuple(str(p) for p in paths), target_version=target, isolated=True), out_dir=str(out_dir) if out_dir else None, **options)
+    request = PayloadRequest(
+        LintRequest(paths=tuple(str(p) for p in paths), target_version=target, isolated=True),
+        out_dir=str(out_dir) if out_dir else None,
+        **options,
+    )
     code = run_payload(request, out, err, cwd=Path.cwd())
     return code, out.getvalue(), err.getvalue()
 
@@ -220,7 +264,15 @@ def test_golden_folder_is_complete() -> None:
 
 def test_command_line_writes_the_same_files(tmp_path: Path) -> None:
     out_dir = tmp_path / "out"
-    result = invoke(str(GOLDEN / "offline_tags.input.yaml"), "--all-models", "--context", "threshold=hours=6", "--out", str(out_dir), env={"AK_TENANT": "acme", "AK_EMPTY": "", "AK_UNSET": None})
+    result = invoke(
+        str(GOLDEN / "offline_tags.input.yaml"),
+        "--all-models",
+        "--context",
+        "threshold=hours=6",
+        "--out",
+        str(out_dir),
+        env={"AK_TENANT": "acme", "AK_EMPTY": "", "AK_UNSET": None},
+    )
     assert result.exit_code == 0, result.output
     assert result.stdout == ""
     assert result.stderr == "6 payloads written, 0 refused.\n"
@@ -261,12 +313,36 @@ def test_migrated_export_gives_the_same_payloads() -> None:
 @pytest.mark.parametrize(
     ("target", "present", "absent"),
     [
-        ("2022.1", {"configuration_stage", "flow_set"}, {"configuration_stages", "last_auth_threshold", "webauthn_user_verification", "webauthn_hints"}),
-        ("2022.5", {"configuration_stages", "flow_set", "last_auth_threshold"}, {"webauthn_user_verification", "webauthn_hints"}),
-        ("2025.10", {"configuration_stages", "flow_set", "webauthn_user_verification"}, {"webauthn_hints", "email_otp_throttling_factor"}),
-        ("2025.12", {"configuration_stages", "webauthn_user_verification"}, {"flow_set", "webauthn_hints", "email_otp_throttling_factor"}),
-        ("2026.2", {"configuration_stages", "webauthn_user_verification"}, {"flow_set", "webauthn_hints", "email_otp_throttling_factor"}),
-        ("2026.5", {"configuration_stages", "webauthn_hints", "email_otp_throttling_factor"}, {"flow_set", "configuration_stage"}),
+        (
+            "2022.1",
+            {"configuration_stage", "flow_set"},
+            {"configuration_stages", "last_auth_threshold", "webauthn_user_verification", "webauthn_hints"},
+        ),
+        (
+            "2022.5",
+            {"configuration_stages", "flow_set", "last_auth_threshold"},
+            {"webauthn_user_verification", "webauthn_hints"},
+        ),
+        (
+            "2025.10",
+            {"configuration_stages", "flow_set", "webauthn_user_verification"},
+            {"webauthn_hints", "email_otp_throttling_factor"},
+        ),
+        (
+            "2025.12",
+            {"configuration_stages", "webauthn_user_verification"},
+            {"flow_set", "webauthn_hints", "email_otp_throttling_factor"},
+        ),
+        (
+            "2026.2",
+            {"configuration_stages", "webauthn_user_verification"},
+            {"flow_set", "webauthn_hints", "email_otp_throttling_factor"},
+        ),
+        (
+            "2026.5",
+            {"configuration_stages", "webauthn_hints", "email_otp_throttling_factor"},
+            {"flow_set", "configuration_stage"},
+        ),
     ],
 )
 def test_body_fields_follow_the_target_version(target: str, present: set[str], absent: set[str]) -> None:
@@ -283,7 +359,10 @@ flow_set: []
 """
     )
     if target == "2022.1":
-        text = text.replace("configuration_stages: [9b2c1a43-2a1d-4f0e-8c3b-5d7e6f8a9b0c]", "configuration_stage: 9b2c1a43-2a1d-4f0e-8c3b-5d7e6f8a9b0c")
+        text = text.replace(
+            "configuration_stages: [9b2c1a43-2a1d-4f0e-8c3b-5d7e6f8a9b0c]",
+            "configuration_stage: 9b2c1a43-2a1d-4f0e-8c3b-5d7e6f8a9b0c",
+        )
     payload = one(text, target)
     assert payload.valid, payload.problems
     assert present <= set(payload.body), sorted(payload.body)
@@ -312,7 +391,7 @@ def test_flow_set_less_body_stays_flow_set_less_at_2025_10() -> None:
 def test_rejected_body_is_not_written(tmp_path: Path, attrs: str, rule: str) -> None:
     path = write(tmp_path, "bad.yaml", stage(attrs))
     out_dir = tmp_path / "out"
-    code, out, err = run([path], out_dir=out_dir)
+    code, _out, err = run([path], out_dir=out_dir)
     assert code == 1
     assert not out_dir.exists() or list(out_dir.iterdir()) == []
     assert f"{path}:3: {VALIDATE} 'mfa': authentik would reject it: [{rule}" in err
@@ -336,7 +415,13 @@ entries:
     assert one(text, "2023.2", all_models=True).valid
     rejected = one(text, "2023.3", all_models=True)
     assert not rejected.valid
-    assert rejected.body == {"evaluate_on_plan": False, "re_evaluate_policies": False, "target": "2a841ebe-d5a2-4341-9a77-935409b6a3e5", "stage": "0f8a4b41-0608-487d-82d3-6c2e8eb7738e", "order": 10}
+    assert rejected.body == {
+        "evaluate_on_plan": False,
+        "re_evaluate_policies": False,
+        "target": "2a841ebe-d5a2-4341-9a77-935409b6a3e5",
+        "stage": "0f8a4b41-0608-487d-82d3-6c2e8eb7738e",
+        "order": 10,
+    }
 
 
 @pytest.mark.parametrize(
@@ -385,25 +470,32 @@ entries:
 def test_unresolved_references_are_listed_and_the_payload_is_not_written(tmp_path: Path) -> None:
     path = write(tmp_path, "unresolved.yaml", UNRESOLVED)
     out_dir = tmp_path / "out"
-    code, out, err = run([path], out_dir=out_dir)
+    code, _out, err = run([path], out_dir=out_dir)
     assert code == 1
     assert not out_dir.exists() or list(out_dir.iterdir()) == []
     assert f"{path}:13:11: unresolved !Find: looks the object up on the server\n" in err
     assert f"{path}:14:11: unresolved !KeyOf: entry 'totp' has no pk in the file" in err
     assert f"{path}:15:11: unresolved !FindObject:" in err
     assert f"{path}:16:28: unresolved !File: reads a file on the authentik server\n" in err
-    assert f"{path}:7: {VALIDATE} 'mfa': not written: 4 unresolved reference(s) (use --allow-unresolved to write it without them)\n" in err
+    assert (
+        f"{path}:7: {VALIDATE} 'mfa': not written: 4 unresolved reference(s) (use --allow-unresolved to write it without them)\n"
+        in err
+    )
     assert err.endswith("0 payloads written, 1 refused.\n")
 
 
 def test_allow_unresolved_writes_the_payload_without_them(tmp_path: Path) -> None:
     path = write(tmp_path, "unresolved.yaml", UNRESOLVED)
     out_dir = tmp_path / "out"
-    code, out, err = run([path], out_dir=out_dir, allow_unresolved=True)
+    code, _out, err = run([path], out_dir=out_dir, allow_unresolved=True)
     assert code == 0, err
     assert err.count("unresolved !") == 4
     assert "not written" not in err
-    assert json.loads(read_text(out_dir / "authenticatorvalidatestage-mfa.json")) == {"not_configured_action": "deny", "configuration_stages": [], "name": "mfa"}
+    assert json.loads(read_text(out_dir / "authenticatorvalidatestage-mfa.json")) == {
+        "not_configured_action": "deny",
+        "configuration_stages": [],
+        "name": "mfa",
+    }
 
 
 def test_keyof_to_an_entry_with_a_pk_resolves_offline() -> None:
@@ -480,15 +572,24 @@ def test_env_through_the_command_line(tmp_path: Path) -> None:
     result = invoke(str(path), env={"AK_THRESHOLD": "days=1", "AK_CLASS": "webauthn", "AK_TENANT": "acme"})
     assert result.exit_code == 0, result.output
     line = json.loads(result.stdout)
-    assert line["body"] == {"not_configured_action": "deny", "last_auth_threshold": "days=1", "device_classes": ["webauthn"], "name": "mfa-acme"}
+    assert line["body"] == {
+        "not_configured_action": "deny",
+        "last_auth_threshold": "days=1",
+        "device_classes": ["webauthn"],
+        "name": "mfa-acme",
+    }
     empty = invoke(str(path), env={"AK_THRESHOLD": "", "AK_CLASS": None, "AK_TENANT": None})
     assert json.loads(empty.stdout)["body"]["last_auth_threshold"] == "hours=1"
 
 
 def test_env_file_adds_to_the_environment(tmp_path: Path) -> None:
     path = write(tmp_path, "env.yaml", ENV_STAGE)
-    env_file = write(tmp_path, "avlint.env", "# values for !Env\nexport AK_THRESHOLD='weeks=1'\nAK_CLASS=\"static\"\n\nAK_TENANT=\n")
-    result = invoke(str(path), "--env-file", str(env_file), env={"AK_THRESHOLD": "days=1", "AK_TENANT": "from-environment"})
+    env_file = write(
+        tmp_path, "avlint.env", "# values for !Env\nexport AK_THRESHOLD='weeks=1'\nAK_CLASS=\"static\"\n\nAK_TENANT=\n"
+    )
+    result = invoke(
+        str(path), "--env-file", str(env_file), env={"AK_THRESHOLD": "days=1", "AK_TENANT": "from-environment"}
+    )
     assert result.exit_code == 0, result.output
     body = json.loads(result.stdout)["body"]
     assert body["last_auth_threshold"] == "weeks=1"  # the file wins over the environment
@@ -512,7 +613,10 @@ def test_context_from_the_file() -> None:
     assert payload.body["last_auth_threshold"] == "minutes=10"
     assert payload.body["device_classes"] == ["totp"]  # the default of [key, default]
     assert payload.body["webauthn_user_verification"] == "required"  # a tag in the context is resolved
-    assert one(CONTEXT_STAGE, environ={"AK_VERIFICATION": "discouraged"}).body["webauthn_user_verification"] == "discouraged"
+    assert (
+        one(CONTEXT_STAGE, environ={"AK_VERIFICATION": "discouraged"}).body["webauthn_user_verification"]
+        == "discouraged"
+    )
 
 
 def test_context_option_wins_over_the_file(tmp_path: Path) -> None:
@@ -547,7 +651,7 @@ def test_context_option_wins_over_the_file(tmp_path: Path) -> None:
         ("!If ['']", False),
         ("!If [!Context key, [a, b], no]", ["a", "b"]),
         ("!If [!Context missing, no, !Format ['%s!', yes-branch]]", "yes-branch!"),
-        ("!ParseJSON '{\"a\": [1, 2], \"b\": null}'", {"a": [1, 2], "b": None}),
+        ('!ParseJSON \'{"a": [1, 2], "b": null}\'', {"a": [1, 2], "b": None}),
         ("!AtIndex [[a, b, c], 1]", "b"),
         ("!AtIndex [[a, b, c], 5, fallback]", "fallback"),
         ("!AtIndex [{k: v}, k]", "v"),
@@ -596,7 +700,10 @@ def test_condition_modes(mode: str, args: str, expected: bool) -> None:
         ("!Enumerate [{x: 1, y: 2}, MAP, [!Value 0, !Index 0]]", {1: "x", 2: "y"}),
         ("!Enumerate [[a, b], map, {k: !Value 0}]", {"k": "b"}),
         # depth 1 in the inner body: the outer item
-        ("!Enumerate [[a, b], SEQ, !Enumerate [[1, 2], SEQ, !Format ['%s%s-%s%s', !Index 1, !Value 1, !Index 0, !Value 0]]]", [["0a-01", "0a-12"], ["1b-01", "1b-12"]]),
+        (
+            "!Enumerate [[a, b], SEQ, !Enumerate [[1, 2], SEQ, !Format ['%s%s-%s%s', !Index 1, !Value 1, !Index 0, !Value 0]]]",
+            [["0a-01", "0a-12"], ["1b-01", "1b-12"]],
+        ),
         ("!Enumerate [{p: [1, 2]}, MAP, [!Index 0, !Enumerate [[x], SEQ, !Value 1]]]", {"p": [[1, 2]]}),
         ("!Enumerate [[], SEQ, !Value 0]", []),
         ("!Enumerate [!Context classes, SEQ, !Value 0]", ["totp", "webauthn"]),
@@ -608,7 +715,9 @@ def test_enumerate(text: str, expected: Any) -> None:
 
 def test_enumerate_iterable_depth_1_is_the_enclosing_enumerate() -> None:
     """Inside an !Enumerate's own iterable, depth 0 is that !Enumerate; depth 1 the one around it."""
-    assert resolve("!Enumerate [[[totp, webauthn]], SEQ, !Enumerate [!Value 1, SEQ, !Value 0]]") == [["totp", "webauthn"]]
+    assert resolve("!Enumerate [[[totp, webauthn]], SEQ, !Enumerate [!Value 1, SEQ, !Value 0]]") == [
+        ["totp", "webauthn"]
+    ]
 
 
 def test_enumerate_iterable_depth_0_is_an_error() -> None:
@@ -666,7 +775,10 @@ def test_tags_that_need_a_server_are_unresolved(text: str, tag: str, column: int
 
 
 def test_keyof_resolves_from_the_pk_table() -> None:
-    assert resolve("!KeyOf totp", pks_by_id={"totp": "9b2c1a43-2a1d-4f0e-8c3b-5d7e6f8a9b0c"}) == "9b2c1a43-2a1d-4f0e-8c3b-5d7e6f8a9b0c"
+    assert (
+        resolve("!KeyOf totp", pks_by_id={"totp": "9b2c1a43-2a1d-4f0e-8c3b-5d7e6f8a9b0c"})
+        == "9b2c1a43-2a1d-4f0e-8c3b-5d7e6f8a9b0c"
+    )
     assert resolve.unresolved == []  # type: ignore[attr-defined]
 
 
@@ -678,7 +790,10 @@ def test_json_lines_on_stdout(tmp_path: Path) -> None:
     path = write(tmp_path, "stage.yaml", stage("device_classes: [totp]\nnot_configured_action: deny"))
     result = invoke(str(path))
     assert result.exit_code == 0, result.output
-    assert result.stdout == '{"model": "authentik_stages_authenticator_validate.authenticatorvalidatestage", "name": "mfa", "body": {"device_classes": ["totp"], "not_configured_action": "deny", "name": "mfa"}}\n'
+    assert (
+        result.stdout
+        == '{"model": "authentik_stages_authenticator_validate.authenticatorvalidatestage", "name": "mfa", "body": {"device_classes": ["totp"], "not_configured_action": "deny", "name": "mfa"}}\n'
+    )
     assert result.stderr == "1 payload written, 0 refused.\n"
 
 
@@ -725,7 +840,10 @@ entries:
     assert code == 0, err
     assert err.endswith("2 payloads written, 0 refused.\n")
     bodies = sorted((json.loads(read_text(p)) for p in out_dir.iterdir()), key=lambda body: body["target"])
-    assert [body["target"] for body in bodies] == ["2a841ebe-d5a2-4341-9a77-935409b6a3e5", "3a841ebe-d5a2-4341-9a77-935409b6a3e5"]
+    assert [body["target"] for body in bodies] == [
+        "2a841ebe-d5a2-4341-9a77-935409b6a3e5",
+        "3a841ebe-d5a2-4341-9a77-935409b6a3e5",
+    ]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -816,7 +934,12 @@ entries:
 
 
 def post_stage(fake: Any, body: dict) -> httpx.Response:
-    return httpx.post(f"{fake.url}/api/v3/stages/authenticator/validate/", headers={"Authorization": f"Bearer {fake.token}"}, json=body, timeout=30)
+    return httpx.post(
+        f"{fake.url}/api/v3/stages/authenticator/validate/",
+        headers={"Authorization": f"Bearer {fake.token}"},
+        json=body,
+        timeout=30,
+    )
 
 
 def test_written_payloads_are_accepted_by_the_fake_server(fake_authentik: Any, tmp_path: Path) -> None:
@@ -825,7 +948,11 @@ def test_written_payloads_are_accepted_by_the_fake_server(fake_authentik: Any, t
     code, _, err = run([path], "2025.12", out_dir)
     assert code == 0, err
     files = sorted(out_dir.iterdir())
-    assert [p.name for p in files] == ["authenticatorvalidatestage-fake-configure.json", "authenticatorvalidatestage-fake-defaults.json", "authenticatorvalidatestage-fake-deny.json"]
+    assert [p.name for p in files] == [
+        "authenticatorvalidatestage-fake-configure.json",
+        "authenticatorvalidatestage-fake-defaults.json",
+        "authenticatorvalidatestage-fake-deny.json",
+    ]
     for file in files:
         body = json.loads(read_text(file))
         response = post_stage(fake_authentik, body)

@@ -33,13 +33,32 @@ VALIDATE_MODEL = "authentik_stages_authenticator_validate.authenticatorvalidates
 FLOW_MODEL = "authentik_flows.flow"
 BINDING_MODEL = "authentik_flows.flowstagebinding"
 VERSION = "/api/v3/admin/version/"
-SEED_STAGES = ["default-authentication-mfa-validation", "lint-api-applied-validate", "lint-bp-good-validate", "lint-good-validate", "probe-1795445869"]
+SEED_STAGES = [
+    "default-authentication-mfa-validation",
+    "lint-api-applied-validate",
+    "lint-bp-good-validate",
+    "lint-good-validate",
+    "probe-1795445869",
+]
 TOTP_SETUP_PK = "08e2f220-9a7f-40de-a915-8f5fbf95c4e3"
 UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 READ_ONLY = {
-    "pk", "component", "verbose_name", "verbose_name_plural", "meta_model_name", "flow_set",
-    "webauthn_allowed_device_types_obj", "policybindingmodel_ptr_id", "background_url",
-    "background_themed_urls", "stages", "policies", "cache_count", "export_url", "stage_obj", "target_obj",
+    "pk",
+    "component",
+    "verbose_name",
+    "verbose_name_plural",
+    "meta_model_name",
+    "flow_set",
+    "webauthn_allowed_device_types_obj",
+    "policybindingmodel_ptr_id",
+    "background_url",
+    "background_themed_urls",
+    "stages",
+    "policies",
+    "cache_count",
+    "export_url",
+    "stage_obj",
+    "target_obj",
 }
 
 
@@ -51,11 +70,11 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.chdir(tmp_path)
 
 
-def invoke(*args: object):  # noqa: ANN201
+def invoke(*args: object):
     return CliRunner().invoke(cli, [str(arg) for arg in args])
 
 
-def pull(fake: FakeAuthentik, out: Path, *args: object):  # noqa: ANN201
+def pull(fake: FakeAuthentik, out: Path, *args: object):
     return invoke("pull", "--url", fake.url, "--token", fake.token, "--out", out, *args)
 
 
@@ -83,7 +102,7 @@ _TagLoader.add_constructor("!Find", lambda loader, node: ("!Find", loader.constr
 
 
 def load(path: Path) -> dict:
-    return yaml.load(path.read_text(encoding="utf-8"), Loader=_TagLoader)  # noqa: S506 - SafeLoader subclass
+    return yaml.load(path.read_text(encoding="utf-8"), Loader=_TagLoader)
 
 
 def files_of(folder: Path) -> dict[str, bytes]:
@@ -98,15 +117,38 @@ def all_pks(fake: FakeAuthentik) -> set[str]:
 def build_custom_objects(fake: FakeAuthentik) -> None:
     """A new flow with a new validation stage between two seed stages of other types, a
     stand-alone new stage, and an edited seed stage."""
-    mfa = api(fake, "POST", "/stages/authenticator/validate/", {
-        "name": "avlint-pulled-mfa", "not_configured_action": "configure", "device_classes": ["webauthn", "totp"],
-        "configuration_stages": [TOTP_SETUP_PK], "last_auth_threshold": "hours=12", "webauthn_user_verification": "required",
-    })
-    api(fake, "POST", "/stages/authenticator/validate/", {"name": "avlint-standalone", "device_classes": ["static"], "not_configured_action": "deny"})
-    flow = api(fake, "POST", "/flows/instances/", {
-        "name": "avlint pulled flow", "slug": "avlint-pulled-flow", "title": "Pulled", "designation": "authentication",
-        "layout": "sidebar_left", "denied_action": "message",
-    })
+    mfa = api(
+        fake,
+        "POST",
+        "/stages/authenticator/validate/",
+        {
+            "name": "avlint-pulled-mfa",
+            "not_configured_action": "configure",
+            "device_classes": ["webauthn", "totp"],
+            "configuration_stages": [TOTP_SETUP_PK],
+            "last_auth_threshold": "hours=12",
+            "webauthn_user_verification": "required",
+        },
+    )
+    api(
+        fake,
+        "POST",
+        "/stages/authenticator/validate/",
+        {"name": "avlint-standalone", "device_classes": ["static"], "not_configured_action": "deny"},
+    )
+    flow = api(
+        fake,
+        "POST",
+        "/flows/instances/",
+        {
+            "name": "avlint pulled flow",
+            "slug": "avlint-pulled-flow",
+            "title": "Pulled",
+            "designation": "authentication",
+            "layout": "sidebar_left",
+            "denied_action": "message",
+        },
+    )
     bindings = [
         (stage_pk(fake, "default-authentication-identification"), 10, {}),
         (mfa["pk"], 20, {"invalid_response_action": "restart", "evaluate_on_plan": True}),
@@ -114,7 +156,12 @@ def build_custom_objects(fake: FakeAuthentik) -> None:
     ]
     for stage, order, extra in bindings:
         api(fake, "POST", "/flows/bindings/", {"target": flow["pk"], "stage": stage, "order": order, **extra})
-    api(fake, "PATCH", f"/stages/authenticator/validate/{stage_pk(fake, 'lint-good-validate')}/", {"last_auth_threshold": "minutes=30"})
+    api(
+        fake,
+        "PATCH",
+        f"/stages/authenticator/validate/{stage_pk(fake, 'lint-good-validate')}/",
+        {"last_auth_threshold": "minutes=30"},
+    )
     fake.requests.clear()
 
 
@@ -128,11 +175,18 @@ def test_pull_writes_one_file_per_validation_stage(fake_authentik: FakeAuthentik
     assert result.stderr == ""
     document = load(out / "lint-bp-good-validate.yaml")
     assert document["version"] == 1
-    assert document["entries"] == [{
-        "model": VALIDATE_MODEL,
-        "identifiers": {"name": "lint-bp-good-validate"},
-        "attrs": {"not_configured_action": "skip", "device_classes": ["totp", "static", "webauthn"], "last_auth_threshold": "hours=1", "webauthn_user_verification": "preferred"},
-    }]
+    assert document["entries"] == [
+        {
+            "model": VALIDATE_MODEL,
+            "identifiers": {"name": "lint-bp-good-validate"},
+            "attrs": {
+                "not_configured_action": "skip",
+                "device_classes": ["totp", "static", "webauthn"],
+                "last_auth_threshold": "hours=1",
+                "webauthn_user_verification": "preferred",
+            },
+        }
+    ]
     assert all(r.method == "GET" for r in fake_authentik.requests)
 
 
@@ -178,11 +232,36 @@ def test_references_are_keyof_or_find_never_raw_pks(fake_authentik: FakeAuthenti
     flow, mfa, *bindings = entries
     assert (flow["id"], flow["identifiers"]) == ("avlint-pulled-flow", {"slug": "avlint-pulled-flow"})
     assert mfa["id"] == "avlint-pulled-mfa"
-    assert mfa["attrs"]["configuration_stages"] == [("!Find", ["authentik_stages_authenticator_totp.authenticatortotpstage", ["name", "default-authenticator-totp-setup"]])]
+    assert mfa["attrs"]["configuration_stages"] == [
+        (
+            "!Find",
+            [
+                "authentik_stages_authenticator_totp.authenticatortotpstage",
+                ["name", "default-authenticator-totp-setup"],
+            ],
+        )
+    ]
     assert [b["identifiers"] for b in bindings] == [
-        {"target": ("!KeyOf", "avlint-pulled-flow"), "stage": ("!Find", ["authentik_stages_identification.identificationstage", ["name", "default-authentication-identification"]]), "order": 10},
+        {
+            "target": ("!KeyOf", "avlint-pulled-flow"),
+            "stage": (
+                "!Find",
+                [
+                    "authentik_stages_identification.identificationstage",
+                    ["name", "default-authentication-identification"],
+                ],
+            ),
+            "order": 10,
+        },
         {"target": ("!KeyOf", "avlint-pulled-flow"), "stage": ("!KeyOf", "avlint-pulled-mfa"), "order": 20},
-        {"target": ("!KeyOf", "avlint-pulled-flow"), "stage": ("!Find", ["authentik_stages_user_login.userloginstage", ["name", "default-authentication-login"]]), "order": 100},
+        {
+            "target": ("!KeyOf", "avlint-pulled-flow"),
+            "stage": (
+                "!Find",
+                ["authentik_stages_user_login.userloginstage", ["name", "default-authentication-login"]],
+            ),
+            "order": 100,
+        },
     ]
     assert bindings[1]["attrs"]["invalid_response_action"] == "restart"
     assert bindings[1]["attrs"]["evaluate_on_plan"] is True
@@ -251,7 +330,17 @@ def test_pull_asks_the_server_its_version_unless_told(fake_authentik: FakeAuthen
 def test_pull_reports_server_errors_and_writes_nothing(fake_authentik: FakeAuthentik, tmp_path: Path) -> None:
     fake_authentik.set_limited_permissions("none")
     out = tmp_path / "out"
-    result = invoke("pull", "--url", fake_authentik.url, "--token", fake_authentik.limited_token, "--out", out, "--target-version", "2025.12")
+    result = invoke(
+        "pull",
+        "--url",
+        fake_authentik.url,
+        "--token",
+        fake_authentik.limited_token,
+        "--out",
+        out,
+        "--target-version",
+        "2025.12",
+    )
     assert result.exit_code == 2
     assert "lacks permission" in result.stderr
     assert not out.exists()
@@ -281,8 +370,15 @@ def test_pulled_files_reimport_into_a_fresh_server(fake_authentik: FakeAuthentik
         assert mfa.fields["configuration_stages"] == [stage_pk(target, "default-authenticator-totp-setup")]
         assert mfa.fields["last_auth_threshold"] == "hours=12"
         flow = target.state.flow_by_slug("avlint-pulled-flow")
-        bound = sorted((b.order, target.state.stages[b.stage].name, b.invalid_response_action) for b in target.state.bindings_of_flow(flow.pk))
-        assert bound == [(10, "default-authentication-identification", "retry"), (20, "avlint-pulled-mfa", "restart"), (100, "default-authentication-login", "retry")]
+        bound = sorted(
+            (b.order, target.state.stages[b.stage].name, b.invalid_response_action)
+            for b in target.state.bindings_of_flow(flow.pk)
+        )
+        assert bound == [
+            (10, "default-authentication-identification", "retry"),
+            (20, "avlint-pulled-mfa", "restart"),
+            (100, "default-authentication-login", "retry"),
+        ]
         assert target.state.stage_named("lint-good-validate").fields["last_auth_threshold"] == "minutes=30"
         # A second apply has nothing left to do.
         target.requests.clear()
@@ -294,9 +390,16 @@ def test_pulled_files_reimport_into_a_fresh_server(fake_authentik: FakeAuthentik
 def test_a_stage_shared_by_two_flows_reimports_in_one_run(fake_authentik: FakeAuthentik, tmp_path: Path) -> None:
     """A validation stage bound in two flows: the pulled folder must apply cleanly to a fresh
     server in one run (the stage created once, both flows bound to it)."""
-    shared = api(fake_authentik, "POST", "/stages/authenticator/validate/", {"name": "shared-mfa", "device_classes": ["totp"]})
+    shared = api(
+        fake_authentik, "POST", "/stages/authenticator/validate/", {"name": "shared-mfa", "device_classes": ["totp"]}
+    )
     for slug in ("flow-one", "flow-two"):
-        flow = api(fake_authentik, "POST", "/flows/instances/", {"name": slug, "slug": slug, "title": slug, "designation": "authentication"})
+        flow = api(
+            fake_authentik,
+            "POST",
+            "/flows/instances/",
+            {"name": slug, "slug": slug, "title": slug, "designation": "authentication"},
+        )
         api(fake_authentik, "POST", "/flows/bindings/", {"target": flow["pk"], "stage": shared["pk"], "order": 10})
     out = tmp_path / "out"
     assert pull(fake_authentik, out, "--with-flows").exit_code == 0

@@ -38,7 +38,9 @@ def avlint_commands() -> list[tuple[dict[str, str], list[str]]]:
         exported: dict[str, str] = {}
         for line in body.splitlines():
             if line.startswith("export "):
-                exported |= dict(token.partition("=")[::2] for token in shlex.split(line[7:], comments=True) if "=" in token)
+                exported |= dict(
+                    token.partition("=")[::2] for token in shlex.split(line[7:], comments=True) if "=" in token
+                )
                 continue
             inner = _SUBSTITUTION.search(line)  # eval "$(_AVLINT_COMPLETE=bash_source avlint)"
             for segment in re.split(r"&&|\|\||;|\|", inner.group(1) if inner else line):
@@ -65,7 +67,9 @@ def _parse(segment: str) -> tuple[dict[str, str], list[str]] | None:
 
 def needs_server(env: dict[str, str], args: list[str]) -> bool:
     """Commands that talk to an authentik server cannot run offline."""
-    return any(name.startswith("AUTHENTIK_") for name in env) or any("://" in arg or arg.split("=")[0] in ("--url", "--token", "--server") for arg in args)
+    return any(name.startswith("AUTHENTIK_") for name in env) or any(
+        "://" in arg or arg.split("=")[0] in ("--url", "--token", "--server") for arg in args
+    )
 
 
 # Files the README's examples name, beyond blueprints/ and exports/ (copies of the good
@@ -74,7 +78,9 @@ STAND_INS = {
     "old-export.yaml": (SAMPLES / "bad" / "stage-legacy-server.yaml").read_text(encoding="utf-8"),
     "stages.json": '{"pagination": {"count": 0}, "results": []}\n',  # a saved, empty API listing
     "prod.env": "AUTHENTIK_DOMAIN=example.com\n",
-    "schema.yml": (ROOT / "tests" / "data" / "specs" / "mini-schema.yaml").read_text(encoding="utf-8"),  # an OpenAPI schema
+    "schema.yml": (ROOT / "tests" / "data" / "specs" / "mini-schema.yaml").read_text(
+        encoding="utf-8"
+    ),  # an OpenAPI schema
 }
 
 
@@ -89,7 +95,13 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
     shutil.copytree(SAMPLES / "good", root / "exports")
     for name, content in STAND_INS.items():
         (root / name).write_text(content, encoding="utf-8")
-    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@avlint.invalid", "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@avlint.invalid"}
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@avlint.invalid",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@avlint.invalid",
+    }
     subprocess.run(["git", "init", "-q", "-b", "main"], cwd=root, env=env, check=True)
     for number in range(4):
         (root / "CHANGES").write_text(f"{number}\n", encoding="utf-8")
@@ -135,7 +147,11 @@ def runs(workspace: Path) -> list[Run]:
 
 
 def test_every_offline_avlint_command_runs(runs: list[Run]) -> None:
-    failures = [f"avlint {shlex.join(run.args)} -> {run.exit_code}\n{run.output}{run.crash}" for run in runs if run.exit_code not in (0, 1) or run.crash or "Traceback" in run.output]
+    failures = [
+        f"avlint {shlex.join(run.args)} -> {run.exit_code}\n{run.output}{run.crash}"
+        for run in runs
+        if run.exit_code not in (0, 1) or run.crash or "Traceback" in run.output
+    ]
     assert len(runs) >= 15
     assert failures == []
 

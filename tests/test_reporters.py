@@ -33,9 +33,39 @@ ODD_PATH = "blueprints/dir, with: odd/naïve flow.yaml"
 TRICKY = 'not_configured_action is "configure" at 100%, but: no stages, <none> & none\nsecond line\r'
 
 FIXED_RULES = (
-    Rule(code="AV001", name="yaml-syntax", severity="error", effect="rejected", fix=None, summary="The file is not valid YAML.", description="authentik cannot parse it.", bad="a: [\n", good="a: []\n"),
-    Rule(code="AV301", name="configure-without-stages", severity="error", effect="rejected", fix=None, summary="configure needs stages.", description="authentik rejects the entry.", bad="not_configured_action: configure\n", good="not_configured_action: skip\n"),
-    Rule(code="AV403", name="duplicate-device-class", severity="warning", effect="style", fix="safe", summary="A device class is listed twice.", description="Harmless but untidy.", bad="device_classes: [totp, totp]\n", good="device_classes: [totp]\n"),
+    Rule(
+        code="AV001",
+        name="yaml-syntax",
+        severity="error",
+        effect="rejected",
+        fix=None,
+        summary="The file is not valid YAML.",
+        description="authentik cannot parse it.",
+        bad="a: [\n",
+        good="a: []\n",
+    ),
+    Rule(
+        code="AV301",
+        name="configure-without-stages",
+        severity="error",
+        effect="rejected",
+        fix=None,
+        summary="configure needs stages.",
+        description="authentik rejects the entry.",
+        bad="not_configured_action: configure\n",
+        good="not_configured_action: skip\n",
+    ),
+    Rule(
+        code="AV403",
+        name="duplicate-device-class",
+        severity="warning",
+        effect="style",
+        fix="safe",
+        summary="A device class is listed twice.",
+        description="Harmless but untidy.",
+        bad="device_classes: [totp, totp]\n",
+        good="device_classes: [totp]\n",
+    ),
 )
 
 
@@ -45,18 +75,76 @@ def fixed_result() -> RunResult:
     mfa = "blueprints/mfa.yaml"
     twice = ("entries", 0, "attrs", "device_classes", 1)
     findings = [
-        Finding(mfa, 9, 30, 9, 34, "AV403", "duplicate-device-class", "warning", "style", "device class 'totp' is listed twice", True, twice, fingerprint="aaaaaaaaaaaaaaaaaaaa"),
-        Finding(mfa, 9, 36, 9, 40, "AV403", "duplicate-device-class", "warning", "style", "device class 'totp' is listed twice", True, twice, fingerprint="aaaaaaaaaaaaaaaaaaaa"),
-        Finding(mfa, 10, 30, 11, 5, "AV301", "configure-without-stages", "error", "rejected", TRICKY, False, ("entries", 0, "attrs"), fingerprint="bbbbbbbbbbbbbbbbbbbb"),
+        Finding(
+            mfa,
+            9,
+            30,
+            9,
+            34,
+            "AV403",
+            "duplicate-device-class",
+            "warning",
+            "style",
+            "device class 'totp' is listed twice",
+            True,
+            twice,
+            fingerprint="aaaaaaaaaaaaaaaaaaaa",
+        ),
+        Finding(
+            mfa,
+            9,
+            36,
+            9,
+            40,
+            "AV403",
+            "duplicate-device-class",
+            "warning",
+            "style",
+            "device class 'totp' is listed twice",
+            True,
+            twice,
+            fingerprint="aaaaaaaaaaaaaaaaaaaa",
+        ),
+        Finding(
+            mfa,
+            10,
+            30,
+            11,
+            5,
+            "AV301",
+            "configure-without-stages",
+            "error",
+            "rejected",
+            TRICKY,
+            False,
+            ("entries", 0, "attrs"),
+            fingerprint="bbbbbbbbbbbbbbbbbbbb",
+        ),
     ]
-    odd = Finding(ODD_PATH, 3, 7, 3, 7, "AV001", "yaml-syntax", "error", "rejected", "unclosed flow mapping %0A\x01", False, (), fingerprint="cccccccccccccccccccc")
+    odd = Finding(
+        ODD_PATH,
+        3,
+        7,
+        3,
+        7,
+        "AV001",
+        "yaml-syntax",
+        "error",
+        "rejected",
+        "unclosed flow mapping %0A\x01",
+        False,
+        (),
+        fingerprint="cccccccccccccccccccc",
+    )
     files = [
         FileResult(mfa, findings, suppressed=1),
         FileResult(ODD_PATH, [odd]),
         FileResult("blueprints/clean.yaml"),
         FileResult("blueprints/compose.yaml", skipped="not an authentik blueprint or API body"),
     ]
-    return RunResult(files, [PathError("blueprints/missing.yaml", "no such file or directory")], baselined=2, baseline_gone=1)
+    return RunResult(
+        files, [PathError("blueprints/missing.yaml", "no such file or directory")], baselined=2, baseline_gone=1
+    )
 
 
 def render(name: str, result: RunResult | None = None) -> str:
@@ -102,7 +190,9 @@ def test_sarif_golden_is_valid_sarif(sarif_schema: jsonschema.Draft4Validator) -
     assert schema_errors(sarif_schema, json.loads((GOLDEN / "report.sarif").read_text(encoding="utf-8"))) == []
 
 
-def test_sarif_of_every_bad_sample_is_valid_and_complete(sarif_schema: jsonschema.Draft4Validator, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_sarif_of_every_bad_sample_is_valid_and_complete(
+    sarif_schema: jsonschema.Draft4Validator, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(SAMPLES.parent)
     document = json.loads(real_run("sarif", Path("sample_configs/bad")))
     assert schema_errors(sarif_schema, document) == []
@@ -111,7 +201,12 @@ def test_sarif_of_every_bad_sample_is_valid_and_complete(sarif_schema: jsonschem
     rules = run["tool"]["driver"]["rules"]
     assert [rule["id"] for rule in rules] == [rule.code for rule in all_rules()]
     for rule in rules:
-        assert rule["name"] and rule["shortDescription"]["text"] and rule["fullDescription"]["text"] and rule["help"]["text"]
+        assert (
+            rule["name"]
+            and rule["shortDescription"]["text"]
+            and rule["fullDescription"]["text"]
+            and rule["help"]["text"]
+        )
         assert rule["defaultConfiguration"]["level"] in ("error", "warning")
     assert len(run["results"]) > 30
     for result in run["results"]:
@@ -120,7 +215,10 @@ def test_sarif_of_every_bad_sample_is_valid_and_complete(sarif_schema: jsonschem
         location = result["locations"][0]["physicalLocation"]
         assert location["artifactLocation"]["uri"].startswith("sample_configs/bad/")
         assert {"startLine", "startColumn", "endLine", "endColumn"} <= set(location["region"])
-    keys = [(r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"], r["partialFingerprints"][FINGERPRINT_KEY]) for r in run["results"]]
+    keys = [
+        (r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"], r["partialFingerprints"][FINGERPRINT_KEY])
+        for r in run["results"]
+    ]
     assert len(set(keys)) == len(keys)
 
 
@@ -130,7 +228,9 @@ def test_sarif_uris_are_relative_and_percent_encoded() -> None:
     assert uris == {"blueprints/mfa.yaml", "blueprints/dir%2C%20with%3A%20odd/na%C3%AFve%20flow.yaml"}
 
 
-def test_sarif_absolute_paths_below_the_working_folder_become_relative(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_sarif_absolute_paths_below_the_working_folder_become_relative(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     (tmp_path / "bp").mkdir()
     (tmp_path / "bp" / "x.yaml").write_text("version: 2\nentries: []\n", encoding="utf-8")
     monkeypatch.chdir(tmp_path)
@@ -159,13 +259,18 @@ def test_sarif_fingerprints_survive_lines_moving() -> None:
     after = json.loads(render("sarif", lint_result("# moved down\n\n" + SHIFTABLE)))["runs"][0]["results"]
     assert len(before) == len(after) == 2
     for old, new in zip(before, after, strict=True):
-        assert new["locations"][0]["physicalLocation"]["region"]["startLine"] == old["locations"][0]["physicalLocation"]["region"]["startLine"] + 2
+        assert (
+            new["locations"][0]["physicalLocation"]["region"]["startLine"]
+            == old["locations"][0]["physicalLocation"]["region"]["startLine"] + 2
+        )
         assert new["partialFingerprints"] == old["partialFingerprints"]
 
 
 def test_sarif_fingerprint_changes_with_the_offending_content() -> None:
     before = json.loads(render("sarif", lint_result(SHIFTABLE)))["runs"][0]["results"]
-    after = json.loads(render("sarif", lint_result(SHIFTABLE.replace("[totp, totp]", "[static, static]"))))["runs"][0]["results"]
+    after = json.loads(render("sarif", lint_result(SHIFTABLE.replace("[totp, totp]", "[static, static]"))))["runs"][0][
+        "results"
+    ]
     assert before[0]["ruleId"] == after[0]["ruleId"] == "AV403"
     assert before[0]["partialFingerprints"] != after[0]["partialFingerprints"]
     assert before[1]["partialFingerprints"] == after[1]["partialFingerprints"]  # AV301's node is unchanged
@@ -235,7 +340,9 @@ def test_gitlab_reports_are_valid_code_quality(gitlab_schema: jsonschema.Draft7V
 
 def test_gitlab_issues_carry_rule_severity_and_place() -> None:
     issues = json.loads(render("gitlab"))
-    assert [(i["check_name"], i["severity"], i["location"]["path"], i["location"]["lines"]["begin"]) for i in issues] == [
+    assert [
+        (i["check_name"], i["severity"], i["location"]["path"], i["location"]["lines"]["begin"]) for i in issues
+    ] == [
         ("avlint-unreadable-path", "blocker", "blueprints/missing.yaml", 1),
         ("AV001", "major", ODD_PATH, 3),
         ("AV403", "minor", "blueprints/mfa.yaml", 9),
@@ -261,7 +368,13 @@ def test_junit_reads_back_with_a_junit_parser() -> None:
     suite = suites[0]
     assert (suite.tests, suite.failures, suite.errors, suite.skipped) == (5, 2, 1, 1)
     cases = {case.name: case for case in suite}
-    assert set(cases) == {"blueprints/clean.yaml", "blueprints/compose.yaml", ODD_PATH, "blueprints/mfa.yaml", "blueprints/missing.yaml"}
+    assert set(cases) == {
+        "blueprints/clean.yaml",
+        "blueprints/compose.yaml",
+        ODD_PATH,
+        "blueprints/mfa.yaml",
+        "blueprints/missing.yaml",
+    }
     assert cases["blueprints/clean.yaml"].is_passed
     assert isinstance(cases["blueprints/compose.yaml"].result[0], Skipped)
     assert isinstance(cases["blueprints/missing.yaml"].result[0], Error)
@@ -278,6 +391,8 @@ def test_junit_has_one_testcase_per_linted_file() -> None:
     xml = JUnitXml.fromstring(real_run("junit", SAMPLES).encode("utf-8"))
     cases = [case for suite in xml for case in suite]
     files = sorted(str(p.relative_to(SAMPLES.parent)) for p in SAMPLES.rglob("*") if p.suffix in (".yaml", ".json"))
-    assert sorted(case.name.split("sample_configs/", 1)[-1] for case in cases) == [f.split("sample_configs/", 1)[-1] for f in files]
+    assert sorted(case.name.split("sample_configs/", 1)[-1] for case in cases) == [
+        f.split("sample_configs/", 1)[-1] for f in files
+    ]
     failed = {case.name.rsplit("/", 1)[-1] for case in cases if case.result and isinstance(case.result[0], Failure)}
     assert "bp-keyof-undefined.yaml" in failed and "stage-mfa-login.yaml" not in failed

@@ -62,7 +62,9 @@ def test_an_edited_rule_file_is_read_from_its_yaml_not_the_stale_copy(rules_copy
 @pytest.mark.parametrize("damage", ["", "{not json", '{"files": 3}', "[]"])
 def test_a_missing_or_damaged_compiled_file_falls_back_to_the_yaml(rules_copy: Path, damage: str) -> None:
     (rules_copy / resources.COMPILED).write_text(damage, encoding="utf-8")
-    assert resources.load_data("catalogue.yaml") == yaml.safe_load((RULES / "catalogue.yaml").read_text(encoding="utf-8"))
+    assert resources.load_data("catalogue.yaml") == yaml.safe_load(
+        (RULES / "catalogue.yaml").read_text(encoding="utf-8")
+    )
 
 
 def test_compiling_refuses_data_json_would_change(tmp_path: Path) -> None:

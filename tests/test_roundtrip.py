@@ -198,7 +198,7 @@ entries:
     "blank-lines-at-end": "version: 1\n\n\n",
     "long-double-quoted": 'entries:\n- attrs:\n    expression: "return request.context.get('
     '\\"flow_plan\\")'
-    ' is not None and request.user.is_authenticated\\\n      \\ and request.user.username !='
+    " is not None and request.user.is_authenticated\\\n      \\ and request.user.username !="
     ' \\"akadmin\\""\n  model: x\n',
     "long-plain-line": "description: " + "word " * 40 + "end\n",
     "long-flow-line": "entries:\n  - identifiers:\n      stage: !Find ["
@@ -328,18 +328,14 @@ def test_the_tag_lists_cover_all_fourteen_tags() -> None:
     assert len(names) == 14
 
 
-@pytest.mark.parametrize(
-    ("tag", "source", "value"), SCALAR_TAGS, ids=[source for _, source, _ in SCALAR_TAGS]
-)
+@pytest.mark.parametrize(("tag", "source", "value"), SCALAR_TAGS, ids=[source for _, source, _ in SCALAR_TAGS])
 def test_scalar_tag_exposes_name_and_text(tag: str, source: str, value: str) -> None:
     loaded = load_roundtrip(f"value: {source}\n").data["value"]
     assert tag_of(loaded) == tag
     assert loaded.value == value
 
 
-@pytest.mark.parametrize(
-    ("tag", "source", "items"), SEQUENCE_TAGS, ids=[source for _, source, _ in SEQUENCE_TAGS]
-)
+@pytest.mark.parametrize(("tag", "source", "items"), SEQUENCE_TAGS, ids=[source for _, source, _ in SEQUENCE_TAGS])
 def test_sequence_tag_exposes_name_and_items(tag: str, source: str, items: list) -> None:
     loaded = load_roundtrip(f"value: {source}\n").data["value"]
     assert tag_of(loaded) == tag
@@ -380,7 +376,7 @@ def test_untagged_values_have_no_tag() -> None:
 def _changed_lines(before: str, after: str) -> list[tuple[str, str]]:
     old, new = before.splitlines(keepends=True), after.splitlines(keepends=True)
     assert len(old) == len(new)
-    return [(a, b) for a, b in zip(old, new) if a != b]
+    return [(a, b) for a, b in zip(old, new, strict=False) if a != b]
 
 
 def test_changing_one_scalar_changes_only_its_line() -> None:
@@ -498,9 +494,7 @@ def test_constructs_that_do_not_round_trip_are_reported(text: str) -> None:
         ("a: *missing\n", 1, 4, "undefined alias"),
     ],
 )
-def test_syntax_errors_carry_one_based_positions(
-    text: str, line: int, column: int, words: str
-) -> None:
+def test_syntax_errors_carry_one_based_positions(text: str, line: int, column: int, words: str) -> None:
     with pytest.raises(RoundTripError) as caught:
         load_roundtrip(text)
     error = caught.value

@@ -41,7 +41,9 @@ def test_rule_case(rule: str, name: str, case: dict) -> None:
         text = case["text"]
         display = "case" + case.get("suffix", ".yaml")
     findings = lint_source(text, target=case.get("target_version"), path=display)
-    assert positions(findings, rule) == sorted(case["problems"]), [f"{f.line}:{f.column} {f.rule} {f.message}" for f in findings]
+    assert positions(findings, rule) == sorted(case["problems"]), [
+        f"{f.line}:{f.column} {f.rule} {f.message}" for f in findings
+    ]
 
 
 def test_every_rule_has_failing_and_passing_cases() -> None:
@@ -63,7 +65,9 @@ def test_fixes_match_the_catalogue() -> None:
     for rule, _, case in CASES:
         if not case["problems"] or "file" in case:
             continue
-        findings = lint_source(case["text"], target=case.get("target_version"), path="case" + case.get("suffix", ".yaml"))
+        findings = lint_source(
+            case["text"], target=case.get("target_version"), path="case" + case.get("suffix", ".yaml")
+        )
         for finding in findings:
             if finding.rule == rule and finding.fix is not None:
                 offered.setdefault(rule, set()).add(finding.fix.safe)
@@ -100,9 +104,15 @@ def test_good_samples_have_no_findings() -> None:
 @pytest.mark.parametrize(
     ("value", "message"),
     [
-        ("10", 'label \'example.com/priority\' must be a string; quote it ("10")'),
-        ("!Env [PRIORITY, high]", "label 'example.com/priority' must be a plain string, not a tag !Env: the importer reads labels before resolving tags"),
-        ("[high, low]", "label 'example.com/priority' must be a plain string, not a list: the importer reads labels before resolving tags"),
+        ("10", "label 'example.com/priority' must be a string; quote it (\"10\")"),
+        (
+            "!Env [PRIORITY, high]",
+            "label 'example.com/priority' must be a plain string, not a tag !Env: the importer reads labels before resolving tags",
+        ),
+        (
+            "[high, low]",
+            "label 'example.com/priority' must be a plain string, not a list: the importer reads labels before resolving tags",
+        ),
     ],
 )
 def test_a_label_that_is_not_a_string_is_described_as_written(value: str, message: str) -> None:

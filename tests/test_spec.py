@@ -45,10 +45,55 @@ def test_default_is_the_newest_release() -> None:
     [
         ("2021.10", {"name", "flow_set", "not_configured_action", "device_classes", "configuration_stage"}),
         ("2022.2", {"name", "flow_set", "not_configured_action", "device_classes", "configuration_stages"}),
-        ("2022.5", {"name", "flow_set", "not_configured_action", "device_classes", "configuration_stages", "last_auth_threshold"}),
-        ("2024.4", {"name", "flow_set", "not_configured_action", "device_classes", "configuration_stages", "last_auth_threshold", "webauthn_user_verification", "webauthn_allowed_device_types"}),
-        ("2025.10", {"name", "flow_set", "not_configured_action", "device_classes", "configuration_stages", "last_auth_threshold", "webauthn_user_verification", "webauthn_allowed_device_types"}),
-        ("2025.12", {"name", "not_configured_action", "device_classes", "configuration_stages", "last_auth_threshold", "webauthn_user_verification", "webauthn_allowed_device_types"}),
+        (
+            "2022.5",
+            {
+                "name",
+                "flow_set",
+                "not_configured_action",
+                "device_classes",
+                "configuration_stages",
+                "last_auth_threshold",
+            },
+        ),
+        (
+            "2024.4",
+            {
+                "name",
+                "flow_set",
+                "not_configured_action",
+                "device_classes",
+                "configuration_stages",
+                "last_auth_threshold",
+                "webauthn_user_verification",
+                "webauthn_allowed_device_types",
+            },
+        ),
+        (
+            "2025.10",
+            {
+                "name",
+                "flow_set",
+                "not_configured_action",
+                "device_classes",
+                "configuration_stages",
+                "last_auth_threshold",
+                "webauthn_user_verification",
+                "webauthn_allowed_device_types",
+            },
+        ),
+        (
+            "2025.12",
+            {
+                "name",
+                "not_configured_action",
+                "device_classes",
+                "configuration_stages",
+                "last_auth_threshold",
+                "webauthn_user_verification",
+                "webauthn_allowed_device_types",
+            },
+        ),
     ],
 )
 def test_stage_request_fields_per_release(version: str, fields: set[str]) -> None:
@@ -57,7 +102,13 @@ def test_stage_request_fields_per_release(version: str, fields: set[str]) -> Non
 
 def test_2026_5_adds_hints_and_throttling_factors() -> None:
     added = writable(STAGE, "2026.5") - writable(STAGE, "2026.2")
-    assert added == {"webauthn_hints", "email_otp_throttling_factor", "sms_otp_throttling_factor", "totp_otp_throttling_factor", "static_otp_throttling_factor"}
+    assert added == {
+        "webauthn_hints",
+        "email_otp_throttling_factor",
+        "sms_otp_throttling_factor",
+        "totp_otp_throttling_factor",
+        "static_otp_throttling_factor",
+    }
 
 
 @pytest.mark.parametrize(("version", "classes"), [("2021.4", 3), ("2021.6", 4), ("2021.10", 5), ("2025.2", 6)])

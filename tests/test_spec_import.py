@@ -41,7 +41,12 @@ STAGE = "authentik_stages_authenticator_validate.authenticatorvalidatestage"
 FLOW = "authentik_flows.flow"
 BINDING = "authentik_flows.flowstagebinding"
 # In the released 2026.5.0 (API client 2026.5.0), not yet in the 2026.5.0-rc1 schema.
-AFTER_RC1 = {"email_otp_throttling_factor", "sms_otp_throttling_factor", "totp_otp_throttling_factor", "static_otp_throttling_factor"}
+AFTER_RC1 = {
+    "email_otp_throttling_factor",
+    "sms_otp_throttling_factor",
+    "totp_otp_throttling_factor",
+    "static_otp_throttling_factor",
+}
 
 
 def invoke(*args: str):
@@ -138,7 +143,12 @@ def test_imported_snapshot_reads_back_as_the_spec_it_describes(tmp_path: Path) -
     assert flow_set.items is not None and flow_set.items.object_fields is not None
     assert flow_set.items.object_fields["slug"].max_length == 50
     binding = snapshot.model_spec(BINDING)
-    assert binding is not None and binding.fields["invalid_response_action"].choices == ("retry", "restart", "restart_with_context", "")
+    assert binding is not None and binding.fields["invalid_response_action"].choices == (
+        "retry",
+        "restart",
+        "restart_with_context",
+        "",
+    )
     assert binding.fields["retry_limit"].type == "number"
     flow = snapshot.model_spec(FLOW)
     assert flow is not None and flow.fields["cache_count"].read_only and flow.fields["export_url"].read_only
@@ -157,7 +167,9 @@ def _drop_flow_request(document: dict) -> None:
 
 
 def _dangling_ref(document: dict) -> None:
-    document["components"]["schemas"]["FlowRequest"]["properties"]["layout"] = {"$ref": "#/components/schemas/FlowLayoutEnum"}
+    document["components"]["schemas"]["FlowRequest"]["properties"]["layout"] = {
+        "$ref": "#/components/schemas/FlowLayoutEnum"
+    }
 
 
 def _version(text: object):
@@ -188,7 +200,7 @@ def test_bad_schemas_give_one_clear_line(tmp_path: Path, change, parts: list[str
     ("content", "parts"),
     [
         (b"openapi: [unclosed\n", ["is neither YAML nor JSON", "line 2"]),
-        (b"{\"openapi\": \"3.0.3\", ", ["is neither YAML nor JSON"]),
+        (b'{"openapi": "3.0.3", ', ["is neither YAML nor JSON"]),
         (b"\xff\xfe\x00binary", ["is not UTF-8 text"]),
         (b"- a\n- b\n", ["is not an OpenAPI document"]),
         (b"just some words\n", ["is not an OpenAPI document"]),
@@ -206,7 +218,9 @@ def test_missing_schema_file(tmp_path: Path) -> None:
 
 
 def test_unwritable_out_file(tmp_path: Path) -> None:
-    one_error_line(invoke("spec", "import", str(MINI), "--out", str(tmp_path / "no" / "dir" / "x.yaml")), "cannot write")
+    one_error_line(
+        invoke("spec", "import", str(MINI), "--out", str(tmp_path / "no" / "dir" / "x.yaml")), "cannot write"
+    )
 
 
 def test_an_unknown_newer_release_imports_with_a_note(tmp_path: Path) -> None:
@@ -230,7 +244,7 @@ def schema_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     body = MINI.read_bytes()
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - the http.server name
+        def do_GET(self) -> None:
             found = self.path == "/api/v3/schema/"
             self.send_response(200 if found else 404)
             self.send_header("Content-Type", "application/yaml" if found else "text/html")
@@ -270,7 +284,10 @@ def test_an_unreachable_server_gives_one_line() -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    one_error_line(invoke("spec", "import", f"http://127.0.0.1:{port}/api/v3/schema/"), f"cannot fetch http://127.0.0.1:{port}/api/v3/schema/")
+    one_error_line(
+        invoke("spec", "import", f"http://127.0.0.1:{port}/api/v3/schema/"),
+        f"cannot fetch http://127.0.0.1:{port}/api/v3/schema/",
+    )
 
 
 # --- --spec FILE on lint, and spec show -------------------------------------------------------------
@@ -292,7 +309,9 @@ def _newer_snapshot(tmp_path: Path) -> Path:
 
     def change(document: dict) -> None:
         document["info"]["version"] = "2027.2.1"
-        document["components"]["schemas"]["AuthenticatorValidateStageRequest"]["properties"]["passkey_only"] = {"type": "boolean"}
+        document["components"]["schemas"]["AuthenticatorValidateStageRequest"]["properties"]["passkey_only"] = {
+            "type": "boolean"
+        }
 
     out = tmp_path / "snapshot-2027.2.yaml"
     assert invoke("spec", "import", str(_schema_with(tmp_path, change)), "-o", str(out)).exit_code == 0
@@ -354,8 +373,14 @@ def test_snapshot_keeps_the_bundled_history_for_messages(tmp_path: Path) -> None
         ("openapi: 3.0.3\ninfo: {version: 2025.12.4}\n", ["format is None", "avlint spec import"]),
         ("format: avlint-spec\nversion: 2\n", ["snapshot format version 2 is not supported"]),
         ("format: avlint-spec\nversion: 1\nauthentik: 2025.10\nmodels: {}\nenums: {}\n", ["quoted release line"]),
-        ("format: avlint-spec\nversion: 1\nauthentik: 'soon'\nmodels: {}\nenums: {}\n", ["authentik:", "not an authentik version"]),
-        ("format: avlint-spec\nversion: 1\nauthentik: '2025.12'\nmodels: {}\nenums: {}\ncolour: red\n", ["unknown top-level key 'colour'"]),
+        (
+            "format: avlint-spec\nversion: 1\nauthentik: 'soon'\nmodels: {}\nenums: {}\n",
+            ["authentik:", "not an authentik version"],
+        ),
+        (
+            "format: avlint-spec\nversion: 1\nauthentik: '2025.12'\nmodels: {}\nenums: {}\ncolour: red\n",
+            ["unknown top-level key 'colour'"],
+        ),
     ],
 )
 def test_malformed_snapshots_exit_2_with_file_and_reason(tmp_path: Path, text: str, parts: list[str]) -> None:
@@ -380,7 +405,10 @@ def _row(data: dict, model: str, name: str) -> dict:
     ("change", "parts"),
     [
         (lambda d: d["models"].pop(FLOW), ["models: authentik_flows.flow is missing"]),
-        (lambda d: d["models"].update({"authentik_core.user": {"fields": []}}), ["avlint has no spec for 'authentik_core.user'"]),
+        (
+            lambda d: d["models"].update({"authentik_core.user": {"fields": []}}),
+            ["avlint has no spec for 'authentik_core.user'"],
+        ),
         (lambda d: _row(d, FLOW, "slug").update(since="2025.12"), ["fields[1] (slug)", "since/until do not belong"]),
         (lambda d: _row(d, FLOW, "slug").update(max_lenght=5), ["(slug)", "unknown key 'max_lenght'"]),
         (lambda d: _row(d, FLOW, "slug").update(max_length="long"), ["(slug)", "max_length: expected a whole number"]),
@@ -389,7 +417,13 @@ def _row(data: dict, model: str, name: str) -> dict:
         (lambda d: d["models"][FLOW]["fields"].append({"name": "name"}), ["(name)", "listed twice"]),
         (lambda d: d["enums"].update(device_classes=[]), ["enums.device_classes: expected a non-empty list"]),
         (lambda d: _row(d, FLOW, "name").update(type="object"), ["(name)", "type object needs an object"]),
-        (lambda d: d["models"][FLOW].update(objects={"loop": [{"name": "again", "type": "object", "object": "loop"}]}) or _row(d, FLOW, "background").update(type="object", object="loop"), ["refer to the object itself"]),
+        (
+            lambda d: (
+                d["models"][FLOW].update(objects={"loop": [{"name": "again", "type": "object", "object": "loop"}]})
+                or _row(d, FLOW, "background").update(type="object", object="loop")
+            ),
+            ["refer to the object itself"],
+        ),
     ],
 )
 def test_snapshots_with_bad_rows_exit_2_naming_the_row(tmp_path: Path, change, parts: list[str]) -> None:
@@ -398,7 +432,11 @@ def test_snapshots_with_bad_rows_exit_2_naming_the_row(tmp_path: Path, change, p
 
 
 def test_missing_snapshot_file(tmp_path: Path) -> None:
-    one_error_line(invoke("lint", "--spec", str(tmp_path / "none.yaml"), str(tmp_path)), "none.yaml", "cannot read the spec snapshot")
+    one_error_line(
+        invoke("lint", "--spec", str(tmp_path / "none.yaml"), str(tmp_path)),
+        "none.yaml",
+        "cannot read the spec snapshot",
+    )
 
 
 def test_spec_show_prints_the_bundled_spec_in_snapshot_form() -> None:
@@ -424,7 +462,10 @@ def test_spec_show_of_a_snapshot(tmp_path: Path) -> None:
     assert openapi_view(shown) == openapi_view(load_yaml(snapshot))
 
 
-@pytest.mark.parametrize(("version", "parts"), [("2027.2", ["not a release avlint knows", "known releases: 2021.3"]), ("soon", ["not an authentik version"])])
+@pytest.mark.parametrize(
+    ("version", "parts"),
+    [("2027.2", ["not a release avlint knows", "known releases: 2021.3"]), ("soon", ["not an authentik version"])],
+)
 def test_spec_show_of_an_unknown_version_lists_the_known_ones(version: str, parts: list[str]) -> None:
     one_error_line(invoke("spec", "show", "--target-version", version), *parts)
 
@@ -442,7 +483,10 @@ def test_a_spawned_worker_loads_the_snapshot_from_the_settings(tmp_path: Path) -
 
     snapshot = _newer_snapshot(tmp_path)
     settings = Settings(release=Release(2027, 2), spec_file=str(snapshot))
-    assert "passkey_only" not in (model_spec(STAGE, Release(2027, 2)) or bundled_model_spec(STAGE, Release(2027, 2))).fields
+    assert (
+        "passkey_only"
+        not in (model_spec(STAGE, Release(2027, 2)) or bundled_model_spec(STAGE, Release(2027, 2))).fields
+    )
     with worker_pool(settings, 1, "spawn") as pool:
         fields = pool.submit(_stage_fields_in_worker, settings).result(timeout=120)
     assert "passkey_only" in fields

@@ -123,7 +123,11 @@ def test_directive_for_another_rule_does_not_suppress() -> None:
 
 
 def test_disable_file_anywhere() -> None:
-    for text in (blueprint(end11="  # avlint: disable-file"), "# avlint: disable-file\n" + blueprint(), blueprint() + "# avlint: disable-file\n"):
+    for text in (
+        blueprint(end11="  # avlint: disable-file"),
+        "# avlint: disable-file\n" + blueprint(),
+        blueprint() + "# avlint: disable-file\n",
+    ):
         assert found(text) == []
         assert result(text).suppressed == 3
 
@@ -166,7 +170,10 @@ def test_unknown_rule_in_disable_file_is_av009() -> None:
     assert [f.rule for f in findings if f.rule != "AV009"] == ["AV403", "AV301", "AV307"]
 
 
-@pytest.mark.parametrize("comment", ["# avlint: enable=AV403", "# avlint: disable", "# avlint: disabled=AV403", "# avlint: disable-line=AV403"])
+@pytest.mark.parametrize(
+    "comment",
+    ["# avlint: enable=AV403", "# avlint: disable", "# avlint: disabled=AV403", "# avlint: disable-line=AV403"],
+)
 def test_malformed_directive_is_av009(comment: str) -> None:
     text = blueprint(end9="  " + comment)
     findings = lint_source(text)
@@ -200,7 +207,9 @@ POLICY_ENTRY = """\
 @pytest.mark.parametrize(
     "text",
     [
-        pytest.param(blueprint().replace("  name: mfa\nentries", '  name: "mfa # avlint: disable-file"\nentries'), id="quoted"),
+        pytest.param(
+            blueprint().replace("  name: mfa\nentries", '  name: "mfa # avlint: disable-file"\nentries'), id="quoted"
+        ),
         pytest.param(blueprint() + POLICY_ENTRY, id="block-scalar"),
     ],
 )
@@ -241,10 +250,14 @@ def test_suppressed_count_in_the_text_summary(tmp_path: Path) -> None:
 
 
 def test_suppressed_count_singular_and_clean(tmp_path: Path) -> None:
-    code, out = _run(tmp_path, "text", "# avlint: disable-file=AV403,AV307\n" + blueprint(end10="  # avlint: disable=AV301"))
+    code, out = _run(
+        tmp_path, "text", "# avlint: disable-file=AV403,AV307\n" + blueprint(end10="  # avlint: disable=AV301")
+    )
     assert code == 0
     assert out == "No problems in 1 file (3 findings suppressed).\n"
-    code, out = _run(tmp_path, "text", blueprint(end10="  # avlint: disable=AV301", end9="  # avlint: disable=AV403", end11=""))
+    code, out = _run(
+        tmp_path, "text", blueprint(end10="  # avlint: disable=AV301", end9="  # avlint: disable=AV403", end11="")
+    )
     assert out.splitlines()[-1] == "Found 0 errors and 1 warning in 1 file of 1 file (2 findings suppressed)."
     code, out = _run(tmp_path, "text", blueprint(end10="  # avlint: disable=AV301"))
     assert out.splitlines()[-1] == "Found 0 errors and 2 warnings in 1 file of 1 file (1 finding suppressed)."
@@ -252,7 +265,13 @@ def test_suppressed_count_singular_and_clean(tmp_path: Path) -> None:
 
 
 def test_suppressed_count_in_json_adds_up_across_files(tmp_path: Path) -> None:
-    code, out = _run(tmp_path, "json", blueprint(end9="  # avlint: disable=AV403"), "# avlint: disable-file\n" + blueprint(), blueprint())
+    code, out = _run(
+        tmp_path,
+        "json",
+        blueprint(end9="  # avlint: disable=AV403"),
+        "# avlint: disable-file\n" + blueprint(),
+        blueprint(),
+    )
     document = json.loads(out)
     assert document["summary"]["suppressed"] == 4
     assert document["summary"]["errors"] == 2

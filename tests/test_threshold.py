@@ -46,7 +46,7 @@ def test_grammar(text: str, valid: bool, seconds: float | None, overflow: bool, 
 
 
 def test_spaced_key_explains_the_space() -> None:
-    (piece, why), = parse_threshold("hours=1; minutes=2").dropped
+    ((piece, why),) = parse_threshold("hours=1; minutes=2").dropped
     assert piece == " minutes=2"
     assert "spaces" in why
 

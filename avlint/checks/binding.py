@@ -29,7 +29,12 @@ def check_evaluation(ctx: CheckContext) -> Iterator[Hit]:
         if on_plan is False and on_run is False:
             pair = data.get("re_evaluate_policies")
             node = pair.value if pair else entry.node
-            yield Hit("AV302", node, "evaluate_on_plan and re_evaluate_policies would both be false; authentik rejects the binding (set evaluate_on_plan: true)", pair.path if pair else entry.path)
+            yield Hit(
+                "AV302",
+                node,
+                "evaluate_on_plan and re_evaluate_policies would both be false; authentik rejects the binding (set evaluate_on_plan: true)",
+                pair.path if pair else entry.path,
+            )
 
 
 def _flag(pair, fallback: bool) -> bool | None:

@@ -9,7 +9,18 @@ from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 from avlint.blueprint import TOP_KEYS
 from avlint.checks.base import CheckContext, Hit
 from avlint.fix.model import delete_pair, rename_key
-from avlint.nodes import INT, MERGE, a_or_an, key_identity, kind_name, last_wins, mapping_pairs, scalar_value, start, text_of
+from avlint.nodes import (
+    INT,
+    MERGE,
+    a_or_an,
+    key_identity,
+    kind_name,
+    last_wins,
+    mapping_pairs,
+    scalar_value,
+    start,
+    text_of,
+)
 from avlint.suggest import did_you_mean
 from avlint.versions import Release
 
@@ -32,7 +43,13 @@ def check_duplicate_keys(ctx: CheckContext) -> Iterator[Hit]:
                 line = start(key_node)[0]
                 path = (*ctx.path_of(mapping), key_node.value)
                 fix = delete_pair(mapping, earlier, f"remove the ignored first '{key_node.value}'")
-                yield Hit("AV002", earlier, f"key '{key_node.value}' is repeated on line {line}; authentik keeps that value and drops this one", path, fix)
+                yield Hit(
+                    "AV002",
+                    earlier,
+                    f"key '{key_node.value}' is repeated on line {line}; authentik keeps that value and drops this one",
+                    path,
+                    fix,
+                )
             seen[identity] = key_node
 
 
@@ -43,12 +60,23 @@ def check_top_level(ctx: CheckContext) -> Iterator[Hit]:
     for pair in doc.top.values():
         if pair.key not in TOP_KEYS:
             fix = _rename_fix(pair, TOP_KEYS, doc.top)
-            yield Hit("AV102", pair.key_node, f"unknown top-level key '{pair.key}'; authentik ignores it{did_you_mean(pair.key, TOP_KEYS)}", pair.path, fix)
+            yield Hit(
+                "AV102",
+                pair.key_node,
+                f"unknown top-level key '{pair.key}'; authentik ignores it{did_you_mean(pair.key, TOP_KEYS)}",
+                pair.path,
+                fix,
+            )
     yield from _version(ctx)
     yield from _metadata(ctx)
     context = doc.top.get("context")
     if context is not None and not isinstance(context.value, MappingNode):
-        yield Hit("AV104", context.value, f"`context` must be a mapping, not {a_or_an(kind_name(context.value))} (remove the key if it is empty)", context.path)
+        yield Hit(
+            "AV104",
+            context.value,
+            f"`context` must be a mapping, not {a_or_an(kind_name(context.value))} (remove the key if it is empty)",
+            context.path,
+        )
     yield from _entries_shape(ctx)
 
 
@@ -73,7 +101,12 @@ def _version(ctx: CheckContext) -> Iterator[Hit]:
     node = pair.value
     if not (isinstance(node, ScalarNode) and node.tag == INT and scalar_value(node) == 1):
         shown = node.value if isinstance(node, ScalarNode) else kind_name(node)
-        yield Hit("AV101", node, f"blueprint version must be the integer 1, not {shown!r}; authentik rejects the file (Invalid blueprint version)", pair.path)
+        yield Hit(
+            "AV101",
+            node,
+            f"blueprint version must be the integer 1, not {shown!r}; authentik rejects the file (Invalid blueprint version)",
+            pair.path,
+        )
 
 
 def _metadata(ctx: CheckContext) -> Iterator[Hit]:
@@ -86,23 +119,48 @@ def _metadata(ctx: CheckContext) -> Iterator[Hit]:
     fields = last_wins(mapping_pairs(pair.value, pair.path))
     for key, item in fields.items():
         if key not in METADATA_KEYS:
-            yield Hit("AV102", item.key_node, f"unknown metadata key '{key}'; authentik ignores it{did_you_mean(key, METADATA_KEYS)}", item.path)
+            yield Hit(
+                "AV102",
+                item.key_node,
+                f"unknown metadata key '{key}'; authentik ignores it{did_you_mean(key, METADATA_KEYS)}",
+                item.path,
+            )
     name = fields.get("name")
     if name is None:
         yield Hit("AV103", pair.key_node, "`metadata` needs a `name`", pair.path)
     elif text_of(name.value) is None:
-        yield Hit("AV103", name.value, f"`metadata.name` must be a plain string, not {a_or_an(kind_name(name.value))}: the importer checks it before resolving tags", name.path)
+        yield Hit(
+            "AV103",
+            name.value,
+            f"`metadata.name` must be a plain string, not {a_or_an(kind_name(name.value))}: the importer checks it before resolving tags",
+            name.path,
+        )
     labels = fields.get("labels")
     if labels is None:
         return
     if not isinstance(labels.value, MappingNode):
-        yield Hit("AV103", labels.value, f"`metadata.labels` must be a mapping of strings, not {a_or_an(kind_name(labels.value))}", labels.path)
+        yield Hit(
+            "AV103",
+            labels.value,
+            f"`metadata.labels` must be a mapping of strings, not {a_or_an(kind_name(labels.value))}",
+            labels.path,
+        )
         return
     for label in mapping_pairs(labels.value, labels.path):
         if text_of(label.value) is None and isinstance(label.value, ScalarNode):
-            yield Hit("AV103", label.value, f"label '{label.key}' must be a string; quote it (\"{label.value.value}\")", label.path)
+            yield Hit(
+                "AV103",
+                label.value,
+                f"label '{label.key}' must be a string; quote it (\"{label.value.value}\")",
+                label.path,
+            )
         elif text_of(label.value) is None:  # a list, a mapping, or a tag on one: nothing to quote
-            yield Hit("AV103", label.value, f"label '{label.key}' must be a plain string, not {a_or_an(kind_name(label.value))}: the importer reads labels before resolving tags", label.path)
+            yield Hit(
+                "AV103",
+                label.value,
+                f"label '{label.key}' must be a plain string, not {a_or_an(kind_name(label.value))}: the importer reads labels before resolving tags",
+                label.path,
+            )
 
 
 def _entries_shape(ctx: CheckContext) -> Iterator[Hit]:
@@ -112,12 +170,27 @@ def _entries_shape(ctx: CheckContext) -> Iterator[Hit]:
     node = pair.value
     if isinstance(node, MappingNode):
         if ctx.release < SECTIONED_ENTRIES_SINCE:
-            yield Hit("AV105", node, f"named sections in `entries` need authentik {SECTIONED_ENTRIES_SINCE} or newer (target {ctx.release})", pair.path)
+            yield Hit(
+                "AV105",
+                node,
+                f"named sections in `entries` need authentik {SECTIONED_ENTRIES_SINCE} or newer (target {ctx.release})",
+                pair.path,
+            )
         for section in mapping_pairs(node, pair.path):
             if not isinstance(section.value, SequenceNode):
-                yield Hit("AV105", section.value, f"entries section '{section.key}' must be a list of entries, not {a_or_an(kind_name(section.value))}", section.path)
+                yield Hit(
+                    "AV105",
+                    section.value,
+                    f"entries section '{section.key}' must be a list of entries, not {a_or_an(kind_name(section.value))}",
+                    section.path,
+                )
     elif not isinstance(node, SequenceNode):
         yield Hit("AV105", node, f"`entries` must be a list of entries, not {a_or_an(kind_name(node))}", pair.path)
     for entry in ctx.document.entries:
         if not isinstance(entry.node, MappingNode):
-            yield Hit("AV105", entry.node, f"an entry must be a mapping with at least `model`, not {a_or_an(kind_name(entry.node))}", entry.path)
+            yield Hit(
+                "AV105",
+                entry.node,
+                f"an entry must be a mapping with at least `model`, not {a_or_an(kind_name(entry.node))}",
+                entry.path,
+            )

@@ -22,7 +22,15 @@ from avlint.versions import Release, in_range
 
 STATES = {"present": None, "created": None, "must_created": Release(2023, 10), "absent": None}
 PERMISSIONS_SINCE = Release(2024, 8)
-_SHAPES = {"model": "string", "id": "string", "state": "string", "identifiers": "mapping", "attrs": "mapping", "conditions": "list", "permissions": "list"}
+_SHAPES = {
+    "model": "string",
+    "id": "string",
+    "state": "string",
+    "identifiers": "mapping",
+    "attrs": "mapping",
+    "conditions": "list",
+    "permissions": "list",
+}
 _TAG_ALLOWED = ("model", "state")
 
 
@@ -35,7 +43,13 @@ def check_entries(ctx: CheckContext) -> Iterator[Hit]:
         for pair in entry.pairs.values():
             if pair.key not in ENTRY_KEYS:
                 fix = _rename_fix(pair, ENTRY_KEYS, entry.pairs)
-                yield Hit("AV106", pair.key_node, f"unknown entry key '{pair.key}'; authentik ignores it{did_you_mean(pair.key, ENTRY_KEYS)}", pair.path, fix)
+                yield Hit(
+                    "AV106",
+                    pair.key_node,
+                    f"unknown entry key '{pair.key}'; authentik ignores it{did_you_mean(pair.key, ENTRY_KEYS)}",
+                    pair.path,
+                    fix,
+                )
             else:
                 problem = _shape_problem(pair.key, pair.value)
                 if problem:
@@ -55,7 +69,12 @@ def check_entry_ids(ctx: CheckContext) -> Iterator[Hit]:
         if entry_id in first:
             pair = entry.pairs["id"]
             line = first[entry_id].pairs["id"].value.start_mark.line + 1
-            yield Hit("AV110", pair.value, f"id '{entry_id}' is already used by the entry on line {line}; !KeyOf {entry_id} resolves to that one", pair.path)
+            yield Hit(
+                "AV110",
+                pair.value,
+                f"id '{entry_id}' is already used by the entry on line {line}; !KeyOf {entry_id} resolves to that one",
+                pair.path,
+            )
         else:
             first[entry_id] = entry
 
@@ -97,7 +116,14 @@ def _model(ctx: CheckContext, entry: Entry) -> Iterator[Hit]:
             yield Hit("AV107", pair.value, f"model '{model}' is not allowed in blueprints: {reason}", pair.path)
         else:
             hint = did_you_mean(model, table["models"])
-            yield Hit("AV107", pair.value, f"unknown model '{model}' (the app label is case-sensitive){hint}" if model.lower() in table["models"] else f"unknown model '{model}'{hint}", pair.path)
+            yield Hit(
+                "AV107",
+                pair.value,
+                f"unknown model '{model}' (the app label is case-sensitive){hint}"
+                if model.lower() in table["models"]
+                else f"unknown model '{model}'{hint}",
+                pair.path,
+            )
         return
     if not in_range(ctx.release, info.get("since"), info.get("until")):
         yield Hit("AV107", pair.value, f"model '{model}' does not exist in authentik {ctx.release}", pair.path)
@@ -105,9 +131,19 @@ def _model(ctx: CheckContext, entry: Entry) -> Iterator[Hit]:
         return
     identifiers = entry.pairs.get("identifiers")
     if identifiers is None:
-        yield Hit("AV109", pair.key_node, "the entry has no `identifiers`; authentik cannot find or create its object (No or invalid identifiers)", entry.path)
+        yield Hit(
+            "AV109",
+            pair.key_node,
+            "the entry has no `identifiers`; authentik cannot find or create its object (No or invalid identifiers)",
+            entry.path,
+        )
     elif isinstance(identifiers.value, MappingNode) and not identifiers.value.value:
-        yield Hit("AV109", identifiers.value, "`identifiers` is empty; authentik cannot find or create the object (No or invalid identifiers)", identifiers.path)
+        yield Hit(
+            "AV109",
+            identifiers.value,
+            "`identifiers` is empty; authentik cannot find or create the object (No or invalid identifiers)",
+            identifiers.path,
+        )
 
 
 def _state(ctx: CheckContext, entry: Entry) -> Iterator[Hit]:
@@ -118,11 +154,18 @@ def _state(ctx: CheckContext, entry: Entry) -> Iterator[Hit]:
     if state is None:
         return
     if state not in STATES:
-        yield Hit("AV108", pair.value, f"unknown state '{state}'; use one of {', '.join(STATES)}{did_you_mean(state, STATES)}", pair.path)
+        yield Hit(
+            "AV108",
+            pair.value,
+            f"unknown state '{state}'; use one of {', '.join(STATES)}{did_you_mean(state, STATES)}",
+            pair.path,
+        )
         return
     since = STATES[state]
     if since is not None and ctx.release < since:
-        yield Hit("AV108", pair.value, f"state '{state}' needs authentik {since} or newer (target {ctx.release})", pair.path)
+        yield Hit(
+            "AV108", pair.value, f"state '{state}' needs authentik {since} or newer (target {ctx.release})", pair.path
+        )
 
 
 def _permissions(ctx: CheckContext, entry: Entry) -> Iterator[Hit]:
@@ -130,7 +173,12 @@ def _permissions(ctx: CheckContext, entry: Entry) -> Iterator[Hit]:
     if pair is None or not isinstance(pair.value, SequenceNode) or not pair.value.value:
         return
     if ctx.release < PERMISSIONS_SINCE:
-        yield Hit("AV116", pair.key_node, f"entry `permissions` need authentik {PERMISSIONS_SINCE} or newer (target {ctx.release})", pair.path)
+        yield Hit(
+            "AV116",
+            pair.key_node,
+            f"entry `permissions` need authentik {PERMISSIONS_SINCE} or newer (target {ctx.release})",
+            pair.path,
+        )
     info = model_table()["models"].get(entry.model or "")
     allowed = info.get("permissions", []) if info else []
     for index, item in enumerate(pair.value.value):
@@ -139,21 +187,43 @@ def _permissions(ctx: CheckContext, entry: Entry) -> Iterator[Hit]:
 
 def _permission(entry: Entry, item: Node, path: tuple, allowed: list[str]) -> Iterator[Hit]:
     if not isinstance(item, MappingNode):
-        yield Hit("AV116", item, f"a permission must be a mapping {{permission, user or role}}, not {a_or_an(kind_name(item))}", path)
+        yield Hit(
+            "AV116",
+            item,
+            f"a permission must be a mapping {{permission, user or role}}, not {a_or_an(kind_name(item))}",
+            path,
+        )
         return
     fields = {p.key: p for p in mapping_pairs(item, path)}
     for key, field in fields.items():
         if key not in ("permission", "user", "role"):
-            yield Hit("AV116", field.key_node, f"unknown permission key '{key}'{did_you_mean(key, ('permission', 'user', 'role'))}", field.path)
+            yield Hit(
+                "AV116",
+                field.key_node,
+                f"unknown permission key '{key}'{did_you_mean(key, ('permission', 'user', 'role'))}",
+                field.path,
+            )
     permission = fields.get("permission")
     if permission is None:
         yield Hit("AV116", item, "the permission item has no `permission`", path)
     elif allowed and text_of(permission.value) is not None and permission.value.value not in allowed:
         codename = permission.value.value
-        yield Hit("AV116", permission.value, f"'{codename}' is not a permission of {entry.model}{did_you_mean(codename, allowed)}", permission.path)
+        yield Hit(
+            "AV116",
+            permission.value,
+            f"'{codename}' is not a permission of {entry.model}{did_you_mean(codename, allowed)}",
+            permission.path,
+        )
     user = fields.get("user")
-    if user is not None and not (is_custom_tag(user.value) or (isinstance(user.value, ScalarNode) and user.value.tag == INT)):
-        yield Hit("AV116", user.value, "`user` must be the user's integer primary key (or a tag such as !Find), not a username", user.path)
+    if user is not None and not (
+        is_custom_tag(user.value) or (isinstance(user.value, ScalarNode) and user.value.tag == INT)
+    ):
+        yield Hit(
+            "AV116",
+            user.value,
+            "`user` must be the user's integer primary key (or a tag such as !Find), not a username",
+            user.path,
+        )
     if "user" not in fields and "role" not in fields:
         yield Hit("AV116", item, "the permission item names neither a `user` nor a `role`", path)
 
@@ -164,5 +234,15 @@ def _identifier_overrides(entry: Entry) -> Iterator[Hit]:
         if identifier is None or key == "pk" or same_value(attr.value, identifier.value):
             continue
         line = identifier.key_node.start_mark.line + 1
-        fix = delete_pair(attr.parent, attr.key_node, f"remove the ignored attrs value of '{key}'") if attr.parent is not None else None
-        yield Hit("AV118", attr.key_node, f"'{key}' is also an identifier (line {line}); the identifier's value wins and this one is dropped", attr.path, fix)
+        fix = (
+            delete_pair(attr.parent, attr.key_node, f"remove the ignored attrs value of '{key}'")
+            if attr.parent is not None
+            else None
+        )
+        yield Hit(
+            "AV118",
+            attr.key_node,
+            f"'{key}' is also an identifier (line {line}); the identifier's value wins and this one is dropped",
+            attr.path,
+            fix,
+        )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from functools import lru_cache
+from functools import cache
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
@@ -15,7 +15,19 @@ from avlint.checks.tags import tag_table
 from avlint.findings import YamlPath
 from avlint.fix.model import Fix, Step, delete_item, delete_pair, replace
 from avlint.modelinfo import is_stage
-from avlint.nodes import BOOL, FLOAT, INT, STR, Pair, a_or_an, is_custom_tag, is_null, kind_name, mapping_pairs, scalar_value
+from avlint.nodes import (
+    BOOL,
+    FLOAT,
+    INT,
+    STR,
+    Pair,
+    a_or_an,
+    is_custom_tag,
+    is_null,
+    kind_name,
+    mapping_pairs,
+    scalar_value,
+)
 from avlint.spec import FieldSpec, ModelSpec
 from avlint.suggest import did_you_mean
 from avlint.versions import Release
@@ -51,18 +63,45 @@ def _unknown_and_read_only(entry: Entry, spec: ModelSpec) -> Iterator[Hit]:
             field = spec.fields.get(key)
             if field is not None:
                 if field.read_only:
-                    fix = delete_pair(pair.parent, pair.key_node, f"remove read-only '{key}'") if pair.parent is not None else None
-                    yield Hit("AV210", pair.key_node, f"'{key}' is read-only in authentik {spec.release}; it is dropped without a word", pair.path, fix)
+                    fix = (
+                        delete_pair(pair.parent, pair.key_node, f"remove read-only '{key}'")
+                        if pair.parent is not None
+                        else None
+                    )
+                    yield Hit(
+                        "AV210",
+                        pair.key_node,
+                        f"'{key}' is read-only in authentik {spec.release}; it is dropped without a word",
+                        pair.path,
+                        fix,
+                    )
                 continue
             if key in spec.history:
-                yield Hit("AV212", pair.key_node, _unavailable_field(key, spec), pair.path, _unavailable_fix(pair, spec, pairs))
+                yield Hit(
+                    "AV212",
+                    pair.key_node,
+                    _unavailable_field(key, spec),
+                    pair.path,
+                    _unavailable_fix(pair, spec, pairs),
+                )
                 continue
             names = [name for name, f in spec.fields.items() if not f.read_only]
             if source == "identifiers":
                 if key != spec.pk_name:  # the primary key's own name is a valid lookup field
-                    yield Hit("AV120", pair.key_node, f"{spec.title} has no field '{key}' to look objects up by; the importer fails (Invalid identifier field){did_you_mean(key, names)}", pair.path)
+                    yield Hit(
+                        "AV120",
+                        pair.key_node,
+                        f"{spec.title} has no field '{key}' to look objects up by; the importer fails (Invalid identifier field){did_you_mean(key, names)}",
+                        pair.path,
+                    )
                 continue
-            yield Hit("AV211", pair.key_node, f"{spec.title} has no field '{key}'; authentik drops it without a word{did_you_mean(key, names)}", pair.path, _rename_fix(pair, names, entry.data()))
+            yield Hit(
+                "AV211",
+                pair.key_node,
+                f"{spec.title} has no field '{key}'; authentik drops it without a word{did_you_mean(key, names)}",
+                pair.path,
+                _rename_fix(pair, names, entry.data()),
+            )
 
 
 def _unavailable_fix(pair: Pair, spec: ModelSpec, pairs: dict[str, Pair]) -> Fix | None:
@@ -99,12 +138,24 @@ def _required(entry: Entry, spec: ModelSpec) -> Iterator[Hit]:
     anchor = entry.pairs["model"].key_node if "model" in entry.pairs else entry.node
     if entry.api_body or state == "must_created":
         what = "the API body" if entry.api_body else "the entry (state must_created)"
-        yield Hit("AV205", anchor, f"{spec.title} needs {names} on create; {what} lacks {'it' if len(missing) == 1 else 'them'}", entry.path)
+        yield Hit(
+            "AV205",
+            anchor,
+            f"{spec.title} needs {names} on create; {what} lacks {'it' if len(missing) == 1 else 'them'}",
+            entry.path,
+        )
     else:
-        yield Hit("AV206", anchor, f"{spec.title} needs {names} when it is created; if no object matches the identifiers, authentik rejects the entry", entry.path)
+        yield Hit(
+            "AV206",
+            anchor,
+            f"{spec.title} needs {names} when it is created; if no object matches the identifiers, authentik rejects the entry",
+            entry.path,
+        )
 
 
-def _value(ctx: CheckContext, field: FieldSpec, node: Node, path: YamlPath, parent: Node | None = None) -> Iterator[Hit]:
+def _value(
+    ctx: CheckContext, field: FieldSpec, node: Node, path: YamlPath, parent: Node | None = None
+) -> Iterator[Hit]:
     if is_null(node):
         yield Hit("AV214", node, f"'{field.name}' may not be null", path)
         return
@@ -126,8 +177,17 @@ def _tagged_value(ctx: CheckContext, field: FieldSpec, node: Node, path: YamlPat
         "mapping": ("object",),
     }
     if yields != "any" and field.type not in fits.get(yields, ()):
-        hint = f"; write [{node.tag} {node.value}]" if field.type == "list" and yields == "pk" and isinstance(node, ScalarNode) else ""
-        yield Hit("AV201", node, f"'{field.name}' expects {_expected(field)}, but {node.tag} gives {_yield_text(yields)}{hint}", path)
+        hint = (
+            f"; write [{node.tag} {node.value}]"
+            if field.type == "list" and yields == "pk" and isinstance(node, ScalarNode)
+            else ""
+        )
+        yield Hit(
+            "AV201",
+            node,
+            f"'{field.name}' expects {_expected(field)}, but {node.tag} gives {_yield_text(yields)}{hint}",
+            path,
+        )
         return
     if field.type == "uuid" and field.references and node.tag == "!KeyOf":
         yield from _reference_kind(ctx, field, node, path)
@@ -146,11 +206,20 @@ def _reference_kind(ctx: CheckContext, field: FieldSpec, node: Node, path: YamlP
     else:
         return
     if not ok:
-        yield Hit("AV119", node, f"'{field.name}' must point at {wanted}, but '{node.value}' is {a_or_an(target.model)}", path)
+        yield Hit(
+            "AV119", node, f"'{field.name}' must point at {wanted}, but '{node.value}' is {a_or_an(target.model)}", path
+        )
 
 
 def _expected(field: FieldSpec) -> str:
-    return {"uuid": "a UUID", "list": "a list", "object": "a mapping", "boolean": "a boolean", "integer": "an integer", "number": "a number"}.get(field.type or "", "a string")
+    return {
+        "uuid": "a UUID",
+        "list": "a list",
+        "object": "a mapping",
+        "boolean": "a boolean",
+        "integer": "an integer",
+        "number": "a number",
+    }.get(field.type or "", "a string")
 
 
 def _yield_text(yields: str) -> str:
@@ -166,7 +235,9 @@ def _scalar_text(node: Node) -> str | None:
     return str(scalar_value(node))
 
 
-def _check_string(ctx: CheckContext, field: FieldSpec, node: Node, path: YamlPath, parent: Node | None = None) -> Iterator[Hit]:
+def _check_string(
+    ctx: CheckContext, field: FieldSpec, node: Node, path: YamlPath, parent: Node | None = None
+) -> Iterator[Hit]:
     if not isinstance(node, ScalarNode) or node.tag == BOOL:
         yield Hit("AV201", node, f"'{field.name}' expects a string, not {a_or_an(kind_name(node))}", path)
         return
@@ -175,35 +246,76 @@ def _check_string(ctx: CheckContext, field: FieldSpec, node: Node, path: YamlPat
         yield Hit("AV203", node, f"'{field.name}' may not be blank", path)
         return
     if field.max_length is not None and len(text) > field.max_length:
-        yield Hit("AV207", node, f"'{field.name}' is {len(text)} characters; authentik {ctx.release} allows at most {field.max_length}", path)
+        yield Hit(
+            "AV207",
+            node,
+            f"'{field.name}' is {len(text)} characters; authentik {ctx.release} allows at most {field.max_length}",
+            path,
+        )
     if field.pattern and not _compiled(field.pattern).match(text):
-        yield Hit("AV208", node, f"'{text}' is not a valid {field.name}: only letters, digits, underscores and hyphens are allowed", path)
+        yield Hit(
+            "AV208",
+            node,
+            f"'{text}' is not a valid {field.name}: only letters, digits, underscores and hyphens are allowed",
+            path,
+        )
 
 
-def _check_enum(ctx: CheckContext, field: FieldSpec, node: Node, path: YamlPath, parent: Node | None = None) -> Iterator[Hit]:
+def _check_enum(
+    ctx: CheckContext, field: FieldSpec, node: Node, path: YamlPath, parent: Node | None = None
+) -> Iterator[Hit]:
     text = _scalar_text(node)
     if text is None:
-        yield Hit("AV201", node, f"'{field.name}' expects one of {', '.join(field.choices)}, not {a_or_an(kind_name(node))}", path)
+        yield Hit(
+            "AV201",
+            node,
+            f"'{field.name}' expects one of {', '.join(field.choices)}, not {a_or_an(kind_name(node))}",
+            path,
+        )
         return
     if text in field.choices:
         return
     other = next((c for c in field.all_choices if c.value == text), None)
     if other is not None:
-        fix = delete_item(parent, node, f"remove '{text}', which authentik {ctx.release} does not accept", safe=False) if isinstance(parent, SequenceNode) else None
+        fix = (
+            delete_item(parent, node, f"remove '{text}', which authentik {ctx.release} does not accept", safe=False)
+            if isinstance(parent, SequenceNode)
+            else None
+        )
         if other.since and Release.parse(other.since) > ctx.release:
-            yield Hit("AV213", node, f"'{text}' for {field.name} needs authentik {other.since} or newer (target {ctx.release})", path, fix)
+            yield Hit(
+                "AV213",
+                node,
+                f"'{text}' for {field.name} needs authentik {other.since} or newer (target {ctx.release})",
+                path,
+                fix,
+            )
         else:
-            yield Hit("AV213", node, f"'{text}' for {field.name} was removed in authentik {other.until} (target {ctx.release})", path, fix)
+            yield Hit(
+                "AV213",
+                node,
+                f"'{text}' for {field.name} was removed in authentik {other.until} (target {ctx.release})",
+                path,
+                fix,
+            )
         return
     same_case = next((choice for choice in field.choices if choice.lower() == text.lower()), None)
     fix = None
     if same_case is not None and isinstance(node, ScalarNode) and node.tag == STR:
         quote = node.style if node.style in ('"', "'") else ""
         fix = replace(node, f"{quote}{same_case}{quote}", f"write '{same_case}' (choices are case-sensitive)")
-    yield Hit("AV202", node, f"'{text}' is not a valid {field.name}; choose one of {', '.join(field.choices)}{did_you_mean(text, field.choices)}", path, fix)
+    yield Hit(
+        "AV202",
+        node,
+        f"'{text}' is not a valid {field.name}; choose one of {', '.join(field.choices)}{did_you_mean(text, field.choices)}",
+        path,
+        fix,
+    )
 
 
-def _check_list(ctx: CheckContext, field: FieldSpec, node: Node, path: YamlPath, parent: Node | None = None) -> Iterator[Hit]:
+def _check_list(
+    ctx: CheckContext, field: FieldSpec, node: Node, path: YamlPath, parent: Node | None = None
+) -> Iterator[Hit]:
     if not isinstance(node, SequenceNode):
         plain = isinstance(node, ScalarNode) and not node.value.lstrip().startswith("[")
         hint = f"; write [{node.value}]" if plain else ("; remove the quotes" if isinstance(node, ScalarNode) else "")
@@ -218,13 +330,17 @@ def _check_list(ctx: CheckContext, field: FieldSpec, node: Node, path: YamlPath,
         yield from _value(ctx, item_field, item, (*path, index), node)
 
 
-def _check_uuid(ctx: CheckContext, field: FieldSpec, node: Node, path: YamlPath, parent: Node | None = None) -> Iterator[Hit]:
+def _check_uuid(
+    ctx: CheckContext, field: FieldSpec, node: Node, path: YamlPath, parent: Node | None = None
+) -> Iterator[Hit]:
     text = _scalar_text(node) if isinstance(node, ScalarNode) and node.tag == STR else None
     if text is None:
         yield Hit("AV204", node, f"'{field.name}' expects a UUID, not {a_or_an(kind_name(node))}", path)
         return
     if not _is_uuid(text.strip()):
-        hint = "; refer to objects by name with !Find or to entries of this file with !KeyOf" if field.references else ""
+        hint = (
+            "; refer to objects by name with !Find or to entries of this file with !KeyOf" if field.references else ""
+        )
         yield Hit("AV204", node, f"'{text}' is not a valid UUID{hint}", path)
 
 
@@ -241,19 +357,27 @@ def _is_uuid(text: str) -> bool:
     return True
 
 
-def _check_boolean(ctx: CheckContext, field: FieldSpec, node: Node, path: YamlPath, parent: Node | None = None) -> Iterator[Hit]:
-    if isinstance(node, ScalarNode) and (node.tag == BOOL or (node.tag in (STR, INT) and node.value.lower() in _BOOLEAN_TEXT)):
+def _check_boolean(
+    ctx: CheckContext, field: FieldSpec, node: Node, path: YamlPath, parent: Node | None = None
+) -> Iterator[Hit]:
+    if isinstance(node, ScalarNode) and (
+        node.tag == BOOL or (node.tag in (STR, INT) and node.value.lower() in _BOOLEAN_TEXT)
+    ):
         return
     yield Hit("AV201", node, f"'{field.name}' expects true or false, not {_shown(node)}", path)
 
 
-def _check_integer(ctx: CheckContext, field: FieldSpec, node: Node, path: YamlPath, parent: Node | None = None) -> Iterator[Hit]:
+def _check_integer(
+    ctx: CheckContext, field: FieldSpec, node: Node, path: YamlPath, parent: Node | None = None
+) -> Iterator[Hit]:
     number = _drf_integer(node)
     if number is None:
         yield Hit("AV201", node, f"'{field.name}' expects an integer, not {_shown(node)}", path)
         return
     if (field.minimum is not None and number < field.minimum) or (field.maximum is not None and number > field.maximum):
-        yield Hit("AV209", node, f"'{field.name}' must be between {field.minimum} and {field.maximum}, not {number}", path)
+        yield Hit(
+            "AV209", node, f"'{field.name}' must be between {field.minimum} and {field.maximum}, not {number}", path
+        )
 
 
 def _drf_integer(node: Node) -> int | None:
@@ -268,12 +392,16 @@ def _drf_integer(node: Node) -> int | None:
         return None
 
 
-def _check_number(ctx: CheckContext, field: FieldSpec, node: Node, path: YamlPath, parent: Node | None = None) -> Iterator[Hit]:
+def _check_number(
+    ctx: CheckContext, field: FieldSpec, node: Node, path: YamlPath, parent: Node | None = None
+) -> Iterator[Hit]:
     if _as_number(node) is None:
         yield Hit("AV201", node, f"'{field.name}' expects a number, not {_shown(node)}", path)
 
 
-def _check_object(ctx: CheckContext, field: FieldSpec, node: Node, path: YamlPath, parent: Node | None = None) -> Iterator[Hit]:
+def _check_object(
+    ctx: CheckContext, field: FieldSpec, node: Node, path: YamlPath, parent: Node | None = None
+) -> Iterator[Hit]:
     if not isinstance(node, MappingNode):
         yield Hit("AV201", node, f"'{field.name}' expects a mapping, not {a_or_an(kind_name(node))}", path)
         return
@@ -282,7 +410,12 @@ def _check_object(ctx: CheckContext, field: FieldSpec, node: Node, path: YamlPat
     for key, pair in pairs.items():
         sub = fields.get(key)
         if sub is None:
-            yield Hit("AV211", pair.key_node, f"'{field.name}' has no field '{key}'; authentik drops it{did_you_mean(key, fields)}", pair.path)
+            yield Hit(
+                "AV211",
+                pair.key_node,
+                f"'{field.name}' has no field '{key}'; authentik drops it{did_you_mean(key, fields)}",
+                pair.path,
+            )
         else:
             yield from _value(ctx, sub, pair.value, pair.path)
     missing = [name for name, sub in fields.items() if sub.required and name not in pairs]
@@ -306,7 +439,7 @@ def _shown(node: Node) -> str:
     return repr(node.value) if isinstance(node, ScalarNode) else a_or_an(kind_name(node))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _compiled(pattern: str) -> re.Pattern[str]:
     # Django's validators use \Z; the OpenAPI text says $, which would accept a trailing newline.
     return re.compile(pattern.removesuffix("$") + r"\Z")

@@ -55,7 +55,12 @@ def check_stage_names(ctx: CheckContext) -> Iterator[Hit]:
         earlier = first_by_name.setdefault(name, entry)
         if earlier is not entry and earlier.model != entry.model:
             line = earlier.node.start_mark.line + 1
-            yield Hit("AV407", pair.value, f"stage name '{name}' is already used by the {earlier.model} on line {line}; stage names are unique across all stage types", pair.path)
+            yield Hit(
+                "AV407",
+                pair.value,
+                f"stage name '{name}' is already used by the {earlier.model} on line {line}; stage names are unique across all stage types",
+                pair.path,
+            )
 
 
 def _resolve(ctx: CheckContext, node: Node, model: str) -> object:
@@ -70,8 +75,15 @@ def _resolve(ctx: CheckContext, node: Node, model: str) -> object:
             if pk is not None and text_of(pk.value) == text:
                 return entry
         return ("pk", text) if model == FLOW else None
-    if node.tag == "!Find" and isinstance(node, SequenceNode) and node.value and (text_of(node.value[0]) or "").lower() == model:
-        conditions = tuple(tuple(text_of(part) for part in cond.value) for cond in node.value[1:] if isinstance(cond, SequenceNode))
+    if (
+        node.tag == "!Find"
+        and isinstance(node, SequenceNode)
+        and node.value
+        and (text_of(node.value[0]) or "").lower() == model
+    ):
+        conditions = tuple(
+            tuple(text_of(part) for part in cond.value) for cond in node.value[1:] if isinstance(cond, SequenceNode)
+        )
         field = LOOKUP_FIELDS[model]
         for entry in ctx.document.entries_of(model):
             own = entry.data().get(field)

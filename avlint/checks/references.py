@@ -26,7 +26,12 @@ def check_keyof(ctx: CheckContext) -> Iterator[Hit]:
             continue
         line = target.node.start_mark.line + 1
         where = "this entry itself" if target is user else f"the entry on line {line}, which comes later"
-        yield Hit("AV112", node, f"!KeyOf {node.value} points at {where}; entries are applied in order, so move it above", path)
+        yield Hit(
+            "AV112",
+            node,
+            f"!KeyOf {node.value} points at {where}; entries are applied in order, so move it above",
+            path,
+        )
 
 
 def target_of(ctx: CheckContext, node) -> object:

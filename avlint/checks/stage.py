@@ -47,9 +47,19 @@ def check_configure(ctx: CheckContext) -> Iterator[Hit]:
             continue
         stages = data.get(key)
         if stages is None:
-            yield Hit("AV301", action.value, f"not_configured_action is configure but the entry sets no {key}; authentik rejects it", action.path)
+            yield Hit(
+                "AV301",
+                action.value,
+                f"not_configured_action is configure but the entry sets no {key}; authentik rejects it",
+                action.path,
+            )
         elif _empty_list(stages.value) and ctx.release >= EMPTY_STAGES_REJECTED_SINCE:
-            yield Hit("AV301", stages.value, f"not_configured_action is configure but {key} is empty; authentik rejects it", stages.path)
+            yield Hit(
+                "AV301",
+                stages.value,
+                f"not_configured_action is configure but {key} is empty; authentik rejects it",
+                stages.path,
+            )
 
 
 def _empty_list(node: Node) -> bool:
@@ -75,23 +85,49 @@ def _as_text(node: Node) -> str | None:
 def _threshold(text: str, pair: Pair, data: dict[str, Pair]) -> Iterator[Hit]:
     result = parse_threshold(text)
     if result.overflow:
-        yield Hit("AV305", pair.value, f"'{text}' overflows authentik's duration parser; the server answers an error page instead of saving", pair.path)
+        yield Hit(
+            "AV305",
+            pair.value,
+            f"'{text}' overflows authentik's duration parser; the server answers an error page instead of saving",
+            pair.path,
+        )
         return
     if not result.valid:
-        yield Hit("AV303", pair.value, f"'{text}' is not a valid duration ({result.error}); use key=value pairs such as hours=12;minutes=30", pair.path)
+        yield Hit(
+            "AV303",
+            pair.value,
+            f"'{text}' is not a valid duration ({result.error}); use key=value pairs such as hours=12;minutes=30",
+            pair.path,
+        )
         return
     fix = _spacing_fix(text, pair)
     for piece, why in result.dropped:
-        yield Hit("AV304", pair.value, f"'{piece.strip()}' is ignored: {why}; the threshold is {_duration(result.seconds)}", pair.path, fix)
+        yield Hit(
+            "AV304",
+            pair.value,
+            f"'{piece.strip()}' is ignored: {why}; the threshold is {_duration(result.seconds)}",
+            pair.path,
+            fix,
+        )
     seconds = result.seconds or 0.0
     if seconds < 0 or 0 < seconds < 1:
-        yield Hit("AV306", pair.value, f"'{text}' is {_duration(seconds)}; thresholds under one second never skip the stage (use seconds=0 to disable)", pair.path)
+        yield Hit(
+            "AV306",
+            pair.value,
+            f"'{text}' is {_duration(seconds)}; thresholds under one second never skip the stage (use seconds=0 to disable)",
+            pair.path,
+        )
         return
     classes = device_classes(data)
     code_based = [c for c, _ in classes] if classes is not None else list(CODE_BASED_CLASSES)
     code_based = [c for c in code_based if c in CODE_BASED_CLASSES]
     if 0 < seconds < 30 and code_based:
-        yield Hit("AV307", pair.value, f"'{text}' is under 30 seconds while code-based devices ({', '.join(code_based)}) are allowed; a code can then be used twice", pair.path)
+        yield Hit(
+            "AV307",
+            pair.value,
+            f"'{text}' is under 30 seconds while code-based devices ({', '.join(code_based)}) are allowed; a code can then be used twice",
+            pair.path,
+        )
 
 
 def _spacing_fix(text: str, pair: Pair) -> Fix | None:
@@ -104,7 +140,12 @@ def _spacing_fix(text: str, pair: Pair) -> Fix | None:
     if tidy == text or parse_threshold(tidy).dropped or not isinstance(pair.value, ScalarNode) or pair.value.tag != STR:
         return None
     quote = pair.value.style if pair.value.style in ('"', "'") else ""
-    return replace(pair.value, f"{quote}{tidy}{quote}", f"write '{tidy}' (changes the threshold to {_duration(parse_threshold(tidy).seconds)})", safe=False)
+    return replace(
+        pair.value,
+        f"{quote}{tidy}{quote}",
+        f"write '{tidy}' (changes the threshold to {_duration(parse_threshold(tidy).seconds)})",
+        safe=False,
+    )
 
 
 def _duration(seconds: float | None) -> str:
@@ -127,14 +168,18 @@ def check_device_classes(ctx: CheckContext) -> Iterator[Hit]:
         for index, (value, node) in enumerate(classes):
             if value in seen:
                 fix = delete_item(sequence, node, f"remove the second '{value}'")
-                yield Hit("AV403", node, f"device class '{value}' is listed twice", (*data["device_classes"].path, index), fix)
+                yield Hit(
+                    "AV403", node, f"device class '{value}' is listed twice", (*data["device_classes"].path, index), fix
+                )
             seen.add(value)
         if "webauthn" in seen:
             continue
         for key in WEBAUTHN_SETTINGS:
             pair = data.get(key)
             if pair is not None and _is_set(pair.value, key):
-                yield Hit("AV402", pair.key_node, f"'{key}' has no effect: 'webauthn' is not in device_classes", pair.path)
+                yield Hit(
+                    "AV402", pair.key_node, f"'{key}' has no effect: 'webauthn' is not in device_classes", pair.path
+                )
 
 
 def _is_set(node: Node, key: str) -> bool:
@@ -146,22 +191,43 @@ def _is_set(node: Node, key: str) -> bool:
 
 
 def check_enrolment(ctx: CheckContext) -> Iterator[Hit]:
-    has_setup_stage = any(is_setup_stage(entry.model) and entry.state not in ("absent", None) for entry in ctx.document.entries)
+    has_setup_stage = any(
+        is_setup_stage(entry.model) and entry.state not in ("absent", None) for entry in ctx.document.entries
+    )
     for entry, data in validation_stages(ctx):
         action = data.get("not_configured_action")
         action_text = text_of(action.value) if action else None
         if action_text == "deny" and not has_setup_stage:
-            yield Hit("AV401", action.value, "users without an MFA device are denied and cannot enrol one: a lock-out (authentik #1048); use configure with configuration_stages", action.path)
+            yield Hit(
+                "AV401",
+                action.value,
+                "users without an MFA device are denied and cannot enrol one: a lock-out (authentik #1048); use configure with configuration_stages",
+                action.path,
+            )
         stages = data.get("configuration_stages")
-        if action_text in ("skip", "deny") and stages is not None and isinstance(stages.value, SequenceNode) and stages.value.value:
-            yield Hit("AV406", stages.key_node, f"configuration_stages is only used with not_configured_action configure, not {action_text}", stages.path)
+        if (
+            action_text in ("skip", "deny")
+            and stages is not None
+            and isinstance(stages.value, SequenceNode)
+            and stages.value.value
+        ):
+            yield Hit(
+                "AV406",
+                stages.key_node,
+                f"configuration_stages is only used with not_configured_action configure, not {action_text}",
+                stages.path,
+            )
         if stages is not None and isinstance(stages.value, SequenceNode):
             yield from _configuration_loops(ctx, entry, stages)
 
 
 def _configuration_loops(ctx: CheckContext, entry: Entry, stages: Pair) -> Iterator[Hit]:
     own_pk = text_of(entry.identifiers["pk"].value) if "pk" in entry.identifiers else None
-    validate_pks = {text_of(e.identifiers["pk"].value): e for e in ctx.document.entries if e.model == VALIDATE_STAGE and "pk" in e.identifiers}
+    validate_pks = {
+        text_of(e.identifiers["pk"].value): e
+        for e in ctx.document.entries
+        if e.model == VALIDATE_STAGE and "pk" in e.identifiers
+    }
     for index, node in enumerate(stages.value.value):
         target = None
         if node.tag == "!KeyOf" and isinstance(node, ScalarNode):
@@ -171,10 +237,20 @@ def _configuration_loops(ctx: CheckContext, entry: Entry, stages: Pair) -> Itera
         elif node.tag in ("!Find", "!FindObject") and isinstance(node, SequenceNode) and node.value:
             model = text_of(node.value[0])
             if model and model.lower() == VALIDATE_STAGE:
-                yield Hit("AV404", node, "a validation stage cannot enrol devices; point configuration_stages at a setup stage", (*stages.path, index))
+                yield Hit(
+                    "AV404",
+                    node,
+                    "a validation stage cannot enrol devices; point configuration_stages at a setup stage",
+                    (*stages.path, index),
+                )
             continue
         if target is None or target.model != VALIDATE_STAGE:
             continue
         itself = target is entry or (own_pk is not None and text_of(node) == own_pk)
         what = "itself" if itself else "another validation stage"
-        yield Hit("AV404", node, f"the stage lists {what} as a configuration stage; users without a device can never enrol one", (*stages.path, index))
+        yield Hit(
+            "AV404",
+            node,
+            f"the stage lists {what} as a configuration stage; users without a device can never enrol one",
+            (*stages.path, index),
+        )

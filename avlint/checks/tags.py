@@ -32,7 +32,9 @@ def check_tags(ctx: CheckContext) -> Iterator[Hit]:
         spec = table.get(node.tag)
         if spec is None:
             known = did_you_mean(node.tag, table) if is_custom_tag(node) else ""
-            yield Hit("AV003", node, f"unknown tag {node.tag}; authentik's safe loader cannot load the file{known}", path)
+            yield Hit(
+                "AV003", node, f"unknown tag {node.tag}; authentik's safe loader cannot load the file{known}", path
+            )
             continue
         since = Release.parse(spec["since"])
         if ctx.release < since:
@@ -74,7 +76,12 @@ def _shape(node: Node, spec: dict[str, Any], path: tuple) -> Iterator[Hit]:
         yield Hit("AV113", node, f"{node.tag} takes {wanted} items, not {count}{extra}", path)
         return
     if count < args.get("min", 0):
-        yield Hit("AV113", node, f"{node.tag} needs at least {args['min']} item{'s' if args['min'] > 1 else ''}, not {count}", path)
+        yield Hit(
+            "AV113",
+            node,
+            f"{node.tag} needs at least {args['min']} item{'s' if args['min'] > 1 else ''}, not {count}",
+            path,
+        )
         return
     if "max" in args and count > args["max"]:
         yield Hit("AV113", node, f"{node.tag} takes at most {args['max']} items, not {count}", path)
@@ -87,14 +94,25 @@ def _scalar_arguments(node: ScalarNode, path: tuple) -> Iterator[Hit]:
         try:
             int(node.value)
         except ValueError:
-            yield Hit("AV113", node, f"{node.tag} takes an integer depth (0 is the innermost !Enumerate), not '{node.value}'", path)
+            yield Hit(
+                "AV113",
+                node,
+                f"{node.tag} takes an integer depth (0 is the innermost !Enumerate), not '{node.value}'",
+                path,
+            )
     elif node.tag in ("!KeyOf", "!Context", "!Env", "!File") and not node.value.strip():
         yield Hit("AV113", node, f"{node.tag} needs a name", path)
     elif node.tag in ("!Env", "!File") and "," in node.value:
         name, default = (part.strip() for part in node.value.split(",", 1))
         fixed = f"{node.tag} [{flow_scalar(name)}, {flow_scalar(default)}]"
         fix = replace(node, fixed, f"write {fixed}")
-        yield Hit("AV115", node, f"the whole text '{node.value}' is read as the name; write {node.tag} [{name}, {default}] for a default", path, fix)
+        yield Hit(
+            "AV115",
+            node,
+            f"the whole text '{node.value}' is read as the name; write {node.tag} [{name}, {default}] for a default",
+            path,
+            fix,
+        )
     elif node.tag == "!ParseJSON":
         import json
 
@@ -109,22 +127,41 @@ def _sequence_arguments(node: SequenceNode, path: tuple) -> Iterator[Hit]:
     if node.tag in ("!Find", "!FindObject"):
         model = items[0]
         if isinstance(model, (SequenceNode, MappingNode)):
-            yield Hit("AV113", model, f"{node.tag} starts with the model name, not {a_or_an(kind_name(model))}", (*path, 0))
+            yield Hit(
+                "AV113", model, f"{node.tag} starts with the model name, not {a_or_an(kind_name(model))}", (*path, 0)
+            )
         for index, condition in enumerate(items[1:], start=1):
             if not (isinstance(condition, SequenceNode) and len(condition.value) == 2 and not is_custom_tag(condition)):
-                yield Hit("AV113", condition, f"{node.tag} conditions are [field, value] pairs; item {index} is {a_or_an(kind_name(condition))}", (*path, index))
+                yield Hit(
+                    "AV113",
+                    condition,
+                    f"{node.tag} conditions are [field, value] pairs; item {index} is {a_or_an(kind_name(condition))}",
+                    (*path, index),
+                )
     elif node.tag == "!Condition":
         mode = text_of(items[0])
         if mode is not None and mode.upper() not in CONDITION_MODES:
-            yield Hit("AV113", items[0], f"!Condition mode must be one of {', '.join(CONDITION_MODES)}, not '{mode}'{did_you_mean(mode.upper(), CONDITION_MODES)}", (*path, 0))
+            yield Hit(
+                "AV113",
+                items[0],
+                f"!Condition mode must be one of {', '.join(CONDITION_MODES)}, not '{mode}'{did_you_mean(mode.upper(), CONDITION_MODES)}",
+                (*path, 0),
+            )
     elif node.tag == "!Enumerate":
         mode = text_of(items[1])
         if mode is not None and mode.upper() not in ENUMERATE_MODES:
             yield Hit("AV113", items[1], f"!Enumerate output must be SEQ or MAP, not '{mode}'", (*path, 1))
         first = items[0]
         if first.tag in ("!Index", "!Value") and isinstance(first, ScalarNode) and first.value.strip() == "0":
-            yield Hit("AV113", first, f"!Enumerate cannot iterate over its own {first.tag} 0; use a depth of 1 or more for an outer !Enumerate", (*path, 0))
+            yield Hit(
+                "AV113",
+                first,
+                f"!Enumerate cannot iterate over its own {first.tag} 0; use a depth of 1 or more for an outer !Enumerate",
+                (*path, 0),
+            )
     elif node.tag == "!Format" and isinstance(items[0], (SequenceNode, MappingNode)):
-        yield Hit("AV113", items[0], f"!Format starts with the format string, not {a_or_an(kind_name(items[0]))}", (*path, 0))
+        yield Hit(
+            "AV113", items[0], f"!Format starts with the format string, not {a_or_an(kind_name(items[0]))}", (*path, 0)
+        )
     elif node.tag == "!KeyOf":
         return

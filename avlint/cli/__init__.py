@@ -24,7 +24,14 @@ def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> 
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_print_version, help="Show the avlint version and the authentik versions it knows.")
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_print_version,
+    help="Show the avlint version and the authentik versions it knows.",
+)
 def cli() -> None:
     """Lint authentik blueprints for the Authenticator Validation Stage, its flows and bindings."""
 

@@ -30,12 +30,22 @@ class _Progress:
 @click.command()
 @click.argument("paths", nargs=-1, type=click.Path())
 @server_options
-@click.option("--target-version", metavar="VERSION|auto", help="authentik version of the server; `auto` asks the server.")
+@click.option(
+    "--target-version", metavar="VERSION|auto", help="authentik version of the server; `auto` asks the server."
+)
 @click.option("--yes", is_flag=True, help="Carry out the plan (without it, only print the plan).")
 @click.option("--prune", is_flag=True, help="Also delete objects the files mark `state: absent`.")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Use this config file.")
 @click.option("--isolated", is_flag=True, help="Ignore every config file.")
-def apply(paths: tuple[str, ...], target_version: str | None, yes: bool, prune: bool, config_path: str | None, isolated: bool, **server: object) -> None:
+def apply(
+    paths: tuple[str, ...],
+    target_version: str | None,
+    yes: bool,
+    prune: bool,
+    config_path: str | None,
+    isolated: bool,
+    **server: object,
+) -> None:
     """Bring a live authentik in line with the files: print the plan, then with --yes create
     missing objects, patch changed ones and (with --prune) delete absent ones.
 

@@ -13,14 +13,30 @@ from avlint.cli.live_options import server_from, server_options
 @click.command()
 @click.argument("paths", nargs=-1, type=click.Path())
 @server_options
-@click.option("--target-version", metavar="VERSION|auto", help="authentik version of the server; `auto` asks the server.")
-@click.option("--live-file", type=click.Path(dir_okay=False), help="Diff against a saved retrieval (the JSON of a list endpoint) instead of a server.")
+@click.option(
+    "--target-version", metavar="VERSION|auto", help="authentik version of the server; `auto` asks the server."
+)
+@click.option(
+    "--live-file",
+    type=click.Path(dir_okay=False),
+    help="Diff against a saved retrieval (the JSON of a list endpoint) instead of a server.",
+)
 @click.option("--format", "output_format", type=click.Choice(("text", "json")), default="text", show_default=True)
 @click.option("--show-defaults", is_flag=True, help="Also show the live values of fields the files leave out.")
 @click.option("--orphans", is_flag=True, help="Also list live validation stages that no file defines.")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Use this config file.")
 @click.option("--isolated", is_flag=True, help="Ignore every config file.")
-def diff(paths: tuple[str, ...], target_version: str | None, live_file: str | None, output_format: str, show_defaults: bool, orphans: bool, config_path: str | None, isolated: bool, **server: object) -> None:
+def diff(
+    paths: tuple[str, ...],
+    target_version: str | None,
+    live_file: str | None,
+    output_format: str,
+    show_defaults: bool,
+    orphans: bool,
+    config_path: str | None,
+    isolated: bool,
+    **server: object,
+) -> None:
     """Show drift between blueprint files and a live authentik, like `terraform plan`.
 
     Exit status (as `kubectl diff`): 0 no drift, 1 drift, 2 error.

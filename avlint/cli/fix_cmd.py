@@ -13,14 +13,29 @@ from avlint.cli.options import jobs_option, target_version_option
 @click.argument("paths", nargs=-1, type=click.Path())
 @target_version_option
 @click.option("--diff", is_flag=True, help="Print a unified diff of the fixes and write nothing.")
-@click.option("--unsafe-fixes", is_flag=True, help="Also apply fixes that change what authentik does (marked unsafe in `avlint rules`).")
+@click.option(
+    "--unsafe-fixes",
+    is_flag=True,
+    help="Also apply fixes that change what authentik does (marked unsafe in `avlint rules`).",
+)
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Use this config file.")
 @click.option("--isolated", is_flag=True, help="Ignore every config file.")
 @click.option("--select", multiple=True, metavar="IDS", help="Only fix these rules (ids or names, comma-separated).")
 @click.option("--ignore", multiple=True, metavar="IDS", help="Do not fix these rules.")
 @click.option("--exclude", multiple=True, metavar="GLOB", help="Skip files matching this glob.")
 @jobs_option
-def fix(paths: tuple[str, ...], target_version: str | None, diff: bool, unsafe_fixes: bool, config_path: str | None, isolated: bool, select: tuple[str, ...], ignore: tuple[str, ...], exclude: tuple[str, ...], jobs: int) -> None:
+def fix(
+    paths: tuple[str, ...],
+    target_version: str | None,
+    diff: bool,
+    unsafe_fixes: bool,
+    config_path: str | None,
+    isolated: bool,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    exclude: tuple[str, ...],
+    jobs: int,
+) -> None:
     """Apply safe fixes in place, keeping comments and formatting byte for byte.
 
     A file is written (atomically) only when it still loads and re-lints with no new finding.
@@ -30,5 +45,14 @@ def fix(paths: tuple[str, ...], target_version: str | None, diff: bool, unsafe_f
     from avlint.fix.command import FixRequest, run_fix
     from avlint.run import LintRequest
 
-    lint = LintRequest(paths=paths or (".",), target_version=target_version, config=config_path, isolated=isolated, select=select, ignore=ignore, exclude=exclude, jobs=jobs)
+    lint = LintRequest(
+        paths=paths or (".",),
+        target_version=target_version,
+        config=config_path,
+        isolated=isolated,
+        select=select,
+        ignore=ignore,
+        exclude=exclude,
+        jobs=jobs,
+    )
     sys.exit(run_fix(FixRequest(lint, diff=diff, unsafe=unsafe_fixes), sys.stdout, sys.stderr))

@@ -15,22 +15,77 @@ FORMAT_NAMES = tuple(FORMATS)
 
 @click.command()
 @click.argument("paths", nargs=-1, type=click.Path())
-@click.option("--format", "output_format", type=click.Choice(FORMAT_NAMES), default="text", show_default=True, help="Output format.")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(FORMAT_NAMES),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
 @target_version_option
 @spec_option
-@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Use this config file instead of searching for .avlint.yaml or pyproject.toml.")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False),
+    help="Use this config file instead of searching for .avlint.yaml or pyproject.toml.",
+)
 @click.option("--isolated", is_flag=True, help="Ignore every config file.")
-@click.option("--select", multiple=True, metavar="IDS", help="Only these rules (ids or names, comma-separated; repeatable).")
-@click.option("--ignore", multiple=True, metavar="IDS", help="Skip these rules (ids or names, comma-separated; repeatable).")
+@click.option(
+    "--select", multiple=True, metavar="IDS", help="Only these rules (ids or names, comma-separated; repeatable)."
+)
+@click.option(
+    "--ignore", multiple=True, metavar="IDS", help="Skip these rules (ids or names, comma-separated; repeatable)."
+)
 @click.option("--exclude", multiple=True, metavar="GLOB", help="Skip files matching this glob (repeatable).")
 @click.option("--strict/--no-strict", default=None, help="Exit 1 on warnings too.")
 @click.option("--max-file-size", metavar="SIZE", help="Refuse larger files, e.g. 50MB (default 10MB).")
 @jobs_option
-@click.option("--output", "-o", "output_file", metavar="FILE", type=click.Path(dir_okay=False), help="Write the --format report to FILE (atomically); text still goes to the terminal.")
-@click.option("--baseline", "baseline", metavar="FILE", type=click.Path(dir_okay=False), help="Report only findings not recorded in this baseline file.")
-@click.option("--write-baseline", metavar="FILE", type=click.Path(dir_okay=False), help="Record every current finding in FILE; later runs with --baseline FILE report only new ones.")
-@click.option("--changed-since", metavar="REF", help="Lint only files changed since this git ref (committed, staged, unstaged and untracked).")
-def lint(paths: tuple[str, ...], output_format: str, target_version: str | None, spec_file: str | None, config_path: str | None, isolated: bool, select: tuple[str, ...], ignore: tuple[str, ...], exclude: tuple[str, ...], strict: bool | None, max_file_size: str | None, jobs: int, output_file: str | None, baseline: str | None, write_baseline: str | None, changed_since: str | None) -> None:
+@click.option(
+    "--output",
+    "-o",
+    "output_file",
+    metavar="FILE",
+    type=click.Path(dir_okay=False),
+    help="Write the --format report to FILE (atomically); text still goes to the terminal.",
+)
+@click.option(
+    "--baseline",
+    "baseline",
+    metavar="FILE",
+    type=click.Path(dir_okay=False),
+    help="Report only findings not recorded in this baseline file.",
+)
+@click.option(
+    "--write-baseline",
+    metavar="FILE",
+    type=click.Path(dir_okay=False),
+    help="Record every current finding in FILE; later runs with --baseline FILE report only new ones.",
+)
+@click.option(
+    "--changed-since",
+    metavar="REF",
+    help="Lint only files changed since this git ref (committed, staged, unstaged and untracked).",
+)
+def lint(
+    paths: tuple[str, ...],
+    output_format: str,
+    target_version: str | None,
+    spec_file: str | None,
+    config_path: str | None,
+    isolated: bool,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    exclude: tuple[str, ...],
+    strict: bool | None,
+    max_file_size: str | None,
+    jobs: int,
+    output_file: str | None,
+    baseline: str | None,
+    write_baseline: str | None,
+    changed_since: str | None,
+) -> None:
     """Lint blueprint files and folders (folders are searched for *.yaml, *.yml and *.json).
 
     Exit status: 0 without errors, 1 with errors (or warnings with --strict), 2 for usage
@@ -51,7 +106,9 @@ def lint(paths: tuple[str, ...], output_format: str, target_version: str | None,
         strict=strict,
         max_file_size=max_file_size,
         jobs=jobs,
-        colour=(output_format == "text" or output_file is not None) and sys.stdout.isatty() and "NO_COLOR" not in os.environ,
+        colour=(output_format == "text" or output_file is not None)
+        and sys.stdout.isatty()
+        and "NO_COLOR" not in os.environ,
         output=output_file,
         baseline=baseline,
         write_baseline=write_baseline,

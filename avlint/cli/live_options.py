@@ -9,14 +9,21 @@ import click
 
 _SERVER_OPTIONS = [
     click.option("--url", envvar="AUTHENTIK_URL", help="The authentik server (or AUTHENTIK_URL)."),
-    click.option("--token", envvar="AUTHENTIK_TOKEN", help="API token (or AUTHENTIK_TOKEN; never printed).", show_envvar=False),
+    click.option(
+        "--token", envvar="AUTHENTIK_TOKEN", help="API token (or AUTHENTIK_TOKEN; never printed).", show_envvar=False
+    ),
     click.option("--token-file", type=click.Path(dir_okay=False), help="Read the API token from this file."),
     click.option("--ca-bundle", type=click.Path(dir_okay=False), help="CA bundle to verify the server's certificate."),
     click.option("--insecure", is_flag=True, help="Do not verify TLS certificates."),
     click.option("--allow-http", is_flag=True, help="Allow sending the token over plain http to a non-loopback host."),
     click.option("--connect-timeout", type=float, help="Seconds to wait for a connection (default 5)."),
     click.option("--read-timeout", type=float, help="Seconds to wait for a response (default 30)."),
-    click.option("--retries", "max_retries", type=click.IntRange(min=0), help="Retries on connection errors, 429 and 502-504 (default 4)."),
+    click.option(
+        "--retries",
+        "max_retries",
+        type=click.IntRange(min=0),
+        help="Retries on connection errors, 429 and 502-504 (default 4).",
+    ),
     click.option("--concurrency", type=click.IntRange(1, 64), help="Requests in flight at most, 1-64 (default 32)."),
 ]
 
@@ -27,8 +34,19 @@ def server_options(command: Callable[..., Any]) -> Callable[..., Any]:
     return command
 
 
-def server_from(values: dict[str, Any]):  # noqa: ANN201
+def server_from(values: dict[str, Any]):
     from avlint.live.command import ServerOptions
 
-    keys = ("url", "token", "token_file", "ca_bundle", "insecure", "allow_http", "connect_timeout", "read_timeout", "max_retries", "concurrency")
+    keys = (
+        "url",
+        "token",
+        "token_file",
+        "ca_bundle",
+        "insecure",
+        "allow_http",
+        "connect_timeout",
+        "read_timeout",
+        "max_retries",
+        "concurrency",
+    )
     return ServerOptions(**{key: values.pop(key) for key in keys})

@@ -9,13 +9,33 @@ import click
 
 @click.command()
 @click.argument("paths", nargs=-1, type=click.Path())
-@click.option("--to", "to_version", required=True, metavar="VERSION", help="The authentik release to migrate to, e.g. 2026.5.")
-@click.option("--from", "--source-version", "from_version", metavar="VERSION", help="The release the files were written for (default: inferred from their content).")
+@click.option(
+    "--to", "to_version", required=True, metavar="VERSION", help="The authentik release to migrate to, e.g. 2026.5."
+)
+@click.option(
+    "--from",
+    "--source-version",
+    "from_version",
+    metavar="VERSION",
+    help="The release the files were written for (default: inferred from their content).",
+)
 @click.option("--diff", is_flag=True, help="Print a unified diff and write nothing.")
-@click.option("--live-file", type=click.Path(dir_okay=False), help="A saved API listing (e.g. /api/v3/stages/all/ as JSON) to turn pks of objects outside the file into !Find.")
+@click.option(
+    "--live-file",
+    type=click.Path(dir_okay=False),
+    help="A saved API listing (e.g. /api/v3/stages/all/ as JSON) to turn pks of objects outside the file into !Find.",
+)
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Use this config file.")
 @click.option("--isolated", is_flag=True, help="Ignore every config file.")
-def migrate(paths: tuple[str, ...], to_version: str, from_version: str | None, diff: bool, live_file: str | None, config_path: str | None, isolated: bool) -> None:
+def migrate(
+    paths: tuple[str, ...],
+    to_version: str,
+    from_version: str | None,
+    diff: bool,
+    live_file: str | None,
+    config_path: str | None,
+    isolated: bool,
+) -> None:
     """Move blueprints to a newer authentik: version steps, pks to !KeyOf/!Find, entry order,
     then the safe fixes. Prints what changed per file.
 

@@ -10,7 +10,13 @@ target_version_option = click.option(
     help="authentik version to check against, e.g. 2025.12 (default: the newest avlint knows).",
 )
 
-jobs_option = click.option("--jobs", "-j", type=click.IntRange(min=0), default=0, help="Worker processes (0: decide from the number of files and cores).")
+jobs_option = click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=0),
+    default=0,
+    help="Worker processes (0: decide from the number of files and cores).",
+)
 
 spec_option = click.option(
     "--spec",

@@ -12,15 +12,42 @@ from avlint.cli.options import jobs_option, target_version_option
 @click.command()
 @click.argument("paths", nargs=-1, type=click.Path())
 @target_version_option
-@click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Write one <model>-<name>.json per object here (default: JSON Lines on stdout).")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False),
+    help="Write one <model>-<name>.json per object here (default: JSON Lines on stdout).",
+)
 @click.option("--all-models", is_flag=True, help="Also emit flows and flow-stage bindings, not only validation stages.")
-@click.option("--allow-unresolved", is_flag=True, help="Write payloads even when references need a server (they are left out and reported).")
-@click.option("--env-file", type=click.Path(dir_okay=False), help="KEY=VALUE lines for !Env (on top of the environment).")
-@click.option("--context", multiple=True, metavar="KEY=VALUE|FILE", help="Values for !Context (repeatable; a YAML/JSON file of values also works).")
+@click.option(
+    "--allow-unresolved",
+    is_flag=True,
+    help="Write payloads even when references need a server (they are left out and reported).",
+)
+@click.option(
+    "--env-file", type=click.Path(dir_okay=False), help="KEY=VALUE lines for !Env (on top of the environment)."
+)
+@click.option(
+    "--context",
+    multiple=True,
+    metavar="KEY=VALUE|FILE",
+    help="Values for !Context (repeatable; a YAML/JSON file of values also works).",
+)
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Use this config file.")
 @click.option("--isolated", is_flag=True, help="Ignore every config file.")
 @jobs_option
-def payload(paths: tuple[str, ...], target_version: str | None, out_dir: str | None, all_models: bool, allow_unresolved: bool, env_file: str | None, context: tuple[str, ...], config_path: str | None, isolated: bool, jobs: int) -> None:
+def payload(
+    paths: tuple[str, ...],
+    target_version: str | None,
+    out_dir: str | None,
+    all_models: bool,
+    allow_unresolved: bool,
+    env_file: str | None,
+    context: tuple[str, ...],
+    config_path: str | None,
+    isolated: bool,
+    jobs: int,
+) -> None:
     """Emit the JSON create bodies the target version's API accepts.
 
     Safe fixes are applied, identifiers merged into attrs, only writable fields kept and tags
@@ -31,6 +58,8 @@ def payload(paths: tuple[str, ...], target_version: str | None, out_dir: str | N
     from avlint.payload.command import PayloadRequest, run_payload
     from avlint.run import LintRequest
 
-    lint = LintRequest(paths=paths or (".",), target_version=target_version, config=config_path, isolated=isolated, jobs=jobs)
+    lint = LintRequest(
+        paths=paths or (".",), target_version=target_version, config=config_path, isolated=isolated, jobs=jobs
+    )
     request = PayloadRequest(lint, out_dir, all_models, allow_unresolved, env_file, context)
     sys.exit(run_payload(request, sys.stdout, sys.stderr))

@@ -11,15 +11,27 @@ from avlint.cli.live_options import server_from, server_options
 
 @click.command()
 @server_options
-@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Folder for the blueprint files.")
+@click.option(
+    "--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Folder for the blueprint files."
+)
 @click.option("--name", help="Only the validation stage with this name.")
-@click.option("--all", "all_stages", is_flag=True, help="Every validation stage (the default when --name is not given).")
-@click.option("--with-flows", is_flag=True, help="Also the flows that use the stages, with their bindings (one file per flow).")
-@click.option("--target-version", metavar="VERSION|auto", help="authentik version of the server (default: ask the server).")
-def pull(out_dir: str, name: str | None, all_stages: bool, with_flows: bool, target_version: str | None, **server: object) -> None:
+@click.option(
+    "--all", "all_stages", is_flag=True, help="Every validation stage (the default when --name is not given)."
+)
+@click.option(
+    "--with-flows", is_flag=True, help="Also the flows that use the stages, with their bindings (one file per flow)."
+)
+@click.option(
+    "--target-version", metavar="VERSION|auto", help="authentik version of the server (default: ask the server)."
+)
+def pull(
+    out_dir: str, name: str | None, all_stages: bool, with_flows: bool, target_version: str | None, **server: object
+) -> None:
     """Write live validation stages as blueprint files that lint clean and re-import elsewhere."""
     from avlint.live.command import PullRequest, run_pull
 
     if name and all_stages:
         raise click.UsageError("--name and --all exclude each other")
-    sys.exit(run_pull(PullRequest(server_from(server), out_dir, target_version, name, with_flows), sys.stdout, sys.stderr))
+    sys.exit(
+        run_pull(PullRequest(server_from(server), out_dir, target_version, name, with_flows), sys.stdout, sys.stderr)
+    )

@@ -17,7 +17,14 @@ def spec() -> None:
 
 @spec.command("import")
 @click.argument("schema")
-@click.option("--out", "-o", "out_file", metavar="FILE", type=click.Path(dir_okay=False), help="Write the snapshot to FILE (default: standard output).")
+@click.option(
+    "--out",
+    "-o",
+    "out_file",
+    metavar="FILE",
+    type=click.Path(dir_okay=False),
+    help="Write the snapshot to FILE (default: standard output).",
+)
 def import_(schema: str, out_file: str | None) -> None:
     """Write the field spec of the authentik release whose OpenAPI SCHEMA this is.
 
@@ -42,7 +49,9 @@ def import_(schema: str, out_file: str | None) -> None:
             stream.write(text)
     except OSError as error:
         _fail(f"cannot write {out_file}: {error.strerror or error}")
-    click.echo(f"wrote {out_file}: field spec of authentik {snapshot['authentik']} (from {snapshot['source']})", err=True)
+    click.echo(
+        f"wrote {out_file}: field spec of authentik {snapshot['authentik']} (from {snapshot['source']})", err=True
+    )
 
 
 @spec.command()

@@ -57,14 +57,19 @@ def fix_text(path: str, text: str, settings: Settings, unsafe: bool = False) -> 
     state = _State(body, had_bom, before.findings)
     rejected: set[tuple[str, tuple, str]] = set()
     for _ in range(MAX_LINTS):
-        chosen = [f for f in state.findings if f.fix is not None and (f.fix.safe or unsafe) and _identity(f) not in rejected]
+        chosen = [
+            f for f in state.findings if f.fix is not None and (f.fix.safe or unsafe) and _identity(f) not in rejected
+        ]
         if not chosen:
             break
         # All fixes at once first; when that adds a problem (a fix can unmask one, e.g. a
         # renamed key that now reaches the server), try them one by one and drop the culprits.
         if _try(path, settings, state, chosen, before.findings, outcome):
             continue
-        if not any(_try(path, settings, state, [finding], before.findings, outcome) or rejected.add(_identity(finding)) for finding in chosen):
+        if not any(
+            _try(path, settings, state, [finding], before.findings, outcome) or rejected.add(_identity(finding))
+            for finding in chosen
+        ):
             break
     outcome.fixed = ("\ufeff" if state.keep_bom else "") + state.body
     outcome.remaining = state.findings
@@ -78,7 +83,9 @@ class _State:
     findings: list[Finding]
 
 
-def _try(path: str, settings: Settings, state: _State, findings: list[Finding], baseline: list[Finding], outcome: FixOutcome) -> bool:
+def _try(
+    path: str, settings: Settings, state: _State, findings: list[Finding], baseline: list[Finding], outcome: FixOutcome
+) -> bool:
     """Apply `findings`' fixes if the result adds no problem; True when something was applied."""
     edits, applied, keep_bom = _plan(findings, state.body, state.keep_bom)
     if not applied:
@@ -117,7 +124,7 @@ def _plan(findings: list[Finding], text: str, keep_bom: bool) -> tuple[list[Edit
 def _overlaps(a: Edit, b: Edit) -> bool:
     if a.start == a.end == b.start == b.end:
         return True
-    return a.start < b.end and b.start < a.end or a.start == b.start
+    return (a.start < b.end and b.start < a.end) or a.start == b.start
 
 
 def _refusal(before: list[Finding], after: list[Finding]) -> str | None:
@@ -136,7 +143,9 @@ def _key(finding: Finding) -> tuple[str, str, tuple]:
     # the entry the finding is in (fixes never move one) and where in it, list indices masked.
     # Not the message where there is a place: it may quote what a fix changed (removing a
     # duplicate 'totp' turns AV307's "(totp, totp)" into "(totp)"), which is no new problem.
-    where = tuple("#" if isinstance(part, int) else part for part in finding.yaml_path[len(_entry_of(finding.yaml_path)) :])
+    where = tuple(
+        "#" if isinstance(part, int) else part for part in finding.yaml_path[len(_entry_of(finding.yaml_path)) :]
+    )
     return finding.rule, where or re.sub(r"\d+", "#", finding.message), _entry_of(finding.yaml_path)
 
 

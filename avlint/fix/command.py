@@ -41,7 +41,9 @@ def run_fix(request: FixRequest, out: TextIO, err: TextIO, cwd: Path | None = No
     results = []
     # Each file is fixed and written on its own, in worker processes when there are many; the
     # reports are printed here, in input order.
-    for done in map_paths(partial(_fix_file, settings=settings, diff=request.diff, unsafe=request.unsafe), files, settings):
+    for done in map_paths(
+        partial(_fix_file, settings=settings, diff=request.diff, unsafe=request.unsafe), files, settings
+    ):
         if done.path_error is not None:
             path_errors.append(done.path_error)
             continue
@@ -55,7 +57,9 @@ def run_fix(request: FixRequest, out: TextIO, err: TextIO, cwd: Path | None = No
         err.write(f"{error.path}: error: {error.reason}\n")
     remaining = RunResult(results, path_errors)
     verb = "would fix" if request.diff else "fixed"
-    out.write(f"{verb.capitalize()} {plural(changed, 'file')}; {plural(remaining.count('error'), 'error')} and {plural(remaining.count('warning'), 'warning')} remain.\n")
+    out.write(
+        f"{verb.capitalize()} {plural(changed, 'file')}; {plural(remaining.count('error'), 'error')} and {plural(remaining.count('warning'), 'warning')} remain.\n"
+    )
     if path_errors or failures:
         return EXIT_USAGE if path_errors else 1
     if request.diff:
@@ -98,7 +102,9 @@ def _fix_file(path: str, settings: Settings, diff: bool, unsafe: bool) -> FileFi
     try:
         write_atomic(path, outcome.fixed)
     except WriteError as error:
-        return FileFix(FileResult(path, _light(outcome.before)), err=(f"{error.path}: error: {error.reason}\n",), failed=True)  # the file is as it was
+        return FileFix(
+            FileResult(path, _light(outcome.before)), err=(f"{error.path}: error: {error.reason}\n",), failed=True
+        )  # the file is as it was
     return FileFix(remaining, out=tuple(_report(outcome)), changed=True)
 
 
@@ -119,5 +125,7 @@ def _diff(outcome: FixOutcome) -> list[str]:
 
 
 def _diff_lines(path: str, before: str, after: str) -> list[str]:
-    lines = difflib.unified_diff(before.splitlines(keepends=True), after.splitlines(keepends=True), fromfile=path, tofile=f"{path} (fixed)")
+    lines = difflib.unified_diff(
+        before.splitlines(keepends=True), after.splitlines(keepends=True), fromfile=path, tofile=f"{path} (fixed)"
+    )
     return [line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines]

@@ -27,7 +27,12 @@ class CannotEdit(Exception):
 def content_end(node: Node) -> int:
     """Offset just after the node's own text. A block collection's end mark points at the
     next token, so its end is its last child's end instead."""
-    if isinstance(node, ScalarNode) and node.style in ("|", ">") and node.end_mark.column == 0 and node.end_mark.index > node.start_mark.index:
+    if (
+        isinstance(node, ScalarNode)
+        and node.style in ("|", ">")
+        and node.end_mark.column == 0
+        and node.end_mark.index > node.start_mark.index
+    ):
         return node.end_mark.index - 1  # a block scalar's end mark is past its final newline
     if isinstance(node, ScalarNode) or node.flow_style or not node.value:
         return node.end_mark.index
@@ -104,14 +109,18 @@ def _delete_item(step: Step, text: str) -> list[Edit]:
     return [Edit(line_start, _line_end(text, content_end(item)), "")]
 
 
-def _flow_removal(collection: Node, starts: list[Node], ends: list[Node], index: int, empty: str, text: str = "") -> Edit:
+def _flow_removal(
+    collection: Node, starts: list[Node], ends: list[Node], index: int, empty: str, text: str = ""
+) -> Edit:
     """Remove one element of a flow collection together with one separating comma. An element
     alone on its line (a multi-line flow collection) takes its whole line, comment included."""
     if len(starts) > 1 and text:
         line_start = text.rfind("\n", 0, starts[index].start_mark.index) + 1
         end = content_end(ends[index])
         rest = text[end : _line_end(text, end)].strip()
-        if not text[line_start : starts[index].start_mark.index].strip() and (rest in ("", ",") or rest.lstrip(",").lstrip().startswith("#")):
+        if not text[line_start : starts[index].start_mark.index].strip() and (
+            rest in ("", ",") or rest.lstrip(",").lstrip().startswith("#")
+        ):
             if index < len(starts) - 1 or rest.startswith(","):
                 return Edit(line_start, _line_end(text, end), "")
             # the last element without a trailing comma: drop the previous element's comma too
@@ -161,7 +170,13 @@ def _insert_first_key(step: Step, text: str) -> list[Edit]:
     first = mapping.value[0][0]
     if mapping.flow_style:
         return [Edit(first.start_mark.index, first.start_mark.index, f"{step.text}, ")]
-    return [Edit(first.start_mark.index, first.start_mark.index, f"{step.text}{_newline(text)}{' ' * first.start_mark.column}")]
+    return [
+        Edit(
+            first.start_mark.index,
+            first.start_mark.index,
+            f"{step.text}{_newline(text)}{' ' * first.start_mark.column}",
+        )
+    ]
 
 
 def _join(*edits: Edit) -> Edit:
@@ -215,4 +230,4 @@ def flow_scalar(value: str) -> str:
     return dumped.removesuffix("\n...\n").removesuffix("\n")
 
 
-__all__ = ["CannotEdit", "Edit", "apply_edits", "content_end", "edits_for", "flow_scalar", "SequenceNode"]
+__all__ = ["CannotEdit", "Edit", "SequenceNode", "apply_edits", "content_end", "edits_for", "flow_scalar"]

@@ -5,6 +5,7 @@ A crash or a failed rename leaves the original untouched; the file's mode is kep
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
 import tempfile
@@ -45,10 +46,8 @@ def write_atomic(path: str, text: str) -> None:
 
 
 def _remove(path: str) -> None:
-    try:
+    with contextlib.suppress(OSError):
         os.unlink(path)
-    except OSError:
-        pass
 
 
 def write_new(path: str, text: str) -> None:

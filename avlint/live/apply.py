@@ -41,7 +41,14 @@ class ApplyResult:
     failures: list[Failure] = field(default_factory=list)
 
 
-async def apply_plan(client: Client, report: DriftReport, live: LiveState, settings: Settings, prune: bool, progress: Callable[[int], None] | None = None) -> ApplyResult:
+async def apply_plan(
+    client: Client,
+    report: DriftReport,
+    live: LiveState,
+    settings: Settings,
+    prune: bool,
+    progress: Callable[[int], None] | None = None,
+) -> ApplyResult:
     result = ApplyResult()
     resolvers: dict[str, _LiveResolver] = {}
     for path, matched in report.matched.items():  # ids resolve within their own file
@@ -49,7 +56,9 @@ async def apply_plan(client: Client, report: DriftReport, live: LiveState, setti
         resolvers[path].matched = dict(matched)
     for model in PHASES:
         work = [obj for obj in report.objects if obj.model == model and obj.action in ("create", "change")]
-        await asyncio.gather(*(_write(client, obj, live, resolvers[obj.path], settings, result, progress) for obj in work))
+        await asyncio.gather(
+            *(_write(client, obj, live, resolvers[obj.path], settings, result, progress) for obj in work)
+        )
     if prune:
         for model in reversed(PHASES):
             doomed = [obj for obj in report.objects if obj.model == model and obj.action == "delete"]
@@ -57,14 +66,29 @@ async def apply_plan(client: Client, report: DriftReport, live: LiveState, setti
     return result
 
 
-async def _write(client: Client, obj: ObjectDrift, live: LiveState, resolver: _LiveResolver, settings: Settings, result: ApplyResult, progress: Callable[[int], None] | None) -> None:
+async def _write(
+    client: Client,
+    obj: ObjectDrift,
+    live: LiveState,
+    resolver: _LiveResolver,
+    settings: Settings,
+    result: ApplyResult,
+    progress: Callable[[int], None] | None,
+) -> None:
     entry = obj.entry
     assert entry is not None
     body, unresolved = _body(obj, resolver, settings)
     try:
         if unresolved:
             marker = unresolved[0]
-            raise _Refused(Failure(obj.path, marker.line, marker.column, f"{obj.model} '{obj.name}': {marker.tag} cannot be resolved ({marker.reason})"))
+            raise _Refused(
+                Failure(
+                    obj.path,
+                    marker.line,
+                    marker.column,
+                    f"{obj.model} '{obj.name}': {marker.tag} cannot be resolved ({marker.reason})",
+                )
+            )
         if obj.action == "create":
             _check_body(obj, body, settings)
             response = await client.request("POST", ENDPOINTS[obj.model], json=body)
@@ -85,7 +109,9 @@ async def _write(client: Client, obj: ObjectDrift, live: LiveState, resolver: _L
             progress(1)
 
 
-async def _delete(client: Client, obj: ObjectDrift, live: LiveState, result: ApplyResult, progress: Callable[[int], None] | None) -> None:
+async def _delete(
+    client: Client, obj: ObjectDrift, live: LiveState, result: ApplyResult, progress: Callable[[int], None] | None
+) -> None:
     try:
         await client.request("DELETE", _detail(obj, live), missing_ok=True)
         result.deleted += 1
@@ -120,7 +146,14 @@ def _check_body(obj: ObjectDrift, body: dict[str, Any], settings: Settings) -> N
     findings = lint_data(obj.path, obj.model, body, settings).findings
     rejected = [f for f in findings if f.severity == "error" and f.effect == "rejected"]
     if rejected:
-        raise _Refused(Failure(obj.path, obj.line, 1, f"{obj.model} '{obj.name}' not created: [{rejected[0].rule} {rejected[0].name}] {rejected[0].message}"))
+        raise _Refused(
+            Failure(
+                obj.path,
+                obj.line,
+                1,
+                f"{obj.model} '{obj.name}' not created: [{rejected[0].rule} {rejected[0].name}] {rejected[0].message}",
+            )
+        )
 
 
 def _patch(obj: ObjectDrift, body: dict[str, Any]) -> dict[str, Any]:

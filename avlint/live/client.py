@@ -76,11 +76,24 @@ class Client:
         if self.connection.token is not None:
             headers["Authorization"] = f"Bearer {self.connection.token.reveal()}"
         timeout = httpx.Timeout(self.connection.read_timeout, connect=self.connection.connect_timeout)
-        verify: bool | ssl.SSLContext = self.connection.verify if isinstance(self.connection.verify, bool) else ssl.create_default_context(cafile=self.connection.verify)
+        verify: bool | ssl.SSLContext = (
+            self.connection.verify
+            if isinstance(self.connection.verify, bool)
+            else ssl.create_default_context(cafile=self.connection.verify)
+        )
         if self.connection.url.startswith("http://"):
             verify = False  # no TLS to verify: skip loading the system's certificate store
-        limits = httpx.Limits(max_connections=self.connection.concurrency, max_keepalive_connections=self.connection.concurrency)
-        self._client = httpx.AsyncClient(base_url=self.connection.api, headers=headers, timeout=timeout, verify=verify, limits=limits, transport=self._transport)
+        limits = httpx.Limits(
+            max_connections=self.connection.concurrency, max_keepalive_connections=self.connection.concurrency
+        )
+        self._client = httpx.AsyncClient(
+            base_url=self.connection.api,
+            headers=headers,
+            timeout=timeout,
+            verify=verify,
+            limits=limits,
+            transport=self._transport,
+        )
         self._gate = asyncio.Semaphore(self.connection.concurrency)
         return self
 
@@ -98,13 +111,17 @@ class Client:
         assert response is not None
         return response.json()
 
-    async def list_all(self, path: str, params: dict[str, Any] | None = None, first: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    async def list_all(
+        self, path: str, params: dict[str, Any] | None = None, first: dict[str, Any] | None = None
+    ) -> list[dict[str, Any]]:
         """Every object of a list endpoint: page 1 first (unless given), then the other pages
         concurrently."""
         query = {**(params or {}), "page_size": PAGE_SIZE}
         body = first if first is not None else await self.first_page(path, params)
         pages = int(body.get("pagination", {}).get("total_pages", 1) or 1)
-        rest = await gather_all(*(self.request("GET", path, params={**query, "page": page}) for page in range(2, pages + 1)))
+        rest = await gather_all(
+            *(self.request("GET", path, params={**query, "page": page}) for page in range(2, pages + 1))
+        )
         results = list(body.get("results", []))
         for response in rest:
             if response is not None:
@@ -120,7 +137,15 @@ class Client:
             self._version = str(body["version_current"])
         return self._version
 
-    async def request(self, method: str, path: str, *, params: dict[str, Any] | None = None, json: Any = None, missing_ok: bool = False) -> httpx.Response | None:
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        json: Any = None,
+        missing_ok: bool = False,
+    ) -> httpx.Response | None:
         assert self._client is not None and self._gate is not None, "use the client in `async with`"
         started = time.monotonic()
         attempt = 0
@@ -141,7 +166,9 @@ class Client:
             self.stats.retries += 1
             await asyncio.sleep(delay)
         if error is not None:
-            raise ApiError(f"{method} {path}: {_describe_transport(error)} (after {attempt + 1} attempt{'s' if attempt else ''})") from None
+            raise ApiError(
+                f"{method} {path}: {_describe_transport(error)} (after {attempt + 1} attempt{'s' if attempt else ''})"
+            ) from None
         assert response is not None
         if response.status_code == 404 and missing_ok:
             return None
@@ -157,7 +184,9 @@ class Client:
             stats.by_path[path] = stats.by_path.get(path, 0) + 1
             stats.max_in_flight = max(stats.max_in_flight, stats.in_flight)
 
-    def _retry_delay(self, method: str, response: httpx.Response | None, error: Exception | None, attempt: int, started: float) -> float | None:
+    def _retry_delay(
+        self, method: str, response: httpx.Response | None, error: Exception | None, attempt: int, started: float
+    ) -> float | None:
         """Seconds to wait before trying again, or None to stop."""
         if attempt >= self.connection.max_retries:
             return None
@@ -168,11 +197,13 @@ class Client:
             # when the connection was never made.
             if method not in ("GET", "HEAD") and not isinstance(error, (httpx.ConnectError, httpx.ConnectTimeout)):
                 return None
-        elif response is None or response.status_code not in RETRY_STATUSES:
+        elif (
+            response is None
+            or response.status_code not in RETRY_STATUSES
+            or (method not in ("GET", "HEAD") and response.status_code != 429)
+        ):
             return None
-        elif method not in ("GET", "HEAD") and response.status_code != 429:
-            return None
-        delay = min(5.0, 0.2 * 2**attempt) + random.uniform(0, 0.1 * 2**attempt)  # noqa: S311 - jitter
+        delay = min(5.0, 0.2 * 2**attempt) + random.uniform(0, 0.1 * 2**attempt)
         if response is not None and response.status_code == 429:
             delay = max(delay, _retry_after(response))
         if time.monotonic() - started + delay > self.connection.max_retry_seconds:
@@ -239,7 +270,11 @@ def _error(method: str, path: str, response: httpx.Response) -> ApiError:
             permission = _permission(method, path)
             needed = f"; it needs {permission}" if permission else ""
             return PermissionDenied(f"{method} {path}: the token's user lacks permission{needed}", status, body)
-        reason = "the token is unknown or expired" if detail == "Token invalid/expired" else "the server got no usable token (check --token or AUTHENTIK_TOKEN)"
+        reason = (
+            "the token is unknown or expired"
+            if detail == "Token invalid/expired"
+            else "the server got no usable token (check --token or AUTHENTIK_TOKEN)"
+        )
         return AuthError(f"{method} {path}: {reason}", status, body)
     if status == 400:
         return ApiError(f"{method} {path}: rejected: {_flatten(body)}", status, body)

@@ -40,7 +40,7 @@ class DiffRequest:
     colour: bool = False
 
 
-def load_documents(paths: list[str], settings, err: TextIO) -> tuple[list[tuple[str, Document]], int]:  # noqa: ANN001
+def load_documents(paths: list[str], settings, err: TextIO) -> tuple[list[tuple[str, Document]], int]:
     """Blueprints of the given paths, parsed on the lint path; unreadable ones are reported."""
     from avlint.discovery import discover
     from avlint.loader.problems import ContentProblem, PathError
@@ -68,16 +68,24 @@ def load_documents(paths: list[str], settings, err: TextIO) -> tuple[list[tuple[
     return documents, problems
 
 
-def connection_from(options: ServerOptions):  # noqa: ANN201
+def connection_from(options: ServerOptions):
     from avlint.live.connection import make_connection
 
     return make_connection(
-        options.url, options.token, options.token_file, options.ca_bundle, options.insecure, options.allow_http,
-        connect_timeout=options.connect_timeout, read_timeout=options.read_timeout, max_retries=options.max_retries, concurrency=options.concurrency,
+        options.url,
+        options.token,
+        options.token_file,
+        options.ca_bundle,
+        options.insecure,
+        options.allow_http,
+        connect_timeout=options.connect_timeout,
+        read_timeout=options.read_timeout,
+        max_retries=options.max_retries,
+        concurrency=options.concurrency,
     )
 
 
-async def resolve_target(client, request_version: str | None):  # noqa: ANN001, ANN201
+async def resolve_target(client, request_version: str | None):
     """`--target-version auto` asks the server."""
     from avlint.versions import resolve_release
 
@@ -112,7 +120,9 @@ def run_diff(request: DiffRequest, out: TextIO, err: TextIO, cwd: Path | None = 
             # while the first requests are out.
             connection = connection_from(request.server)
             (documents, problems), (state, release) = asyncio.run(
-                _fetch_while(lambda: load_documents(paths, settings, err), connection, auto, settings.release, set(MODELS))
+                _fetch_while(
+                    lambda: load_documents(paths, settings, err), connection, auto, settings.release, set(MODELS)
+                )
             )
     except (ConnectionError_, ApiError, UnknownVersionError) as error:
         err.write(f"avlint: error: {error}\n")
@@ -132,7 +142,7 @@ def run_diff(request: DiffRequest, out: TextIO, err: TextIO, cwd: Path | None = 
     return EXIT_DRIFT if report.drifted or report.orphans else 0
 
 
-async def _fetch_while(load, connection, auto: bool, release, models: set[str]):  # noqa: ANN001, ANN202
+async def _fetch_while(load, connection, auto: bool, release, models: set[str]):
     """`load()` in a thread while the lists are fetched; both results. When the fetch fails, the
     files are still read to the end first, so their problems are reported before the error."""
     loading = asyncio.ensure_future(asyncio.to_thread(load))
@@ -143,7 +153,7 @@ async def _fetch_while(load, connection, auto: bool, release, models: set[str]):
     return loaded, fetched
 
 
-async def _fetch(connection, auto: bool, release, models: set[str]):  # noqa: ANN001, ANN202
+async def _fetch(connection, auto: bool, release, models: set[str]):
     from avlint.live.client import Client
     from avlint.live.state import fetch_state
 
@@ -162,7 +172,7 @@ class ApplyRequest:
     progress: bool = False
 
 
-def run_apply(request: ApplyRequest, out: TextIO, err: TextIO, cwd: Path | None = None, progress_factory=None) -> int:  # noqa: ANN001
+def run_apply(request: ApplyRequest, out: TextIO, err: TextIO, cwd: Path | None = None, progress_factory=None) -> int:
     """Print the plan; with --yes, carry it out. 0 when everything succeeded, 1 otherwise."""
     from avlint.live.client import ApiError, Client
     from avlint.live.connection import ConnectionError_
@@ -194,7 +204,11 @@ def run_apply(request: ApplyRequest, out: TextIO, err: TextIO, cwd: Path | None 
             report = compute_drift(documents, state, release)
             report.orphans = []
             render_text(report, out, diff.colour)
-            work = [obj for obj in report.objects if obj.action in ("create", "change") or (request.prune and obj.action == "delete")]
+            work = [
+                obj
+                for obj in report.objects
+                if obj.action in ("create", "change") or (request.prune and obj.action == "delete")
+            ]
             if not work:
                 if any(obj.action == "delete" for obj in report.objects):
                     out.write("Objects marked `state: absent` are only deleted with --prune.\n")
@@ -209,7 +223,9 @@ def run_apply(request: ApplyRequest, out: TextIO, err: TextIO, cwd: Path | None 
                 bar.finish()
             for failure in result.failures:
                 err.write(f"{failure.path}:{failure.line}:{failure.column}: error: {failure.message}\n")
-            out.write(f"Applied: {result.created} created, {result.updated} updated, {result.deleted} deleted, {len(result.failures)} failed ({client.stats.requests} requests, at most {client.stats.max_in_flight} in flight).\n")
+            out.write(
+                f"Applied: {result.created} created, {result.updated} updated, {result.deleted} deleted, {len(result.failures)} failed ({client.stats.requests} requests, at most {client.stats.max_in_flight} in flight).\n"
+            )
             return 1 if result.failures else 0
 
     try:
@@ -219,7 +235,7 @@ def run_apply(request: ApplyRequest, out: TextIO, err: TextIO, cwd: Path | None 
         return EXIT_USAGE
 
 
-def _with_release(settings, release):  # noqa: ANN001, ANN202
+def _with_release(settings, release):
     return settings._replace(release=release)
 
 
@@ -250,7 +266,7 @@ def run_pull(request: PullRequest, out: TextIO, err: TextIO) -> int:
         err.write(f"avlint: error: {error}\n")
         return EXIT_USAGE
 
-    async def session():  # noqa: ANN202
+    async def session():
         async with Client(connection) as client:
             release = fixed_release or resolve_release(await client.version())
             models = {VALIDATE_STAGE, FLOW, BINDING} if request.with_flows else {VALIDATE_STAGE}
@@ -263,7 +279,9 @@ def run_pull(request: PullRequest, out: TextIO, err: TextIO) -> int:
         err.write(f"avlint: error: {error}\n")
         return EXIT_USAGE
     if request.name is not None:
-        state.objects[VALIDATE_STAGE] = [s for s in state.objects.get(VALIDATE_STAGE, []) if s.get("name") == request.name]
+        state.objects[VALIDATE_STAGE] = [
+            s for s in state.objects.get(VALIDATE_STAGE, []) if s.get("name") == request.name
+        ]
         if not state.objects[VALIDATE_STAGE]:
             err.write(f"avlint: error: no validation stage named '{request.name}' on the server\n")
             return 1

@@ -72,7 +72,9 @@ def make_connection(
         raise ConnectionError_(f"'{url}' is not an http(s) URL of an authentik server")
     secret = _token(token, token_file, env)
     if secret is not None and parts.scheme == "http" and not allow_http and not _is_loopback(parts.hostname):
-        raise ConnectionError_("refusing to send the API token over plain http to a non-loopback host; use https or --allow-http")
+        raise ConnectionError_(
+            "refusing to send the API token over plain http to a non-loopback host; use https or --allow-http"
+        )
     if ca_bundle and not Path(ca_bundle).is_file():
         raise ConnectionError_(f"--ca-bundle {ca_bundle} is not a file")
     verify: bool | str = False if insecure else (ca_bundle or True)

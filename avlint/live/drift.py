@@ -65,7 +65,9 @@ class DriftReport:
         return any(obj.drifted for obj in self.objects)
 
 
-def compute_drift(files: list[tuple[str, Document]], live: LiveState, release: Release, environ: dict[str, str] | None = None) -> DriftReport:
+def compute_drift(
+    files: list[tuple[str, Document]], live: LiveState, release: Release, environ: dict[str, str] | None = None
+) -> DriftReport:
     report = DriftReport([])
     matched: set[str] = set()
     for path, document in files:
@@ -85,7 +87,11 @@ def compute_drift(files: list[tuple[str, Document]], live: LiveState, release: R
             report.objects.append(drift)
         report.matched[path] = resolver.matched
     if live.has(VALIDATE_STAGE):
-        report.orphans = [(str(obj["pk"]), obj.get("name", "")) for obj in live.objects[VALIDATE_STAGE] if str(obj["pk"]) not in matched]
+        report.orphans = [
+            (str(obj["pk"]), obj.get("name", ""))
+            for obj in live.objects[VALIDATE_STAGE]
+            if str(obj["pk"]) not in matched
+        ]
     return report
 
 
@@ -99,18 +105,25 @@ class _LiveResolver(Resolver):
         self.live = live
         self.matched: dict[str, str | None] = {}
 
-    def _keyof(self, node):  # noqa: ANN001, ANN202
+    def _keyof(self, node):
         pk = self.matched.get(node.value)
         if pk is not None:
             return pk
         if node.value in self.matched:  # a known entry whose object is not on the server
-            return self._needs_server(node, f"entry '{node.value}' has no object on the server yet; avlint creates only flows, validation stages and bindings, so apply that entry with authentik first")
+            return self._needs_server(
+                node,
+                f"entry '{node.value}' has no object on the server yet; avlint creates only flows, validation stages and bindings, so apply that entry with authentik first",
+            )
         return self._needs_server(node, f"no entry has id '{node.value}'")
 
-    def _find(self, node):  # noqa: ANN001, ANN202
+    def _find(self, node):
         items = node.value
         model = str(self.value(items[0])).lower()
-        conditions = [(str(self.value(c.value[0])), self.value(c.value[1])) for c in items[1:] if len(getattr(c, "value", [])) == 2]
+        conditions = [
+            (str(self.value(c.value[0])), self.value(c.value[1]))
+            for c in items[1:]
+            if len(getattr(c, "value", [])) == 2
+        ]
         found = self.live.find(model, conditions)
         return found  # None when nothing matches, as the importer's !Find
 
@@ -138,7 +151,11 @@ def _entry_drift(path: str, entry: Entry, live: LiveState, release: Release, res
         drift.action = "in-sync"
         drift.note = "state created: only existence is checked"
         return drift
-    compared = {key: _normalise(key, obj.get(key), value, writable.get(key)) for key, value in body.items() if not isinstance(value, Unresolved)}
+    compared = {
+        key: _normalise(key, obj.get(key), value, writable.get(key))
+        for key, value in body.items()
+        if not isinstance(value, Unresolved)
+    }
     live_side, file_side = {k: pair[0] for k, pair in compared.items()}, {k: pair[1] for k, pair in compared.items()}
     # The common case, an object in sync, is settled by a plain comparison; DeepDiff runs only
     # on the objects that differ, to name the fields.
@@ -146,8 +163,20 @@ def _entry_drift(path: str, entry: Entry, live: LiveState, release: Release, res
     for key in body:
         if key in differing:
             line, column = start(data[key].value)
-            drift.changes.append(FieldChange(key, _show(live, obj.get(key), writable.get(key)), _show(live, body[key], writable.get(key)), line, column))
-    drift.defaults = [FieldChange(key, _show(live, obj.get(key), spec_field), None, 0, 0) for key, spec_field in writable.items() if key not in body and key in obj]
+            drift.changes.append(
+                FieldChange(
+                    key,
+                    _show(live, obj.get(key), writable.get(key)),
+                    _show(live, body[key], writable.get(key)),
+                    line,
+                    column,
+                )
+            )
+    drift.defaults = [
+        FieldChange(key, _show(live, obj.get(key), spec_field), None, 0, 0)
+        for key, spec_field in writable.items()
+        if key not in body and key in obj
+    ]
     drift.action = "change" if drift.changes else "in-sync"
     return drift
 
@@ -161,7 +190,10 @@ def _differing_fields(live_side: dict[str, Any], file_side: dict[str, Any]) -> s
 def _other_stage(entry: Entry, live: LiveState) -> str | None:
     pair = entry.data().get("name")
     name = text_of(pair.value) if pair is not None else None
-    return next((pk for pk, (stage_name, model) in live.stage_names.items() if stage_name == name and model == entry.model), None)
+    return next(
+        (pk for pk, (stage_name, model) in live.stage_names.items() if stage_name == name and model == entry.model),
+        None,
+    )
 
 
 def _match(entry: Entry, live: LiveState, resolver: _LiveResolver) -> dict[str, Any] | None:
@@ -191,7 +223,9 @@ def _normalise(key: str, live: Any, wanted: Any, spec_field: FieldSpec | None) -
 
 def _show(live: LiveState, value: Any, spec_field: FieldSpec | None) -> Any:
     """References shown by name; everything else as it is."""
-    references = spec_field is not None and (spec_field.references or (spec_field.items is not None and spec_field.items.references))
+    references = spec_field is not None and (
+        spec_field.references or (spec_field.items is not None and spec_field.items.references)
+    )
     if isinstance(value, Unresolved):
         return f"{value.tag} (needs {value.reason})"
     if references and isinstance(value, list):

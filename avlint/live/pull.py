@@ -35,7 +35,9 @@ class _Dumper(yaml.SafeDumper):
 
 
 _Dumper.add_representer(KeyOf, lambda dumper, ref: dumper.represent_scalar("!KeyOf", ref.target))
-_Dumper.add_representer(Find, lambda dumper, ref: dumper.represent_sequence("!Find", [ref.model, [ref.field, ref.value]], flow_style=True))
+_Dumper.add_representer(
+    Find, lambda dumper, ref: dumper.represent_sequence("!Find", [ref.model, [ref.field, ref.value]], flow_style=True)
+)
 
 
 @dataclass
@@ -50,7 +52,10 @@ def pull_files(live: LiveState, release: Release, with_flows: bool) -> list[Pull
     files = []
     if with_flows:
         for flow in live.objects.get(FLOW, []):
-            bindings = sorted((b for b in live.objects.get(BINDING, []) if str(b.get("target")) == str(flow["pk"])), key=lambda b: b.get("order", 0))
+            bindings = sorted(
+                (b for b in live.objects.get(BINDING, []) if str(b.get("target")) == str(flow["pk"])),
+                key=lambda b: b.get("order", 0),
+            )
             bound = [s for s in stages if any(str(b.get("stage")) == str(s["pk"]) for b in bindings)]
             if bound:
                 # A stage bound in several flows is defined once, in the first flow's file;
@@ -60,24 +65,51 @@ def pull_files(live: LiveState, release: Release, with_flows: bool) -> list[Pull
                 placed.update(str(s["pk"]) for s in owned)
     for stage in stages:
         if str(stage["pk"]) not in placed:
-            files.append(PulledFile(_file_name(stage["name"]), _dump(f"avlint pull: {stage['name']}", [_stage_entry(stage, live, release, {})])))
+            files.append(
+                PulledFile(
+                    _file_name(stage["name"]),
+                    _dump(f"avlint pull: {stage['name']}", [_stage_entry(stage, live, release, {})]),
+                )
+            )
     return files
 
 
-def _flow_file(flow: dict[str, Any], bindings: list[dict[str, Any]], owned: list[dict[str, Any]], live: LiveState, release: Release) -> PulledFile:
+def _flow_file(
+    flow: dict[str, Any], bindings: list[dict[str, Any]], owned: list[dict[str, Any]], live: LiveState, release: Release
+) -> PulledFile:
     ids = {str(flow["pk"]): _id(flow["slug"])}
-    entries = [_entry(FLOW, ids[str(flow["pk"])], {"slug": flow["slug"]}, _attrs(FLOW, flow, live, release, ids, skip={"slug"}))]
+    entries = [
+        _entry(
+            FLOW, ids[str(flow["pk"])], {"slug": flow["slug"]}, _attrs(FLOW, flow, live, release, ids, skip={"slug"})
+        )
+    ]
     for stage in owned:
         ids[str(stage["pk"])] = _id(stage["name"])
         entries.append(_stage_entry(stage, live, release, ids))
     for binding in bindings:
-        identifiers = {"target": KeyOf(ids[str(flow["pk"])]), "stage": _reference(binding.get("stage"), live, ids), "order": binding.get("order")}
-        entries.append(_entry(BINDING, None, identifiers, _attrs(BINDING, binding, live, release, ids, skip={"target", "stage", "order"})))
+        identifiers = {
+            "target": KeyOf(ids[str(flow["pk"])]),
+            "stage": _reference(binding.get("stage"), live, ids),
+            "order": binding.get("order"),
+        }
+        entries.append(
+            _entry(
+                BINDING,
+                None,
+                identifiers,
+                _attrs(BINDING, binding, live, release, ids, skip={"target", "stage", "order"}),
+            )
+        )
     return PulledFile(_file_name(flow["slug"]), _dump(f"avlint pull: {flow['slug']}", entries))
 
 
 def _stage_entry(stage: dict[str, Any], live: LiveState, release: Release, ids: dict[str, str]) -> dict[str, Any]:
-    return _entry(VALIDATE_STAGE, ids.get(str(stage["pk"])), {"name": stage["name"]}, _attrs(VALIDATE_STAGE, stage, live, release, ids, skip={"name"}))
+    return _entry(
+        VALIDATE_STAGE,
+        ids.get(str(stage["pk"])),
+        {"name": stage["name"]},
+        _attrs(VALIDATE_STAGE, stage, live, release, ids, skip={"name"}),
+    )
 
 
 def _entry(model: str, entry_id: str | None, identifiers: dict[str, Any], attrs: dict[str, Any]) -> dict[str, Any]:
@@ -91,18 +123,24 @@ def _entry(model: str, entry_id: str | None, identifiers: dict[str, Any], attrs:
     return entry
 
 
-def _attrs(model: str, obj: dict[str, Any], live: LiveState, release: Release, ids: dict[str, str], skip: set[str]) -> dict[str, Any]:
+def _attrs(
+    model: str, obj: dict[str, Any], live: LiveState, release: Release, ids: dict[str, str], skip: set[str]
+) -> dict[str, Any]:
     """The writable fields of the target release, references turned into tags, empty lists left
     out (the server's defaults), in the spec's field order."""
     spec = model_spec(model, release)
     attrs: dict[str, Any] = {}
-    for name, field in (spec.writable.items() if spec else ()):
+    for name, field in spec.writable.items() if spec else ():
         if name in skip or name not in obj or obj[name] in ([], None):
             continue
         value = obj[name]
         references = field.references or (field.items.references if field.items else None)
         if references in ("stage", "flow"):
-            value = [_reference(item, live, ids) for item in value] if isinstance(value, list) else _reference(value, live, ids)
+            value = (
+                [_reference(item, live, ids) for item in value]
+                if isinstance(value, list)
+                else _reference(value, live, ids)
+            )
         attrs[name] = value
     return attrs
 
@@ -121,7 +159,11 @@ def _reference(pk: Any, live: LiveState, ids: dict[str, str]) -> Any:
 
 
 def _dump(title: str, entries: list[dict[str, Any]]) -> str:
-    document = {"version": 1, "metadata": {"name": title, "labels": {"blueprints.goauthentik.io/instantiate": "false"}}, "entries": entries}
+    document = {
+        "version": 1,
+        "metadata": {"name": title, "labels": {"blueprints.goauthentik.io/instantiate": "false"}},
+        "entries": entries,
+    }
     return yaml.dump(document, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100, default_flow_style=False)
 
 

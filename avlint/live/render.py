@@ -7,11 +7,27 @@ from typing import Any, TextIO
 
 from avlint.live.drift import DriftReport, ObjectDrift
 
-_SYMBOLS = {"create": ("+", "32"), "change": ("~", "33"), "delete": ("-", "31"), "in-sync": ("=", "2"), "absent-ok": ("=", "2"), "unknown": ("?", "35")}
-_WORDS = {"create": "missing on server", "change": "changed", "delete": "should be absent", "in-sync": "in sync", "absent-ok": "absent, as it should be", "unknown": "not checked"}
+_SYMBOLS = {
+    "create": ("+", "32"),
+    "change": ("~", "33"),
+    "delete": ("-", "31"),
+    "in-sync": ("=", "2"),
+    "absent-ok": ("=", "2"),
+    "unknown": ("?", "35"),
+}
+_WORDS = {
+    "create": "missing on server",
+    "change": "changed",
+    "delete": "should be absent",
+    "in-sync": "in sync",
+    "absent-ok": "absent, as it should be",
+    "unknown": "not checked",
+}
 
 
-def render_text(report: DriftReport, stream: TextIO, colour: bool = False, show_defaults: bool = False, show_in_sync: bool = False) -> None:
+def render_text(
+    report: DriftReport, stream: TextIO, colour: bool = False, show_defaults: bool = False, show_in_sync: bool = False
+) -> None:
     def paint(text: str, code: str) -> str:
         return f"\033[{code}m{text}\033[0m" if colour else text
 
@@ -22,14 +38,14 @@ def render_text(report: DriftReport, stream: TextIO, colour: bool = False, show_
         symbol, code = _SYMBOLS[obj.action]
         where = f"{obj.path}:{obj.line}"
         note = f"; {obj.note}" if obj.note else ""
-        stream.write(paint(f"{symbol} {obj.model} \"{obj.name}\"", code) + f" ({where}): {_WORDS[obj.action]}{note}\n")
+        stream.write(paint(f'{symbol} {obj.model} "{obj.name}"', code) + f" ({where}): {_WORDS[obj.action]}{note}\n")
         for change in obj.changes:
             stream.write(f"    {change.field}: {_value(change.live)} -> {_value(change.file)}\n")
         if show_defaults:
             for default in obj.defaults:
                 stream.write(paint(f"    {default.field}: {_value(default.live)} (kept; not in the file)", "2") + "\n")
     for pk, name in report.orphans:
-        stream.write(paint(f"? orphan validation stage \"{name}\"", "35") + f" ({pk}): on the server, in no file\n")
+        stream.write(paint(f'? orphan validation stage "{name}"', "35") + f" ({pk}): on the server, in no file\n")
     stream.write(summary_line(report) + "\n")
 
 
@@ -66,7 +82,9 @@ def _object(obj: ObjectDrift, show_defaults: bool) -> dict[str, Any]:
         "name": obj.name,
         "action": obj.action,
         "live_pk": obj.live_pk,
-        "changes": [{"field": c.field, "live": c.live, "file": c.file, "line": c.line, "column": c.column} for c in obj.changes],
+        "changes": [
+            {"field": c.field, "live": c.live, "file": c.file, "line": c.line, "column": c.column} for c in obj.changes
+        ],
     }
     if obj.note:
         data["note"] = obj.note

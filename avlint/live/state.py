@@ -100,7 +100,7 @@ async def fetch_state(client: Client, models: set[str]) -> LiveState:
     # requests would all hit it. Then every list at once: first pages, then the other pages.
     await client.version()
     lists = await gather_all(client.list_all(ALL_STAGES), *(client.list_all(ENDPOINTS[model]) for model in wanted))
-    state = LiveState({model: objects for model, objects in zip(wanted, lists[1:])})
+    state = LiveState(dict(zip(wanted, lists[1:], strict=False)))
     state.stage_names = {str(obj["pk"]): (obj.get("name", ""), obj.get("meta_model_name", "")) for obj in lists[0]}
     return state
 

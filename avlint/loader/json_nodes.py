@@ -79,7 +79,12 @@ class _Parser:
             node = self._value()
             if isinstance(node, (MappingNode, SequenceNode)):
                 if len(stack) >= MAX_DEPTH:
-                    raise ContentProblem("AV006", f"nesting deeper than {MAX_DEPTH} levels", node.start_mark.line + 1, node.start_mark.column + 1)
+                    raise ContentProblem(
+                        "AV006",
+                        f"nesting deeper than {MAX_DEPTH} levels",
+                        node.start_mark.line + 1,
+                        node.start_mark.column + 1,
+                    )
                 self._attach(stack, pending_keys, node)
                 stack.append(node)
                 pending_keys.append(None)

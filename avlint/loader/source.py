@@ -36,7 +36,10 @@ def _read_bytes(path: str, max_size: int) -> bytes:
     if not stat.S_ISREG(info.st_mode):
         raise PathError(path, "not a regular file (a FIFO, socket or device is never read)")
     if info.st_size > max_size:
-        raise ContentProblem("AV006", f"file is {_megabytes(info.st_size)}, over the {_megabytes(max_size)} limit (raise it with --max-file-size)")
+        raise ContentProblem(
+            "AV006",
+            f"file is {_megabytes(info.st_size)}, over the {_megabytes(max_size)} limit (raise it with --max-file-size)",
+        )
     try:
         with open(path, "rb") as handle:
             data = handle.read(max_size + 1)
@@ -61,7 +64,9 @@ def decode(data: bytes) -> SourceText:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
         line, column = _position(data, error.start)
-        raise ContentProblem("AV004", f"byte 0x{data[error.start]:02x} is not valid UTF-8; save the file as UTF-8", line, column) from None
+        raise ContentProblem(
+            "AV004", f"byte 0x{data[error.start]:02x} is not valid UTF-8; save the file as UTF-8", line, column
+        ) from None
     return SourceText(text, had_bom)
 
 

@@ -38,7 +38,7 @@ def _compose(text: str) -> Node | None:
     if _depth_bound(text) > MAX_DEPTH:
         _check_depth_exactly(text)
     try:
-        root = yaml.compose(text, Loader=_Loader)  # noqa: S506 - composes nodes only
+        root = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as error:
         raise _syntax_problem(error) from None
     except yaml.YAMLError as error:  # reader errors: characters YAML does not allow
@@ -68,7 +68,9 @@ def _check_depth_exactly(text: str) -> None:
                 depth += 1
                 if depth > MAX_DEPTH:
                     mark = event.start_mark
-                    raise ContentProblem("AV006", f"nesting deeper than {MAX_DEPTH} levels", mark.line + 1, mark.column + 1)
+                    raise ContentProblem(
+                        "AV006", f"nesting deeper than {MAX_DEPTH} levels", mark.line + 1, mark.column + 1
+                    )
             elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
                 depth -= 1
     except yaml.MarkedYAMLError as error:
@@ -88,7 +90,12 @@ def _check_aliases(root: Node) -> None:
             return sizes[key]
         if key in in_progress:
             mark = node.start_mark
-            raise ContentProblem("AV006", "an alias refers to the collection that contains it (a recursive document)", mark.line + 1, mark.column + 1)
+            raise ContentProblem(
+                "AV006",
+                "an alias refers to the collection that contains it (a recursive document)",
+                mark.line + 1,
+                mark.column + 1,
+            )
         in_progress.add(key)
         total = 1
         if isinstance(node, SequenceNode):
@@ -99,7 +106,12 @@ def _check_aliases(root: Node) -> None:
         sizes[key] = total
         if total > MAX_EXPANDED_NODES:
             mark = node.start_mark
-            raise ContentProblem("AV006", f"aliases expand to more than {MAX_EXPANDED_NODES:,} nodes (an alias bomb?)", mark.line + 1, mark.column + 1)
+            raise ContentProblem(
+                "AV006",
+                f"aliases expand to more than {MAX_EXPANDED_NODES:,} nodes (an alias bomb?)",
+                mark.line + 1,
+                mark.column + 1,
+            )
         return total
 
     size(root)

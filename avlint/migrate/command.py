@@ -22,7 +22,6 @@ from avlint.run import EXIT_USAGE, LintRequest, UsageError, build_settings
 from avlint.settings import Settings
 from avlint.versions import Release, UnknownVersionError, resolve_release
 
-
 TAGS_SINCE = Release(2022, 8)
 
 
@@ -50,7 +49,9 @@ class MigrationError(Exception):
     pass
 
 
-def migrate_text(path: str, text: str, settings: Settings, source: Release | None, known: dict[str, Known]) -> Migration:
+def migrate_text(
+    path: str, text: str, settings: Settings, source: Release | None, known: dict[str, Known]
+) -> Migration:
     migration = Migration(path, text, text)
     document = _document(text)
     if source is None:
@@ -59,14 +60,21 @@ def migrate_text(path: str, text: str, settings: Settings, source: Release | Non
             raise MigrationError(f"{inference.conflict()}; give --from")
         source, migration.source_note = inference.release, f"inferred {inference.explain()}"
         if source > settings.release and inference.oldest is not None and inference.oldest <= settings.release:
-            source, migration.source_note = settings.release, f"nothing in it needs a release newer than {settings.release}{inference.needs()}"
+            source, migration.source_note = (
+                settings.release,
+                f"nothing in it needs a release newer than {settings.release}{inference.needs()}",
+            )
         elif source > settings.release:
-            raise MigrationError(f"the file needs authentik {inference.oldest} or newer{inference.needs()}, which is newer than --to {settings.release}; migrate only moves forward")
+            raise MigrationError(
+                f"the file needs authentik {inference.oldest} or newer{inference.needs()}, which is newer than --to {settings.release}; migrate only moves forward"
+            )
     else:
         migration.source_note = "given with --from"
     migration.source = source
     if source > settings.release:
-        raise MigrationError(f"the file is for authentik {source}, newer than --to {settings.release}; migrate only moves forward (use `avlint fix --target-version` to drop what an older release lacks)")
+        raise MigrationError(
+            f"the file is for authentik {source}, newer than --to {settings.release}; migrate only moves forward (use `avlint fix --target-version` to drop what an older release lacks)"
+        )
     for step in steps_between(source, settings.release):
         changes = plan(step, document)
         text = _apply(text, [(change.line, change.note, change.fix) for change in changes], migration)
@@ -142,7 +150,9 @@ def run_migrate(request: MigrateRequest, out: TextIO, err: TextIO, cwd: Path | N
     failed = changed = 0
     for path in files:
         try:
-            text = ("\ufeff" if (source_text := read_source(path, settings.max_file_size)).had_bom else "") + source_text.text
+            text = (
+                "\ufeff" if (source_text := read_source(path, settings.max_file_size)).had_bom else ""
+            ) + source_text.text
             migration = migrate_text(path, text, settings, source, known)
         except PathError as error:
             path_errors.append(error)
@@ -155,7 +165,9 @@ def run_migrate(request: MigrateRequest, out: TextIO, err: TextIO, cwd: Path | N
         for line, note in migration.changes:
             out.write(f"  line {line}: {note}\n")
         for line, column, pk in migration.unresolved:
-            out.write(f"  {path}:{line}:{column}: pk {pk} is not in this file; pass --live-file with a saved listing to turn it into !Find\n")
+            out.write(
+                f"  {path}:{line}:{column}: pk {pk} is not in this file; pass --live-file with a saved listing to turn it into !Find\n"
+            )
         if migration.text == migration.original:
             out.write("  nothing to change\n")
             continue
@@ -171,7 +183,9 @@ def run_migrate(request: MigrateRequest, out: TextIO, err: TextIO, cwd: Path | N
             continue
         remaining = lint_text(path, migration.text.removeprefix("\ufeff"), settings).findings
         errors = sum(1 for f in remaining if f.severity == "error")
-        out.write(f"  written; {errors} error{'s' if errors != 1 else ''} left for `avlint lint --target-version {settings.release}`\n")
+        out.write(
+            f"  written; {errors} error{'s' if errors != 1 else ''} left for `avlint lint --target-version {settings.release}`\n"
+        )
     for error in path_errors:
         err.write(f"{error.path}: error: {error.reason}\n")
     if path_errors:

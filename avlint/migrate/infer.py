@@ -14,8 +14,7 @@ from yaml.nodes import ScalarNode
 from avlint.blueprint import Document
 from avlint.checks.tags import tag_table
 from avlint.nodes import start, walk
-from avlint.spec.model import FieldSpec
-from avlint.spec.model import model_spec
+from avlint.spec.model import FieldSpec, model_spec
 from avlint.versions import Release, known_releases
 
 
@@ -68,7 +67,9 @@ def infer_release(document: Document, text: str) -> Inference:
 
 
 def _fits(release: Release, evidence: Evidence) -> bool:
-    return (evidence.since is None or release >= evidence.since) and (evidence.until is None or release < evidence.until)
+    return (evidence.since is None or release >= evidence.since) and (
+        evidence.until is None or release < evidence.until
+    )
 
 
 def _field_evidence(document: Document):
@@ -99,7 +100,9 @@ def _choice_evidence(rows: list[FieldSpec], node, key: str):
 def _span(rows: list[FieldSpec]) -> tuple[Release | None, Release | None]:
     since = [row.since for row in rows]
     until = [row.until for row in rows]
-    return (None if None in since else min(map(Release.parse, since))), (None if None in until else max(map(Release.parse, until)))
+    return (None if None in since else min(map(Release.parse, since))), (
+        None if None in until else max(map(Release.parse, until))
+    )
 
 
 def _release(text: str | None) -> Release | None:

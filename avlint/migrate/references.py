@@ -43,7 +43,11 @@ class ReferencePlan:
 
 def plan_references(document: Document, release: Release, known: dict[str, Known]) -> ReferencePlan:
     result = ReferencePlan()
-    by_pk = {text_of(e.identifiers["pk"].value): e for e in document.entries if "pk" in e.identifiers and text_of(e.identifiers["pk"].value)}
+    by_pk = {
+        text_of(e.identifiers["pk"].value): e
+        for e in document.entries
+        if "pk" in e.identifiers and text_of(e.identifiers["pk"].value)
+    }
     ids = {e.id for e in document.entries if e.id}
     new_ids: dict[int, str] = {}
     for entry in document.entries:
@@ -55,16 +59,34 @@ def plan_references(document: Document, release: Release, known: dict[str, Known
                 target_id = target.id or new_ids.get(target.index)
                 if target_id is None:
                     target_id = new_ids[target.index] = _new_id(target, ids)
-                result.fixes.append((line, f"'{pair_key}' refers to the entry '{target_id}' by pk", replace(node, f"!KeyOf {target_id}", f"write !KeyOf {target_id}")))
+                result.fixes.append(
+                    (
+                        line,
+                        f"'{pair_key}' refers to the entry '{target_id}' by pk",
+                        replace(node, f"!KeyOf {target_id}", f"write !KeyOf {target_id}"),
+                    )
+                )
             elif pk in known:
                 found = known[pk]
                 text = f"!Find [{found.model}, [{found.field}, {flow_scalar(found.value)}]]"
-                result.fixes.append((line, f"'{pair_key}' refers to {found.model} '{found.value}' by pk", replace(node, text, f"write {text}")))
+                result.fixes.append(
+                    (
+                        line,
+                        f"'{pair_key}' refers to {found.model} '{found.value}' by pk",
+                        replace(node, text, f"write {text}"),
+                    )
+                )
             elif in_reference_field and target is None:
                 result.unresolved.append((line, column, pk or ""))
     for index, new_id in new_ids.items():
         entry = document.entries[index]
-        result.fixes.append((start(entry.node)[0], f"the entry gets id '{new_id}' for !KeyOf", Fix(f"add id: {new_id}", (Step("insert_first_key", entry.node, text=f"id: {new_id}"),))))
+        result.fixes.append(
+            (
+                start(entry.node)[0],
+                f"the entry gets id '{new_id}' for !KeyOf",
+                Fix(f"add id: {new_id}", (Step("insert_first_key", entry.node, text=f"id: {new_id}"),)),
+            )
+        )
     return result
 
 
@@ -75,7 +97,13 @@ def _reference_candidates(entry: Entry, release: Release):
     for key, pair in entry.data().items():
         field_spec = spec.fields.get(key) if spec else None
         # A model avlint has no spec for: any UUID may be a reference, so report it.
-        declared = spec is None or (field_spec is not None and (field_spec.references in REFERENCE_KINDS or (field_spec.items is not None and field_spec.items.references in REFERENCE_KINDS)))
+        declared = spec is None or (
+            field_spec is not None
+            and (
+                field_spec.references in REFERENCE_KINDS
+                or (field_spec.items is not None and field_spec.items.references in REFERENCE_KINDS)
+            )
+        )
         for node in _strings(pair.value):
             if _is_uuid(node.value):
                 yield key, node, declared
@@ -106,7 +134,9 @@ def _new_id(entry: Entry, taken: set[str]) -> str:
     label = next((text_of(data[k].value) for k in ("slug", "name") if k in data and text_of(data[k].value)), None)
     if label is None and "order" in data:  # bindings have no name: use their order
         label = f"{(entry.model or 'binding').rsplit('.', 1)[-1].removeprefix('flowstage')}-{getattr(data['order'].value, 'value', '')}"
-    base = re.sub(r"[^a-z0-9]+", "-", (label or (entry.model or "entry").rsplit(".", 1)[-1]).lower()).strip("-") or "entry"
+    base = (
+        re.sub(r"[^a-z0-9]+", "-", (label or (entry.model or "entry").rsplit(".", 1)[-1]).lower()).strip("-") or "entry"
+    )
     candidate, number = base, 2
     while candidate in taken:
         candidate, number = f"{base}-{number}", number + 1

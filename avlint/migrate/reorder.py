@@ -20,7 +20,15 @@ def reorder(document: Document, text: str) -> str:
     for entry in entries:
         if entry.id is not None:
             ids.setdefault(entry.id, entry.index)
-    needs = {entry.index: {ids[n.value] for n, _ in walk(entry.node) if n.tag == "!KeyOf" and isinstance(n, ScalarNode) and n.value in ids} - {entry.index} for entry in entries}
+    needs = {
+        entry.index: {
+            ids[n.value]
+            for n, _ in walk(entry.node)
+            if n.tag == "!KeyOf" and isinstance(n, ScalarNode) and n.value in ids
+        }
+        - {entry.index}
+        for entry in entries
+    }
     order = _stable_topological(len(entries), needs)
     if order == list(range(len(entries))):
         return text

@@ -36,7 +36,18 @@ class Change:
 @lru_cache(maxsize=1)
 def migration_steps() -> tuple[MigrationStep, ...]:
     rows = load_data("migrations.yaml")["steps"]
-    steps = [MigrationStep(Release.parse(row["to"]), row["model"], row["transform"], row["note"], row.get("old"), row.get("new"), row.get("value")) for row in rows]
+    steps = [
+        MigrationStep(
+            Release.parse(row["to"]),
+            row["model"],
+            row["transform"],
+            row["note"],
+            row.get("old"),
+            row.get("new"),
+            row.get("value"),
+        )
+        for row in rows
+    ]
     return tuple(sorted(steps, key=lambda step: step.to))
 
 
@@ -62,7 +73,10 @@ def _wrap_list(step: MigrationStep, entry: Entry) -> Fix | None:
     if step.new in entry.data():  # both spellings: the new one wins on the newer server
         return delete_pair(pair.parent, pair.key_node, f"remove '{step.old}' ('{step.new}' is set too)")
     if is_null(pair.value):  # no stage set: an empty list, never [null]
-        return Fix(f"'{step.old}' becomes '{step.new}' (empty)", (Step("rename_key", pair.key_node, text=step.new), Step("replace", pair.value, text="[]")))
+        return Fix(
+            f"'{step.old}' becomes '{step.new}' (empty)",
+            (Step("rename_key", pair.key_node, text=step.new), Step("replace", pair.value, text="[]")),
+        )
     steps = (Step("rename_key", pair.key_node, text=step.new), Step("wrap_list", pair.value))
     return Fix(f"'{step.old}' becomes '{step.new}' (a list)", steps)
 
@@ -82,7 +96,9 @@ def _keep_old_default(step: MigrationStep, entry: Entry) -> Fix | None:
     if attrs is not None and isinstance(attrs.value, MappingNode):
         return Fix(f"write {step.new}: {value}", (Step("insert_pair", attrs.value, text=f"{step.new}: {value}"),))
     if attrs is None:
-        return Fix(f"write {step.new}: {value}", (Step("insert_pair", entry.node, text=f"attrs: {{{step.new}: {value}}}"),))
+        return Fix(
+            f"write {step.new}: {value}", (Step("insert_pair", entry.node, text=f"attrs: {{{step.new}: {value}}}"),)
+        )
     return None
 
 

@@ -142,12 +142,22 @@ def _name(entry: Entry, data: dict) -> str:
         if pair is not None and text_of(pair.value):
             return text_of(pair.value)
     order = data.get("order")
-    return f"binding-{text_of(order.value) or getattr(order.value, 'value', '')}" if order is not None else f"entry-{entry.index + 1}"
+    return (
+        f"binding-{text_of(order.value) or getattr(order.value, 'value', '')}"
+        if order is not None
+        else f"entry-{entry.index + 1}"
+    )
 
 
 def _validate(payload: Payload, settings: Settings) -> list[Finding]:
     from avlint.engine import lint_data
 
-    result = lint_data(f"{payload.path} ({payload.name})", payload.model, payload.body, settings, only=_rejecting_codes())
+    result = lint_data(
+        f"{payload.path} ({payload.name})", payload.model, payload.body, settings, only=_rejecting_codes()
+    )
     # Without fixes: they hold parse trees, and a payload may travel back from a worker process.
-    return [finding._replace(fix=None) for finding in result.findings if finding.severity == "error" and finding.effect == "rejected"]
+    return [
+        finding._replace(fix=None)
+        for finding in result.findings
+        if finding.severity == "error" and finding.effect == "rejected"
+    ]

@@ -44,7 +44,9 @@ def run_payload(request: PayloadRequest, out: TextIO, err: TextIO, cwd: Path | N
     taken: set[str] = set()
     # Files are built in worker processes when there are many; written here, in input order,
     # so that names taken by earlier files stay taken.
-    for path, outcome in zip(files, map_paths(partial(_payloads_of, settings=settings, options=options), files, settings)):
+    for path, outcome in zip(
+        files, map_paths(partial(_payloads_of, settings=settings, options=options), files, settings), strict=False
+    ):
         if isinstance(outcome, PathError):
             path_errors.append(outcome)
             continue
@@ -88,7 +90,9 @@ def _report_and_check(payload: Payload, allow_unresolved: bool, err: TextIO) -> 
     for marker in payload.unresolved:
         err.write(f"{payload.path}:{marker.line}:{marker.column}: unresolved {marker.tag}: {marker.reason}\n")
     if payload.unresolved and not allow_unresolved:
-        err.write(f"{where}: not written: {len(payload.unresolved)} unresolved reference(s) (use --allow-unresolved to write it without them)\n")
+        err.write(
+            f"{where}: not written: {len(payload.unresolved)} unresolved reference(s) (use --allow-unresolved to write it without them)\n"
+        )
         return False
     if payload.problems:
         for finding in payload.problems:
@@ -100,7 +104,12 @@ def _report_and_check(payload: Payload, allow_unresolved: bool, err: TextIO) -> 
 
 def _emit(payload: Payload, out_dir: str | None, out: TextIO, taken: set[str]) -> None:
     if out_dir is None:
-        out.write(json.dumps({"model": payload.model, "name": payload.name, "body": payload.body}, ensure_ascii=False, default=str) + "\n")
+        out.write(
+            json.dumps(
+                {"model": payload.model, "name": payload.name, "body": payload.body}, ensure_ascii=False, default=str
+            )
+            + "\n"
+        )
         return
     from avlint.fix.writer import write_new
 

@@ -74,7 +74,13 @@ class Resolver:
     def _keyof(self, node: Node) -> Any:
         target = node.value if isinstance(node, ScalarNode) else None
         pk = self.pks_by_id.get(target or "")
-        return pk if pk is not None else self._needs_server(node, f"entry '{target}' has no pk in the file; its pk is known once a server creates it")
+        return (
+            pk
+            if pk is not None
+            else self._needs_server(
+                node, f"entry '{target}' has no pk in the file; its pk is known once a server creates it"
+            )
+        )
 
     def _find(self, node: Node) -> Any:
         return self._needs_server(node, "looks the object up on the server")
@@ -106,7 +112,9 @@ class Resolver:
         template = text_of(items[0]) if isinstance(items[0], ScalarNode) else None
         args = tuple(self.value(item) for item in items[1:])
         if template is None or any(isinstance(arg, Unresolved) for arg in args):
-            return next((arg for arg in args if isinstance(arg, Unresolved)), None) or self._needs_server(node, "has no plain format string")
+            return next((arg for arg in args if isinstance(arg, Unresolved)), None) or self._needs_server(
+                node, "has no plain format string"
+            )
         try:
             return template % args
         except (TypeError, ValueError) as error:
@@ -180,7 +188,9 @@ class Resolver:
             elif isinstance(item, list) and len(item) == 2:
                 output = _deep_merge(output, {item[0]: item[1]})
             else:
-                raise ResolveError(node, "Invalid Enumerate item found: MAP items must be a mapping or a [key, value] pair")
+                raise ResolveError(
+                    node, "Invalid Enumerate item found: MAP items must be a mapping or a [key, value] pair"
+                )
         return output
 
     def _index(self, node: Node) -> Any:

@@ -15,8 +15,13 @@ from avlint.reporters.text import TextReporter
 
 class GithubReporter:
     def render(self, result: RunResult, stream: TextIO) -> None:
-        stream.writelines(command("error", {"file": error.path, "title": "avlint: unreadable path"}, error.reason) for error in result.path_errors)
-        stream.writelines(command(finding.severity, properties(finding), finding.message) for finding in result.findings)
+        stream.writelines(
+            command("error", {"file": error.path, "title": "avlint: unreadable path"}, error.reason)
+            for error in result.path_errors
+        )
+        stream.writelines(
+            command(finding.severity, properties(finding), finding.message) for finding in result.findings
+        )
         stream.write(TextReporter().summary_line(result) + "\n")
 
 

@@ -29,16 +29,38 @@ def issues(result: RunResult) -> list[dict[str, Any]]:
     seen: Counter[tuple[str, str]] = Counter()
     rendered = []
     for error in result.path_errors:
-        rendered.append(_issue(f"cannot read {error.path}: {error.reason}", "avlint-unreadable-path", "Bug Risk", digest("unreadable", error.path), "blocker", error.path, (1, 1)))
+        rendered.append(
+            _issue(
+                f"cannot read {error.path}: {error.reason}",
+                "avlint-unreadable-path",
+                "Bug Risk",
+                digest("unreadable", error.path),
+                "blocker",
+                error.path,
+                (1, 1),
+            )
+        )
     for finding in result.findings:
         seen[(finding.path, finding.fingerprint)] += 1
         fingerprint = digest(_posix(finding.path), finding.fingerprint, str(seen[(finding.path, finding.fingerprint)]))
         description = f"{finding.message} [{finding.rule} {finding.name}]"
-        rendered.append(_issue(description, finding.rule, CATEGORY[finding.effect], fingerprint, SEVERITY[finding.severity], finding.path, (finding.line, finding.end_line)))
+        rendered.append(
+            _issue(
+                description,
+                finding.rule,
+                CATEGORY[finding.effect],
+                fingerprint,
+                SEVERITY[finding.severity],
+                finding.path,
+                (finding.line, finding.end_line),
+            )
+        )
     return rendered
 
 
-def _issue(description: str, check: str, category: str, fingerprint: str, severity: str, path: str, lines: tuple[int, int]) -> dict[str, Any]:
+def _issue(
+    description: str, check: str, category: str, fingerprint: str, severity: str, path: str, lines: tuple[int, int]
+) -> dict[str, Any]:
     return {
         "type": "issue",
         "description": description,

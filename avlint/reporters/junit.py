@@ -25,8 +25,12 @@ class JunitReporter:
         for file in sorted(result.files, key=lambda item: item.path):
             suite.append(testcase(file))
         for error in result.path_errors:
-            case = ET.SubElement(suite, "testcase", classname="avlint", name=_clean(error.path), file=_clean(error.path))
-            ET.SubElement(case, "error", message=_clean(error.reason), type="unreadable").text = _clean(f"{error.path}: {error.reason}")
+            case = ET.SubElement(
+                suite, "testcase", classname="avlint", name=_clean(error.path), file=_clean(error.path)
+            )
+            ET.SubElement(case, "error", message=_clean(error.reason), type="unreadable").text = _clean(
+                f"{error.path}: {error.reason}"
+            )
         counts = _counts(suite)
         suite.attrib.update(counts)
         root = ET.Element("testsuites", {"name": "avlint", **counts})
@@ -51,13 +55,20 @@ def testcase(file: FileResult) -> ET.Element:
 
 
 def _line(finding: Finding) -> str:
-    return _clean(f"{finding.path}:{finding.line}:{finding.column}: {finding.severity} [{finding.rule} {finding.name}] {finding.message}\n")
+    return _clean(
+        f"{finding.path}:{finding.line}:{finding.column}: {finding.severity} [{finding.rule} {finding.name}] {finding.message}\n"
+    )
 
 
 def _counts(suite: ET.Element) -> dict[str, str]:
     cases = list(suite)
     tally = {kind: sum(1 for case in cases if case.find(kind) is not None) for kind in ("failure", "error", "skipped")}
-    return {"tests": str(len(cases)), "failures": str(tally["failure"]), "errors": str(tally["error"]), "skipped": str(tally["skipped"])}
+    return {
+        "tests": str(len(cases)),
+        "failures": str(tally["failure"]),
+        "errors": str(tally["error"]),
+        "skipped": str(tally["skipped"]),
+    }
 
 
 def _clean(text: str) -> str:

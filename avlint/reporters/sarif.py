@@ -38,7 +38,12 @@ class SarifReporter:
     def document(self, result: RunResult) -> dict[str, Any]:
         rules = list(self.rules if self.rules is not None else all_rules())
         index = {rule.code: number for number, rule in enumerate(rules)}
-        driver = {"name": "avlint", "version": self.version, "semanticVersion": self.version, "rules": [rule_descriptor(rule) for rule in rules]}
+        driver = {
+            "name": "avlint",
+            "version": self.version,
+            "semanticVersion": self.version,
+            "rules": [rule_descriptor(rule) for rule in rules],
+        }
         run = {
             "tool": {"driver": driver},
             "invocations": [invocation(result)],
@@ -83,8 +88,17 @@ def results(findings: list[Finding], index: dict[str, int]) -> list[dict[str, An
         item |= {
             "level": finding.severity,
             "message": {"text": finding.message},
-            "locations": [{"physicalLocation": {"artifactLocation": {"uri": artifact_uri(finding.path)}, "region": region(finding)}}],
-            "partialFingerprints": {FINGERPRINT_KEY: f"{finding.fingerprint}:{seen[(finding.path, finding.fingerprint)]}"},
+            "locations": [
+                {
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": artifact_uri(finding.path)},
+                        "region": region(finding),
+                    }
+                }
+            ],
+            "partialFingerprints": {
+                FINGERPRINT_KEY: f"{finding.fingerprint}:{seen[(finding.path, finding.fingerprint)]}"
+            },
             "properties": {"effect": finding.effect, "fixable": finding.fixable},
         }
         rendered.append(item)
@@ -98,7 +112,11 @@ def region(finding: Finding) -> dict[str, int]:
 
 def invocation(result: RunResult) -> dict[str, Any]:
     notifications = [
-        {"level": "error", "message": {"text": f"cannot read {error.path}: {error.reason}"}, "locations": [{"physicalLocation": {"artifactLocation": {"uri": artifact_uri(error.path)}}}]}
+        {
+            "level": "error",
+            "message": {"text": f"cannot read {error.path}: {error.reason}"},
+            "locations": [{"physicalLocation": {"artifactLocation": {"uri": artifact_uri(error.path)}}}],
+        }
         for error in result.path_errors
     ]
     return {"executionSuccessful": not result.path_errors, "toolExecutionNotifications": notifications}

@@ -46,11 +46,13 @@ def parse_document(text: str, origin: str) -> Any:
         except RecursionError:
             raise SchemaError(f"{origin} is nested too deeply to be an OpenAPI schema") from None
     try:
-        return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506 - a safe loader
+        return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
-        raise SchemaError(f"{origin} is neither YAML nor JSON: {getattr(error, 'problem', None) or error}{where}") from None
+        raise SchemaError(
+            f"{origin} is neither YAML nor JSON: {getattr(error, 'problem', None) or error}{where}"
+        ) from None
     except RecursionError:
         raise SchemaError(f"{origin} is nested too deeply to be an OpenAPI schema") from None
 
@@ -80,7 +82,9 @@ def _fetch(url: str) -> str:
     except (httpx.HTTPError, httpx.InvalidURL) as error:
         raise SchemaError(f"cannot fetch {url}: {_reason(error)}") from None
     if response.status_code != 200:
-        raise SchemaError(f"cannot fetch {url}: the server answered HTTP {response.status_code} {response.reason_phrase}".rstrip())
+        raise SchemaError(
+            f"cannot fetch {url}: the server answered HTTP {response.status_code} {response.reason_phrase}".rstrip()
+        )
     return response.text
 
 

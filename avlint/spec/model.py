@@ -10,7 +10,7 @@ the bundled rows for its own release.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any, NamedTuple, Protocol
 
 from avlint.resources import load_data, rules_dir
@@ -115,7 +115,7 @@ def model_header(model: str) -> dict[str, Any]:
     return {key: raw[key] for key in ("model", "kind", "title", "endpoint", "pk")}
 
 
-@lru_cache(maxsize=None)
+@cache
 def bundled_model_spec(model: str, release: Release) -> ModelSpec | None:
     """The spec of `model` at `release` from the rows in `rules/specs/`, whatever source is in use."""
     if model not in available_models():

@@ -23,13 +23,22 @@ from avlint.versions import Release, UnknownVersionError, known_releases
 
 # Request and response schema per model string.
 COMPONENTS = {
-    "authentik_stages_authenticator_validate.authenticatorvalidatestage": ("AuthenticatorValidateStageRequest", "AuthenticatorValidateStage"),
+    "authentik_stages_authenticator_validate.authenticatorvalidatestage": (
+        "AuthenticatorValidateStageRequest",
+        "AuthenticatorValidateStage",
+    ),
     "authentik_flows.flow": ("FlowRequest", "Flow"),
     "authentik_flows.flowstagebinding": ("FlowStageBindingRequest", "FlowStageBinding"),
 }
 # Row attributes the bundled spec supplies because OpenAPI has no word for them.
 BUNDLED_ONLY = ("allow_empty", "format", "references", "default", "default_all_choices", "replaced_by")
-_LIMITS = (("minLength", "min_length"), ("maxLength", "max_length"), ("pattern", "pattern"), ("minimum", "minimum"), ("maximum", "maximum"))
+_LIMITS = (
+    ("minLength", "min_length"),
+    ("maxLength", "max_length"),
+    ("pattern", "pattern"),
+    ("minimum", "minimum"),
+    ("maximum", "maximum"),
+)
 _SCALARS = {"integer": "integer", "number": "number", "boolean": "boolean"}
 
 
@@ -40,9 +49,14 @@ def import_schema(document: Any, origin: str) -> dict[str, Any]:
     release = schema_release(version, origin)
     nearest = nearest_known_release(release)
     builder = _Builder(schemas, origin)
-    models = {model: builder.model(model, request, response, bundled_model_spec(model, nearest)) for model, (request, response) in COMPONENTS.items()}
+    models = {
+        model: builder.model(model, request, response, bundled_model_spec(model, nearest))
+        for model, (request, response) in COMPONENTS.items()
+    }
     derived = any(row.get("derived") for entry in models.values() for row in _all_rows(entry))
-    return snapshot_document(release, version, models, builder.enums, **({"bundled_release": str(nearest)} if derived else {}))
+    return snapshot_document(
+        release, version, models, builder.enums, **({"bundled_release": str(nearest)} if derived else {})
+    )
 
 
 def schema_release(version: str, origin: str) -> Release:
@@ -52,10 +66,14 @@ def schema_release(version: str, origin: str) -> Release:
     except UnknownVersionError:
         release = None
     if release is None or not 1 <= release.minor <= 12:
-        raise SchemaError(f"{origin}: info.version {version!r} is not an authentik version (expected YEAR.MINOR.PATCH such as 2025.12.4)")
+        raise SchemaError(
+            f"{origin}: info.version {version!r} is not an authentik version (expected YEAR.MINOR.PATCH such as 2025.12.4)"
+        )
     if release < known_releases()[0]:
         known = ", ".join(str(r) for r in known_releases())
-        raise SchemaError(f"{origin}: authentik {version} is older than every release avlint knows; known releases: {known}")
+        raise SchemaError(
+            f"{origin}: authentik {version} is older than every release avlint knows; known releases: {known}"
+        )
     return release
 
 
@@ -67,7 +85,9 @@ def nearest_known_release(release: Release) -> Release:
 def _schemas(document: Any, origin: str) -> dict[str, Any]:
     if not isinstance(document, dict) or "openapi" not in document:
         raise SchemaError(f"{origin} is not an OpenAPI document (it has no top-level 'openapi' field)")
-    schemas = (document.get("components") or {}).get("schemas") if isinstance(document.get("components"), dict) else None
+    schemas = (
+        (document.get("components") or {}).get("schemas") if isinstance(document.get("components"), dict) else None
+    )
     if not isinstance(schemas, dict):
         raise SchemaError(f"{origin} is an OpenAPI document without components.schemas, so it describes no fields")
     return schemas
@@ -146,7 +166,11 @@ class _Builder:
                 shape["items"] = self._shape(resolved["items"], name, hint.items if hint else None, present)
             if isinstance(resolved.get("minItems"), int) and resolved["minItems"] > 0:
                 shape["allow_empty"] = False
-        elif isinstance(resolved.get("properties"), dict) and resolved["properties"] and (component or name) not in self._expanding:
+        elif (
+            isinstance(resolved.get("properties"), dict)
+            and resolved["properties"]
+            and (component or name) not in self._expanding
+        ):
             shape.update(type="object", object=self._object(resolved, component or name, hint, present))
         shape.update({key: resolved[openapi_key] for openapi_key, key in _LIMITS if openapi_key in resolved})
         if "default" in resolved:
@@ -158,7 +182,9 @@ class _Builder:
         if not isinstance(prop, dict):
             raise SchemaError(f"{self.origin}: a property is {type(prop).__name__}, not a schema object")
         parts = prop.get("allOf")
-        ref = prop.get("$ref") or (parts[0].get("$ref") if isinstance(parts, list) and len(parts) == 1 and isinstance(parts[0], dict) else None)
+        ref = prop.get("$ref") or (
+            parts[0].get("$ref") if isinstance(parts, list) and len(parts) == 1 and isinstance(parts[0], dict) else None
+        )
         if isinstance(ref, str):
             name = ref.rsplit("/", 1)[-1]
             target = self.schemas.get(name)
@@ -177,7 +203,9 @@ class _Builder:
         for alternative in alternatives:
             resolved, name = self._resolve(alternative)
             if resolved.get("enum") is None:
-                return {k: v for k, v in prop.items() if k not in ("oneOf", "anyOf")}, None  # not only choices: leave untyped
+                return {
+                    k: v for k, v in prop.items() if k not in ("oneOf", "anyOf")
+                }, None  # not only choices: leave untyped
             values += [v for v in resolved["enum"] if v is not None and v not in values]
             names += [name] if name and name not in ("NullEnum", "BlankEnum") else []
         return {"type": "string", "enum": values}, names[0] if names else None
@@ -253,10 +281,16 @@ def openapi_view(snapshot: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return view
 
 
-def _expressible(row: dict[str, Any], enums: dict[str, list[str]], objects: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
+def _expressible(
+    row: dict[str, Any], enums: dict[str, list[str]], objects: dict[str, list[dict[str, Any]]]
+) -> dict[str, Any]:
     if row.get("read_only"):
         return {"read_only": True}
-    out: dict[str, Any] = {key: row[key] for key in ("type", "required", "min_length", "max_length", "pattern", "minimum", "maximum") if key in row}
+    out: dict[str, Any] = {
+        key: row[key]
+        for key in ("type", "required", "min_length", "max_length", "pattern", "minimum", "maximum")
+        if key in row
+    }
     if "enum" in row:
         out["enum"] = sorted(enums[row["enum"]])
     if "items" in row:

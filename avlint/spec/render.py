@@ -45,8 +45,18 @@ def render_snapshot(release: Release, source: str) -> dict[str, Any]:
     return snapshot_document(release, source, models, enums)
 
 
-def snapshot_document(release: Release, source: str, models: dict[str, Any], enums: dict[str, list[str]], **extra: Any) -> dict[str, Any]:
-    return {"format": FORMAT, "version": FORMAT_VERSION, "authentik": str(release), "source": source, **extra, "models": models, "enums": enums}
+def snapshot_document(
+    release: Release, source: str, models: dict[str, Any], enums: dict[str, list[str]], **extra: Any
+) -> dict[str, Any]:
+    return {
+        "format": FORMAT,
+        "version": FORMAT_VERSION,
+        "authentik": str(release),
+        "source": source,
+        **extra,
+        "models": models,
+        "enums": enums,
+    }
 
 
 def render_model(spec: ModelSpec, enums: dict[str, list[str]]) -> dict[str, Any]:
@@ -66,7 +76,9 @@ def ordered_row(row: dict[str, Any]) -> dict[str, Any]:
     return dict(sorted(row.items(), key=lambda item: rank.get(item[0], len(rank))))
 
 
-def _attributes(field: FieldSpec, enums: dict[str, list[str]], objects: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
+def _attributes(
+    field: FieldSpec, enums: dict[str, list[str]], objects: dict[str, list[dict[str, Any]]]
+) -> dict[str, Any]:
     row: dict[str, Any] = {}
     if field.type:
         row["type"] = field.type
@@ -74,7 +86,13 @@ def _attributes(field: FieldSpec, enums: dict[str, list[str]], objects: dict[str
         row["enum"] = field.enum_name
         enums.setdefault(field.enum_name, list(field.choices))
     row.update({key: True for key in ("required", "read_only") if getattr(field, key)})
-    row.update({key: value for key in ("min_length", "max_length", "pattern", "minimum", "maximum") if (value := getattr(field, key)) is not None})
+    row.update(
+        {
+            key: value
+            for key in ("min_length", "max_length", "pattern", "minimum", "maximum")
+            if (value := getattr(field, key)) is not None
+        }
+    )
     if not field.allow_empty:
         row["allow_empty"] = False
     row.update({key: value for key in ("format", "references") if (value := getattr(field, key))})
@@ -83,7 +101,9 @@ def _attributes(field: FieldSpec, enums: dict[str, list[str]], objects: dict[str
     if field.object_fields is not None and field.object_name:
         row["object"] = field.object_name
         if field.object_name not in objects:
-            objects[field.object_name] = [{"name": sub.name, **_attributes(sub, enums, objects)} for sub in field.object_fields.values()]
+            objects[field.object_name] = [
+                {"name": sub.name, **_attributes(sub, enums, objects)} for sub in field.object_fields.values()
+            ]
     if field.default_all_choices:
         row["default_all_choices"] = True
     elif field.has_default:
@@ -106,15 +126,24 @@ def dump_snapshot(document: dict[str, Any], comment: str = "") -> str:
     class _Dumper(yaml.SafeDumper):
         pass
 
-    _Dumper.add_representer(_Row, lambda dumper, data: dumper.represent_mapping("tag:yaml.org,2002:map", data, flow_style=True))
-    _Dumper.add_representer(_Values, lambda dumper, data: dumper.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=True))
+    _Dumper.add_representer(
+        _Row, lambda dumper, data: dumper.represent_mapping("tag:yaml.org,2002:map", data, flow_style=True)
+    )
+    _Dumper.add_representer(
+        _Values, lambda dumper, data: dumper.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=True)
+    )
 
     def rows(items: list[dict[str, Any]]) -> list[_Row]:
         return [_Row(ordered_row(row)) for row in items]
 
     styled = dict(document)
     styled["models"] = {
-        model: {"fields": rows(entry["fields"]), **({"objects": {name: rows(sub) for name, sub in entry["objects"].items()}} if entry.get("objects") else {})}
+        model: {
+            "fields": rows(entry["fields"]),
+            **(
+                {"objects": {name: rows(sub) for name, sub in entry["objects"].items()}} if entry.get("objects") else {}
+            ),
+        }
         for model, entry in document["models"].items()
     }
     styled["enums"] = {name: _Values(values) for name, values in document.get("enums", {}).items()}

@@ -68,7 +68,9 @@ def _with_choice_history(spec: FieldSpec, bundled: FieldSpec | None, release: Re
     items = spec.items
     if items is not None and bundled.items is not None:
         items = _with_choice_history(items, bundled.items, release)
-    elsewhere = tuple(c for c in bundled.all_choices if c.value not in spec.choices and not in_range(release, c.since, c.until))
+    elsewhere = tuple(
+        c for c in bundled.all_choices if c.value not in spec.choices and not in_range(release, c.since, c.until)
+    )
     return spec._replace(all_choices=spec.all_choices + elsewhere, items=items)
 
 
@@ -92,17 +94,21 @@ def _load(path: str, _resolved: str, _mtime: int, _size: int) -> Snapshot:
     except UnicodeDecodeError:
         raise SnapshotError(f"{path}: not a spec snapshot: the file is not UTF-8 text") from None
     try:
-        data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506 - a safe loader
+        data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" (line {mark.line + 1})" if mark is not None else ""
-        raise SnapshotError(f"{path}: not a spec snapshot: not YAML: {getattr(error, 'problem', None) or error}{where}") from None
+        raise SnapshotError(
+            f"{path}: not a spec snapshot: not YAML: {getattr(error, 'problem', None) or error}{where}"
+        ) from None
     except RecursionError:
         raise SnapshotError(f"{path}: not a spec snapshot: nested too deeply") from None
     problem = check_snapshot(data)
     if problem:
         raise SnapshotError(f"{path}: {problem}")
-    snapshot = Snapshot(path, Release.parse(data["authentik"]), str(data.get("source", "")), data["models"], data["enums"])
+    snapshot = Snapshot(
+        path, Release.parse(data["authentik"]), str(data.get("source", "")), data["models"], data["enums"]
+    )
     try:
         for model in snapshot.models:
             snapshot.model_spec(model)  # resolve now: a bad row fails here, not in the middle of a run

@@ -37,19 +37,25 @@ def check_snapshot(data: Any) -> str | None:
     if not isinstance(data, dict):
         return f"not a spec snapshot: the top level is {_kind(data)}, not a mapping"
     if data.get("format") != FORMAT:
-        hint = "; it is an OpenAPI schema: turn it into a snapshot with `avlint spec import`" if "openapi" in data else ""
+        hint = (
+            "; it is an OpenAPI schema: turn it into a snapshot with `avlint spec import`" if "openapi" in data else ""
+        )
         return f"not a spec snapshot: format is {data.get('format')!r}, expected {FORMAT!r}{hint}"
     if data.get("version") != FORMAT_VERSION or isinstance(data.get("version"), bool):
         return f"snapshot format version {data.get('version')!r} is not supported; this avlint reads version {FORMAT_VERSION}"
     unknown = [key for key in data if key not in TOP_KEYS]
     if unknown:
         return f"unknown top-level key {unknown[0]!r} (expected {', '.join(TOP_KEYS)})"
-    return _release_problem(data.get("authentik")) or _enums_problem(data.get("enums")) or _models_problem(data.get("models"), data["enums"])
+    return (
+        _release_problem(data.get("authentik"))
+        or _enums_problem(data.get("enums"))
+        or _models_problem(data.get("models"), data["enums"])
+    )
 
 
 def _release_problem(value: Any) -> str | None:
     if not isinstance(value, str):
-        return f"authentik: expected a quoted release line such as \"2025.12\", not {value!r}"
+        return f'authentik: expected a quoted release line such as "2025.12", not {value!r}'
     try:
         Release.parse(value)
     except UnknownVersionError as error:
@@ -90,7 +96,9 @@ def _model_problem(where: str, entry: Any, enums: dict[str, Any]) -> str | None:
     objects = entry.get("objects", {})
     if not isinstance(objects, dict) or not all(isinstance(rows, list) for rows in objects.values()):
         return f"{where}.objects: expected a mapping of object names to lists of fields"
-    groups = [(f"{where}.fields", entry["fields"])] + [(f"{where}.objects.{name}", rows) for name, rows in objects.items()]
+    groups = [(f"{where}.fields", entry["fields"])] + [
+        (f"{where}.objects.{name}", rows) for name, rows in objects.items()
+    ]
     for group, rows in groups:
         problem = _rows_problem(group, rows, enums, objects)
         if problem:
@@ -101,7 +109,9 @@ def _model_problem(where: str, entry: Any, enums: dict[str, Any]) -> str | None:
 def _rows_problem(where: str, rows: list[Any], enums: dict[str, Any], objects: dict[str, Any]) -> str | None:
     seen: set[str] = set()
     for index, row in enumerate(rows):
-        label = f"{where}[{index}]" + (f" ({row['name']})" if isinstance(row, dict) and isinstance(row.get("name"), str) else "")
+        label = f"{where}[{index}]" + (
+            f" ({row['name']})" if isinstance(row, dict) and isinstance(row.get("name"), str) else ""
+        )
         problem = _row_problem(row, enums, objects, item=False)
         if problem:
             return f"{label}: {problem}"
@@ -141,4 +151,6 @@ def _row_problem(row: Any, enums: dict[str, Any], objects: dict[str, Any], item:
 def _kind(value: Any) -> str:
     if value is None:
         return "empty"
-    return {dict: "a mapping", list: "a list", str: "a string", bool: "a boolean"}.get(type(value), f"a {type(value).__name__}")
+    return {dict: "a mapping", list: "a list", str: "a string", bool: "a boolean"}.get(
+        type(value), f"a {type(value).__name__}"
+    )

@@ -23,11 +23,16 @@ def shown_text(target_version: str | None, spec_file: str | None) -> str:
 
     if spec_file is None:
         release = resolve_release(target_version)
-        return dump_snapshot(render_snapshot(release, "bundled"), f"avlint's bundled field spec for authentik {release}.")
+        return dump_snapshot(
+            render_snapshot(release, "bundled"), f"avlint's bundled field spec for authentik {release}."
+        )
     snapshot = load_snapshot(spec_file)
     release = release_for(snapshot, target_version)
     with use_spec_file(spec_file):
-        return dump_snapshot(render_snapshot(release, snapshot.source), f"The field spec for authentik {release} from {spec_file}, as resolved.")
+        return dump_snapshot(
+            render_snapshot(release, snapshot.source),
+            f"The field spec for authentik {release} from {spec_file}, as resolved.",
+        )
 
 
 def import_note(snapshot: dict[str, Any]) -> str | None:

@@ -66,7 +66,7 @@ def convert_schema() -> bytes:
     import yaml
 
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    document = yaml.load(schema_yaml(), Loader=loader)  # noqa: S506 - a safe loader
+    document = yaml.load(schema_yaml(), Loader=loader)
     return json.dumps(document, ensure_ascii=False, indent=4, separators=(",", ": "), default=str).encode("utf-8")
 
 

@@ -18,8 +18,17 @@ if TYPE_CHECKING:
     from .state import Flow, State
 
 _STAMP = re.compile(r"^(  name: authentik Export - ).*$", re.MULTILINE)
-FLOW_ATTRS = ("authentication", "background", "compatibility_mode", "denied_action", "designation", "layout",
-              "name", "policy_engine_mode", "title")
+FLOW_ATTRS = (
+    "authentication",
+    "background",
+    "compatibility_mode",
+    "denied_action",
+    "designation",
+    "layout",
+    "name",
+    "policy_engine_mode",
+    "title",
+)
 BINDING_ATTRS = ("evaluate_on_plan", "invalid_response_action", "policy_engine_mode", "re_evaluate_policies")
 
 
@@ -46,8 +55,11 @@ def _generate(state: State, flow: Flow, stamp: str) -> str:
     import yaml
 
     bindings = sorted(state.bindings_of_flow(flow.pk), key=lambda b: b.order)
-    entries = [_entry("authentik_flows.flow", {"pk": flow.pk, "slug": flow.slug},
-                      {key: getattr(flow, key) for key in FLOW_ATTRS})]
+    entries = [
+        _entry(
+            "authentik_flows.flow", {"pk": flow.pk, "slug": flow.slug}, {key: getattr(flow, key) for key in FLOW_ATTRS}
+        )
+    ]
     seen: set[str] = set()
     for binding in bindings:
         stage = state.stages[binding.stage]
@@ -57,11 +69,13 @@ def _generate(state: State, flow: Flow, stamp: str) -> str:
         attrs = dict(stage.fields) if stage.model == VALIDATE else {}
         entries.append(_entry(stage.model, {"name": stage.name, "pk": stage.pk}, attrs))
     for binding in bindings:
-        entries.append(_entry(
-            "authentik_flows.flowstagebinding",
-            {"order": binding.order, "pk": binding.pk, "stage": binding.stage, "target": binding.target},
-            {key: getattr(binding, key) for key in BINDING_ATTRS},
-        ))
+        entries.append(
+            _entry(
+                "authentik_flows.flowstagebinding",
+                {"order": binding.order, "pk": binding.pk, "stage": binding.stage, "target": binding.target},
+                {key: getattr(binding, key) for key in BINDING_ATTRS},
+            )
+        )
     document = {
         "context": {},
         "entries": entries,

@@ -107,23 +107,41 @@ class Faults:
             self._rules.clear()
 
     # -- convenience constructors ---------------------------------------------------------------------
-    def latency(self, seconds: float, *, path: str | None = None, method: str | None = None,
-                times: int | None = None) -> FaultRule:
+    def latency(
+        self, seconds: float, *, path: str | None = None, method: str | None = None, times: int | None = None
+    ) -> FaultRule:
         """Delay each matching request by ``seconds`` before it is handled."""
         return self.add(FaultRule("latency", path, method, times, seconds=seconds))
 
-    def status(self, status: int, *, times: int | None = 1, path: str | None = None, method: str | None = None,
-               retry_after: int | str | None = None, body: bytes | str | None = None,
-               content_type: str | None = None) -> FaultRule:
+    def status(
+        self,
+        status: int,
+        *,
+        times: int | None = 1,
+        path: str | None = None,
+        method: str | None = None,
+        retry_after: int | str | None = None,
+        body: bytes | str | None = None,
+        content_type: str | None = None,
+    ) -> FaultRule:
         """Answer ``status`` (e.g. 500, 502, 503, 504) instead of handling the request."""
         raw = body.encode("utf-8") if isinstance(body, str) else body
-        return self.add(FaultRule(
-            "status", path, method, times, status=status,
-            retry_after=None if retry_after is None else str(retry_after), body=raw, content_type=content_type,
-        ))
+        return self.add(
+            FaultRule(
+                "status",
+                path,
+                method,
+                times,
+                status=status,
+                retry_after=None if retry_after is None else str(retry_after),
+                body=raw,
+                content_type=content_type,
+            )
+        )
 
-    def rate_limit(self, times: int | None = 1, *, retry_after: int | str = 1, path: str | None = None,
-                   method: str | None = None) -> FaultRule:
+    def rate_limit(
+        self, times: int | None = 1, *, retry_after: int | str = 1, path: str | None = None, method: str | None = None
+    ) -> FaultRule:
         """Answer 429 with ``Retry-After`` (DRF's throttling body) to the next ``times`` requests."""
         return self.status(429, times=times, path=path, method=method, retry_after=retry_after)
 
@@ -131,8 +149,15 @@ class Faults:
         """Read the request, then close the connection without sending anything."""
         return self.add(FaultRule("drop", path, method, times))
 
-    def slow_body(self, *, chunk_size: int = 64, delay: float = 0.05, path: str | None = None,
-                  method: str | None = None, times: int | None = None) -> FaultRule:
+    def slow_body(
+        self,
+        *,
+        chunk_size: int = 64,
+        delay: float = 0.05,
+        path: str | None = None,
+        method: str | None = None,
+        times: int | None = None,
+    ) -> FaultRule:
         """Send the headers at once, then the body ``chunk_size`` bytes at a time, ``delay`` apart."""
         return self.add(FaultRule("slow_body", path, method, times, chunk_size=max(1, chunk_size), delay=delay))
 

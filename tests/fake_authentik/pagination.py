@@ -47,7 +47,7 @@ def paginate(request: Request, items: Sequence[T], render: Callable[[T], Any]) -
     if number < 1 or number > total_pages:
         raise ApiError(404, {"detail": "Invalid page."})
     start = (number - 1) * size
-    page = items[start:start + size]
+    page = items[start : start + size]
     return {
         "pagination": {
             "next": number + 1 if number < total_pages else 0,
@@ -69,13 +69,12 @@ def search(request: Request, items: Iterable[T], *texts: Callable[[T], str]) -> 
     terms = [t for t in query.replace(",", " ").split() if t]
     if not terms:
         return list(items)
-    return [
-        item for item in items
-        if all(any(term.lower() in text(item).lower() for text in texts) for term in terms)
-    ]
+    return [item for item in items if all(any(term.lower() in text(item).lower() for text in texts) for term in terms)]
 
 
-def order(request: Request, items: Iterable[T], fields: dict[str, Callable[[T], Any]], default: Sequence[str]) -> list[T]:
+def order(
+    request: Request, items: Iterable[T], fields: dict[str, Callable[[T], Any]], default: Sequence[str]
+) -> list[T]:
     """DRF OrderingFilter: unknown fields are dropped; nothing valid means the default ordering."""
     raw = request.arg("ordering")
     wanted = [term.strip() for term in raw.split(",")] if raw else []

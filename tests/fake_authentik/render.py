@@ -11,7 +11,7 @@ from xml.sax.saxutils import escape
 from .state import VALIDATE, iso
 
 if TYPE_CHECKING:
-    from .state import BlueprintInstance, Binding, DeviceType, Flow, Role, Stage, State, Token, User
+    from .state import Binding, BlueprintInstance, DeviceType, Flow, Role, Stage, State, Token, User
 
 DEFAULT_BACKGROUND = "/static/dist/assets/images/flow_background.jpg"
 INSTALL_ID = "fake-authentik-install-id"  # stands in for the instance's install id (user uid)
@@ -72,7 +72,9 @@ def flow_set(state: State, stage: Stage, *, in_flow_order: bool = False) -> list
     return [flow_short(state.flows[pk]) for pk in targets]
 
 
-def stage_base(state: State, stage: Stage, *, as_base_model: bool = False, in_flow_order: bool = False) -> dict[str, Any]:
+def stage_base(
+    state: State, stage: Stage, *, as_base_model: bool = False, in_flow_order: bool = False
+) -> dict[str, Any]:
     """StageSerializer: the base fields every stage type shares (``/stages/all/``, ``stage_obj``).
 
     ``as_base_model`` gives the generic ``authentik_flows.stage`` description that a binding's 201
@@ -119,23 +121,36 @@ def used_by(state: State, stage: Stage) -> list[dict[str, Any]]:
         if target.pk in seen:
             continue
         seen.add(target.pk)
-        result.append({
-            "app": "authentik_flows", "model_name": "flow", "pk": target.pk,
-            "name": f"Flow {target.name} ({target.slug})", "action": "cascade_many",
-        })
+        result.append(
+            {
+                "app": "authentik_flows",
+                "model_name": "flow",
+                "pk": target.pk,
+                "name": f"Flow {target.name} ({target.slug})",
+                "action": "cascade_many",
+            }
+        )
     for binding in bindings:
-        result.append({
-            "app": "authentik_flows", "model_name": "flowstagebinding", "pk": binding.pk,
-            "name": f"Flow-stage binding #{binding.order} to {binding.target}", "action": "cascade",
-        })
+        result.append(
+            {
+                "app": "authentik_flows",
+                "model_name": "flowstagebinding",
+                "pk": binding.pk,
+                "name": f"Flow-stage binding #{binding.order} to {binding.target}",
+                "action": "cascade",
+            }
+        )
     return result
 
 
 def flow_used_by(state: State, flow: Flow) -> list[dict[str, Any]]:
     return [
         {
-            "app": "authentik_flows", "model_name": "flowstagebinding", "pk": b.pk,
-            "name": f"Flow-stage binding #{b.order} to {b.target}", "action": "cascade",
+            "app": "authentik_flows",
+            "model_name": "flowstagebinding",
+            "pk": b.pk,
+            "name": f"Flow-stage binding #{b.order} to {b.target}",
+            "action": "cascade",
         }
         for b in state.bindings_of_flow(flow.pk)
     ]
@@ -237,10 +252,7 @@ def avatar(name: str) -> str:
     parts = name.split()
     if len(parts) > 2:
         parts = [parts[0], parts[-1]]
-    if len(parts) == 1:
-        initials = parts[0][:2]
-    else:
-        initials = ("".join(part[0] for part in parts[:-1]) + parts[-1])[:2]
+    initials = parts[0][:2] if len(parts) == 1 else ("".join(part[0] for part in parts[:-1]) + parts[-1])[:2]
     background, foreground = _colors(name)
     fonts = ",".join(["'RedHatText'", "'Overpass'", "overpass", "helvetica", "arial", "sans-serif"])
     svg = (
@@ -251,4 +263,3 @@ def avatar(name: str) -> str:
         f'font-size="28" font-weight="400" dy=".1em">{escape(initials.upper())}</text></svg>'
     )
     return "data:image/svg+xml;base64," + b64encode(svg.encode("utf-8")).decode("ascii")
-

@@ -38,13 +38,13 @@ class RequestLog:
         self._in_flight = 0
         self.max_in_flight = 0
 
-    def begin(self, method: str, path: str, query: dict[str, list[str]], headers: dict[str, str],
-              body: bytes) -> RequestRecord:
+    def begin(
+        self, method: str, path: str, query: dict[str, list[str]], headers: dict[str, str], body: bytes
+    ) -> RequestRecord:
         with self._lock:
             self._in_flight += 1
             self.max_in_flight = max(self.max_in_flight, self._in_flight)
-            record = RequestRecord(method, path, query, headers, body, time.monotonic(), time.time(),
-                                   self._in_flight)
+            record = RequestRecord(method, path, query, headers, body, time.monotonic(), time.time(), self._in_flight)
             self._records.append(record)
             self._lock.notify_all()
             return record

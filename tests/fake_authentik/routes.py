@@ -143,8 +143,9 @@ def accepts_json(accept: str | None) -> bool:
     return negotiate(accept, ["application/json"]) is not None
 
 
-def dispatch(router: Router, state: State, request: Request, errors: list[str] | None = None,
-             unhandled: list[str] | None = None) -> Response:
+def dispatch(
+    router: Router, state: State, request: Request, errors: list[str] | None = None, unhandled: list[str] | None = None
+) -> Response:
     """Answer one request. Modelled server errors are noted in ``unhandled``, view bugs in ``errors``."""
     view, params = router.match(request.path)
     if view is None:

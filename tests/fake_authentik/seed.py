@@ -62,8 +62,13 @@ FLOW_AUTHENTICATION = {
 
 # inferred: the default flows that hold no stage (authentik's default blueprints, 2025.12).
 UNBOUND_FLOWS = (
-    ("default-provider-authorization-implicit-consent", "Authorize Application", "Redirecting to %(app)s",
-     "authorization", "require_authenticated"),
+    (
+        "default-provider-authorization-implicit-consent",
+        "Authorize Application",
+        "Redirecting to %(app)s",
+        "authorization",
+        "require_authenticated",
+    ),
     ("default-provider-invalidation-flow", "Logout", "You've logged out of %(app)s.", "invalidation", "none"),
     ("default-source-pre-authentication", "Pre-Authentication", "Pre-authentication", "stage_configuration", "none"),
 )
@@ -72,18 +77,48 @@ UNBOUND_FLOWS = (
 # (order, pk or None, evaluate_on_plan, re_evaluate_policies). pks from the recorded exports,
 # orders from the exports or the default blueprints; None pks are generated (uuid5).
 OTHER_BINDINGS: dict[tuple[str, str], tuple[int, str | None, bool, bool]] = {
-    ("default-authenticator-totp-setup", "default-authenticator-totp-setup"): (0, "64d602a3-410f-4bee-bde5-af387c53285f", False, True),
-    ("default-source-enrollment", "default-source-enrollment-prompt"): (0, "832f420a-52ea-4134-a355-824c5ed213f2", False, True),
-    ("default-source-enrollment", "default-source-enrollment-write"): (1, "288af1a1-d334-43cf-9a43-622ca857c76a", False, True),
-    ("default-source-enrollment", "default-source-enrollment-login"): (2, "862a2c0b-e210-4ccd-8d75-5ea9193ceedf", False, True),
+    ("default-authenticator-totp-setup", "default-authenticator-totp-setup"): (
+        0,
+        "64d602a3-410f-4bee-bde5-af387c53285f",
+        False,
+        True,
+    ),
+    ("default-source-enrollment", "default-source-enrollment-prompt"): (
+        0,
+        "832f420a-52ea-4134-a355-824c5ed213f2",
+        False,
+        True,
+    ),
+    ("default-source-enrollment", "default-source-enrollment-write"): (
+        1,
+        "288af1a1-d334-43cf-9a43-622ca857c76a",
+        False,
+        True,
+    ),
+    ("default-source-enrollment", "default-source-enrollment-login"): (
+        2,
+        "862a2c0b-e210-4ccd-8d75-5ea9193ceedf",
+        False,
+        True,
+    ),
     ("default-user-settings-flow", "default-user-settings"): (20, "dc284058-4a5e-4c6e-9a70-de3e90f72398", False, True),
-    ("default-user-settings-flow", "default-user-settings-write"): (100, "e473e028-f5f5-49f8-bc24-f6a8ce3849b4", False, True),
+    ("default-user-settings-flow", "default-user-settings-write"): (
+        100,
+        "e473e028-f5f5-49f8-bc24-f6a8ce3849b4",
+        False,
+        True,
+    ),
     ("initial-setup", "stage-default-oobe-password"): (10, None, True, False),
     ("initial-setup", "default-password-change-write"): (20, None, False, True),
     ("initial-setup", "default-authentication-login"): (100, None, True, False),
     ("default-password-change", "default-password-change-prompt"): (0, None, False, True),
     ("default-password-change", "default-password-change-write"): (1, None, False, True),
-    ("default-provider-authorization-explicit-consent", "default-provider-authorization-consent"): (0, None, False, True),
+    ("default-provider-authorization-explicit-consent", "default-provider-authorization-consent"): (
+        0,
+        None,
+        False,
+        True,
+    ),
     ("default-authenticator-static-setup", "default-authenticator-static-setup"): (0, None, False, True),
     ("default-authenticator-webauthn-setup", "default-authenticator-webauthn-setup"): (0, None, False, True),
     ("default-invalidation-flow", "default-invalidation-logout"): (0, None, False, True),
@@ -130,8 +165,13 @@ def load(state: State) -> None:
                 flows[short["slug"]] = _flow_from(full_flows.get(short["slug"], short))
     for slug, name, title, designation, authentication in UNBOUND_FLOWS:
         flows[slug] = Flow(
-            pk=_inferred_uuid("flow", slug), pbm_pk=_inferred_uuid("pbm", slug), name=name, slug=slug, title=title,
-            designation=designation, authentication=authentication,
+            pk=_inferred_uuid("flow", slug),
+            pbm_pk=_inferred_uuid("pbm", slug),
+            name=name,
+            slug=slug,
+            title=title,
+            designation=designation,
+            authentication=authentication,
         )
     for flow in sorted(flows.values(), key=lambda f: f.slug):
         state.flows[flow.pk] = flow
@@ -139,8 +179,12 @@ def load(state: State) -> None:
     # Stages in database order.
     for data in all_stages:
         stage = Stage(
-            pk=data["pk"], name=data["name"], model=data["meta_model_name"], component=data["component"],
-            verbose_name=data["verbose_name"], verbose_name_plural=data["verbose_name_plural"],
+            pk=data["pk"],
+            name=data["name"],
+            model=data["meta_model_name"],
+            component=data["component"],
+            verbose_name=data["verbose_name"],
+            verbose_name_plural=data["verbose_name_plural"],
         )
         if stage.model == VALIDATE:
             full = validate_fields[stage.pk]
@@ -158,8 +202,12 @@ def load(state: State) -> None:
             binding = recorded.get((flow.pk, data["pk"]))
             if binding is not None:
                 state.bindings[binding["pk"]] = Binding(
-                    pk=binding["pk"], pbm_pk=binding["policybindingmodel_ptr_id"], target=flow.pk, stage=data["pk"],
-                    order=binding["order"], evaluate_on_plan=binding["evaluate_on_plan"],
+                    pk=binding["pk"],
+                    pbm_pk=binding["policybindingmodel_ptr_id"],
+                    target=flow.pk,
+                    stage=data["pk"],
+                    order=binding["order"],
+                    evaluate_on_plan=binding["evaluate_on_plan"],
                     re_evaluate_policies=binding["re_evaluate_policies"],
                     policy_engine_mode=binding["policy_engine_mode"],
                     invalid_response_action=binding["invalid_response_action"],
@@ -168,8 +216,13 @@ def load(state: State) -> None:
             order, pk, on_plan, on_run = OTHER_BINDINGS[(flow.slug, data["name"])]
             pk = pk or _inferred_uuid("binding", flow.slug, data["name"])
             state.bindings[pk] = Binding(
-                pk=pk, pbm_pk=_inferred_uuid("binding-pbm", flow.slug, data["name"]), target=flow.pk, stage=data["pk"],
-                order=order, evaluate_on_plan=on_plan, re_evaluate_policies=on_run,
+                pk=pk,
+                pbm_pk=_inferred_uuid("binding-pbm", flow.slug, data["name"]),
+                target=flow.pk,
+                stage=data["pk"],
+                order=order,
+                evaluate_on_plan=on_plan,
+                re_evaluate_policies=on_run,
             )
 
     _load_users(state)
@@ -181,12 +234,22 @@ def load(state: State) -> None:
 def _load_users(state: State) -> None:
     admin = state.add_user("akadmin", "authentik Default Admin", is_superuser=True, email="root@localhost")
     assert admin.pk == ADMIN_USER_PK
-    state.add_token("avlint-fake-admin-token", admin.pk, key=state.admin_token, expiring=False,
-                    description="fake superuser API token")
+    state.add_token(
+        "avlint-fake-admin-token",
+        admin.pk,
+        key=state.admin_token,
+        expiring=False,
+        description="fake superuser API token",
+    )
     limited = state.add_user("avlint-limited", "avlint limited user")
     assert limited.pk == LIMITED_USER_PK
-    state.add_token("avlint-fake-limited-token", limited.pk, key=state.limited_token, expiring=False,
-                    description="fake limited API token")
+    state.add_token(
+        "avlint-fake-limited-token",
+        limited.pk,
+        key=state.limited_token,
+        expiring=False,
+        description="fake limited API token",
+    )
     state.next_user_pk = FIRST_API_USER_PK
 
 
@@ -202,15 +265,26 @@ def _load_permissions(state: State) -> None:
         next_id = max(used_ids) + 1
         used_ids.add(next_id)
         known.add((app_label, codename))
-        permissions.append({
-            "id": next_id, "name": name, "codename": codename, "model": model, "app_label": app_label,
-            "app_label_verbose": app_verbose, "model_verbose": model_verbose,
-        })
+        permissions.append(
+            {
+                "id": next_id,
+                "name": name,
+                "codename": codename,
+                "model": model,
+                "app_label": app_label,
+                "app_label_verbose": app_verbose,
+                "model_verbose": model_verbose,
+            }
+        )
 
     # inferred: the permissions of the models the fake serves (their names sort after page 1).
     models = (
-        ("authenticatorvalidatestage", "authentik_stages_authenticator_validate",
-         "authentik Stages.Authenticator.Validate", "Authenticator Validation Stage"),
+        (
+            "authenticatorvalidatestage",
+            "authentik_stages_authenticator_validate",
+            "authentik Stages.Authenticator.Validate",
+            "Authenticator Validation Stage",
+        ),
         ("flow", "authentik_flows", "authentik Flows", "Flow"),
         ("flowstagebinding", "authentik_flows", "authentik Flows", "Flow Stage Binding"),
         ("stage", "authentik_flows", "authentik Flows", "stage"),
@@ -222,8 +296,13 @@ def _load_permissions(state: State) -> None:
     # inferred: filler so the catalogue has the recorded count.
     index = 0
     while len(permissions) < PERMISSION_COUNT:
-        add(f"Can view fake filler {index:03d}", f"view_filler{index:03d}", f"filler{index:03d}", "authentik_fake",
-            "authentik Fake", f"Filler {index:03d}")
+        add(
+            f"Can view fake filler {index:03d}",
+            f"view_filler{index:03d}",
+            f"filler{index:03d}",
+            "authentik_fake",
+            "authentik Fake",
+            f"Filler {index:03d}",
+        )
         index += 1
     state.permissions = sorted(permissions, key=lambda p: p["name"])
-

@@ -36,7 +36,9 @@ def run(
         # DRF's edge case for a JSON ``null`` body.
         raise Invalid({NON_FIELD: [Err("No data provided", "null")]})
     if not isinstance(data, dict):
-        raise Invalid({NON_FIELD: [Err(f"Invalid data. Expected a dictionary, but got {type(data).__name__}.", "invalid")]})
+        raise Invalid(
+            {NON_FIELD: [Err(f"Invalid data. Expected a dictionary, but got {type(data).__name__}.", "invalid")]}
+        )
     hooks = hooks or {}
     validated: dict[str, Any] = {}
     errors: dict[str, Any] = {}

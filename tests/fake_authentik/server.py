@@ -8,6 +8,7 @@ It listens on 127.0.0.1 only (port 0 picks a free port), one thread per connecti
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 import time
@@ -61,8 +62,9 @@ class FakeAuthentik:
         server = _Server((HOST, self._port), _Handler)
         server.app = self
         self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name="fake-authentik", daemon=True)
+        self._thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-authentik", daemon=True
+        )
         self._thread.start()
         return self
 
@@ -115,7 +117,7 @@ class FakeAuthentik:
         return self.state.limited_token
 
     def set_limited_permissions(self, spec: str | Iterable[str]) -> None:
-        """"none" (109-116), "view" (122-126, 160), "write", or an iterable of codenames."""
+        """ "none" (109-116), "view" (122-126, 160), "write", or an iterable of codenames."""
         self.state.set_limited_permissions(spec)
 
     def add_device_types(self, items: Iterable[dict[str, str]]) -> None:
@@ -145,10 +147,8 @@ class _Server(ThreadingHTTPServer):
         with self.connections_lock:
             connections = list(self.connections)
         for connection in connections:
-            try:
+            with contextlib.suppress(OSError):
                 connection.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -171,7 +171,7 @@ class _Handler(BaseHTTPRequestHandler):
             with self.server.connections_lock:
                 self.server.connections.discard(self.connection)
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
     def do_GET(self) -> None:
@@ -208,10 +208,8 @@ class _Handler(BaseHTTPRequestHandler):
                 time.sleep(plan.latency)
             if plan.drop:
                 self.close_connection = True
-                try:
+                with contextlib.suppress(OSError):
                     self.connection.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
                 return
             response = plan.response
             if response is None:
@@ -241,7 +239,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(body)
             return
         for start in range(0, len(body), chunk_size):
-            self.wfile.write(body[start:start + chunk_size])
+            self.wfile.write(body[start : start + chunk_size])
             self.wfile.flush()
             if start + chunk_size < len(body):
                 time.sleep(delay)

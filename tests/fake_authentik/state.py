@@ -11,7 +11,7 @@ import threading
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 VALIDATE = "authentik_stages_authenticator_validate.authenticatorvalidatestage"
@@ -43,14 +43,14 @@ LIMITED_PRESETS: dict[str, frozenset[str]] = {
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def iso(moment: datetime | None) -> str | None:
     """DRF DateTimeField output: ISO 8601 with ``Z`` for UTC."""
     if moment is None:
         return None
-    text = moment.astimezone(timezone.utc).isoformat()
+    text = moment.astimezone(UTC).isoformat()
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
@@ -226,8 +226,10 @@ class State:
         """Preload catalogue entries (``{"aaguid", "description", "icon"?}``)."""
         with self.lock:
             for item in items:
-                entry = item if isinstance(item, DeviceType) else DeviceType(
-                    str(uuid.UUID(item["aaguid"])), item["description"], item.get("icon", "")
+                entry = (
+                    item
+                    if isinstance(item, DeviceType)
+                    else DeviceType(str(uuid.UUID(item["aaguid"])), item["description"], item.get("icon", ""))
                 )
                 self.device_types[entry.aaguid] = entry
 
@@ -235,15 +237,23 @@ class State:
     def add_user(self, username: str, name: str, **kwargs: Any) -> User:
         now = self.now()
         user = User(
-            pk=self.next_user_pk, username=username, name=name, uuid=self.new_uuid(), date_joined=now,
-            password_change_date=now, last_updated=now, **kwargs,
+            pk=self.next_user_pk,
+            username=username,
+            name=name,
+            uuid=self.new_uuid(),
+            date_joined=now,
+            password_change_date=now,
+            last_updated=now,
+            **kwargs,
         )
         self.next_user_pk += 1
         self.users[user.pk] = user
         return user
 
     def add_token(self, identifier: str, user: int, *, key: str | None = None, **kwargs: Any) -> Token:
-        token = Token(pk=self.new_uuid(), identifier=identifier, key=key or secrets.token_urlsafe(48), user=user, **kwargs)
+        token = Token(
+            pk=self.new_uuid(), identifier=identifier, key=key or secrets.token_urlsafe(48), user=user, **kwargs
+        )
         self.tokens[token.pk] = token
         return token
 
@@ -286,4 +296,3 @@ class State:
                 if token.key == key:
                     token.expiring = True
                     token.expires = self.now() + delta
-

@@ -34,13 +34,26 @@ if TYPE_CHECKING:
 DEVICE_CLASSES = ["static", "totp", "webauthn", "duo", "sms", "email"]
 NOT_CONFIGURED_ACTIONS = ["skip", "deny", "configure"]
 USER_VERIFICATION = ["required", "preferred", "discouraged"]
-DESIGNATIONS = ["authentication", "authorization", "invalidation", "enrollment", "unenrollment", "recovery",
-                "stage_configuration"]
+DESIGNATIONS = [
+    "authentication",
+    "authorization",
+    "invalidation",
+    "enrollment",
+    "unenrollment",
+    "recovery",
+    "stage_configuration",
+]
 POLICY_ENGINE_MODES = ["all", "any"]
 LAYOUTS = ["stacked", "content_left", "content_right", "sidebar_left", "sidebar_right"]
 DENIED_ACTIONS = ["message_continue", "message", "continue"]
-AUTHENTICATIONS = ["none", "require_authenticated", "require_unauthenticated", "require_superuser",
-                   "require_redirect", "require_outpost"]
+AUTHENTICATIONS = [
+    "none",
+    "require_authenticated",
+    "require_unauthenticated",
+    "require_superuser",
+    "require_redirect",
+    "require_outpost",
+]
 INVALID_RESPONSE_ACTIONS = ["retry", "restart", "restart_with_context"]
 TOKEN_INTENTS = ["verification", "api", "recovery", "app_password"]
 USER_TYPES = ["internal", "external", "service_account", "internal_service_account"]
@@ -75,14 +88,18 @@ def validate_stage_fields(state: State, instance_pk: str | None) -> list[tuple[s
 
 def _configure_rule(value: Any, initial_data: dict[str, Any]) -> Any:
     """validate_not_configured_action: reads configuration_stages from the request body only."""
-    if value == "configure" and not initial_data.get("configuration_stages", None):
+    if value == "configure" and not initial_data.get("configuration_stages"):
         raise FieldError([Err(CONFIGURE_MESSAGE, "invalid")])
     return value
 
 
 def validate_stage(state: State, data: Any, *, partial: bool, instance_pk: str | None = None) -> dict[str, Any]:
-    return run(validate_stage_fields(state, instance_pk), data, partial=partial,
-               hooks={"not_configured_action": _configure_rule})
+    return run(
+        validate_stage_fields(state, instance_pk),
+        data,
+        partial=partial,
+        hooks={"not_configured_action": _configure_rule},
+    )
 
 
 # -- FlowSerializer ---------------------------------------------------------------------------------------
@@ -133,7 +150,9 @@ def validate_binding(state: State, data: Any, *, partial: bool, instance_pk: str
                 return
         for other in state.bindings.values():
             if other.pk != instance_pk and (other.target, other.stage, other.order) == (
-                values["target"], values["stage"], values["order"]
+                values["target"],
+                values["stage"],
+                values["order"],
             ):
                 raise non_field("The fields target, stage, order must make a unique set.", "unique")
 
@@ -170,10 +189,19 @@ def validate_token(state: State, data: Any, *, partial: bool, instance_pk: str |
             raise fail(f'Invalid pk "{value}" - object does not exist.', "does_not_exist")
 
     fields: list[tuple[str, Field]] = [
-        ("identifier", CharField(required=True, validators=[
-            regex(r"^[-a-zA-Z0-9_]+\Z", "Enter a valid “slug” consisting of letters, numbers, underscores or hyphens."),
-            unique("Token with this identifier already exists.", identifier_taken),
-        ])),
+        (
+            "identifier",
+            CharField(
+                required=True,
+                validators=[
+                    regex(
+                        r"^[-a-zA-Z0-9_]+\Z",
+                        "Enter a valid “slug” consisting of letters, numbers, underscores or hyphens.",
+                    ),
+                    unique("Token with this identifier already exists.", identifier_taken),
+                ],
+            ),
+        ),
         ("intent", ChoiceField(TOKEN_INTENTS)),
         ("user", IntegerField(validators=[user_exists])),
         ("description", CharField(allow_blank=True)),
@@ -186,8 +214,11 @@ def validate_role(state: State, data: Any, *, partial: bool, instance_pk: str | 
     def name_taken(name: str) -> bool:
         return any(r.name == name and r.pk != instance_pk for r in state.roles.values())
 
-    return run([("name", CharField(required=True, validators=[unique("role with this name already exists.", name_taken)]))],
-               data, partial=partial)
+    return run(
+        [("name", CharField(required=True, validators=[unique("role with this name already exists.", name_taken)]))],
+        data,
+        partial=partial,
+    )
 
 
 def validate_blueprint_instance(
@@ -198,8 +229,9 @@ def validate_blueprint_instance(
     def validate_content(content: str, initial_data: dict[str, Any]) -> str:
         logs = check_content(content) if content else []
         if logs:
-            raise FieldError([Err("Failed to validate blueprint", "invalid")]
-                             + [Err(f"- {line}", "invalid") for line in logs])
+            raise FieldError(
+                [Err("Failed to validate blueprint", "invalid")] + [Err(f"- {line}", "invalid") for line in logs]
+            )
         return content
 
     fields: list[tuple[str, Field]] = [

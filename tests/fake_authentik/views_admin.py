@@ -56,8 +56,12 @@ def schema(state: State, request: Request) -> Response:
 
 # -- /managed/blueprints/ --------------------------------------------------------------------------------
 def _validated(state: State, data: Any, *, partial: bool) -> dict[str, Any]:
-    return checked(validate_blueprint_instance, data, partial=partial,
-                   check_content=lambda content: blueprints.validate(state, content))
+    return checked(
+        validate_blueprint_instance,
+        data,
+        partial=partial,
+        check_content=lambda content: blueprints.validate(state, content),
+    )
 
 
 def blueprint_list(state: State, request: Request) -> Response:
@@ -73,8 +77,13 @@ def blueprint_list(state: State, request: Request) -> Response:
 def blueprint_create(state: State, request: Request) -> Response:
     values = _validated(state, request.data(), partial=False)
     item = BlueprintInstance(
-        pk=state.new_uuid(), name=values["name"], path=values.get("path", ""), context=values.get("context", {}),
-        last_applied=state.now(), enabled=values.get("enabled", True), content=values.get("content", ""),
+        pk=state.new_uuid(),
+        name=values["name"],
+        path=values.get("path", ""),
+        context=values.get("context", {}),
+        last_applied=state.now(),
+        enabled=values.get("enabled", True),
+        content=values.get("content", ""),
     )
     state.blueprints[item.pk] = item
     return json_response(201, render.blueprint(item))
@@ -108,18 +117,43 @@ def blueprint_delete(state: State, request: Request) -> Response:
 
 
 def register(router: Router) -> None:
-    router.add("admin/version/", View("Version", "Get running and latest version.", None,
-                                      {"GET": Method(version, None)}))
-    router.add("schema/", View("Schema", "OpenApi3 schema for this API.", None, {"GET": Method(schema, None)},
-                               public=True, negotiate=False, vary=SCHEMA_VARY))
+    router.add(
+        "admin/version/", View("Version", "Get running and latest version.", None, {"GET": Method(version, None)})
+    )
+    router.add(
+        "schema/",
+        View(
+            "Schema",
+            "OpenApi3 schema for this API.",
+            None,
+            {"GET": Method(schema, None)},
+            public=True,
+            negotiate=False,
+            vary=SCHEMA_VARY,
+        ),
+    )
     model = "authentik_blueprints.blueprintinstance"
     pk = r"(?P<pk>[^/.]+)"
-    router.add("managed/blueprints/", View(
-        "Blueprint Instance List", "Blueprint instances", model,
-        {"GET": Method(blueprint_list), "POST": Method(blueprint_create)},
-    ))
-    router.add(f"managed/blueprints/{pk}/", View(
-        "Blueprint Instance Instance", "Blueprint instances", model,
-        {"GET": Method(blueprint_retrieve), "PUT": Method(lambda s, r: _blueprint_update(s, r, partial=False)),
-         "PATCH": Method(lambda s, r: _blueprint_update(s, r, partial=True)), "DELETE": Method(blueprint_delete)},
-    ))
+    router.add(
+        "managed/blueprints/",
+        View(
+            "Blueprint Instance List",
+            "Blueprint instances",
+            model,
+            {"GET": Method(blueprint_list), "POST": Method(blueprint_create)},
+        ),
+    )
+    router.add(
+        f"managed/blueprints/{pk}/",
+        View(
+            "Blueprint Instance Instance",
+            "Blueprint instances",
+            model,
+            {
+                "GET": Method(blueprint_retrieve),
+                "PUT": Method(lambda s, r: _blueprint_update(s, r, partial=False)),
+                "PATCH": Method(lambda s, r: _blueprint_update(s, r, partial=True)),
+                "DELETE": Method(blueprint_delete),
+            },
+        ),
+    )

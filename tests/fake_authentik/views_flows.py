@@ -25,7 +25,6 @@ if TYPE_CHECKING:
     from .state import State
 
 
-
 # -- /flows/instances/ (lookup by slug) ------------------------------------------------------------------------
 def flow_list(state: State, request: Request) -> Response:
     filters = FilterErrors()
@@ -45,8 +44,12 @@ def flow_list(state: State, request: Request) -> Response:
     if flow_uuid is not None:
         items = [f for f in items if f.pk == flow_uuid]
     items = search(request, items, lambda f: f.name, lambda f: f.slug, lambda f: f.designation, lambda f: f.title)
-    items = order(request, items, {"slug": lambda f: f.slug, "name": lambda f: f.name,
-                                   "designation": lambda f: f.designation}, ["slug"])
+    items = order(
+        request,
+        items,
+        {"slug": lambda f: f.slug, "name": lambda f: f.name, "designation": lambda f: f.designation},
+        ["slug"],
+    )
     return json_response(200, paginate(request, items, lambda f: render.flow(state, f)))
 
 
@@ -88,10 +91,14 @@ def flow_used_by(state: State, request: Request) -> Response:
 def flow_export(state: State, request: Request) -> Response:
     """200 with the YAML, labelled text/html (097), as an attachment."""
     flow = _flow(state, request)
-    return Response(200, export_flow(state, flow).encode("utf-8"), [
-        ("Content-Type", HTML_TYPE),
-        ("Content-Disposition", f'attachment; filename="{flow.slug}.yaml"'),
-    ])
+    return Response(
+        200,
+        export_flow(state, flow).encode("utf-8"),
+        [
+            ("Content-Type", HTML_TYPE),
+            ("Content-Disposition", f'attachment; filename="{flow.slug}.yaml"'),
+        ],
+    )
 
 
 # -- /flows/bindings/ ----------------------------------------------------------------------------------------
@@ -109,8 +116,14 @@ def binding_list(state: State, request: Request) -> Response:
     filters.raise_if_any()
     items = list(state.bindings.values())
     wanted = {
-        "target": target, "stage": stage, "pk": fsb_uuid, "pbm_pk": pbm_uuid, "evaluate_on_plan": on_plan,
-        "re_evaluate_policies": on_run, "invalid_response_action": invalid_action, "policy_engine_mode": engine,
+        "target": target,
+        "stage": stage,
+        "pk": fsb_uuid,
+        "pbm_pk": pbm_uuid,
+        "evaluate_on_plan": on_plan,
+        "re_evaluate_policies": on_run,
+        "invalid_response_action": invalid_action,
+        "policy_engine_mode": engine,
         "order": position,
     }
     for attribute, value in wanted.items():
@@ -175,26 +188,59 @@ def binding_delete(state: State, request: Request) -> Response:
 def register(router: Router) -> None:
     slug = r"(?P<slug>[^/.]+)"
     flow_model = "authentik_flows.flow"
-    router.add("flows/instances/", View(
-        "Flow List", "Flow Viewset", flow_model, {"GET": Method(flow_list), "POST": Method(flow_create)},
-    ))
-    router.add(f"flows/instances/{slug}/", View(
-        "Flow Instance", "Flow Viewset", flow_model,
-        {"GET": Method(flow_retrieve), "PUT": Method(lambda s, r: _flow_update(s, r, partial=False)),
-         "PATCH": Method(lambda s, r: _flow_update(s, r, partial=True)), "DELETE": Method(flow_delete)},
-    ))
-    router.add(f"flows/instances/{slug}/used_by/", View("Used by", "Flow Viewset", flow_model,
-                                                       {"GET": Method(flow_used_by, "view")}))
-    router.add(f"flows/instances/{slug}/export/", View("Export", "Flow Viewset", flow_model,
-                                                      {"GET": Method(flow_export, "authentik_flows.export_flow")}))
+    router.add(
+        "flows/instances/",
+        View(
+            "Flow List",
+            "Flow Viewset",
+            flow_model,
+            {"GET": Method(flow_list), "POST": Method(flow_create)},
+        ),
+    )
+    router.add(
+        f"flows/instances/{slug}/",
+        View(
+            "Flow Instance",
+            "Flow Viewset",
+            flow_model,
+            {
+                "GET": Method(flow_retrieve),
+                "PUT": Method(lambda s, r: _flow_update(s, r, partial=False)),
+                "PATCH": Method(lambda s, r: _flow_update(s, r, partial=True)),
+                "DELETE": Method(flow_delete),
+            },
+        ),
+    )
+    router.add(
+        f"flows/instances/{slug}/used_by/",
+        View("Used by", "Flow Viewset", flow_model, {"GET": Method(flow_used_by, "view")}),
+    )
+    router.add(
+        f"flows/instances/{slug}/export/",
+        View("Export", "Flow Viewset", flow_model, {"GET": Method(flow_export, "authentik_flows.export_flow")}),
+    )
     binding_model = "authentik_flows.flowstagebinding"
     pk = r"(?P<pk>[^/.]+)"
-    router.add("flows/bindings/", View(
-        "Flow Stage Binding List", "FlowStageBinding Viewset", binding_model,
-        {"GET": Method(binding_list), "POST": Method(binding_create)},
-    ))
-    router.add(f"flows/bindings/{pk}/", View(
-        "Flow Stage Binding Instance", "FlowStageBinding Viewset", binding_model,
-        {"GET": Method(binding_retrieve), "PUT": Method(lambda s, r: _binding_update(s, r, partial=False)),
-         "PATCH": Method(lambda s, r: _binding_update(s, r, partial=True)), "DELETE": Method(binding_delete)},
-    ))
+    router.add(
+        "flows/bindings/",
+        View(
+            "Flow Stage Binding List",
+            "FlowStageBinding Viewset",
+            binding_model,
+            {"GET": Method(binding_list), "POST": Method(binding_create)},
+        ),
+    )
+    router.add(
+        f"flows/bindings/{pk}/",
+        View(
+            "Flow Stage Binding Instance",
+            "FlowStageBinding Viewset",
+            binding_model,
+            {
+                "GET": Method(binding_retrieve),
+                "PUT": Method(lambda s, r: _binding_update(s, r, partial=False)),
+                "PATCH": Method(lambda s, r: _binding_update(s, r, partial=True)),
+                "DELETE": Method(binding_delete),
+            },
+        ),
+    )

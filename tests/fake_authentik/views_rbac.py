@@ -21,7 +21,6 @@ if TYPE_CHECKING:
 API_TOKEN_LIFETIME = timedelta(minutes=30)  # 106: an API token expires 30 minutes after creation
 
 
-
 # -- /core/users/ ------------------------------------------------------------------------------------------
 def user_list(state: State, request: Request) -> Response:
     items = list(state.users.values())
@@ -150,8 +149,9 @@ def role_add_user(state: State, request: Request) -> Response:
         if value not in state.users:
             raise fail(f'Invalid pk "{value}" - object does not exist.', "does_not_exist")
 
-    values = checked(run, [("pk", IntegerField(required=True, validators=[user_exists]))], request.data(),
-                        partial=False)
+    values = checked(
+        run, [("pk", IntegerField(required=True, validators=[user_exists]))], request.data(), partial=False
+    )
     if values["pk"] not in role.users:
         role.users.append(values["pk"])
     return empty_response()
@@ -194,29 +194,57 @@ def role_assign(state: State, request: Request) -> Response:
 def register(router: Router) -> None:
     pk = r"(?P<pk>[^/.]+)"
     users = "authentik_core.user"
-    router.add("core/users/", View("User List", "User Viewset", users,
-                                   {"GET": Method(user_list), "POST": Method(user_create)}))
-    router.add(f"core/users/{pk}/", View("User Instance", "User Viewset", users,
-                                         {"GET": Method(user_retrieve), "DELETE": Method(user_delete)}))
+    router.add(
+        "core/users/", View("User List", "User Viewset", users, {"GET": Method(user_list), "POST": Method(user_create)})
+    )
+    router.add(
+        f"core/users/{pk}/",
+        View("User Instance", "User Viewset", users, {"GET": Method(user_retrieve), "DELETE": Method(user_delete)}),
+    )
     tokens = "authentik_core.token"
     identifier = r"(?P<identifier>[^/.]+)"
-    router.add("core/tokens/", View("Token List", "Token Viewset", tokens,
-                                    {"GET": Method(token_list), "POST": Method(token_create)}))
-    router.add(f"core/tokens/{identifier}/", View("Token Instance", "Token Viewset", tokens,
-                                                  {"GET": Method(token_retrieve), "DELETE": Method(token_delete)}))
-    router.add(f"core/tokens/{identifier}/view_key/", View(
-        "View key", "Token Viewset", tokens, {"GET": Method(token_view_key, "authentik_core.view_token_key")},
-    ))
+    router.add(
+        "core/tokens/",
+        View("Token List", "Token Viewset", tokens, {"GET": Method(token_list), "POST": Method(token_create)}),
+    )
+    router.add(
+        f"core/tokens/{identifier}/",
+        View(
+            "Token Instance", "Token Viewset", tokens, {"GET": Method(token_retrieve), "DELETE": Method(token_delete)}
+        ),
+    )
+    router.add(
+        f"core/tokens/{identifier}/view_key/",
+        View(
+            "View key",
+            "Token Viewset",
+            tokens,
+            {"GET": Method(token_view_key, "authentik_core.view_token_key")},
+        ),
+    )
     roles = "authentik_rbac.role"
-    router.add("rbac/roles/", View("Role List", "Role viewset", roles,
-                                   {"GET": Method(role_list), "POST": Method(role_create)}))
-    router.add(f"rbac/roles/{pk}/", View("Role Instance", "Role viewset", roles,
-                                         {"GET": Method(role_retrieve), "DELETE": Method(role_delete)}))
-    router.add(f"rbac/roles/{pk}/add_user/", View("Add user", "Role viewset", roles,
-                                                  {"POST": Method(role_add_user, "change")}))
-    router.add("rbac/permissions/", View("Permission List", "Read-only list of all permissions", "auth.permission",
-                                         {"GET": Method(permission_list)}))
-    router.add(r"rbac/permissions/assigned_by_roles/(?P<uuid>[^/.]+)/assign/", View(
-        "Assign", "Get a role's assigned object permissions", roles,
-        {"POST": Method(role_assign, "authentik_rbac.assign_role_permissions")},
-    ))
+    router.add(
+        "rbac/roles/", View("Role List", "Role viewset", roles, {"GET": Method(role_list), "POST": Method(role_create)})
+    )
+    router.add(
+        f"rbac/roles/{pk}/",
+        View("Role Instance", "Role viewset", roles, {"GET": Method(role_retrieve), "DELETE": Method(role_delete)}),
+    )
+    router.add(
+        f"rbac/roles/{pk}/add_user/", View("Add user", "Role viewset", roles, {"POST": Method(role_add_user, "change")})
+    )
+    router.add(
+        "rbac/permissions/",
+        View(
+            "Permission List", "Read-only list of all permissions", "auth.permission", {"GET": Method(permission_list)}
+        ),
+    )
+    router.add(
+        r"rbac/permissions/assigned_by_roles/(?P<uuid>[^/.]+)/assign/",
+        View(
+            "Assign",
+            "Get a role's assigned object permissions",
+            roles,
+            {"POST": Method(role_assign, "authentik_rbac.assign_role_permissions")},
+        ),
+    )

@@ -33,7 +33,6 @@ def lookup_stage(state: State, raw: str, model: str | None, model_name: str) -> 
     return stage
 
 
-
 # -- /stages/authenticator/validate/ ------------------------------------------------------------------
 def validate_list(state: State, request: Request) -> Response:
     filters = FilterErrors()
@@ -49,13 +48,18 @@ def validate_list(state: State, request: Request) -> Response:
     if config_stages:
         items = [s for s in items if set(config_stages) & set(s.fields["configuration_stages"])]
     items = search(request, items, lambda s: s.name)
-    items = order(request, items, {
-        "name": lambda s: s.name,
-        "pk": lambda s: s.pk,
-        "not_configured_action": lambda s: s.fields["not_configured_action"],
-        "last_auth_threshold": lambda s: s.fields["last_auth_threshold"],
-        "webauthn_user_verification": lambda s: s.fields["webauthn_user_verification"],
-    }, ["name"])
+    items = order(
+        request,
+        items,
+        {
+            "name": lambda s: s.name,
+            "pk": lambda s: s.pk,
+            "not_configured_action": lambda s: s.fields["not_configured_action"],
+            "last_auth_threshold": lambda s: s.fields["last_auth_threshold"],
+            "webauthn_user_verification": lambda s: s.fields["webauthn_user_verification"],
+        },
+        ["name"],
+    )
     return json_response(200, paginate(request, items, lambda s: render.stage(state, s)))
 
 
@@ -63,7 +67,11 @@ def validate_create(state: State, request: Request) -> Response:
     values = checked(validate_stage, state, request.data(), partial=False)
     component, verbose, plural = VALIDATE_TYPE
     stage = Stage(
-        pk=state.new_uuid(), name=values["name"], model=VALIDATE, component=component, verbose_name=verbose,
+        pk=state.new_uuid(),
+        name=values["name"],
+        model=VALIDATE,
+        component=component,
+        verbose_name=verbose,
         verbose_name_plural=plural,
         fields={key: _copy(values.get(key, default)) for key, default in VALIDATE_DEFAULTS.items()},
     )
@@ -165,10 +173,17 @@ def totp_create(state: State, request: Request) -> Response:
     values = checked(run, _totp_fields(state, None), request.data(), partial=False)
     component, verbose, plural = TOTP_TYPE
     stage = Stage(
-        pk=state.new_uuid(), name=values["name"], model=TOTP, component=component, verbose_name=verbose,
+        pk=state.new_uuid(),
+        name=values["name"],
+        model=TOTP,
+        component=component,
+        verbose_name=verbose,
         verbose_name_plural=plural,
-        fields={"configure_flow": values.get("configure_flow"), "friendly_name": values.get("friendly_name"),
-                "digits": values.get("digits", "6")},
+        fields={
+            "configure_flow": values.get("configure_flow"),
+            "friendly_name": values.get("friendly_name"),
+            "digits": values.get("digits", "6"),
+        },
     )
     state.stages[stage.pk] = stage
     return json_response(201, render.stage(state, stage))
@@ -204,8 +219,9 @@ def device_types_list(state: State, request: Request) -> Response:
         if value not in (None, ""):
             items = [d for d in items if getattr(d, name) == value]
     items = search(request, items, lambda d: d.description, lambda d: d.aaguid)
-    items = order(request, items, {"description": lambda d: d.description, "aaguid": lambda d: d.aaguid},
-                  ["description"])
+    items = order(
+        request, items, {"description": lambda d: d.description, "aaguid": lambda d: d.aaguid}, ["description"]
+    )
     return json_response(200, paginate(request, items, render.device_type))
 
 
@@ -224,42 +240,94 @@ def register(router: Router) -> None:
     pk = r"(?P<pk>[^/.]+)"
     validate_model = "authentik_stages_authenticator_validate.authenticatorvalidatestage"
     description = "AuthenticatorValidateStage Viewset"
-    router.add("stages/authenticator/validate/", View(
-        "Authenticator Validate Stage List", description, validate_model,
-        {"GET": Method(validate_list), "POST": Method(validate_create)},
-        metadata_actions=validate_stage_actions,
-    ))
-    router.add(f"stages/authenticator/validate/{pk}/", View(
-        "Authenticator Validate Stage Instance", description, validate_model,
-        {"GET": Method(validate_retrieve), "PUT": Method(validate_put), "PATCH": Method(validate_patch),
-         "DELETE": Method(validate_delete)},
-        metadata_actions=validate_stage_actions,
-    ))
-    router.add(f"stages/authenticator/validate/{pk}/used_by/", View(
-        "Used by", description, validate_model, {"GET": Method(validate_used_by, "view")},
-    ))
+    router.add(
+        "stages/authenticator/validate/",
+        View(
+            "Authenticator Validate Stage List",
+            description,
+            validate_model,
+            {"GET": Method(validate_list), "POST": Method(validate_create)},
+            metadata_actions=validate_stage_actions,
+        ),
+    )
+    router.add(
+        f"stages/authenticator/validate/{pk}/",
+        View(
+            "Authenticator Validate Stage Instance",
+            description,
+            validate_model,
+            {
+                "GET": Method(validate_retrieve),
+                "PUT": Method(validate_put),
+                "PATCH": Method(validate_patch),
+                "DELETE": Method(validate_delete),
+            },
+            metadata_actions=validate_stage_actions,
+        ),
+    )
+    router.add(
+        f"stages/authenticator/validate/{pk}/used_by/",
+        View(
+            "Used by",
+            description,
+            validate_model,
+            {"GET": Method(validate_used_by, "view")},
+        ),
+    )
     stage_model = "authentik_flows.stage"
     router.add("stages/all/", View("Stage List", "Stage Viewset", stage_model, {"GET": Method(all_list)}))
-    router.add(f"stages/all/{pk}/", View(
-        "Stage Instance", "Stage Viewset", stage_model, {"GET": Method(all_retrieve), "DELETE": Method(all_delete)},
-    ))
-    router.add(f"stages/all/{pk}/used_by/", View("Used by", "Stage Viewset", stage_model,
-                                                 {"GET": Method(all_used_by, "view")}))
+    router.add(
+        f"stages/all/{pk}/",
+        View(
+            "Stage Instance",
+            "Stage Viewset",
+            stage_model,
+            {"GET": Method(all_retrieve), "DELETE": Method(all_delete)},
+        ),
+    )
+    router.add(
+        f"stages/all/{pk}/used_by/", View("Used by", "Stage Viewset", stage_model, {"GET": Method(all_used_by, "view")})
+    )
     totp_model = "authentik_stages_authenticator_totp.authenticatortotpstage"
-    router.add("stages/authenticator/totp/", View(
-        "Authenticator TOTP Stage List", "AuthenticatorTOTPStage Viewset", totp_model,
-        {"GET": Method(totp_list), "POST": Method(totp_create)},
-    ))
-    router.add(f"stages/authenticator/totp/{pk}/", View(
-        "Authenticator TOTP Stage Instance", "AuthenticatorTOTPStage Viewset", totp_model,
-        {"GET": Method(totp_retrieve), "PUT": Method(lambda s, r: _totp_update(s, r, partial=False)),
-         "PATCH": Method(lambda s, r: _totp_update(s, r, partial=True)), "DELETE": Method(totp_delete)},
-    ))
+    router.add(
+        "stages/authenticator/totp/",
+        View(
+            "Authenticator TOTP Stage List",
+            "AuthenticatorTOTPStage Viewset",
+            totp_model,
+            {"GET": Method(totp_list), "POST": Method(totp_create)},
+        ),
+    )
+    router.add(
+        f"stages/authenticator/totp/{pk}/",
+        View(
+            "Authenticator TOTP Stage Instance",
+            "AuthenticatorTOTPStage Viewset",
+            totp_model,
+            {
+                "GET": Method(totp_retrieve),
+                "PUT": Method(lambda s, r: _totp_update(s, r, partial=False)),
+                "PATCH": Method(lambda s, r: _totp_update(s, r, partial=True)),
+                "DELETE": Method(totp_delete),
+            },
+        ),
+    )
     device_model = "authentik_stages_authenticator_webauthn.webauthndevicetype"
-    router.add("stages/authenticator/webauthn_device_types/", View(
-        "Web Authn Device Type List", "WebAuthnDeviceType Viewset", device_model, {"GET": Method(device_types_list)},
-    ))
-    router.add(f"stages/authenticator/webauthn_device_types/{pk}/", View(
-        "Web Authn Device Type Instance", "WebAuthnDeviceType Viewset", device_model,
-        {"GET": Method(device_types_retrieve)},
-    ))
+    router.add(
+        "stages/authenticator/webauthn_device_types/",
+        View(
+            "Web Authn Device Type List",
+            "WebAuthnDeviceType Viewset",
+            device_model,
+            {"GET": Method(device_types_list)},
+        ),
+    )
+    router.add(
+        f"stages/authenticator/webauthn_device_types/{pk}/",
+        View(
+            "Web Authn Device Type Instance",
+            "WebAuthnDeviceType Viewset",
+            device_model,
+            {"GET": Method(device_types_retrieve)},
+        ),
+    )
