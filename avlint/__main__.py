@@ -17,9 +17,9 @@ def main() -> None:
         return
     if _plain_lint(args):
         from avlint.run import LintRequest, run_lint
+        from avlint.terminal import colour_wanted
 
-        colour = sys.stdout.isatty() and "NO_COLOR" not in os.environ
-        sys.exit(run_lint(LintRequest(paths=tuple(args[1:]), colour=colour), sys.stdout, sys.stderr))
+        sys.exit(run_lint(LintRequest(paths=tuple(args[1:]), colour=colour_wanted()), sys.stdout, sys.stderr))
     from avlint.cli import cli
 
     cli(prog_name="avlint")

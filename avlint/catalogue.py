@@ -20,6 +20,7 @@ class Rule(NamedTuple):
     bad: str
     good: str
     aliases: tuple[str, ...] = ()
+    bad_encoding: str | None = None  # the encoding the bad example is saved in, when not UTF-8
 
     @property
     def fixable(self) -> bool:
@@ -52,6 +53,7 @@ def all_rules() -> tuple[Rule, ...]:
             bad=raw["bad"],
             good=raw["good"],
             aliases=tuple(raw.get("aliases", ())),
+            bad_encoding=raw.get("bad_encoding"),
         )
         assert rule.severity in SEVERITIES and rule.effect in EFFECTS and rule.fix in (None, "safe", "unsafe"), (
             rule.code

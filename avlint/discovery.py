@@ -7,7 +7,7 @@ import os
 from pathlib import PurePath
 
 from avlint.loader.problems import PathError
-from avlint.loader.source import _describe
+from avlint.loader.source import describe_os_error
 
 SUFFIXES = (".yaml", ".yml", ".json")
 
@@ -25,7 +25,7 @@ def discover(paths: list[str], exclude: tuple[str, ...] = ()) -> tuple[list[str]
             is_dir = os.path.isdir(path)
             os.stat(path)
         except OSError as error:
-            errors.append(PathError(path, _describe(error)))
+            errors.append(PathError(path, describe_os_error(error)))
             continue
         found = _walk(path, exclude, errors) if is_dir else ([] if _excluded(path, exclude) else [path])
         for file in found:
@@ -41,7 +41,7 @@ def _walk(root: str, exclude: tuple[str, ...], errors: list[PathError]) -> list[
     visited: set[tuple[int, int]] = set()
 
     def on_error(error: OSError) -> None:
-        errors.append(PathError(error.filename or root, _describe(error)))
+        errors.append(PathError(error.filename or root, describe_os_error(error)))
 
     for folder, subfolders, names in os.walk(root, followlinks=True, onerror=on_error):
         info = os.stat(folder)

@@ -22,6 +22,10 @@ from avlint.loader.yaml_nodes import compose
 from avlint.nodes import a_or_an, end, is_null, kind_name, start
 from avlint.settings import Settings
 from avlint.suppressions import parse_suppressions
+from avlint.versions import Release
+
+# The blueprint format (version 1, with its tags) arrived in authentik 2022.8.
+BLUEPRINTS_SINCE = Release(2022, 8)
 
 
 class Located(NamedTuple):
@@ -215,14 +219,32 @@ def _lint_root(
     kind = "api-body" if api_model else classify(root)
     if kind == "other":
         raise _NotABlueprint("not an authentik blueprint or API body")
+    if kind == "blueprint" and settings.release < BLUEPRINTS_SINCE:
+        # One problem, one finding: every field and tag would otherwise be reported as unknown.
+        yield _blueprints_unavailable(root, settings.release)
+        return
     document = build_document(
         path, root, api_body=(kind == "api-body"), **({"api_model": api_model} if api_model else {})
     )
-    context = CheckContext(document, settings.release, text)
-    for check, codes in REGISTRY:
-        if codes & enabled:
+    context = CheckContext(document, settings.release, text, settings.spec)
+    for check in REGISTRY:
+        if check.codes & enabled:
             for hit in check(context):
                 yield _position(hit)
+
+
+def _blueprints_unavailable(root: MappingNode, release: Release) -> Located:
+    anchor = next((key for key, _ in root.value if isinstance(key, ScalarNode) and key.value == "version"), root)
+    (line, column), (end_line, end_column) = start(anchor), end(anchor)
+    return Located(
+        "AV121",
+        line,
+        column,
+        end_line,
+        end_column,
+        f"authentik {release} cannot import blueprints: they arrived in authentik {BLUEPRINTS_SINCE}; "
+        f"target {BLUEPRINTS_SINCE} or later",
+    )
 
 
 def _quoted_spans(root: Node) -> tuple[tuple[tuple[int, int], tuple[int, int]], ...]:
@@ -299,5 +321,5 @@ def _lint_one(path: str, settings: Settings) -> FileResult | PathError:
         result = lint_file(path, settings)
     except PathError as error:
         return error
-    result.findings = [f._replace(fix=None) for f in result.findings]
+    result.findings = [f.replace(fix=None) for f in result.findings]
     return result

@@ -22,7 +22,7 @@ def stamp_fingerprints(text: str, findings: list[Finding]) -> list[Finding]:
     if not findings:
         return findings
     lines = _LINE_BREAK.split(text)
-    return [finding._replace(fingerprint=fingerprint(lines, finding)) for finding in findings]
+    return [finding.replace(fingerprint=fingerprint(lines, finding)) for finding in findings]
 
 
 def fingerprint(lines: list[str], finding: Finding) -> str:

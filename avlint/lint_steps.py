@@ -1,14 +1,16 @@
 """The CI-facing steps of `avlint lint` around the engine: which files (--changed-since), the
-baseline (--baseline, --write-baseline, `baseline:` in the config), and where reports go
-(--format, --output). avlint.run strings them together; each raises UsageError (exit 2).
+baseline (--baseline, --write-baseline, `baseline:` in the config), named folders that held no
+blueprint, and where reports go (--format, --output). avlint.run strings them together; each
+raises UsageError (exit 2).
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from avlint.run import LintRequest, UsageError
+from avlint.usage import UsageError
 
 if TYPE_CHECKING:
     from avlint.baseline import Baseline
@@ -25,31 +27,53 @@ def check_format(name: str) -> None:
         raise UsageError(str(UnknownFormatError(name)))
 
 
-def select_files(request: LintRequest, settings: Settings, err: TextIO) -> tuple[list[str], list[PathError]]:
+def select_files(
+    paths: tuple[str, ...], changed_since: str | None, settings: Settings, err: TextIO
+) -> tuple[list[str], list[PathError]]:
     """The files to lint: the paths given, or only those of them changed since a git ref."""
     from avlint.discovery import discover
 
-    if request.changed_since is None:
-        return discover(list(request.paths), settings.exclude)
+    if changed_since is None:
+        return discover(list(paths), settings.exclude)
     from avlint.changed import ChangedError, changed_files
 
     try:
-        changed = changed_files(request.changed_since, list(request.paths), Path.cwd())
+        changed = changed_files(changed_since, list(paths), Path.cwd())
     except ChangedError as error:
         raise UsageError(f"--changed-since: {error}") from None
     files, errors = discover(changed, settings.exclude)
-    err.write(f"linting {len(files)} file{'' if len(files) == 1 else 's'} changed since {request.changed_since}\n")
+    err.write(f"linting {len(files)} file{'' if len(files) == 1 else 's'} changed since {changed_since}\n")
     return files, errors
 
 
-def load_baseline(request: LintRequest, config: Config) -> Baseline | None:
-    """The baseline to filter with: --baseline, else the config's `baseline:` (relative to the
-    config file). Loaded before linting, so a bad baseline fails fast."""
-    if request.write_baseline:
+def folders_without_blueprints(paths: tuple[str, ...], result: RunResult) -> list[str]:
+    """The named folders in which no file was linted as a blueprint (empty, every file excluded,
+    or only other YAML and JSON). A named file is not reported: a hook passes every changed
+    YAML file, and a file that is not a blueprint is already counted as skipped."""
+    linted = [(os.path.normpath(f.path), os.path.realpath(f.path)) for f in result.files if f.skipped is None]
+    empty = []
+    for raw in paths:
+        root = os.path.normpath(raw)
+        if not os.path.isdir(root):
+            continue  # a file, or a path that does not exist (already an error)
+        real = os.path.realpath(root)
+        if not any(_inside(path, root) or _inside(real_path, real) for path, real_path in linted):
+            empty.append(raw)
+    return empty
+
+
+def _inside(path: str, folder: str) -> bool:
+    if folder == os.curdir:
+        return not os.path.isabs(path) and not path.startswith(os.pardir + os.sep) and path != os.pardir
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
+def load_baseline(path: str | None, write_baseline: str | None, config: Config) -> Baseline | None:
+    """The baseline to filter with: --baseline (`path`), else the config's `baseline:` (relative
+    to the config file). Loaded before linting, so a bad baseline fails fast."""
+    if write_baseline:
         return None
-    path = request.baseline or (
-        str(Path(config.path).parent / config.baseline) if config.baseline and config.path else None
-    )
+    path = path or (str(Path(config.path).parent / config.baseline) if config.baseline and config.path else None)
     if path is None:
         return None
     from avlint.baseline import BaselineError, load
@@ -60,37 +84,37 @@ def load_baseline(request: LintRequest, config: Config) -> Baseline | None:
         raise UsageError(str(error)) from None
 
 
-def apply_baseline(request: LintRequest, result: RunResult, baseline: Baseline | None, err: TextIO) -> RunResult:
+def apply_baseline(write_baseline: str | None, result: RunResult, baseline: Baseline | None, err: TextIO) -> RunResult:
     """Write the baseline when asked (then every current finding is baselined), and hide
     baselined findings."""
-    if not request.write_baseline and baseline is None:
+    if not write_baseline and baseline is None:
         return result
     from avlint import baseline as baselines
 
-    if request.write_baseline:
+    if write_baseline:
         try:
-            baseline, kept = baselines.write(result, request.write_baseline)
+            baseline, kept = baselines.write(result, write_baseline)
         except baselines.BaselineError as error:
             raise UsageError(str(error)) from None
         count = len(baseline.entries)
         note = f" ({kept} kept for files not linted in this run)" if kept else ""
-        err.write(f"wrote {count} finding{'' if count == 1 else 's'} to the baseline {request.write_baseline}{note}\n")
+        err.write(f"wrote {count} finding{'' if count == 1 else 's'} to the baseline {write_baseline}{note}\n")
     return baselines.apply(result, baseline) if baseline is not None else result
 
 
-def write_reports(request: LintRequest, result: RunResult, out: TextIO) -> None:
+def write_reports(format_name: str, output: str | None, colour: bool, result: RunResult, out: TextIO) -> None:
     """The chosen format on `out`; with --output, the chosen format in the file and text on `out`."""
     import io
 
     from avlint.reporters import get_reporter
 
-    if request.output is None:
-        get_reporter(request.format, colour=request.colour).render(result, out)
+    if output is None:
+        get_reporter(format_name, colour=colour).render(result, out)
         return
-    get_reporter("text", colour=request.colour).render(result, out)
+    get_reporter("text", colour=colour).render(result, out)
     buffer = io.StringIO()
-    get_reporter(request.format).render(result, buffer)
-    _write_report(request.output, buffer.getvalue())
+    get_reporter(format_name).render(result, buffer)
+    _write_report(output, buffer.getvalue())
 
 
 def _write_report(path: str, text: str) -> None:

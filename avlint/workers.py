@@ -51,15 +51,8 @@ def worker_pool(settings: Settings, jobs: int, method: str | None = None) -> Pro
 
     if method is None:
         method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
-    # A spawned worker starts without the parent's spec source: put the `--spec` snapshot in use there.
-    start = {"initializer": _use_spec_file, "initargs": (settings.spec_file,)} if settings.spec_file else {}
-    return ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context(method), **start)
-
-
-def _use_spec_file(path: str) -> None:
-    from avlint.spec.snapshot import activate_spec_file
-
-    activate_spec_file(path)
+    # Nothing to set up per worker: the settings (with any `--spec` snapshot) travel with the work.
+    return ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context(method))
 
 
 def preload_data() -> None:

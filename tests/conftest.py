@@ -22,6 +22,16 @@ def lint_source(text: str, *, target: str | None = None, path: str = "blueprint.
     return result.findings
 
 
+def lint_request(paths: tuple[str, ...], **flat: object):
+    """A LintRequest from flat keywords: those that are settings options (isolated, select,
+    target_version...) go into its SettingsOptions, the rest (format, output...) into the request."""
+    from avlint.run import LintRequest
+    from avlint.settings_options import SettingsOptions
+
+    options = {key: flat.pop(key) for key in list(flat) if key in SettingsOptions._fields}
+    return LintRequest(paths=paths, options=SettingsOptions(**options), **flat)  # type: ignore[arg-type]
+
+
 def positions(findings, rule: str) -> list[list[int]]:
     return sorted([f.line, f.column] for f in findings if f.rule == rule)
 

@@ -17,9 +17,9 @@ import pytest
 
 from avlint.engine import lint_bytes, lint_file
 from avlint.findings import Finding
-from avlint.run import LintRequest, run_lint
+from avlint.run import run_lint
 from avlint.settings import Settings
-from tests.conftest import ROOT
+from tests.conftest import ROOT, lint_request
 from tests.snippets import BAD
 
 BAD_FINDINGS = [("AV403", 9, 30), ("AV301", 10, 30), ("AV307", 11, 28)]
@@ -108,7 +108,7 @@ def write(path: Path, data: str | bytes) -> Path:
 def run(cwd: Path, *paths: Path | str, **options: object) -> tuple[int, dict, str]:
     """Lint through run_lint (JSON output, no config files); returns exit code, report, stderr."""
     out, err = io.StringIO(), io.StringIO()
-    request = LintRequest(paths=tuple(str(p) for p in paths), format="json", isolated=True, **options)  # type: ignore[arg-type]
+    request = lint_request(tuple(str(p) for p in paths), format="json", isolated=True, **options)
     code = run_lint(request, out, err, cwd=cwd)
     return code, json.loads(out.getvalue()), err.getvalue()
 

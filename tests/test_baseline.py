@@ -228,7 +228,7 @@ def test_identical_findings_are_counted_not_merged(tmp_path: Path) -> None:
     path = str(tmp_path / "a.yaml")
     baseline = Baseline(str(tmp_path), (entry("a.yaml", "f1"), entry("a.yaml", "f1")))
     findings = [finding(1, "f1"), finding(2, "f1"), finding(3, "f1"), finding(4, "f2")]
-    result = apply(RunResult([FileResult(path, [f._replace(path=path) for f in findings])], []), baseline)
+    result = apply(RunResult([FileResult(path, [f.replace(path=path) for f in findings])], []), baseline)
     assert [f.line for f in result.findings] == [3, 4]
     assert (result.baselined, result.baseline_gone) == (2, 0)
 

@@ -10,7 +10,8 @@ import pytest
 from click.testing import CliRunner
 
 from avlint.cli import cli
-from avlint.run import LintRequest, run_lint
+from avlint.run import run_lint
+from tests.conftest import lint_request
 from tests.snippets import BAD, VERSIONED
 
 FINDING = re.compile(
@@ -27,7 +28,7 @@ def write(path: Path, text: str) -> Path:
 
 def lint(cwd: Path, *paths: Path | str, **options: object) -> tuple[int, str, str]:
     out, err = io.StringIO(), io.StringIO()
-    request = LintRequest(paths=tuple(str(p) for p in paths), **options)  # type: ignore[arg-type]
+    request = lint_request(tuple(str(p) for p in paths), **options)
     code = run_lint(request, out, err, cwd=cwd)
     return code, out.getvalue(), err.getvalue()
 

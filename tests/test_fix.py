@@ -37,8 +37,8 @@ from avlint.fix.apply import UNLOADABLE, FixOutcome, fix_text
 from avlint.fix.command import FixRequest, run_fix
 from avlint.fix.edits import Edit
 from avlint.fix.writer import WriteError, write_atomic
-from avlint.run import LintRequest
 from avlint.settings import Settings
+from avlint.settings_options import SettingsOptions
 from avlint.versions import resolve_release
 from tests.conftest import SAMPLES
 
@@ -872,10 +872,10 @@ def test_run_fix_without_click(tmp_path: Path) -> None:
 
     target = write(tmp_path / "mfa.yaml", MFA)
     out, err = io.StringIO(), io.StringIO()
-    code = run_fix(FixRequest(LintRequest(paths=(str(target),), isolated=True), diff=True), out, err, tmp_path)
+    code = run_fix(FixRequest((str(target),), SettingsOptions(isolated=True), diff=True), out, err, tmp_path)
     assert code == 1 and target.read_bytes() == MFA.encode() and out.getvalue().startswith("--- ")
     out, err = io.StringIO(), io.StringIO()
-    code = run_fix(FixRequest(LintRequest(paths=(str(target),), isolated=True)), out, err, tmp_path)
+    code = run_fix(FixRequest((str(target),), SettingsOptions(isolated=True)), out, err, tmp_path)
     assert code == 0 and target.read_bytes() == MFA_FIXED.encode() and err.getvalue() == ""
 
 

@@ -13,7 +13,8 @@ from click.testing import CliRunner
 from avlint.cli import cli
 from avlint.cli.lint_cmd import FORMAT_NAMES
 from avlint.reporters import FORMATS
-from avlint.run import LintRequest, run_lint
+from avlint.run import run_lint
+from tests.conftest import lint_request
 from tests.snippets import TWO_FINDINGS
 
 BAD = TWO_FINDINGS  # AV403 (warning) at 9:30, AV301 (error) at 10:30
@@ -79,7 +80,7 @@ def test_unknown_format_lists_the_valid_ones(bad: Path) -> None:
 
 def test_unknown_format_through_the_core_lists_the_valid_ones(bad: Path) -> None:
     out, err = io.StringIO(), io.StringIO()
-    assert run_lint(LintRequest(paths=(str(bad),), format="checkstyle", isolated=True), out, err) == 2
+    assert run_lint(lint_request((str(bad),), format="checkstyle", isolated=True), out, err) == 2
     assert out.getvalue() == ""
     assert (
         err.getvalue()

@@ -38,8 +38,8 @@ from avlint.migrate.command import MigrateRequest, Migration, MigrationError, mi
 from avlint.migrate.references import load_known
 from avlint.migrate.steps import migration_steps, steps_between
 from avlint.resources import load_data
-from avlint.run import LintRequest
 from avlint.settings import Settings
+from avlint.settings_options import SettingsOptions
 from avlint.versions import Release, known_releases, resolve_release
 from tests.conftest import DATA
 
@@ -1003,7 +1003,7 @@ def test_run_migrate_without_click(tmp_path: Path) -> None:
     path = tmp_path / "step.yaml"
     shutil.copyfile(GOLDEN / "step_2023_3.input.yaml", path)
     out, err = io.StringIO(), io.StringIO()
-    request = MigrateRequest(LintRequest(paths=(str(path),), target_version="2023.3", isolated=True), source="2023.2")
+    request = MigrateRequest((str(path),), SettingsOptions(target_version="2023.3", isolated=True), source="2023.2")
     assert run_migrate(request, out, err, cwd=tmp_path) == 0
     assert err.getvalue() == ""
     assert read_text(path) == read_text(GOLDEN / "step_2023_3.migrated.yaml")

@@ -36,8 +36,8 @@ from avlint.migrate.command import migrate_text
 from avlint.payload.build import PayloadOptions, build_payloads
 from avlint.payload.command import PayloadRequest, run_payload
 from avlint.payload.resolve import ResolveError, Resolver, Unresolved
-from avlint.run import LintRequest
 from avlint.settings import Settings
+from avlint.settings_options import SettingsOptions
 from avlint.versions import resolve_release
 from tests.conftest import DATA
 
@@ -136,7 +136,8 @@ def run(
     options.setdefault("environ", {})
     out, err = io.StringIO(), io.StringIO()
     request = PayloadRequest(
-        LintRequest(paths=tuple(str(p) for p in paths), target_version=target, isolated=True),
+        tuple(str(p) for p in paths),
+        SettingsOptions(target_version=target, isolated=True),
         out_dir=str(out_dir) if out_dir else None,
         **options,
     )

@@ -24,9 +24,9 @@ from avlint.findings import Finding
 from avlint.loader.problems import PathError
 from avlint.reporters import FORMATS, get_reporter
 from avlint.reporters.sarif import FINGERPRINT_KEY, SarifReporter
-from avlint.run import LintRequest, run_lint
+from avlint.run import run_lint
 from avlint.settings import Settings
-from tests.conftest import DATA, SAMPLES
+from tests.conftest import DATA, SAMPLES, lint_request
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 ODD_PATH = "blueprints/dir, with: odd/naïve flow.yaml"
@@ -156,7 +156,7 @@ def render(name: str, result: RunResult | None = None) -> str:
 
 def real_run(name: str, *paths: Path) -> str:
     out, err = io.StringIO(), io.StringIO()
-    run_lint(LintRequest(paths=tuple(str(p) for p in paths), format=name, isolated=True), out, err)
+    run_lint(lint_request(tuple(str(p) for p in paths), format=name, isolated=True), out, err)
     return out.getvalue()
 
 

@@ -31,7 +31,7 @@ from avlint.spec import model_spec
 from avlint.spec.model import bundled_model_spec
 from avlint.spec.openapi import openapi_view
 from avlint.spec.render import render_snapshot
-from avlint.spec.snapshot import load_snapshot, use_spec_file
+from avlint.spec.snapshot import load_snapshot
 from avlint.versions import Release, known_releases
 from tests.conftest import DATA, SAMPLES
 
@@ -104,9 +104,9 @@ def test_linting_the_samples_with_the_derived_2025_12_snapshot_matches_the_bundl
     bundled = Settings(release=Release(2025, 12))
     snapshot = str(SPECS / "derived-2025.12.yaml")
     expected = [lint_file(path, bundled).findings for path in files]
-    with use_spec_file(snapshot):
-        assert model_spec(STAGE, Release(2025, 12)) is not bundled_model_spec(STAGE, Release(2025, 12))
-        got = [lint_file(path, Settings(release=Release(2025, 12), spec_file=snapshot)).findings for path in files]
+    source = load_snapshot(snapshot)
+    assert model_spec(STAGE, Release(2025, 12), source) is not bundled_model_spec(STAGE, Release(2025, 12))
+    got = [lint_file(path, Settings(release=Release(2025, 12), spec=source)).findings for path in files]
     assert got == expected
     assert any(expected)
 
@@ -474,7 +474,7 @@ def test_spec_show_of_an_unknown_version_lists_the_known_ones(version: str, part
 
 
 def _stage_fields_in_worker(settings: Settings) -> list[str]:
-    spec = model_spec(STAGE, settings.release)
+    spec = model_spec(STAGE, settings.release, settings.spec)
     return sorted(spec.fields) if spec else []
 
 
@@ -482,7 +482,7 @@ def test_a_spawned_worker_loads_the_snapshot_from_the_settings(tmp_path: Path) -
     from avlint.workers import worker_pool
 
     snapshot = _newer_snapshot(tmp_path)
-    settings = Settings(release=Release(2027, 2), spec_file=str(snapshot))
+    settings = Settings(release=Release(2027, 2), spec=load_snapshot(str(snapshot)))
     assert (
         "passkey_only"
         not in (model_spec(STAGE, Release(2027, 2)) or bundled_model_spec(STAGE, Release(2027, 2))).fields
@@ -490,13 +490,17 @@ def test_a_spawned_worker_loads_the_snapshot_from_the_settings(tmp_path: Path) -
     with worker_pool(settings, 1, "spawn") as pool:
         fields = pool.submit(_stage_fields_in_worker, settings).result(timeout=120)
     assert "passkey_only" in fields
-    with worker_pool(settings._replace(spec_file=None), 1, "spawn") as pool:  # without --spec: the bundled rows
-        assert "passkey_only" not in pool.submit(_stage_fields_in_worker, settings).result(timeout=120)
+    with worker_pool(settings, 1, "spawn") as pool:  # without --spec: the bundled rows
+        assert "passkey_only" not in pool.submit(_stage_fields_in_worker, settings.replace(spec=None)).result(
+            timeout=120
+        )
 
 
 def test_copying_settings_in_the_main_process_changes_no_spec(tmp_path: Path) -> None:
     snapshot = _newer_snapshot(tmp_path)
-    pickle.loads(pickle.dumps(Settings(release=Release(2027, 2), spec_file=str(snapshot))))
+    settings = Settings(release=Release(2027, 2), spec=load_snapshot(str(snapshot)))
+    copied = pickle.loads(pickle.dumps(settings))
+    assert copied == settings and copied.spec is not None and copied.spec.release == Release(2027, 2)
     assert model_spec(STAGE, Release(2027, 2)) == bundled_model_spec(STAGE, Release(2027, 2))
 
 
@@ -508,8 +512,7 @@ def test_parallel_lint_uses_the_snapshot(tmp_path: Path) -> None:
         path.parent.mkdir(exist_ok=True)
         path.write_text(NEWER_BLUEPRINT, encoding="utf-8")
         files.append(str(path))
-    settings = Settings(release=Release(2027, 2), spec_file=str(snapshot), jobs=2)
-    with use_spec_file(str(snapshot)):
-        results, errors = lint_paths(files, settings)
+    settings = Settings(release=Release(2027, 2), spec=load_snapshot(str(snapshot)), jobs=2)
+    results, errors = lint_paths(files, settings)
     assert errors == [] and len(results) == 70
     assert all(result.findings == [] for result in results)

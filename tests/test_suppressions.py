@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from avlint.engine import lint_text
-from avlint.run import LintRequest, run_lint
+from avlint.run import run_lint
 from avlint.settings import Settings
 from avlint.suppressions import parse_suppressions
-from tests.conftest import lint_source, positions
+from tests.conftest import lint_request, lint_source, positions
 
 # Findings without suppressions: AV403 at 9:30, AV301 at 10:30, AV307 at 11:28.
 TEMPLATE = """\
@@ -238,7 +238,7 @@ def _run(tmp_path: Path, fmt: str, *texts: str) -> tuple[int, str]:
         path.write_text(text, encoding="utf-8")
         paths.append(str(path))
     out, err = io.StringIO(), io.StringIO()
-    code = run_lint(LintRequest(paths=tuple(paths), format=fmt, isolated=True), out, err, cwd=tmp_path)
+    code = run_lint(lint_request(tuple(paths), format=fmt, isolated=True), out, err, cwd=tmp_path)
     assert err.getvalue() == ""
     return code, out.getvalue()
 

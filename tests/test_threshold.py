@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from avlint.threshold import parse_threshold
+from avlint.checks.threshold import parse_threshold
 
 # (input, valid, seconds, overflow, number of silently dropped pieces)
 TABLE = [

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from functools import cached_property
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
@@ -13,6 +14,9 @@ from avlint.fix.model import Fix
 from avlint.nodes import SAFE_STANDARD_TAGS, walk
 from avlint.spec import ModelSpec, model_spec
 from avlint.versions import Release
+
+if TYPE_CHECKING:
+    from avlint.spec.model import SpecSource
 
 
 class Hit(NamedTuple):
@@ -25,13 +29,43 @@ class Hit(NamedTuple):
     fix: Fix | None = None
 
 
+class Check:
+    """A check and the rule codes it can report, declared once beside its function by
+    `@reports(...)`. The engine skips a check whose codes are all deselected, so a code a
+    check yields but does not declare would silently vanish under `--select`."""
+
+    __slots__ = ("codes", "name", "run")
+
+    def __init__(self, run: Callable[[CheckContext], Iterator[Hit]], codes: frozenset[str]) -> None:
+        self.run, self.codes, self.name = run, codes, f"{run.__module__}.{run.__qualname__}"
+
+    def __call__(self, context: CheckContext) -> Iterator[Hit]:
+        return self.run(context)
+
+    def __repr__(self) -> str:
+        return f"Check({self.name}, {sorted(self.codes)})"
+
+
+def reports(*codes: str) -> Callable[[Callable[[CheckContext], Iterator[Hit]]], Check]:
+    """Declare the rule codes the decorated check can yield."""
+
+    def declare(run: Callable[[CheckContext], Iterator[Hit]]) -> Check:
+        return Check(run, frozenset(codes))
+
+    return declare
+
+
 class CheckContext:
-    def __init__(self, document: Document, release: Release, text: str) -> None:
+    """One document under check, with what the run decided: the target release and the spec
+    source (a `--spec` snapshot) the field specs come from."""
+
+    def __init__(self, document: Document, release: Release, text: str, spec_source: SpecSource | None = None) -> None:
         self.document, self.release, self.text = document, release, text
+        self.spec_source = spec_source
         self._entry_by_path: dict[YamlPath, Entry] = {}
 
     def spec(self, model: str | None) -> ModelSpec | None:
-        return model_spec(model, self.release) if model else None
+        return model_spec(model, self.release, self.spec_source) if model else None
 
     @cached_property
     def tagged_nodes(self) -> list[tuple[Node, YamlPath]]:

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from yaml.nodes import ScalarNode
 
 from avlint.blueprint import BINDING
-from avlint.checks.base import CheckContext, Hit
+from avlint.checks.base import CheckContext, Hit, reports
 from avlint.nodes import BOOL, is_custom_tag, scalar_value
 from avlint.versions import Release
 
@@ -16,6 +16,7 @@ _FALSE_TEXT = {"f", "n", "no", "false", "off", "0"}
 _TRUE_TEXT = {"t", "y", "yes", "true", "on", "1"}
 
 
+@reports("AV302")
 def check_evaluation(ctx: CheckContext) -> Iterator[Hit]:
     if ctx.release < EVALUATION_RULE_SINCE:
         return

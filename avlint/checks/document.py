@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 from avlint.blueprint import TOP_KEYS
-from avlint.checks.base import CheckContext, Hit
+from avlint.checks.base import CheckContext, Hit, reports
 from avlint.fix.model import delete_pair, rename_key
 from avlint.nodes import (
     INT,
@@ -28,6 +28,7 @@ METADATA_KEYS = ("name", "labels")
 SECTIONED_ENTRIES_SINCE = Release(2025, 8)
 
 
+@reports("AV002")
 def check_duplicate_keys(ctx: CheckContext) -> Iterator[Hit]:
     for mapping in ctx.mappings:
         keys = [key.value.lower() for key, _ in mapping.value if isinstance(key, ScalarNode)]
@@ -53,13 +54,14 @@ def check_duplicate_keys(ctx: CheckContext) -> Iterator[Hit]:
             seen[identity] = key_node
 
 
+@reports("AV101", "AV102", "AV103", "AV104", "AV105")
 def check_top_level(ctx: CheckContext) -> Iterator[Hit]:
     doc = ctx.document
     if doc.api_body:
         return
     for pair in doc.top.values():
         if pair.key not in TOP_KEYS:
-            fix = _rename_fix(pair, TOP_KEYS, doc.top)
+            fix = rename_fix(pair, TOP_KEYS, doc.top)
             yield Hit(
                 "AV102",
                 pair.key_node,
@@ -80,7 +82,7 @@ def check_top_level(ctx: CheckContext) -> Iterator[Hit]:
     yield from _entries_shape(ctx)
 
 
-def _rename_fix(pair, known, present):
+def rename_fix(pair, known, present):
     """Renaming a misspelt key changes what authentik does, so it is an unsafe fix."""
     from avlint.suggest import closest
 

@@ -12,8 +12,8 @@ from collections.abc import Iterator
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from avlint.blueprint import ENTRY_KEYS, Entry
-from avlint.checks.base import CheckContext, Hit
-from avlint.checks.document import _rename_fix
+from avlint.checks.base import CheckContext, Hit, reports
+from avlint.checks.document import rename_fix
 from avlint.fix.model import delete_pair
 from avlint.modelinfo import model_table
 from avlint.nodes import INT, a_or_an, is_custom_tag, is_null, kind_name, mapping_pairs, same_value, text_of
@@ -34,6 +34,7 @@ _SHAPES = {
 _TAG_ALLOWED = ("model", "state")
 
 
+@reports("AV106", "AV107", "AV108", "AV109", "AV116", "AV117", "AV118")
 def check_entries(ctx: CheckContext) -> Iterator[Hit]:
     if ctx.document.api_body:
         return
@@ -42,7 +43,7 @@ def check_entries(ctx: CheckContext) -> Iterator[Hit]:
             continue
         for pair in entry.pairs.values():
             if pair.key not in ENTRY_KEYS:
-                fix = _rename_fix(pair, ENTRY_KEYS, entry.pairs)
+                fix = rename_fix(pair, ENTRY_KEYS, entry.pairs)
                 yield Hit(
                     "AV106",
                     pair.key_node,
@@ -60,6 +61,7 @@ def check_entries(ctx: CheckContext) -> Iterator[Hit]:
         yield from _identifier_overrides(entry)
 
 
+@reports("AV110")
 def check_entry_ids(ctx: CheckContext) -> Iterator[Hit]:
     first: dict[str, Entry] = {}
     for entry in ctx.document.entries:

@@ -9,9 +9,10 @@ from functools import cache
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from avlint.blueprint import FLOW, Entry
-from avlint.checks.base import CheckContext, Hit
-from avlint.checks.document import _rename_fix
+from avlint.checks.base import CheckContext, Hit, reports
+from avlint.checks.document import rename_fix
 from avlint.checks.tags import tag_table
+from avlint.checks.values import scalar_text
 from avlint.findings import YamlPath
 from avlint.fix.model import Fix, Step, delete_item, delete_pair, replace
 from avlint.modelinfo import is_stage
@@ -37,6 +38,25 @@ _DECIMAL_ZEROS = re.compile(r"\.0*\s*$")
 _BOOLEAN_TEXT = {"t", "y", "yes", "true", "on", "1", "f", "n", "no", "false", "off", "0"}
 
 
+@reports(
+    "AV119",
+    "AV120",
+    "AV201",
+    "AV202",
+    "AV203",
+    "AV204",
+    "AV205",
+    "AV206",
+    "AV207",
+    "AV208",
+    "AV209",
+    "AV210",
+    "AV211",
+    "AV212",
+    "AV213",
+    "AV214",
+    "AV215",
+)
 def check_fields(ctx: CheckContext) -> Iterator[Hit]:
     for entry in ctx.document.entries:
         spec = ctx.spec(entry.model)
@@ -100,7 +120,7 @@ def _unknown_and_read_only(entry: Entry, spec: ModelSpec) -> Iterator[Hit]:
                 pair.key_node,
                 f"{spec.title} has no field '{key}'; authentik drops it without a word{did_you_mean(key, names)}",
                 pair.path,
-                _rename_fix(pair, names, entry.data()),
+                rename_fix(pair, names, entry.data()),
             )
 
 
@@ -226,22 +246,13 @@ def _yield_text(yields: str) -> str:
     return {"pk": "a primary key", "string": "a string", "bool": "a boolean", "mapping": "a mapping"}[yields]
 
 
-def _scalar_text(node: Node) -> str | None:
-    """The text DRF would see for a scalar: the string itself, or str() of the built value."""
-    if not isinstance(node, ScalarNode):
-        return None
-    if node.tag == STR:
-        return node.value
-    return str(scalar_value(node))
-
-
 def _check_string(
     ctx: CheckContext, field: FieldSpec, node: Node, path: YamlPath, parent: Node | None = None
 ) -> Iterator[Hit]:
     if not isinstance(node, ScalarNode) or node.tag == BOOL:
         yield Hit("AV201", node, f"'{field.name}' expects a string, not {a_or_an(kind_name(node))}", path)
         return
-    text = (_scalar_text(node) or "").strip()  # DRF trims whitespace before checking
+    text = (scalar_text(node) or "").strip()  # DRF trims whitespace before checking
     if field.min_length and not text:
         yield Hit("AV203", node, f"'{field.name}' may not be blank", path)
         return
@@ -264,7 +275,7 @@ def _check_string(
 def _check_enum(
     ctx: CheckContext, field: FieldSpec, node: Node, path: YamlPath, parent: Node | None = None
 ) -> Iterator[Hit]:
-    text = _scalar_text(node)
+    text = scalar_text(node)
     if text is None:
         yield Hit(
             "AV201",
@@ -333,7 +344,7 @@ def _check_list(
 def _check_uuid(
     ctx: CheckContext, field: FieldSpec, node: Node, path: YamlPath, parent: Node | None = None
 ) -> Iterator[Hit]:
-    text = _scalar_text(node) if isinstance(node, ScalarNode) and node.tag == STR else None
+    text = scalar_text(node) if isinstance(node, ScalarNode) and node.tag == STR else None
     if text is None:
         yield Hit("AV204", node, f"'{field.name}' expects a UUID, not {a_or_an(kind_name(node))}", path)
         return

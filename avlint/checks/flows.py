@@ -8,7 +8,7 @@ from itertools import combinations
 from yaml.nodes import Node, ScalarNode, SequenceNode
 
 from avlint.blueprint import BINDING, FLOW, VALIDATE_STAGE, Entry
-from avlint.checks.base import CheckContext, Hit
+from avlint.checks.base import CheckContext, Hit, reports
 from avlint.checks.stage import device_classes
 from avlint.modelinfo import is_stage
 from avlint.nodes import Pair, text_of
@@ -16,6 +16,7 @@ from avlint.nodes import Pair, text_of
 LOOKUP_FIELDS = {FLOW: "slug", VALIDATE_STAGE: "name"}
 
 
+@reports("AV405")
 def check_disjoint_stages(ctx: CheckContext) -> Iterator[Hit]:
     """Two validation stages bound in one flow whose device classes share nothing (#14941)."""
     by_flow: dict[object, list[tuple[Entry, Pair]]] = {}
@@ -41,6 +42,7 @@ def check_disjoint_stages(ctx: CheckContext) -> Iterator[Hit]:
                 )
 
 
+@reports("AV407")
 def check_stage_names(ctx: CheckContext) -> Iterator[Hit]:
     """Stage names are unique across all stage types."""
     first_by_name: dict[str, Entry] = {}

@@ -6,10 +6,11 @@ from collections.abc import Iterator
 
 from yaml.nodes import ScalarNode
 
-from avlint.checks.base import CheckContext, Hit
+from avlint.checks.base import CheckContext, Hit, reports
 from avlint.suggest import did_you_mean
 
 
+@reports("AV111", "AV112")
 def check_keyof(ctx: CheckContext) -> Iterator[Hit]:
     if "!KeyOf" not in ctx.text:
         return

@@ -7,11 +7,12 @@ from collections.abc import Iterator
 from yaml.nodes import Node, ScalarNode, SequenceNode
 
 from avlint.blueprint import VALIDATE_STAGE, Entry
-from avlint.checks.base import CheckContext, Hit
+from avlint.checks.base import CheckContext, Hit, reports
+from avlint.checks.threshold import parse_threshold
+from avlint.checks.values import string_field_text
 from avlint.fix.model import Fix, delete_item, replace
 from avlint.modelinfo import is_setup_stage
-from avlint.nodes import BOOL, STR, Pair, is_custom_tag, scalar_value, text_of
-from avlint.threshold import parse_threshold
+from avlint.nodes import STR, Pair, is_custom_tag, text_of
 from avlint.versions import Release
 
 CODE_BASED_CLASSES = ("static", "totp", "sms", "email")
@@ -39,6 +40,7 @@ def device_classes(data: dict[str, Pair]) -> list[tuple[str, Node]] | None:
     return [(item.value, item) for item in pair.value.value if isinstance(item, ScalarNode) and not is_custom_tag(item)]
 
 
+@reports("AV301")
 def check_configure(ctx: CheckContext) -> Iterator[Hit]:
     key = "configuration_stages" if ctx.release >= CONFIGURATION_STAGES_SINCE else "configuration_stage"
     for _, data in validation_stages(ctx):
@@ -66,20 +68,14 @@ def _empty_list(node: Node) -> bool:
     return isinstance(node, SequenceNode) and not node.value and not is_custom_tag(node)
 
 
+@reports("AV303", "AV304", "AV305", "AV306", "AV307")
 def check_threshold(ctx: CheckContext) -> Iterator[Hit]:
     for _, data in validation_stages(ctx):
         pair = data.get("last_auth_threshold")
-        text = _as_text(pair.value) if pair else None
+        text = string_field_text(pair.value) if pair else None
         if pair is None or text is None or not text.strip():
-            continue  # absent, a tag, a wrong type or blank: the field checks cover those
+            continue  # absent, a tag, null, a wrong type or blank: the field rules report those
         yield from _threshold(text.strip(), pair, data)
-
-
-def _as_text(node: Node) -> str | None:
-    """The text a DRF CharField makes of a scalar: numbers become their str(), booleans fail."""
-    if not isinstance(node, ScalarNode) or is_custom_tag(node) or node.tag == BOOL:
-        return None
-    return node.value if node.tag == STR else str(scalar_value(node))
 
 
 def _threshold(text: str, pair: Pair, data: dict[str, Pair]) -> Iterator[Hit]:
@@ -125,7 +121,7 @@ def _threshold(text: str, pair: Pair, data: dict[str, Pair]) -> Iterator[Hit]:
         yield Hit(
             "AV307",
             pair.value,
-            f"'{text}' is under 30 seconds while code-based devices ({', '.join(code_based)}) are allowed; a code can then be used twice",
+            f"'{text}' is under 30 seconds while code-based devices ({', '.join(code_based)}) are allowed; authentik's documentation says such thresholds cannot be used with code-based devices",
             pair.path,
         )
 
@@ -158,6 +154,7 @@ def _duration(seconds: float | None) -> str:
     return f"{seconds:g} s"
 
 
+@reports("AV402", "AV403")
 def check_device_classes(ctx: CheckContext) -> Iterator[Hit]:
     for _, data in validation_stages(ctx):
         classes = device_classes(data)
@@ -190,6 +187,7 @@ def _is_set(node: Node, key: str) -> bool:
     return True
 
 
+@reports("AV401", "AV404", "AV406")
 def check_enrolment(ctx: CheckContext) -> Iterator[Hit]:
     has_setup_stage = any(
         is_setup_stage(entry.model) and entry.state not in ("absent", None) for entry in ctx.document.entries

@@ -8,7 +8,7 @@ from typing import Any
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from avlint.checks.base import CheckContext, Hit
+from avlint.checks.base import CheckContext, Hit, reports
 from avlint.fix.edits import flow_scalar
 from avlint.fix.model import replace
 from avlint.nodes import a_or_an, is_custom_tag, kind_name, text_of
@@ -25,6 +25,7 @@ def tag_table() -> dict[str, dict[str, Any]]:
     return load_data("tags.yaml")
 
 
+@reports("AV003", "AV113", "AV114", "AV115")
 def check_tags(ctx: CheckContext) -> Iterator[Hit]:
     table = tag_table()
     enumerates = [path for node, path in ctx.tagged_nodes if node.tag == "!Enumerate"]

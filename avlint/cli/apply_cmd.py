@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import sys
 
 import click
 
 from avlint.cli.live_options import server_from, server_options
+from avlint.cli.options import colour_wanted, config_options
 
 
 class _Progress:
@@ -35,8 +35,7 @@ class _Progress:
 )
 @click.option("--yes", is_flag=True, help="Carry out the plan (without it, only print the plan).")
 @click.option("--prune", is_flag=True, help="Also delete objects the files mark `state: absent`.")
-@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Use this config file.")
-@click.option("--isolated", is_flag=True, help="Ignore every config file.")
+@config_options
 def apply(
     paths: tuple[str, ...],
     target_version: str | None,
@@ -54,9 +53,9 @@ def apply(
     usage and connection errors. Running it twice in a row, the second run does nothing.
     """
     from avlint.live.command import ApplyRequest, DiffRequest, run_apply
-    from avlint.run import LintRequest
+    from avlint.settings_options import SettingsOptions
 
-    lint = LintRequest(paths=paths or (".",), target_version=target_version, config=config_path, isolated=isolated)
-    colour = sys.stdout.isatty() and "NO_COLOR" not in os.environ
-    request = ApplyRequest(DiffRequest(lint, server_from(server), colour=colour), yes, prune)
+    options = SettingsOptions(target_version=target_version, config=config_path, isolated=isolated)
+    diff = DiffRequest(paths or (".",), options, server_from(server), colour=colour_wanted())
+    request = ApplyRequest(diff, yes, prune)
     sys.exit(run_apply(request, sys.stdout, sys.stderr, progress_factory=_Progress))

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import sys
 
 import click
 
 from avlint.cli.live_options import server_from, server_options
+from avlint.cli.options import colour_wanted, config_options
 
 
 @click.command()
@@ -24,8 +24,7 @@ from avlint.cli.live_options import server_from, server_options
 @click.option("--format", "output_format", type=click.Choice(("text", "json")), default="text", show_default=True)
 @click.option("--show-defaults", is_flag=True, help="Also show the live values of fields the files leave out.")
 @click.option("--orphans", is_flag=True, help="Also list live validation stages that no file defines.")
-@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Use this config file.")
-@click.option("--isolated", is_flag=True, help="Ignore every config file.")
+@config_options
 def diff(
     paths: tuple[str, ...],
     target_version: str | None,
@@ -42,9 +41,11 @@ def diff(
     Exit status (as `kubectl diff`): 0 no drift, 1 drift, 2 error.
     """
     from avlint.live.command import DiffRequest, run_diff
-    from avlint.run import LintRequest
+    from avlint.settings_options import SettingsOptions
 
-    lint = LintRequest(paths=paths or (".",), target_version=target_version, config=config_path, isolated=isolated)
-    colour = output_format == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
-    request = DiffRequest(lint, server_from(server), live_file, output_format, show_defaults, orphans, colour)
+    options = SettingsOptions(target_version=target_version, config=config_path, isolated=isolated)
+    colour = output_format == "text" and colour_wanted()
+    request = DiffRequest(
+        paths or (".",), options, server_from(server), live_file, output_format, show_defaults, orphans, colour
+    )
     sys.exit(run_diff(request, sys.stdout, sys.stderr))

@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from avlint.cli.options import jobs_option, target_version_option
+from avlint.cli.options import config_options, jobs_option, target_version_option
 
 
 @click.command()
@@ -18,8 +18,7 @@ from avlint.cli.options import jobs_option, target_version_option
     is_flag=True,
     help="Also apply fixes that change what authentik does (marked unsafe in `avlint rules`).",
 )
-@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Use this config file.")
-@click.option("--isolated", is_flag=True, help="Ignore every config file.")
+@config_options
 @click.option("--select", multiple=True, metavar="IDS", help="Only fix these rules (ids or names, comma-separated).")
 @click.option("--ignore", multiple=True, metavar="IDS", help="Do not fix these rules.")
 @click.option("--exclude", multiple=True, metavar="GLOB", help="Skip files matching this glob.")
@@ -43,10 +42,9 @@ def fix(
     (with --diff: 1 when there is something to fix), 2 for usage errors and unreadable paths.
     """
     from avlint.fix.command import FixRequest, run_fix
-    from avlint.run import LintRequest
+    from avlint.settings_options import SettingsOptions
 
-    lint = LintRequest(
-        paths=paths or (".",),
+    options = SettingsOptions(
         target_version=target_version,
         config=config_path,
         isolated=isolated,
@@ -55,4 +53,4 @@ def fix(
         exclude=exclude,
         jobs=jobs,
     )
-    sys.exit(run_fix(FixRequest(lint, diff=diff, unsafe=unsafe_fixes), sys.stdout, sys.stderr))
+    sys.exit(run_fix(FixRequest(paths or (".",), options, diff=diff, unsafe=unsafe_fixes), sys.stdout, sys.stderr))

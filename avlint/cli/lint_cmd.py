@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import os
 import sys
 
 import click
 
-from avlint.cli.options import jobs_option, spec_option, target_version_option
+from avlint.cli.options import colour_wanted, config_options, jobs_option, spec_option, target_version_option
 from avlint.reporters import FORMATS  # names only: no reporter is imported here
 
 FORMAT_NAMES = tuple(FORMATS)
@@ -25,13 +24,7 @@ FORMAT_NAMES = tuple(FORMATS)
 )
 @target_version_option
 @spec_option
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(dir_okay=False),
-    help="Use this config file instead of searching for .avlint.yaml or pyproject.toml.",
-)
-@click.option("--isolated", is_flag=True, help="Ignore every config file.")
+@config_options
 @click.option(
     "--select", multiple=True, metavar="IDS", help="Only these rules (ids or names, comma-separated; repeatable)."
 )
@@ -92,12 +85,10 @@ def lint(
     errors and unreadable paths.
     """
     from avlint.run import LintRequest, run_lint
+    from avlint.settings_options import SettingsOptions
 
-    request = LintRequest(
-        paths=paths or (".",),
-        format=output_format,
+    options = SettingsOptions(
         target_version=target_version,
-        spec=spec_file,
         config=config_path,
         isolated=isolated,
         select=select,
@@ -106,9 +97,13 @@ def lint(
         strict=strict,
         max_file_size=max_file_size,
         jobs=jobs,
-        colour=(output_format == "text" or output_file is not None)
-        and sys.stdout.isatty()
-        and "NO_COLOR" not in os.environ,
+        spec=spec_file,
+    )
+    request = LintRequest(
+        paths=paths or (".",),
+        options=options,
+        format=output_format,
+        colour=(output_format == "text" or output_file is not None) and colour_wanted(),
         output=output_file,
         baseline=baseline,
         write_baseline=write_baseline,

@@ -6,6 +6,8 @@ import sys
 
 import click
 
+from avlint.cli.options import config_options
+
 
 @click.command()
 @click.argument("paths", nargs=-1, type=click.Path())
@@ -25,8 +27,7 @@ import click
     type=click.Path(dir_okay=False),
     help="A saved API listing (e.g. /api/v3/stages/all/ as JSON) to turn pks of objects outside the file into !Find.",
 )
-@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Use this config file.")
-@click.option("--isolated", is_flag=True, help="Ignore every config file.")
+@config_options
 def migrate(
     paths: tuple[str, ...],
     to_version: str,
@@ -43,7 +44,8 @@ def migrate(
     could not be migrated (with --diff: something to change), 2 for usage errors.
     """
     from avlint.migrate.command import MigrateRequest, run_migrate
-    from avlint.run import LintRequest
+    from avlint.settings_options import SettingsOptions
 
-    lint = LintRequest(paths=paths or (".",), target_version=to_version, config=config_path, isolated=isolated)
-    sys.exit(run_migrate(MigrateRequest(lint, from_version, diff, live_file), sys.stdout, sys.stderr))
+    options = SettingsOptions(target_version=to_version, config=config_path, isolated=isolated)
+    request = MigrateRequest(paths or (".",), options, from_version, diff, live_file)
+    sys.exit(run_migrate(request, sys.stdout, sys.stderr))

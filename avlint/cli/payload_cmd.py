@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from avlint.cli.options import jobs_option, target_version_option
+from avlint.cli.options import config_options, jobs_option, target_version_option
 
 
 @click.command()
@@ -33,8 +33,7 @@ from avlint.cli.options import jobs_option, target_version_option
     metavar="KEY=VALUE|FILE",
     help="Values for !Context (repeatable; a YAML/JSON file of values also works).",
 )
-@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Use this config file.")
-@click.option("--isolated", is_flag=True, help="Ignore every config file.")
+@config_options
 @jobs_option
 def payload(
     paths: tuple[str, ...],
@@ -56,10 +55,8 @@ def payload(
     written, 1 when some were refused, 2 for usage errors and unreadable paths.
     """
     from avlint.payload.command import PayloadRequest, run_payload
-    from avlint.run import LintRequest
+    from avlint.settings_options import SettingsOptions
 
-    lint = LintRequest(
-        paths=paths or (".",), target_version=target_version, config=config_path, isolated=isolated, jobs=jobs
-    )
-    request = PayloadRequest(lint, out_dir, all_models, allow_unresolved, env_file, context)
+    options = SettingsOptions(target_version=target_version, config=config_path, isolated=isolated, jobs=jobs)
+    request = PayloadRequest(paths or (".",), options, out_dir, all_models, allow_unresolved, env_file, context)
     sys.exit(run_payload(request, sys.stdout, sys.stderr))

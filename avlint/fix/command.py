@@ -12,7 +12,8 @@ from avlint.engine import FileResult
 from avlint.fix.apply import FixOutcome, fix_text
 from avlint.loader.problems import PathError
 from avlint.reporters.summary import plural
-from avlint.run import EXIT_USAGE, LintRequest, UsageError, build_settings
+from avlint.settings_options import SettingsOptions, build_settings
+from avlint.usage import EXIT_USAGE, UsageError
 
 if TYPE_CHECKING:
     from avlint.findings import Finding
@@ -21,7 +22,8 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class FixRequest:
-    lint: LintRequest
+    paths: tuple[str, ...]
+    options: SettingsOptions
     diff: bool = False
     unsafe: bool = False
 
@@ -32,11 +34,11 @@ def run_fix(request: FixRequest, out: TextIO, err: TextIO, cwd: Path | None = No
     from avlint.workers import map_paths
 
     try:
-        settings, strict = build_settings(request.lint, cwd or Path.cwd())
+        settings, strict = build_settings(request.options, cwd or Path.cwd())
     except UsageError as error:
         err.write(f"avlint: error: {error}\n")
         return EXIT_USAGE
-    files, path_errors = discover(list(request.lint.paths), settings.exclude)
+    files, path_errors = discover(list(request.paths), settings.exclude)
     failures = changed = 0
     results = []
     # Each file is fixed and written on its own, in worker processes when there are many; the
@@ -109,7 +111,7 @@ def _fix_file(path: str, settings: Settings, diff: bool, unsafe: bool) -> FileFi
 
 
 def _light(findings: list[Finding]) -> list[Finding]:
-    return [finding._replace(fix=None) for finding in findings]
+    return [finding.replace(fix=None) for finding in findings]
 
 
 def _report(outcome: FixOutcome) -> list[str]:
@@ -121,10 +123,10 @@ def _report(outcome: FixOutcome) -> list[str]:
 
 
 def _diff(outcome: FixOutcome) -> list[str]:
-    return _diff_lines(outcome.path, outcome.original, outcome.fixed)
+    return diff_lines(outcome.path, outcome.original, outcome.fixed)
 
 
-def _diff_lines(path: str, before: str, after: str) -> list[str]:
+def diff_lines(path: str, before: str, after: str) -> list[str]:
     lines = difflib.unified_diff(
         before.splitlines(keepends=True), after.splitlines(keepends=True), fromfile=path, tofile=f"{path} (fixed)"
     )

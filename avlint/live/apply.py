@@ -15,7 +15,7 @@ from typing import Any
 
 from avlint.blueprint import BINDING, FLOW, VALIDATE_STAGE
 from avlint.live.client import ApiError, Client
-from avlint.live.drift import DriftReport, ObjectDrift, _LiveResolver
+from avlint.live.drift import DriftReport, LiveResolver, ObjectDrift
 from avlint.live.state import ENDPOINTS, LiveState
 from avlint.nodes import start
 from avlint.payload.resolve import Unresolved
@@ -50,9 +50,9 @@ async def apply_plan(
     progress: Callable[[int], None] | None = None,
 ) -> ApplyResult:
     result = ApplyResult()
-    resolvers: dict[str, _LiveResolver] = {}
+    resolvers: dict[str, LiveResolver] = {}
     for path, matched in report.matched.items():  # ids resolve within their own file
-        resolvers[path] = _LiveResolver(live, None)
+        resolvers[path] = LiveResolver(live, None)
         resolvers[path].matched = dict(matched)
     for model in PHASES:
         work = [obj for obj in report.objects if obj.model == model and obj.action in ("create", "change")]
@@ -70,7 +70,7 @@ async def _write(
     client: Client,
     obj: ObjectDrift,
     live: LiveState,
-    resolver: _LiveResolver,
+    resolver: LiveResolver,
     settings: Settings,
     result: ApplyResult,
     progress: Callable[[int], None] | None,
@@ -128,7 +128,7 @@ class _Refused(Exception):
         self.failure = failure
 
 
-def _body(obj: ObjectDrift, resolver: _LiveResolver, settings: Settings) -> tuple[dict[str, Any], list[Unresolved]]:
+def _body(obj: ObjectDrift, resolver: LiveResolver, settings: Settings) -> tuple[dict[str, Any], list[Unresolved]]:
     """The entry's data resolved now: entries created earlier in this run have pks by now."""
     entry = obj.entry
     assert entry is not None

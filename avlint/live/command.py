@@ -10,7 +10,8 @@ from typing import TextIO
 from yaml.nodes import MappingNode
 
 from avlint.blueprint import Document, build_document, classify
-from avlint.run import EXIT_USAGE, LintRequest, UsageError, build_settings
+from avlint.settings_options import SettingsOptions, build_settings
+from avlint.usage import EXIT_USAGE, UsageError
 
 EXIT_DRIFT = 1
 
@@ -31,7 +32,8 @@ class ServerOptions:
 
 @dataclass(frozen=True)
 class DiffRequest:
-    lint: LintRequest
+    paths: tuple[str, ...]
+    options: SettingsOptions
     server: ServerOptions
     live_file: str | None = None
     output_format: str = "text"
@@ -102,14 +104,14 @@ def run_diff(request: DiffRequest, out: TextIO, err: TextIO, cwd: Path | None = 
     from avlint.live.state import load_state
     from avlint.versions import UnknownVersionError
 
-    auto = request.lint.target_version == "auto"
-    lint = request.lint if not auto else request.lint._replace(target_version=None)
+    auto = request.options.target_version == "auto"
+    options = request.options if not auto else request.options._replace(target_version=None)
     try:
-        settings, _ = build_settings(lint, cwd or Path.cwd())
+        settings, _ = build_settings(options, cwd or Path.cwd())
     except UsageError as error:
         err.write(f"avlint: error: {error}\n")
         return EXIT_USAGE
-    paths = list(request.lint.paths)
+    paths = list(request.paths)
     try:
         if request.live_file:
             documents, problems = load_documents(paths, settings, err)
@@ -182,15 +184,15 @@ def run_apply(request: ApplyRequest, out: TextIO, err: TextIO, cwd: Path | None 
     from avlint.versions import UnknownVersionError
 
     diff = request.diff
-    auto = diff.lint.target_version == "auto"
-    lint = diff.lint if not auto else diff.lint._replace(target_version=None)
+    auto = diff.options.target_version == "auto"
+    options = diff.options if not auto else diff.options._replace(target_version=None)
     try:
-        settings, _ = build_settings(lint, cwd or Path.cwd())
+        settings, _ = build_settings(options, cwd or Path.cwd())
         connection = connection_from(diff.server)
     except (UsageError, ConnectionError_) as error:
         err.write(f"avlint: error: {error}\n")
         return EXIT_USAGE
-    documents, problems = load_documents(list(diff.lint.paths), settings, err)
+    documents, problems = load_documents(list(diff.paths), settings, err)
     if problems:
         return EXIT_USAGE
     models = set(MODELS)
@@ -236,7 +238,7 @@ def run_apply(request: ApplyRequest, out: TextIO, err: TextIO, cwd: Path | None 
 
 
 def _with_release(settings, release):
-    return settings._replace(release=release)
+    return settings.replace(release=release)
 
 
 @dataclass(frozen=True)

@@ -71,7 +71,7 @@ def compute_drift(
     report = DriftReport([])
     matched: set[str] = set()
     for path, document in files:
-        resolver = _LiveResolver(live, environ)
+        resolver = LiveResolver(live, environ)
         for entry in document.entries:
             if entry.model not in MODELS and is_stage(entry.model):
                 # Other stage types are not managed here, but references to them must
@@ -95,7 +95,7 @@ def compute_drift(
     return report
 
 
-class _LiveResolver(Resolver):
+class LiveResolver(Resolver):
     """Tags resolved against the server: !KeyOf to an entry's live object, !Find on the lists."""
 
     def __init__(self, live: LiveState, environ: dict[str, str] | None) -> None:
@@ -128,7 +128,7 @@ class _LiveResolver(Resolver):
         return found  # None when nothing matches, as the importer's !Find
 
 
-def _entry_drift(path: str, entry: Entry, live: LiveState, release: Release, resolver: _LiveResolver) -> ObjectDrift:
+def _entry_drift(path: str, entry: Entry, live: LiveState, release: Release, resolver: LiveResolver) -> ObjectDrift:
     data = entry.data()
     drift = ObjectDrift(path, start(entry.node)[0], entry.model or "", _name(entry), "unknown", entry=entry)
     if not live.has(entry.model or ""):
@@ -196,7 +196,7 @@ def _other_stage(entry: Entry, live: LiveState) -> str | None:
     )
 
 
-def _match(entry: Entry, live: LiveState, resolver: _LiveResolver) -> dict[str, Any] | None:
+def _match(entry: Entry, live: LiveState, resolver: LiveResolver) -> dict[str, Any] | None:
     """The importer's lookup: pk OR (every other identifier)."""
     pk_pair = entry.identifiers.get("pk")
     if pk_pair is not None:

@@ -30,7 +30,7 @@ def _read_bytes(path: str, max_size: int) -> bytes:
     try:
         info = os.stat(path)
     except OSError as error:
-        raise PathError(path, _describe(error)) from None
+        raise PathError(path, describe_os_error(error)) from None
     if stat.S_ISDIR(info.st_mode):
         raise PathError(path, "is a directory")
     if not stat.S_ISREG(info.st_mode):
@@ -44,7 +44,7 @@ def _read_bytes(path: str, max_size: int) -> bytes:
         with open(path, "rb") as handle:
             data = handle.read(max_size + 1)
     except OSError as error:
-        raise PathError(path, _describe(error)) from None
+        raise PathError(path, describe_os_error(error)) from None
     if len(data) > max_size:  # the file grew between stat and read
         raise ContentProblem("AV006", f"file is over the {_megabytes(max_size)} limit (raise it with --max-file-size)")
     return data
@@ -80,7 +80,7 @@ def _megabytes(size: int) -> str:
     return f"{size / (1024 * 1024):.1f} MB"
 
 
-def _describe(error: OSError) -> str:
+def describe_os_error(error: OSError) -> str:
     import errno
 
     reasons = {

@@ -18,8 +18,9 @@ from avlint.migrate.infer import infer_release
 from avlint.migrate.references import Known, plan_references
 from avlint.migrate.reorder import ReorderError, reorder
 from avlint.migrate.steps import plan, steps_between
-from avlint.run import EXIT_USAGE, LintRequest, UsageError, build_settings
 from avlint.settings import Settings
+from avlint.settings_options import SettingsOptions, build_settings
+from avlint.usage import EXIT_USAGE, UsageError
 from avlint.versions import Release, UnknownVersionError, resolve_release
 
 TAGS_SINCE = Release(2022, 8)
@@ -27,7 +28,8 @@ TAGS_SINCE = Release(2022, 8)
 
 @dataclass(frozen=True)
 class MigrateRequest:
-    lint: LintRequest  # its target_version is the --to version
+    paths: tuple[str, ...]
+    options: SettingsOptions  # its target_version is the --to version
     source: str | None = None
     diff: bool = False
     live_file: str | None = None
@@ -130,14 +132,14 @@ def _apply(text: str, planned: list[tuple[int, str, Fix]], migration: Migration)
 def run_migrate(request: MigrateRequest, out: TextIO, err: TextIO, cwd: Path | None = None) -> int:
     from avlint.discovery import discover
     from avlint.engine import lint_text
-    from avlint.fix.command import _diff_lines
+    from avlint.fix.command import diff_lines
     from avlint.fix.writer import WriteError, write_atomic
     from avlint.loader.problems import PathError
     from avlint.loader.source import read_source
     from avlint.migrate.references import load_known
 
     try:
-        settings, _ = build_settings(request.lint, cwd or Path.cwd())
+        settings, _ = build_settings(request.options, cwd or Path.cwd())
         source = resolve_release(request.source) if request.source else None
         known = load_known(request.live_file) if request.live_file else {}
     except (UsageError, UnknownVersionError) as error:
@@ -146,7 +148,7 @@ def run_migrate(request: MigrateRequest, out: TextIO, err: TextIO, cwd: Path | N
     except (OSError, ValueError) as error:
         err.write(f"avlint: error: --live-file {request.live_file}: {error}\n")
         return EXIT_USAGE
-    files, path_errors = discover(list(request.lint.paths), settings.exclude)
+    files, path_errors = discover(list(request.paths), settings.exclude)
     failed = changed = 0
     for path in files:
         try:
@@ -173,7 +175,7 @@ def run_migrate(request: MigrateRequest, out: TextIO, err: TextIO, cwd: Path | N
             continue
         changed += 1
         if request.diff:
-            out.writelines(_diff_lines(path, migration.original, migration.text))
+            out.writelines(diff_lines(path, migration.original, migration.text))
             continue
         try:
             write_atomic(path, migration.text)

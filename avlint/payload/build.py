@@ -157,7 +157,7 @@ def _validate(payload: Payload, settings: Settings) -> list[Finding]:
     )
     # Without fixes: they hold parse trees, and a payload may travel back from a worker process.
     return [
-        finding._replace(fix=None)
+        finding.replace(fix=None)
         for finding in result.findings
         if finding.severity == "error" and finding.effect == "rejected"
     ]

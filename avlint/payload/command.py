@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from avlint.loader.problems import PathError
 from avlint.payload.build import Payload, PayloadError, PayloadOptions, build_payloads
-from avlint.run import EXIT_USAGE, LintRequest, UsageError, build_settings
+from avlint.settings_options import SettingsOptions, build_settings
+from avlint.usage import EXIT_USAGE, UsageError
 
 if TYPE_CHECKING:
     from avlint.settings import Settings
@@ -20,7 +21,8 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class PayloadRequest:
-    lint: LintRequest
+    paths: tuple[str, ...]
+    options: SettingsOptions
     out_dir: str | None = None
     all_models: bool = False
     allow_unresolved: bool = False
@@ -34,12 +36,12 @@ def run_payload(request: PayloadRequest, out: TextIO, err: TextIO, cwd: Path | N
     from avlint.workers import map_paths
 
     try:
-        settings, _ = build_settings(request.lint, cwd or Path.cwd())
+        settings, _ = build_settings(request.options, cwd or Path.cwd())
         options = PayloadOptions(request.all_models, _environ(request), _context(request.context))
     except UsageError as error:
         err.write(f"avlint: error: {error}\n")
         return EXIT_USAGE
-    files, path_errors = discover(list(request.lint.paths), settings.exclude)
+    files, path_errors = discover(list(request.paths), settings.exclude)
     written = refused = 0
     taken: set[str] = set()
     # Files are built in worker processes when there are many; written here, in input order,

@@ -4,8 +4,9 @@ A spec file lists rows per field, each valid from `since` (inclusive) to `until`
 Resolving picks the rows valid for the target release, so "valid in 2024.4, unknown in 2022.2"
 is a lookup. Rows of other releases are kept to explain why a field or value is unavailable.
 
-A spec source in use (a snapshot given with `--spec FILE`, see `avlint.spec.snapshot`) replaces
-the bundled rows for its own release.
+A spec source (a snapshot given with `--spec FILE`, see `avlint.spec.snapshot`) replaces the
+bundled rows for its own release. It is passed in by the caller (it travels in the run's
+Settings), never kept in a module global.
 """
 
 from __future__ import annotations
@@ -92,20 +93,11 @@ class SpecSource(Protocol):
     def model_spec(self, model: str) -> ModelSpec | None: ...
 
 
-_active_source: SpecSource | None = None
-
-
-def set_spec_source(source: SpecSource | None) -> SpecSource | None:
-    """Use `source` instead of the bundled rows for its release (None: bundled only); returns the previous one."""
-    global _active_source
-    previous, _active_source = _active_source, source
-    return previous
-
-
-def model_spec(model: str, release: Release) -> ModelSpec | None:
-    """The spec of `model` (lower-case model string) at `release`, or None when avlint has none."""
-    if _active_source is not None and _active_source.release == release:
-        return _active_source.model_spec(model)
+def model_spec(model: str, release: Release, source: SpecSource | None = None) -> ModelSpec | None:
+    """The spec of `model` (lower-case model string) at `release`, or None when avlint has none:
+    from `source` when it describes that release, else from the bundled rows."""
+    if source is not None and source.release == release:
+        return source.model_spec(model)
     return bundled_model_spec(model, release)
 
 
@@ -126,7 +118,7 @@ def bundled_model_spec(model: str, release: Release) -> ModelSpec | None:
     fields: dict[str, FieldSpec] = {}
     history: dict[str, list[FieldSpec]] = {}
     for row in raw["fields"]:
-        spec = _field_from_row(row, release, enums, objects)
+        spec = field_from_row(row, release, enums, objects)
         history.setdefault(spec.name, []).append(spec)
         if in_range(release, row.get("since"), row.get("until")):
             fields[spec.name] = spec
@@ -143,17 +135,17 @@ def bundled_model_spec(model: str, release: Release) -> ModelSpec | None:
     )
 
 
-def _field_from_row(row: dict[str, Any], release: Release, enums: dict[str, Any], objects: dict[str, Any]) -> FieldSpec:
+def field_from_row(row: dict[str, Any], release: Release, enums: dict[str, Any], objects: dict[str, Any]) -> FieldSpec:
     all_choices: tuple[Choice, ...] = ()
     if "enum" in row:
         all_choices = tuple(_choice(item) for item in enums[row["enum"]])
     items = None
     if "items" in row:
-        items = _field_from_row({"name": "[]", **row["items"]}, release, enums, objects)
+        items = field_from_row({"name": "[]", **row["items"]}, release, enums, objects)
     object_fields = None
     if "object" in row:
         object_fields = {
-            sub["name"]: _field_from_row(sub, release, enums, objects)
+            sub["name"]: field_from_row(sub, release, enums, objects)
             for sub in objects[row["object"]]
             if in_range(release, sub.get("since"), sub.get("until"))
         }

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from avlint.spec.model import FieldSpec, ModelSpec, available_models, model_spec
+from avlint.spec.model import FieldSpec, ModelSpec, SpecSource, available_models, model_spec
 from avlint.versions import Release
 
 FORMAT, FORMAT_VERSION = "avlint-spec", 1
@@ -34,12 +34,12 @@ ROW_KEYS = (
 )  # fmt: skip
 
 
-def render_snapshot(release: Release, source: str) -> dict[str, Any]:
-    """Every model's spec at `release`, as resolved now (the spec source in use, else the bundled rows)."""
+def render_snapshot(release: Release, source: str, spec_source: SpecSource | None = None) -> dict[str, Any]:
+    """Every model's spec at `release`, as a run resolves it (from `spec_source`, else the bundled rows)."""
     models: dict[str, Any] = {}
     enums: dict[str, list[str]] = {}
     for model in available_models():
-        spec = model_spec(model, release)
+        spec = model_spec(model, release, spec_source)
         if spec is not None:
             models[model] = render_model(spec, enums)
     return snapshot_document(release, source, models, enums)

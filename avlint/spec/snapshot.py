@@ -1,5 +1,5 @@
-"""A spec snapshot (`--spec FILE`) as a spec source: read, checked, and put in place of the
-bundled rows for its release while a run uses it.
+"""A spec snapshot (`--spec FILE`) as a spec source: read and checked; a run carries it in its
+Settings, and it replaces the bundled rows for its release wherever those settings go.
 
 A snapshot describes one release, possibly one avlint does not know yet (that is its point).
 Resolved fields keep the bundled history around them, so a field or choice that only a later
@@ -8,15 +8,13 @@ or earlier release has is still explained (AV212, AV213) rather than reported as
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from avlint.spec.errors import SnapshotError
-from avlint.spec.model import FieldSpec, ModelSpec, _field_from_row, bundled_model_spec, model_header, set_spec_source
+from avlint.spec.model import FieldSpec, ModelSpec, bundled_model_spec, field_from_row, model_header
 from avlint.spec.snapshot_check import check_snapshot
 from avlint.versions import Release, in_range
 
@@ -32,6 +30,11 @@ class Snapshot:
     enums: dict[str, list[str]]
     _resolved: dict[str, ModelSpec | None] = field(default_factory=dict, compare=False, repr=False)
 
+    def __reduce__(self) -> tuple[Any, tuple[str]]:
+        # A worker process (settings are pickled to it) reads the file again, once per process
+        # (load_snapshot caches), instead of receiving the resolved rows with every chunk of files.
+        return load_snapshot, (self.path,)
+
     def model_spec(self, model: str) -> ModelSpec | None:
         if model not in self._resolved:
             self._resolved[model] = self._resolve(model)
@@ -46,7 +49,7 @@ class Snapshot:
         objects = entry.get("objects", {})
         fields: dict[str, FieldSpec] = {}
         for row in entry["fields"]:
-            spec = _field_from_row(row, self.release, self.enums, objects)
+            spec = field_from_row(row, self.release, self.enums, objects)
             fields[spec.name] = _with_choice_history(spec, bundled.fields.get(spec.name), self.release)
         return ModelSpec(
             model=header["model"],
@@ -128,22 +131,3 @@ def release_for(snapshot: Snapshot, target_version: str | None) -> Release:
             f"leave --target-version out or import the schema of authentik {wanted}"
         )
     return wanted
-
-
-@contextmanager
-def use_spec_file(path: str | None) -> Iterator[Snapshot | None]:
-    """Resolve specs from the snapshot at `path` (None: the bundled rows) inside the block."""
-    if path is None:
-        yield None
-        return
-    snapshot = load_snapshot(path)
-    previous = set_spec_source(snapshot)
-    try:
-        yield snapshot
-    finally:
-        set_spec_source(previous)
-
-
-def activate_spec_file(path: str) -> None:
-    """Use the snapshot for the rest of this process (a worker process of a `--spec` run)."""
-    set_spec_source(load_snapshot(path))

@@ -19,7 +19,7 @@ def imported_text(source: str) -> tuple[str, dict[str, Any]]:
 
 def shown_text(target_version: str | None, spec_file: str | None) -> str:
     """The spec a lint run with these options would use, in the snapshot format."""
-    from avlint.spec.snapshot import load_snapshot, release_for, use_spec_file
+    from avlint.spec.snapshot import load_snapshot, release_for
 
     if spec_file is None:
         release = resolve_release(target_version)
@@ -28,11 +28,10 @@ def shown_text(target_version: str | None, spec_file: str | None) -> str:
         )
     snapshot = load_snapshot(spec_file)
     release = release_for(snapshot, target_version)
-    with use_spec_file(spec_file):
-        return dump_snapshot(
-            render_snapshot(release, snapshot.source),
-            f"The field spec for authentik {release} from {spec_file}, as resolved.",
-        )
+    return dump_snapshot(
+        render_snapshot(release, snapshot.source, snapshot),
+        f"The field spec for authentik {release} from {spec_file}, as resolved.",
+    )
 
 
 def import_note(snapshot: dict[str, Any]) -> str | None:

@@ -52,8 +52,10 @@ def parse_threshold(expression: str) -> Threshold:
         return Threshold(
             False, overflow=True, error="the value overflows authentik's timedelta", dropped=tuple(dropped)
         )
-    except ValueError as error:  # NaN
-        return Threshold(False, error=str(error), dropped=tuple(dropped))
+    except ValueError:  # timedelta refuses NaN ("cannot convert float NaN to integer")
+        nan = [key for key, number in values.items() if number != number]  # NaN is the one float unequal to itself
+        what = f"the value of '{nan[0]}' is NaN (not a number)" if nan else "a value is not a finite number"
+        return Threshold(False, error=f"{what}, which no duration can be", dropped=tuple(dropped))
     return Threshold(True, seconds=delta.total_seconds(), dropped=tuple(dropped))
 
 

@@ -1,0 +1,37 @@
+"""Every example in the rule catalogue (`avlint explain`, docs/rules.md) does what it claims:
+the `bad:` example triggers its rule and the `good:` example lints clean.
+
+An example that starts with `# with --target-version X` is linted for that release; a rule's
+`bad_encoding` names the encoding its bad example is saved in (AV004)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from avlint.catalogue import Rule, all_rules
+from avlint.engine import lint_bytes
+from avlint.settings import Settings
+from avlint.versions import resolve_release
+
+TARGET = re.compile(r"\A# with --target-version (\S+)\n")
+RULES = all_rules()
+
+
+def _lint(rule: Rule, text: str, encoding: str = "utf-8") -> list[tuple[str, int, int, str]]:
+    target = TARGET.match(text)
+    settings = Settings(release=resolve_release(target.group(1) if target else None))
+    findings = lint_bytes(f"{rule.code}-example.yaml", text.encode(encoding), settings).findings
+    return [(f.rule, f.line, f.column, f.message) for f in findings]
+
+
+@pytest.mark.parametrize("rule", RULES, ids=[rule.code for rule in RULES])
+def test_the_bad_example_triggers_its_rule(rule: Rule) -> None:
+    found = _lint(rule, rule.bad, rule.bad_encoding or "utf-8")
+    assert rule.code in {code for code, *_ in found}, found
+
+
+@pytest.mark.parametrize("rule", RULES, ids=[rule.code for rule in RULES])
+def test_the_good_example_lints_clean(rule: Rule) -> None:
+    assert _lint(rule, rule.good) == []
