@@ -45,12 +45,16 @@ def explain_text(rule: Rule) -> str:
             "",
             rule.description,
             "",
-            "Problematic:",
+            _problematic(rule) + ":",
             _indent(rule.bad),
             "Correct:",
             _indent(rule.good),
         ]
     )
+
+
+def _problematic(rule: Rule) -> str:
+    return f"Problematic (saved as {rule.bad_encoding})" if rule.bad_encoding else "Problematic"
 
 
 def rules_markdown() -> str:
@@ -76,7 +80,7 @@ def rules_markdown() -> str:
             "",
             rule.description,
             "",
-            "Problematic:",
+            _problematic(rule) + ":",
             "",
             "```yaml",
             rule.bad.rstrip("\n"),

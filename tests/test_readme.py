@@ -95,6 +95,7 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
     shutil.copytree(SAMPLES / "good", root / "exports")
     for name, content in STAND_INS.items():
         (root / name).write_text(content, encoding="utf-8")
+    (root / "drafts").mkdir()  # an empty folder: the README's example of the no-blueprint warning
     env = {
         **os.environ,
         "GIT_AUTHOR_NAME": "t",

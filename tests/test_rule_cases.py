@@ -46,6 +46,18 @@ def test_rule_case(rule: str, name: str, case: dict) -> None:
     ]
 
 
+@pytest.mark.parametrize(("rule", "name", "case"), CASES, ids=[f"{r}-{n}" for r, n, _ in CASES])
+def test_rule_case_with_only_its_rule_selected(rule: str, name: str, case: dict) -> None:
+    """`--select AVnnn` finds the same problems: the check reporting a code declares it."""
+    if "file" in case:
+        text, display = (SAMPLES / case["file"]).read_text(encoding="utf-8"), Path(case["file"]).name
+    else:
+        text, display = case["text"], "case" + case.get("suffix", ".yaml")
+    findings = lint_source(text, target=case.get("target_version"), path=display, select=frozenset({rule}))
+    assert positions(findings, rule) == sorted(case["problems"])
+    assert {f.rule for f in findings} <= {rule}
+
+
 def test_every_rule_has_failing_and_passing_cases() -> None:
     by_rule: dict[str, list[dict]] = {}
     for rule, _, case in CASES:
@@ -86,7 +98,7 @@ def test_every_rule_is_triggered_by_a_bad_sample() -> None:
     from avlint.versions import resolve_release
 
     triggered: set[str] = set()
-    for target in (None, "2025.10", "2025.6", "2024.12"):
+    for target in (None, "2025.10", "2025.6", "2024.12", "2021.12"):
         settings = Settings(release=resolve_release(target))
         for path in sorted((SAMPLES / "bad").iterdir()):
             triggered |= {finding.rule for finding in lint_file(str(path), settings).findings}

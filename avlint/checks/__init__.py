@@ -1,7 +1,7 @@
 """The checks, as a literal registry in the order they run.
 
 A check is a generator over a CheckContext that yields Hits; each declares the rule codes it
-can report beside its function (`@reports("AV301")`), and the engine skips a check whose
+can report beside its function (`@reports(...)`), and the engine skips a check whose
 codes are all deselected and stamps rule data on what it yields.
 """
 
