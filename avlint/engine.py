@@ -5,15 +5,16 @@ It never prints: it returns results for the reporters and the CLI.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from functools import partial
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from yaml.nodes import MappingNode, Node, ScalarNode
 
 from avlint.blueprint import build_document, classify
 from avlint.catalogue import by_code
 from avlint.checks import REGISTRY, CheckContext, Hit
-from avlint.findings import Finding
+from avlint.findings import Finding, YamlPath
 from avlint.fingerprint import stamp_fingerprints
 from avlint.fix.model import Fix, Step
 from avlint.loader.problems import ContentProblem, PathError
@@ -27,6 +28,9 @@ from avlint.versions import Release
 # The blueprint format (version 1, with its tags) arrived in authentik 2022.8.
 BLUEPRINTS_SINCE = Release(2022, 8)
 
+# (start, end) positions of quoted and block scalars, where `# avlint:` is text.
+Spans = tuple[tuple[tuple[int, int], tuple[int, int]], ...]
+
 
 class Located(NamedTuple):
     """A hit with its 1-based span, before the engine stamps rule data on it."""
@@ -37,7 +41,7 @@ class Located(NamedTuple):
     end_line: int
     end_column: int
     message: str
-    path: tuple = ()
+    path: YamlPath = ()
     fix: Fix | None = None
 
     @classmethod
@@ -60,7 +64,7 @@ class FileResult:
     def __eq__(self, other: object) -> bool:
         return isinstance(other, FileResult) and vars(self) == vars(other)
 
-    __hash__ = None  # mutable
+    __hash__ = None  # type: ignore[assignment]  # mutable: not hashable
 
     def __repr__(self) -> str:
         return f"FileResult(path={self.path!r}, findings={self.findings!r}, skipped={self.skipped!r}, suppressed={self.suppressed})"
@@ -183,7 +187,9 @@ def lint_body(path: str, model: str, text: str, settings: Settings) -> FileResul
     return _stamp(path, text, hits, settings, enabled)
 
 
-def lint_data(path: str, model: str, data: dict, settings: Settings, only: frozenset[str] | None = None) -> FileResult:
+def lint_data(
+    path: str, model: str, data: dict[str, Any], settings: Settings, only: frozenset[str] | None = None
+) -> FileResult:
     """Lint an API body given as data (no text: positions are meaningless and left at 1:1).
     `only` narrows the rules run to these codes (checks with none of them are skipped)."""
     from avlint.nodes import node_of
@@ -201,7 +207,7 @@ def compose_json_text(text: str) -> Node | None:
 
 def _lint_root(
     path: str, text: str, root: Node | None, settings: Settings, enabled: frozenset[str], api_model: str | None = None
-):
+) -> Iterator[Located]:
     if root is None or is_null(root):
         yield Located.at("AV007", 1, 1, "the file holds no YAML document (or only null); authentik skips it")
         return
@@ -247,7 +253,7 @@ def _blueprints_unavailable(root: MappingNode, release: Release) -> Located:
     )
 
 
-def _quoted_spans(root: Node) -> tuple[tuple[tuple[int, int], tuple[int, int]], ...]:
+def _quoted_spans(root: Node) -> Spans:
     """Where quoted and block scalars lie: a `# avlint:` inside one is text, not a comment."""
     from avlint.nodes import walk
 
@@ -264,7 +270,7 @@ def _position(hit: Hit) -> Located:
 
 
 def _stamp(
-    path: str, text: str, hits: list, settings: Settings, enabled: frozenset[str], quoted: tuple = ()
+    path: str, text: str, hits: list[Located], settings: Settings, enabled: frozenset[str], quoted: Spans = ()
 ) -> FileResult:
     def inside_scalar(line: int, column: int) -> bool:
         return any(begin <= (line, column) < finish for begin, finish in quoted)
@@ -273,7 +279,7 @@ def _stamp(
     for problem in suppressions.problems:
         hits.append(Located.at("AV009", problem.line, problem.column, problem.message))
     result = FileResult(path)
-    seen: set[tuple] = set()
+    seen: set[tuple[str, int, int, str]] = set()
     for hit in hits:
         if hit.code not in enabled or (hit.code, hit.line, hit.column, hit.message) in seen:
             continue

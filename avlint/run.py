@@ -45,8 +45,8 @@ def run_lint(request: LintRequest, out: TextIO, err: TextIO, cwd: Path | None = 
         return EXIT_USAGE
     results, read_errors = lint_paths(files, settings)
     result = RunResult(results, path_errors + read_errors)
-    for error in result.path_errors:
-        err.write(f"{error.path}: error: {error.reason}\n")
+    for path_error in result.path_errors:
+        err.write(f"{path_error.path}: error: {path_error.reason}\n")
     # A folder with no blueprint is most often a typo in CI: say so, though nothing is wrong in it.
     empty = [] if request.changed_since else folders_without_blueprints(request.paths, result)
     for folder in empty:

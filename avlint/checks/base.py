@@ -99,7 +99,7 @@ class CheckContext:
     def path_of(self, target: Node) -> YamlPath:
         for node, path in walk(self.document.root):
             if node is target:
-                return path
+                return tuple(path)
         return ()
 
     def entry_at(self, path: YamlPath) -> Entry | None:

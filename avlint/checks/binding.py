@@ -8,7 +8,7 @@ from yaml.nodes import ScalarNode
 
 from avlint.blueprint import BINDING
 from avlint.checks.base import CheckContext, Hit, reports
-from avlint.nodes import BOOL, is_custom_tag, scalar_value
+from avlint.nodes import BOOL, Pair, is_custom_tag, scalar_value
 from avlint.versions import Release
 
 EVALUATION_RULE_SINCE = Release(2023, 3)
@@ -38,7 +38,7 @@ def check_evaluation(ctx: CheckContext) -> Iterator[Hit]:
             )
 
 
-def _flag(pair, fallback: bool) -> bool | None:
+def _flag(pair: Pair | None, fallback: bool) -> bool | None:
     """The boolean DRF would read, the fallback when absent, None when unknowable (a tag)."""
     if pair is None:
         return fallback

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Container, Iterable, Iterator
 
-from yaml.nodes import MappingNode, ScalarNode, SequenceNode
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from avlint.blueprint import TOP_KEYS
 from avlint.checks.base import CheckContext, Hit, reports
-from avlint.fix.model import delete_pair, rename_key
+from avlint.fix.model import Fix, delete_pair, rename_key
 from avlint.nodes import (
     INT,
     MERGE,
+    Pair,
     a_or_an,
     key_identity,
     kind_name,
@@ -82,7 +83,7 @@ def check_top_level(ctx: CheckContext) -> Iterator[Hit]:
     yield from _entries_shape(ctx)
 
 
-def rename_fix(pair, known, present):
+def rename_fix(pair: Pair, known: Iterable[str], present: Container[str]) -> Fix | None:
     """Renaming a misspelt key changes what authentik does, so it is an unsafe fix."""
     from avlint.suggest import closest
 
@@ -92,7 +93,7 @@ def rename_fix(pair, known, present):
     return rename_key(pair.key_node, match, f"rename '{pair.key}' to '{match}'", safe=False)
 
 
-def _is_null(node) -> bool:
+def _is_null(node: Node) -> bool:
     return isinstance(node, ScalarNode) and node.tag.endswith(":null")
 
 

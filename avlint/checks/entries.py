@@ -14,6 +14,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from avlint.blueprint import ENTRY_KEYS, Entry
 from avlint.checks.base import CheckContext, Hit, reports
 from avlint.checks.document import rename_fix
+from avlint.findings import YamlPath
 from avlint.fix.model import delete_pair
 from avlint.modelinfo import model_table
 from avlint.nodes import INT, a_or_an, is_custom_tag, is_null, kind_name, mapping_pairs, same_value, text_of
@@ -187,7 +188,7 @@ def _permissions(ctx: CheckContext, entry: Entry) -> Iterator[Hit]:
         yield from _permission(entry, item, (*pair.path, index), allowed)
 
 
-def _permission(entry: Entry, item: Node, path: tuple, allowed: list[str]) -> Iterator[Hit]:
+def _permission(entry: Entry, item: Node, path: YamlPath, allowed: list[str]) -> Iterator[Hit]:
     if not isinstance(item, MappingNode):
         yield Hit(
             "AV116",

@@ -51,7 +51,7 @@ def check_stage_names(ctx: CheckContext) -> Iterator[Hit]:
             continue
         pair = entry.data().get("name")
         name = text_of(pair.value) if pair else None
-        if name is None:
+        if pair is None or name is None:
             continue
         name = name.strip()
         earlier = first_by_name.setdefault(name, entry)

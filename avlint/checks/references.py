@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from yaml.nodes import ScalarNode
+from yaml.nodes import Node, ScalarNode
 
 from avlint.checks.base import CheckContext, Hit, reports
 from avlint.suggest import did_you_mean
@@ -35,7 +35,7 @@ def check_keyof(ctx: CheckContext) -> Iterator[Hit]:
         )
 
 
-def target_of(ctx: CheckContext, node) -> object:
+def target_of(ctx: CheckContext, node: Node) -> object:
     """The entry a `!KeyOf` node resolves to, or None."""
     if node.tag == "!KeyOf" and isinstance(node, ScalarNode):
         return ctx.entries_by_id.get(node.value)

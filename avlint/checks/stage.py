@@ -195,7 +195,7 @@ def check_enrolment(ctx: CheckContext) -> Iterator[Hit]:
     for entry, data in validation_stages(ctx):
         action = data.get("not_configured_action")
         action_text = text_of(action.value) if action else None
-        if action_text == "deny" and not has_setup_stage:
+        if action is not None and action_text == "deny" and not has_setup_stage:
             yield Hit(
                 "AV401",
                 action.value,

@@ -14,7 +14,7 @@ def scalar_text(node: Node) -> str | None:
     if not isinstance(node, ScalarNode):
         return None
     if node.tag == STR:
-        return node.value
+        return str(node.value)
     return str(scalar_value(node))
 
 

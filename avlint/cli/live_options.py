@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
+
+if TYPE_CHECKING:
+    from avlint.live.command import ServerOptions
 
 _SERVER_OPTIONS = [
     click.option("--url", envvar="AUTHENTIK_URL", help="The authentik server (or AUTHENTIK_URL)."),
@@ -34,7 +37,7 @@ def server_options(command: Callable[..., Any]) -> Callable[..., Any]:
     return command
 
 
-def server_from(values: dict[str, Any]):
+def server_from(values: dict[str, Any]) -> ServerOptions:
     from avlint.live.command import ServerOptions
 
     keys = (
