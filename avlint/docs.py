@@ -45,7 +45,7 @@ def explain_text(rule: Rule) -> str:
             "",
             rule.description,
             "",
-            _problematic(rule) + ":",
+            _problematic(rule),
             _indent(rule.bad),
             "Correct:",
             _indent(rule.good),
@@ -54,7 +54,7 @@ def explain_text(rule: Rule) -> str:
 
 
 def _problematic(rule: Rule) -> str:
-    return f"Problematic (saved as {rule.bad_encoding})" if rule.bad_encoding else "Problematic"
+    return f"Problematic: (the text below, saved as {rule.bad_encoding})" if rule.bad_encoding else "Problematic:"
 
 
 def rules_markdown() -> str:
@@ -80,7 +80,7 @@ def rules_markdown() -> str:
             "",
             rule.description,
             "",
-            _problematic(rule) + ":",
+            _problematic(rule),
             "",
             "```yaml",
             rule.bad.rstrip("\n"),
