@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import total_ordering
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -13,6 +14,7 @@ EFFECTS = ("rejected", "ignored", "runtime", "risk", "style")
 YamlPath = tuple[str | int, ...]
 
 
+@total_ordering
 class Finding:
     """One problem at a 1-based position in a file. Sorts by file, then position.
 
@@ -92,15 +94,6 @@ class Finding:
 
     def __lt__(self, other: Finding) -> bool:
         return self.identity() < other.identity()
-
-    def __le__(self, other: Finding) -> bool:
-        return self.identity() <= other.identity()
-
-    def __gt__(self, other: Finding) -> bool:
-        return self.identity() > other.identity()
-
-    def __ge__(self, other: Finding) -> bool:
-        return self.identity() >= other.identity()
 
     def __repr__(self) -> str:
         return f"Finding({self.path!r}, {self.line}:{self.column}, {self.rule}, {self.severity}, {self.message!r})"

@@ -256,3 +256,32 @@ def test_colour_is_decided_in_one_place(monkeypatch: pytest.MonkeyPatch) -> None
         if name != "avlint.terminal" and "NO_COLOR" in path.read_text(encoding="utf-8")
     ]
     assert offenders == []
+
+
+# --- records ---------------------------------------------------------------------------------------
+
+
+def test_findings_compare_by_identity_and_copy_with_replace() -> None:
+    from avlint.findings import Finding
+
+    first = Finding("a.yaml", 3, 1, 3, 9, "AV301", "configure-without-stages", "error", "rejected", "m")
+    with_fix = first.replace(fingerprint="abc", yaml_path=("entries", 0))
+    later = first.replace(line=4)
+    assert with_fix == first and hash(with_fix) == hash(first)  # derived data does not count
+    assert with_fix.fingerprint == "abc" and first.fingerprint == ""
+    assert first < later and later > first and first <= with_fix and sorted([later, first]) == [first, later]
+    assert not isinstance(first, tuple)
+
+
+def test_settings_are_immutable_and_copy_with_replace() -> None:
+    import pickle
+
+    from avlint.settings import Settings
+
+    settings = Settings(jobs=2)
+    with pytest.raises(AttributeError):
+        settings.jobs = 3  # type: ignore[misc]
+    changed = settings.replace(jobs=3)
+    assert (settings.jobs, changed.jobs) == (2, 3) and changed.release == settings.release
+    assert pickle.loads(pickle.dumps(changed)) == changed
+    assert not isinstance(settings, tuple)

@@ -516,3 +516,32 @@ def test_parallel_lint_uses_the_snapshot(tmp_path: Path) -> None:
     results, errors = lint_paths(files, settings)
     assert errors == [] and len(results) == 70
     assert all(result.findings == [] for result in results)
+
+
+# --- no process-global spec ---------------------------------------------------------------------------
+
+
+def test_runs_with_and_without_a_snapshot_interleave_in_one_process(tmp_path: Path) -> None:
+    """The snapshot travels in the settings: two runs in one process (as a library or a test
+    would do them) each see their own spec, whatever the order."""
+    from avlint.engine import lint_text
+
+    snapshot = load_snapshot(str(_newer_snapshot(tmp_path)))
+    with_spec = Settings(release=Release(2027, 2), spec=snapshot)
+    bundled = Settings(release=Release(2027, 2))
+    for _ in range(2):
+        assert [f.rule for f in lint_text("mfa.yaml", NEWER_BLUEPRINT, bundled).findings] == ["AV211"]
+        assert lint_text("mfa.yaml", NEWER_BLUEPRINT, with_spec).findings == []
+    assert model_spec(STAGE, Release(2027, 2)) == bundled_model_spec(STAGE, Release(2027, 2))
+    assert (
+        "passkey_only"
+        in (model_spec(STAGE, Release(2027, 2), snapshot) or bundled_model_spec(STAGE, Release(2027, 2))).fields
+    )
+
+
+def test_the_spec_modules_keep_no_source_in_a_global() -> None:
+    import avlint.spec.model as model
+    import avlint.spec.snapshot as snapshot
+
+    assert not hasattr(model, "set_spec_source") and not hasattr(model, "_active_source")
+    assert not hasattr(snapshot, "use_spec_file") and not hasattr(snapshot, "activate_spec_file")
