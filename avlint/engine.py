@@ -243,7 +243,7 @@ def _blueprints_unavailable(root: MappingNode, release: Release) -> Located:
     anchor = next((key for key, _ in root.value if isinstance(key, ScalarNode) and key.value == "version"), root)
     (line, column), (end_line, end_column) = start(anchor), end(anchor)
     return Located(
-        "AV121",
+        "AV122",
         line,
         column,
         end_line,
