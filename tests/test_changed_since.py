@@ -138,3 +138,11 @@ def test_outside_a_git_repository_is_a_usage_error(tmp_path: Path) -> None:
             os.environ["GIT_CEILING_DIRECTORIES"] = env_ceiling
     assert (code, out) == (2, "")
     assert err == "avlint: error: --changed-since: not inside a git repository\n"
+
+
+def test_a_folder_with_nothing_changed_is_not_a_folder_without_blueprints(repo: Path) -> None:
+    """Nothing changed is the usual case of a pre-commit or CI run, not a typo: no warning."""
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "everything")
+    code, _, err = lint(repo, "--changed-since", "HEAD", "sub", "--strict")
+    assert (code, err) == (0, "linting 0 files changed since HEAD\n")
