@@ -90,8 +90,10 @@ def _version(names: list[str], wheel: Path) -> str:
 
 def create_endpoints(source: str) -> dict[str, str]:
     """Request component -> collection path of its create operation, from one API module."""
-    paths = {operation: path for operation, path in _POST.findall(source)}
-    return {request: "/api/v3" + paths[operation] for operation, request in _CREATE.findall(source) if operation in paths}
+    paths = dict(_POST.findall(source))
+    return {
+        request: "/api/v3" + paths[operation] for operation, request in _CREATE.findall(source) if operation in paths
+    }
 
 
 def module_schemas(source: str, origin: str) -> dict[str, Any]:
@@ -109,7 +111,9 @@ def module_schemas(source: str, origin: str) -> dict[str, Any]:
             values = [
                 item.value.value
                 for item in node.body
-                if isinstance(item, ast.Assign) and isinstance(item.value, ast.Constant) and isinstance(item.value.value, str)
+                if isinstance(item, ast.Assign)
+                and isinstance(item.value, ast.Constant)
+                and isinstance(item.value.value, str)
             ]
             out[node.name] = {"type": "string", "enum": values}
         elif "BaseModel" in bases:
@@ -230,7 +234,9 @@ def _excluded(node: ast.ClassDef) -> set[str]:
         if isinstance(item, ast.FunctionDef) and item.name == "to_dict":
             for sub in ast.walk(item):
                 if isinstance(sub, ast.AnnAssign) and ast.unparse(sub.target) == "excluded_fields" and sub.value:
-                    return {c.value for c in ast.walk(sub.value) if isinstance(c, ast.Constant) and isinstance(c.value, str)}
+                    return {
+                        c.value for c in ast.walk(sub.value) if isinstance(c, ast.Constant) and isinstance(c.value, str)
+                    }
     return set()
 
 

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from avlint.spec.errors import SchemaError
+from avlint.spec.overrides import GENERATED
 from avlint.spec.release_specs import (
     BlueprintModels,
     ReleaseSpecs,
@@ -40,11 +41,16 @@ from avlint.spec.release_specs import (
     check_release_models,
     release_model_list,
 )
-from avlint.spec.schema_files import OpenApiDocument, ReleaseFiles, find_release_files, read_blueprint_schema, read_openapi
+from avlint.spec.schema_files import (
+    OpenApiDocument,
+    ReleaseFiles,
+    find_release_files,
+    read_blueprint_schema,
+    read_openapi,
+)
 from avlint.spec.spec_history import model_ranges, versioned_enums, versioned_rows
 from avlint.versions import Release, known_releases
 
-GENERATED = "specs/generated"
 # Attributes a published client's pydantic models cannot express; a client-read release keeps
 # the previous release's value when the field is otherwise unchanged (see `_inherit_client_gaps`).
 CLIENT_BLIND = ("format", "default", "references", "blank")
@@ -135,7 +141,9 @@ def _with_gaps(row: dict[str, Any], old: dict[str, Any] | None) -> dict[str, Any
     return {key: merged[key] for key in old if key in merged} | merged
 
 
-def render(releases: tuple[Release, ...], specs: list[ReleaseSpecs], documents: list[OpenApiDocument]) -> dict[str, str]:
+def render(
+    releases: tuple[Release, ...], specs: list[ReleaseSpecs], documents: list[OpenApiDocument]
+) -> dict[str, str]:
     out: dict[str, str] = {}
     models = sorted({model for spec in specs for model in spec.models})
     table: dict[str, Any] = {}
@@ -149,12 +157,17 @@ def render(releases: tuple[Release, ...], specs: list[ReleaseSpecs], documents: 
         if permissions:
             entry["permissions"] = permissions
         table[model] = entry
-        document = {**newest.header, **entry, "fields": versioned_rows(releases, [m.fields if m else None for m in present])}
+        document = {
+            **newest.header,
+            **entry,
+            "fields": versioned_rows(releases, [m.fields if m else None for m in present]),
+        }
         document.pop("permissions", None)
         objects = sorted({name for m in present if m is not None for name in m.objects})
         if objects:
             document["objects"] = {
-                name: versioned_rows(releases, [m.objects.get(name) if m else None for m in present]) for name in objects
+                name: versioned_rows(releases, [m.objects.get(name) if m else None for m in present])
+                for name in objects
             }
         out[f"{GENERATED}/{model}.json"] = dump(document)
     out[f"{GENERATED}/enums.json"] = dump(versioned_enums(releases, specs))
@@ -217,7 +230,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return client_main(args[1:])
     parser = argparse.ArgumentParser(prog="python -m avlint.spec.generate", description=__doc__.splitlines()[0])
-    parser.add_argument("--schemas", required=True, type=Path, help="folder of schema-<tag> and blueprint-schema-<tag> files")
+    parser.add_argument(
+        "--schemas", required=True, type=Path, help="folder of schema-<tag> and blueprint-schema-<tag> files"
+    )
     parser.add_argument("--out", required=True, type=Path, help="the rules folder to write specs/generated/ into")
     options = parser.parse_args(args)
     try:

@@ -28,14 +28,20 @@ BY_MODEL_FIELD: dict[tuple[str, str], str] = {
     ("authentik_policies.policybinding", "target"): "authentik_policies.policybindingmodel",
     ("authentik_endpoints.deviceuserbinding", "target"): "authentik_policies.policybindingmodel",
     # IdentificationStage's three stage keys are typed to one stage model each (its models.py).
-    ("authentik_stages_identification.identificationstage", "password_stage"): "authentik_stages_password.passwordstage",
+    (
+        "authentik_stages_identification.identificationstage",
+        "password_stage",
+    ): "authentik_stages_password.passwordstage",
     ("authentik_stages_identification.identificationstage", "captcha_stage"): "authentik_stages_captcha.captchastage",
     (
         "authentik_stages_identification.identificationstage",
         "webauthn_stage",
     ): "authentik_stages_authenticator_validate.authenticatorvalidatestage",
     ("authentik_stages_prompt.promptstage", "fields"): "authentik_stages_prompt.prompt",
-    ("authentik_stages_authenticator_sms.authenticatorsmsstage", "mapping"): "authentik_events.notificationwebhookmapping",
+    (
+        "authentik_stages_authenticator_sms.authenticatorsmsstage",
+        "mapping",
+    ): "authentik_events.notificationwebhookmapping",
 }
 
 # Name conventions, first match wins.
@@ -43,10 +49,16 @@ BY_NAME: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(pattern), target)
     for pattern, target in (
         (r"^webhook_mapping_(body|headers)$", "authentik_events.notificationwebhookmapping"),
-        (r"^(webauthn_allowed_device_types|device_type_restrictions)$", "authentik_stages_authenticator_webauthn.webauthndevicetype"),
+        (
+            r"^(webauthn_allowed_device_types|device_type_restrictions)$",
+            "authentik_stages_authenticator_webauthn.webauthndevicetype",
+        ),
         (r"^(\w+_)?flow$|^flow_\w+$", FLOW),
         (r"^(\w+_)?stages?$", STAGE),
-        (r"(^|_)(certificate|certificates|certificate_authorities)$|_kp$|^(signing|encryption)_key$|^tls_(authentication|verification)$", KEYPAIR),
+        (
+            r"(^|_)(certificate|certificates|certificate_authorities)$|_kp$|^(signing|encryption)_key$|^tls_(authentication|verification)$",
+            KEYPAIR,
+        ),
         (r"(^|_)property_mappings(_group)?$|_mapping$", "authentik_core.propertymapping"),
         (r"^(\w+_)?groups?$|^parents$", "authentik_core.group"),
         (r"^(\w+_)?users?$|^reviewers$", "authentik_core.user"),

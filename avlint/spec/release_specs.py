@@ -55,10 +55,13 @@ class BlueprintModels:
 
 def blueprint_models(document: dict[str, Any]) -> BlueprintModels:
     """The models a blueprint JSON schema lists (none before 2023.5)."""
-    definitions = document.get("$defs") if isinstance(document.get("$defs"), dict) else {}
+    found = document.get("$defs")
+    definitions: dict[str, Any] = found if isinstance(found, dict) else {}
     branches: dict[str, dict[str, Any]] = {}
     _collect_branches(document, branches)
-    attrs, meta, permissions = {}, set(), {}
+    attrs: dict[str, dict[str, Any]] = {}
+    meta: set[str] = set()
+    permissions: dict[str, list[str]] = {}
     for model, branch in branches.items():
         properties = branch.get("properties", {})
         attrs[model] = _definition(properties.get("attrs"), definitions)

@@ -25,7 +25,9 @@ from typing import Any
 from avlint.spec.errors import SchemaError
 from avlint.versions import Release, UnknownVersionError
 
-_NAME = re.compile(r"^(?P<kind>schema|blueprint-schema)-(?P<tag>\d{4}\.\d{1,2}(?:\.\d+)?(?:-?rc\d+)?)\.(?P<ext>yml|yaml|json)(?:\.gz)?$")
+_NAME = re.compile(
+    r"^(?P<kind>schema|blueprint-schema)-(?P<tag>\d{4}\.\d{1,2}(?:\.\d+)?(?:-?rc\d+)?)\.(?P<ext>yml|yaml|json)(?:\.gz)?$"
+)
 _PATH_LINE = re.compile(r"^  (/\S*):\s*$")
 _METHOD_LINE = re.compile(r"^    (\w+):\s*$")
 _REQUEST_REF = re.compile(r"\$ref: '#/components/schemas/(\w+Request)'")

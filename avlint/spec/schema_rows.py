@@ -61,8 +61,9 @@ def snake(name: str) -> str:
 
 
 def ordered(row: dict[str, Any]) -> dict[str, Any]:
-    """The row with its keys in the documented order (diffs of generated files stay readable)."""
-    return {key: row[key] for key in ROW_KEYS if key in row}
+    """The row with its keys in the documented order (diffs of generated files stay readable);
+    keys only overrides know (`help`, `allow_empty`...) follow in their own order."""
+    return {key: row[key] for key in ROW_KEYS if key in row} | {k: v for k, v in row.items() if k not in ROW_KEYS}
 
 
 class RowBuilder:

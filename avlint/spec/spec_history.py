@@ -42,7 +42,9 @@ def dated(releases: Sequence[Release], start: int, end: int, first: int = 0, las
     return out
 
 
-def versioned_rows(releases: Sequence[Release], per_release: Sequence[list[dict[str, Any]] | None]) -> list[dict[str, Any]]:
+def versioned_rows(
+    releases: Sequence[Release], per_release: Sequence[list[dict[str, Any]] | None]
+) -> list[dict[str, Any]]:
     """The versioned rows of one model (or nested object) from its rows at each release (None
     where it does not exist). Fields keep the order of the newest release that has them."""
     names: list[str] = []
