@@ -525,6 +525,54 @@ def test_a_file_whose_version_is_another_line_is_refused(tmp_path: Path) -> None
         generate(tmp_path)
 
 
+MINIMAL = """openapi: 3.0.3
+info:
+  version: 2025.12.4
+paths: {}
+components:
+  schemas:
+    ModelEnum: {type: string, enum: [app.thing]}
+    ThingRequest:
+      type: object
+      properties: %s
+"""
+
+
+def test_a_minimal_schema_folder_generates(tmp_path: Path) -> None:
+    (tmp_path / "schema-2025.12.4.yml").write_text(MINIMAL % "{name: {type: string}}", encoding="utf-8")
+    files = generate(tmp_path)
+    assert json.loads(files[f"{GENERATED}/app.thing.json"])["fields"] == [{"name": "name", "type": "string"}]
+    assert json.loads(files[f"{GENERATED}/models.json"])["models"] == {"app.thing": {}}
+
+
+@pytest.mark.parametrize(
+    ("properties", "blueprint", "message"),
+    [
+        ("{name: [1, 2]}", None, "a property is list, not a schema object"),
+        (
+            "{name: {type: string}}",
+            {
+                "properties": {
+                    "entries": [{"properties": {"model": {"const": "app.thing"}, "permissions": {"items": [1]}}}]
+                }
+            },
+            "unexpected schema shape",
+        ),
+    ],
+)
+def test_schemas_of_an_unexpected_shape_name_the_file(
+    tmp_path: Path, properties: str, blueprint: Any, message: str
+) -> None:
+    (tmp_path / "schema-2025.12.4.yml").write_text(MINIMAL % properties, encoding="utf-8")
+    if blueprint is not None:
+        (tmp_path / "blueprint-schema-2025.12.4.json").write_text(json.dumps(blueprint), encoding="utf-8")
+    with pytest.raises(SchemaError, match=re.escape(message)) as caught:
+        generate(tmp_path)
+    assert str(caught.value).startswith(
+        str(tmp_path / "blueprint-schema-2025.12.4.json" if blueprint else tmp_path / "schema-2025.12.4.yml")
+    )
+
+
 def test_create_endpoints_come_from_post_operations() -> None:
     paths = """paths:
   /flows/instances/:

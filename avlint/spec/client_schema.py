@@ -66,7 +66,11 @@ def client_document(wheel: Path) -> dict[str, Any]:
         endpoints: dict[str, str] = {}
         for name in names:
             if name.startswith("authentik_client/models/") and name.endswith(".py"):
-                schemas.update(module_schemas(archive.read(name).decode("utf-8"), f"{wheel}!{name}"))
+                origin = f"{wheel}!{name}"
+                try:
+                    schemas.update(module_schemas(archive.read(name).decode("utf-8"), origin))
+                except (ValueError, TypeError) as error:  # undecodable text, an odd literal
+                    raise SchemaError(f"{origin}: not a generated model module ({error})") from None
             elif name.startswith("authentik_client/api/") and name.endswith("_api.py"):
                 endpoints.update(create_endpoints(archive.read(name).decode("utf-8")))
     if not schemas:

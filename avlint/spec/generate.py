@@ -27,7 +27,8 @@ import json
 import os
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -62,19 +63,35 @@ def generate(folder: Path) -> dict[str, str]:
     if not sources:
         raise SchemaError(f"{folder}: no OpenAPI schema of a release line avlint knows (schema-<tag>.yml.gz)")
     documents = [_read(files) for files in sources]
-    blueprints = [blueprint_models(read_blueprint_schema(f.blueprint)) if f.blueprint else None for f in sources]
+    blueprints = [_blueprint(files.blueprint) if files.blueprint else None for files in sources]
     known = _every_model(documents, blueprints)
     meta = set().union(*(bp.meta for bp in blueprints if bp is not None))
     specs: list[ReleaseSpecs] = []
     for files, document, blueprint in zip(sources, documents, blueprints, strict=True):
         origin = str(files.openapi)
-        models = release_model_list(document, blueprint, known, meta)
-        check_release_models(models, origin)
-        specs.append(build_release(files.release, document, blueprint, models, meta, origin))
+        with _unexpected_shape(origin):
+            models = release_model_list(document, blueprint, known, meta)
+            check_release_models(models, origin)
+            specs.append(build_release(files.release, document, blueprint, models, meta, origin))
     for index, document in enumerate(documents):
         if index and document.from_client:
             _inherit_client_gaps(specs[index - 1], specs[index])
     return render(tuple(f.release for f in sources), specs, documents)
+
+
+@contextmanager
+def _unexpected_shape(origin: str) -> Iterator[None]:
+    """A document that parses but has a shape the readers do not expect (a list where a mapping
+    belongs, say) is the file's fault: name the file instead of showing a traceback."""
+    try:
+        yield
+    except (AttributeError, KeyError, TypeError, ValueError) as error:
+        raise SchemaError(f"{origin}: unexpected schema shape ({type(error).__name__}: {error})") from None
+
+
+def _blueprint(path: Path) -> BlueprintModels:
+    with _unexpected_shape(str(path)):
+        return blueprint_models(read_blueprint_schema(path))
 
 
 def _usable(found: list[ReleaseFiles]) -> list[ReleaseFiles]:
