@@ -36,6 +36,7 @@ from avlint.spec.errors import SchemaError
 from avlint.spec.overrides import GENERATED
 from avlint.spec.release_specs import (
     BlueprintModels,
+    ModelRelease,
     ReleaseSpecs,
     blueprint_models,
     build_release,
@@ -161,37 +162,47 @@ def _with_gaps(row: dict[str, Any], old: dict[str, Any] | None) -> dict[str, Any
 def render(
     releases: tuple[Release, ...], specs: list[ReleaseSpecs], documents: list[OpenApiDocument]
 ) -> dict[str, str]:
+    """The generated files: one per model, the choice sets and the model table."""
     out: dict[str, str] = {}
-    models = sorted({model for spec in specs for model in spec.models})
     table: dict[str, Any] = {}
-    for model in models:
+    for model in sorted({model for spec in specs for model in spec.models}):
         present = [spec.models.get(model) for spec in specs]
-        newest = next(m for m in reversed(present) if m is not None)
-        ranges = model_ranges(releases, specs, model)
-        entry: dict[str, Any] = dict(ranges[0]) if len(ranges) == 1 else {"ranges": ranges}
-        entry.update({key: True for key in ("meta", "stage") if getattr(newest, key)})
-        permissions = next((m.permissions for m in reversed(present) if m is not None and m.permissions), None)
-        if permissions:
-            entry["permissions"] = permissions
-        table[model] = entry
-        document = {
-            **newest.header,
-            **entry,
-            "fields": versioned_rows(releases, [m.fields if m else None for m in present]),
-        }
-        document.pop("permissions", None)
-        objects = sorted({name for m in present if m is not None for name in m.objects})
-        if objects:
-            document["objects"] = {
-                name: versioned_rows(releases, [m.objects.get(name) if m else None for m in present])
-                for name in objects
-            }
-        out[f"{GENERATED}/{model}.json"] = dump(document)
+        table[model] = _table_entry(releases, specs, model, present)
+        out[f"{GENERATED}/{model}.json"] = dump(_model_document(releases, present, table[model]))
     out[f"{GENERATED}/enums.json"] = dump(versioned_enums(releases, specs))
     out[f"{GENERATED}/models.json"] = dump(
         {"releases": [str(r) for r in releases], "sources": [d.version for d in documents], "models": table}
     )
     return out
+
+
+def _table_entry(
+    releases: Sequence[Release], specs: Sequence[ReleaseSpecs], model: str, present: list[ModelRelease | None]
+) -> dict[str, Any]:
+    """The model's line in models.json: its release range(s), meta and stage flags, permissions."""
+    newest = next(m for m in reversed(present) if m is not None)
+    ranges = model_ranges(releases, specs, model)
+    entry: dict[str, Any] = dict(ranges[0]) if len(ranges) == 1 else {"ranges": ranges}
+    entry.update({key: True for key in ("meta", "stage") if getattr(newest, key)})
+    permissions = next((m.permissions for m in reversed(present) if m is not None and m.permissions), None)
+    if permissions:
+        entry["permissions"] = permissions
+    return entry
+
+
+def _model_document(
+    releases: Sequence[Release], present: list[ModelRelease | None], entry: dict[str, Any]
+) -> dict[str, Any]:
+    """The model's own file: the newest header, its range, and the versioned rows."""
+    newest = next(m for m in reversed(present) if m is not None)
+    document = {key: value for key, value in {**newest.header, **entry}.items() if key != "permissions"}
+    document["fields"] = versioned_rows(releases, [m.fields if m else None for m in present])
+    objects = sorted({name for m in present if m is not None for name in m.objects})
+    if objects:
+        document["objects"] = {
+            name: versioned_rows(releases, [m.objects.get(name) if m else None for m in present]) for name in objects
+        }
+    return document
 
 
 def dump(document: dict[str, Any]) -> str:

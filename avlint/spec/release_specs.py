@@ -129,11 +129,12 @@ def build_release(
         else:
             request, response = {}, None
         fields, objects = builder.model_rows(model, request, response)
+        stage = _is_stage(response, openapi, request_name)
         specs.models[model] = ModelRelease(
             fields=fields,
             objects=objects,
-            header=_header(model, request_name, response, openapi),
-            stage=_is_stage(response, openapi, request_name),
+            header=_header(model, request_name, response, openapi) | ({"kind": "stage"} if stage else {}),
+            stage=stage,
             meta=model in meta,
             permissions=blueprint.permissions.get(model) if blueprint is not None else None,
         )
