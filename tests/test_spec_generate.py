@@ -617,6 +617,16 @@ def test_cli_without_schemas_is_a_usage_error(capsys: pytest.CaptureFixture[str]
     assert "no such folder of schema files" in capsys.readouterr().err
 
 
+def test_cli_reports_an_unwritable_output_folder(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    blocker = tmp_path / "rules"
+    blocker.write_text("a file where the rules folder should be", encoding="utf-8")
+    schemas = tmp_path / "schemas"
+    schemas.mkdir()
+    (schemas / "schema-2025.12.4.yml").write_text(MINIMAL % "{name: {type: string}}", encoding="utf-8")
+    assert main(["--schemas", str(schemas), "--out", str(blocker)]) == 1
+    assert "error: cannot write" in capsys.readouterr().err
+
+
 def test_write_replaces_the_generated_folder_atomically(tmp_path: Path) -> None:
     (tmp_path / GENERATED).mkdir(parents=True)
     (tmp_path / GENERATED / "gone.model.json").write_text("{}", encoding="utf-8")

@@ -268,4 +268,7 @@ def main(argv: Sequence[str]) -> int:
     except SchemaError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    except OSError as error:
+        print(f"error: cannot write into {options.out}: {error.strerror or error}", file=sys.stderr)
+        return 1
     return 0

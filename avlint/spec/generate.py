@@ -268,7 +268,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SchemaError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    write(files, options.out)
+    try:
+        write(files, options.out)
+    except OSError as error:
+        print(f"error: cannot write {options.out / GENERATED}: {error.strerror or error}", file=sys.stderr)
+        return 1
     size = sum(len(text.encode("utf-8")) for text in files.values())
     print(f"wrote {len(files)} files ({size // 1024} KiB) to {options.out / GENERATED}")
     return 0
