@@ -98,3 +98,28 @@ def test_av307_gives_authentiks_documented_reason_only() -> None:
     assert finding.rule == "AV307"
     assert "authentik's documentation says" in finding.message
     assert "twice" not in finding.message
+
+
+@pytest.mark.parametrize(
+    ("value", "rules"),
+    [
+        ("[~, ~]", ["AV214", "AV214"]),  # not also AV403: the nulls are refused before they are compared
+        ("[Totp, Totp]", ["AV202", "AV202"]),
+        ("[1, 1]", ["AV202", "AV202"]),
+        ("[totp, webauthn, totp]", ["AV403"]),
+    ],
+)
+def test_a_device_class_item_is_reported_by_one_rule(value: str, rules: list[str]) -> None:
+    text = STAGE.replace("last_auth_threshold: {value}", "device_classes: {value}").format(value=value)
+    assert [f.rule for f in lint_source(text)] == rules
+
+
+def test_a_class_the_release_lacks_is_not_also_a_duplicate() -> None:
+    text = STAGE.replace("last_auth_threshold: {value}", "device_classes: [totp, email, email]").format(value="")
+    assert [f.rule for f in lint_source(text, target="2024.12")] == ["AV213", "AV213"]
+
+
+def test_a_duplicate_after_a_tag_names_its_own_place() -> None:
+    text = STAGE.replace("last_auth_threshold: {value}", "device_classes: [totp, !Env X, totp]").format(value="")
+    (finding,) = lint_source(text)
+    assert (finding.rule, finding.yaml_path[-1]) == ("AV403", 2)

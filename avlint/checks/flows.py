@@ -96,7 +96,7 @@ def _resolve(ctx: CheckContext, node: Node, model: str) -> object:
 
 
 def _classes(ctx: CheckContext, entry: Entry) -> frozenset[str] | None:
-    explicit = device_classes(entry.data())
+    explicit = device_classes(ctx, entry.data())
     if explicit is not None:
         # An empty list is rejected outright (empty-list); it says nothing about overlap.
         return frozenset(value for value, _ in explicit) or None

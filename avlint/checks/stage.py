@@ -32,12 +32,23 @@ def validation_stages(ctx: CheckContext) -> Iterator[tuple[Entry, dict[str, Pair
             yield entry, {key: pair for key, pair in entry.data().items() if key in writable}
 
 
-def device_classes(data: dict[str, Pair]) -> list[tuple[str, Node]] | None:
-    """The explicit device classes as (value, node), or None when absent or not a plain list."""
+def device_classes(ctx: CheckContext, data: dict[str, Pair]) -> list[tuple[str, Node]] | None:
+    """The explicit device classes as (value, node), or None when absent or not a plain list.
+    Only items the field accepts count (a valid choice of the target release): a null, a typo or
+    a class the release lacks is reported by the field rules, and rules about what the stage
+    does must not report it again."""
     pair = data.get("device_classes")
     if pair is None or not isinstance(pair.value, SequenceNode) or is_custom_tag(pair.value):
         return None
-    return [(item.value, item) for item in pair.value.value if isinstance(item, ScalarNode) and not is_custom_tag(item)]
+    spec = ctx.spec(VALIDATE_STAGE)
+    field = spec.fields.get("device_classes") if spec else None
+    choices = field.items.choices if field and field.items else None
+    classes = []
+    for item in pair.value.value:
+        value = string_field_text(item)
+        if value is not None and (choices is None or value in choices):
+            classes.append((value, item))
+    return classes
 
 
 @reports("AV301")
@@ -75,10 +86,10 @@ def check_threshold(ctx: CheckContext) -> Iterator[Hit]:
         text = string_field_text(pair.value) if pair else None
         if pair is None or text is None or not text.strip():
             continue  # absent, a tag, null, a wrong type or blank: the field rules report those
-        yield from _threshold(text.strip(), pair, data)
+        yield from _threshold(ctx, text.strip(), pair, data)
 
 
-def _threshold(text: str, pair: Pair, data: dict[str, Pair]) -> Iterator[Hit]:
+def _threshold(ctx: CheckContext, text: str, pair: Pair, data: dict[str, Pair]) -> Iterator[Hit]:
     result = parse_threshold(text)
     if result.overflow:
         yield Hit(
@@ -114,7 +125,7 @@ def _threshold(text: str, pair: Pair, data: dict[str, Pair]) -> Iterator[Hit]:
             pair.path,
         )
         return
-    classes = device_classes(data)
+    classes = device_classes(ctx, data)
     code_based = [c for c, _ in classes] if classes is not None else list(CODE_BASED_CLASSES)
     code_based = [c for c in code_based if c in CODE_BASED_CLASSES]
     if 0 < seconds < 30 and code_based:
@@ -157,14 +168,15 @@ def _duration(seconds: float | None) -> str:
 @reports("AV402", "AV403")
 def check_device_classes(ctx: CheckContext) -> Iterator[Hit]:
     for _, data in validation_stages(ctx):
-        classes = device_classes(data)
+        classes = device_classes(ctx, data)
         if classes is None:
             continue
         seen: set[str] = set()
         sequence = data["device_classes"].value
-        for index, (value, node) in enumerate(classes):
+        for value, node in classes:
             if value in seen:
                 fix = delete_item(sequence, node, f"remove the second '{value}'")
+                index = next(i for i, item in enumerate(sequence.value) if item is node)
                 yield Hit(
                     "AV403", node, f"device class '{value}' is listed twice", (*data["device_classes"].path, index), fix
                 )
