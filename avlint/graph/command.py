@@ -220,3 +220,16 @@ def _write(text: str, output: str | None, out: TextIO) -> None:
         write_new(output, text)
     except OSError as error:
         raise _Failed(f"cannot write {output}: {error.strerror or error}") from None
+
+
+def drift_html(report: DriftReport, documents: list[tuple[str, Document]], settings: Settings) -> str:
+    """`avlint diff --format html`: the flows of the files with the drift of `report` (and the
+    lint findings) on their boxes."""
+
+    from avlint.engine import lint_paths
+    from avlint.graph.html import render_html
+
+    results, _ = lint_paths([path for path, _ in documents], settings)
+    findings = {result.path: result.findings for result in results}
+    graphs = _graphs(documents, findings, report)
+    return render_html(graphs, live=True, title="avlint diff")

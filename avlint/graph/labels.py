@@ -32,7 +32,8 @@ def box_lines(box: Box) -> list[Line]:
     for detail in box.details:
         lines.extend(_wrapped(detail, "server" if box.on_server and detail == box.details[0] else "detail"))
     for drift in box.drift:
-        lines.extend(drift_lines(drift))
+        if drift.drifted:  # objects in sync (or not checked) are the quiet majority: no line
+            lines.extend(drift_lines(drift))
     for issue in box.issues:
         lines.extend(
             _wrapped(f"{issue.severity} {issue.rule} {issue.name}", issue.severity, f"{issue.short}: {issue.message}")

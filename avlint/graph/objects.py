@@ -80,6 +80,7 @@ class Catalogue:
         self.policy_bindings: list[Link] = []
         self._ids: dict[str, dict[str, str]] = {}  # path -> entry id -> object or link key
         self._resolvers: dict[str, Resolver] = {}
+        self._pks: dict[str, str] = {}  # a `pk` identifier -> the object or link key of its entry
 
     # -- building -------------------------------------------------------------------------
 
@@ -98,6 +99,9 @@ class Catalogue:
                     key = self._define(path, entry, kind)
                 if entry.id is not None:
                     ids.setdefault(entry.id, key)
+                pk = self.text(path, entry.identifiers.get("pk"))
+                if pk is not None:
+                    self._pks.setdefault(pk.lower(), key)
         for path, document in documents:
             for entry in document.entries:
                 kind = family(entry.model)
@@ -105,7 +109,9 @@ class Catalogue:
                     self.bindings.append(self._link(path, entry, "target", "stage", "flow", "stage"))
                 elif kind == "policybinding":
                     other = next((name for name in ("policy", "group", "user") if name in entry.data()), "policy")
-                    self.policy_bindings.append(self._link(path, entry, "target", other, "flow", other))
+                    # A policy binding's target may be a flow or a stage binding (or an application...):
+                    # a target no file defines is not assumed to be a flow.
+                    self.policy_bindings.append(self._link(path, entry, "target", other, "target", other))
 
     def _define(self, path: str, entry: Entry, kind: str) -> str:
         name = self.text(path, entry.data().get("slug" if kind == "flow" else "name"))
@@ -211,12 +217,9 @@ class Catalogue:
         return None
 
     def _by_pk(self, pk: str, kind: str) -> str:
-        for obj in self.objects.values():
-            for path, entry in obj.entries:
-                pair = entry.identifiers.get("pk")
-                if pair is not None and self.text(path, pair) == pk:
-                    return obj.key
-        return self._placeholder(f"{kind}:pk:{pk}", kind, pk, "on the server")
+        """authentik compares pks as UUIDs, so case does not matter."""
+        key = self._pks.get(pk.lower())
+        return key if key is not None else self._placeholder(f"{kind}:pk:{pk}", kind, pk, "on the server")
 
     def _placeholder(self, key: str, kind: str, title: str, how: str, model: str | None = None) -> str:
         if key not in self.objects:

@@ -49,6 +49,13 @@ def render_text(
     stream.write(summary_line(report) + "\n")
 
 
+def render_html(report: DriftReport, documents: list, settings: Any, stream: TextIO) -> None:
+    """The drift drawn on the flows of the files (avlint.graph does the drawing)."""
+    from avlint.graph.command import drift_html
+
+    stream.write(drift_html(report, documents, settings))
+
+
 def summary_line(report: DriftReport) -> str:
     count = {action: sum(1 for obj in report.objects if obj.action == action) for action in _SYMBOLS}
     parts = f"{count['create']} to create, {count['change']} to change, {count['delete']} to delete"
