@@ -101,11 +101,12 @@ class _FlowBuilder:
     def _flow_details(self) -> list[str]:
         if self.flow.on_server:
             return [self.flow.how]
-        details = []
-        for name, label in (("designation", "designation"), ("authentication", "authentication")):
-            value = self._field(self.flow, name)
-            details.append(f"{label}: {_show(value) if value is not None else 'not set'}")
-        return details
+        designation = self._field(self.flow, "designation")
+        authentication = self._field(self.flow, "authentication")
+        return [
+            f"designation: {_show(designation) if designation is not None else 'not set'}",
+            f"authentication: {_show(authentication) if authentication is not None else 'none (default)'}",
+        ]
 
     def _binding_box(self, link: Link, same_order: list[str]) -> Box:
         stage = self.catalogue.objects.get(link.other or "")

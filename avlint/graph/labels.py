@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from avlint.graph.model import Box, Drift
+from avlint.graph.model import PLACEHOLDER_NOTES, Box, Drift
 from avlint.graph.text import wrap
 
 TITLE_CELLS = 42  # a box is at most this many cells of text wide...
@@ -30,7 +30,7 @@ def box_lines(box: Box) -> list[Line]:
     lines = [Line(part, "title", box.title) for part in wrap(box.title, TITLE_CELLS, TITLE_LINES)]
     lines.extend(_wrapped(box.model, "kind"))
     for detail in box.details:
-        lines.extend(_wrapped(detail, "server" if box.on_server and detail == box.details[0] else "detail"))
+        lines.extend(_wrapped(detail, "server" if detail in PLACEHOLDER_NOTES else "detail"))
     for drift in box.drift:
         if drift.drifted:  # objects in sync (or not checked) are the quiet majority: no line
             lines.extend(drift_lines(drift))

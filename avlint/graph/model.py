@@ -11,6 +11,9 @@ from dataclasses import dataclass, field
 
 # What a box stands for; renderers pick shapes and colours by kind.
 FLOW, BINDING, POLICY, CONFIG_STAGE = "flow", "binding", "policy", "config-stage"
+# The note a box gets when its object is only referenced (see avlint.graph.objects).
+ON_SERVER, UNDEFINED, UNRESOLVED = "on the server", "not defined in the files", "not resolvable offline"
+PLACEHOLDER_NOTES = frozenset({ON_SERVER, UNDEFINED, UNRESOLVED})
 
 
 @dataclass(frozen=True)

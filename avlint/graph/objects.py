@@ -13,6 +13,7 @@ from typing import Any
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from avlint.blueprint import BINDING, FLOW, Document, Entry
+from avlint.graph.model import ON_SERVER, UNDEFINED, UNRESOLVED
 from avlint.modelinfo import is_stage
 from avlint.nodes import mapping_pairs, text_of
 from avlint.payload.resolve import ResolveError, Resolver, Unresolved
@@ -54,7 +55,7 @@ class Obj:
     title: str
     model: str = ""
     entries: list[tuple[str, Entry]] = field(default_factory=list)
-    how: str = ""  # for a placeholder: "on the server" or why it is missing
+    how: str = ""  # for a placeholder: "on the server", or why it is missing
 
     @property
     def on_server(self) -> bool:
@@ -162,7 +163,7 @@ class Catalogue:
             return (
                 key
                 if key is not None
-                else self._placeholder(f"missing:{kind}:{name}", kind, str(name), "not defined in the files")
+                else self._placeholder(f"missing:{kind}:{name}", kind, str(name), UNDEFINED)
             )
         if node.tag in ("!Find", "!FindObject") and isinstance(node, SequenceNode) and depth < _MAX_DEPTH:
             return self._find(path, node, kind, depth)
@@ -170,7 +171,7 @@ class Catalogue:
         if isinstance(value, (str, int)) and value != "":
             return self._by_pk(str(value), kind)
         return self._placeholder(
-            f"unknown:{kind}:{node.tag}", kind, node.tag if node.tag.startswith("!") else "?", "not resolvable offline"
+            f"unknown:{kind}:{node.tag}", kind, node.tag if node.tag.startswith("!") else "?", UNRESOLVED
         )
 
     def _find(self, path: str, node: SequenceNode, kind: str, depth: int) -> str:
@@ -189,13 +190,13 @@ class Catalogue:
             if name == identity:
                 key = f"{found_kind}:{wanted}"
                 return (
-                    key if key in self.objects else self._placeholder(key, found_kind, wanted, "on the server", model)
+                    key if key in self.objects else self._placeholder(key, found_kind, wanted, ON_SERVER, model)
                 )
         match = self._matching(found_kind, conditions)
         if match is not None:
             return match
         label = ", ".join(f"{name}={wanted}" for name, wanted in conditions) or "!Find"
-        return self._placeholder(f"{found_kind}:find:{label}", found_kind, label, "on the server", model)
+        return self._placeholder(f"{found_kind}:find:{label}", found_kind, label, ON_SERVER, model)
 
     def text_node(self, path: str, node: Node, depth: int) -> str | None:
         if node.tag in ("!Find", "!FindObject"):
@@ -219,7 +220,7 @@ class Catalogue:
     def _by_pk(self, pk: str, kind: str) -> str:
         """authentik compares pks as UUIDs, so case does not matter."""
         key = self._pks.get(pk.lower())
-        return key if key is not None else self._placeholder(f"{kind}:pk:{pk}", kind, pk, "on the server")
+        return key if key is not None else self._placeholder(f"{kind}:pk:{pk}", kind, pk, ON_SERVER)
 
     def _placeholder(self, key: str, kind: str, title: str, how: str, model: str | None = None) -> str:
         if key not in self.objects:
