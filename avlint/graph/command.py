@@ -15,8 +15,8 @@ from avlint.run import EXIT_USAGE, LintRequest, UsageError, build_settings
 
 if TYPE_CHECKING:
     from avlint.blueprint import Document
-    from avlint.findings import Finding
     from avlint.graph.model import Drift, FlowGraph
+    from avlint.graph.summary import FileInfo
     from avlint.live.command import ServerOptions
     from avlint.live.drift import DriftReport
     from avlint.settings import Settings
@@ -41,9 +41,9 @@ def run_graph(request: GraphRequest, out: TextIO, err: TextIO, cwd: Path | None 
 
     try:
         settings = _settings(request.lint, cwd)
-        documents, findings, problems = load_and_lint(list(request.lint.paths), settings, err)
-        drift = _live_drift(request, documents, settings) if (request.live_file or _has_url(request)) else None
-        graphs = select_flows(_graphs(documents, findings, drift), request.flows)
+        infos, problems = load_and_lint(list(request.lint.paths), settings, err)
+        drift = _live_drift(request, infos, settings) if (request.live_file or _has_url(request)) else None
+        graphs = select_flows(_graphs(infos, drift), request.flows)
         text = render(request.output_format, graphs, live=drift is not None)
         _write(text, request.output, out)
     except _Failed as failure:
@@ -75,67 +75,34 @@ class Problems:
     unparsed: int = 0  # files that are not a readable blueprint (exit 1)
 
 
-def load_and_lint(
-    paths: list[str], settings: Settings, err: TextIO
-) -> tuple[list[tuple[str, Document]], dict[str, list[Finding]], Problems]:
-    """The blueprints among the paths, and the lint findings of every file (in worker
-    processes when there are many). A file that does not parse is reported with its position."""
+def load_and_lint(paths: list[str], settings: Settings, err: TextIO) -> tuple[list[FileInfo], Problems]:
+    """Every file linted and summarised, in worker processes when there are many. A path that
+    cannot be read, or a file that does not parse, is reported with its position."""
+    from functools import partial
+
     from avlint.discovery import discover
-    from avlint.engine import lint_paths
+    from avlint.graph.summary import summarise_file
+    from avlint.workers import map_paths
 
     files, errors = discover(paths, settings.exclude)
     problems = Problems(unreadable=len(errors))
     for error in errors:
         err.write(f"{error.path}: error: {error.reason}\n")
-    results, lint_errors = lint_paths(files, settings)
-    for error in lint_errors:
-        err.write(f"{error.path}: error: {error.reason}\n")
-    problems.unreadable += len(lint_errors)
-    findings = {result.path: result.findings for result in results}
-    unreadable = {error.path for error in lint_errors}
-    documents = []
-    for path in files:
-        if path in unreadable:
-            continue
-        document = _document(path, settings, err)
-        if isinstance(document, bool):
+    infos = map_paths(partial(summarise_file, settings=settings), files, settings)
+    for info in infos:
+        if info.unreadable:
+            err.write(f"{info.path}: error: {info.unreadable}\n")
+            problems.unreadable += 1
+        elif info.problem:
+            err.write(f"{info.path}:{info.problem.replace(': ', ': error: not drawn: ', 1)}\n")
             problems.unparsed += 1
-        elif document is not None:
-            documents.append((path, document))
-    return documents, findings, problems
+    return [info for info in infos if not info.unreadable], problems
 
 
-def _document(path: str, settings: Settings, err: TextIO) -> Document | bool | None:
-    """The file's blueprint; None for a file that is not one (or is an API body); False, after
-    saying why, when it cannot be read as YAML."""
-    from yaml.nodes import MappingNode
-
-    from avlint.blueprint import build_document, classify
-    from avlint.engine import compose_json_text
-    from avlint.loader.problems import ContentProblem, PathError
-    from avlint.loader.source import read_source
-    from avlint.loader.yaml_nodes import compose
-
-    try:
-        text = read_source(path, settings.max_file_size).text.removeprefix("\ufeff")
-        root = compose_json_text(text) if path.lower().endswith(".json") else compose(text)
-    except ContentProblem as problem:
-        err.write(f"{path}:{problem.line}:{problem.column}: error: not drawn: {problem.message}\n")
-        return False
-    except PathError as error:
-        err.write(f"{path}: error: {error.reason}\n")
-        return False
-    if isinstance(root, MappingNode) and classify(root) == "blueprint":
-        return build_document(path, root, api_body=False)
-    return None
-
-
-def _graphs(
-    documents: list[tuple[str, Document]], findings: dict[str, list[Finding]], drift: DriftReport | None
-) -> list[FlowGraph]:
+def _graphs(infos: list[FileInfo], drift: DriftReport | None) -> list[FlowGraph]:
     from avlint.graph.build import build_graphs
 
-    return build_graphs(documents, findings, drift_by_entry(drift) if drift is not None else None)
+    return build_graphs(infos, drift_by_entry(drift) if drift is not None else None)
 
 
 def select_flows(graphs: list[FlowGraph], slugs: tuple[str, ...]) -> list[FlowGraph]:
@@ -149,13 +116,13 @@ def select_flows(graphs: list[FlowGraph], slugs: tuple[str, ...]) -> list[FlowGr
     return [graph for graph in graphs if graph.slug in slugs]
 
 
-def drift_by_entry(report: DriftReport) -> dict[int, Drift]:
-    """Drift keyed by the identity of the entry it was computed for."""
+def drift_by_entry(report: DriftReport) -> dict[tuple[str, int], Drift]:
+    """Drift keyed by the file and index of the entry it was computed for."""
     from avlint.graph.model import Drift, FieldDrift
     from avlint.graph.objects import family
 
     return {
-        id(obj.entry): Drift(
+        (obj.path, obj.entry.index): Drift(
             obj.action,
             family(obj.model),
             tuple(FieldDrift(change.field, _plain(change.live), _plain(change.file)) for change in obj.changes),
@@ -174,13 +141,17 @@ def _plain(value: object) -> str:
     return json.dumps(value, ensure_ascii=False) if isinstance(value, str) or value is None else str(value)
 
 
-def _live_drift(request: GraphRequest, documents: list[tuple[str, Document]], settings: Settings) -> DriftReport:
-    """Drift against a saved listing or a server, as `avlint diff` computes it."""
+def _live_drift(request: GraphRequest, infos: list[FileInfo], settings: Settings) -> DriftReport:
+    """Drift against a saved listing or a server, as `avlint diff` computes it (on the parsed
+    documents, read again here: only a live run needs them)."""
     import asyncio
 
+    from avlint.graph.summary import parse_document
     from avlint.live.client import ApiError
     from avlint.live.connection import ConnectionError_
     from avlint.live.drift import compute_drift
+    from avlint.loader.problems import ContentProblem
+    from avlint.loader.source import read_source
     from avlint.versions import UnknownVersionError
 
     try:
@@ -195,6 +166,15 @@ def _live_drift(request: GraphRequest, documents: list[tuple[str, Document]], se
         raise _Failed(str(error)) from None
     except (OSError, ValueError) as error:
         raise _Failed(f"--live-file {request.live_file}: {error}") from None
+    documents = []
+    for info in infos:
+        if info.entries:
+            try:
+                document = parse_document(info.path, read_source(info.path, settings.max_file_size).text)
+            except (ContentProblem, OSError):
+                continue
+            if document is not None:
+                documents.append((info.path, document))
     return compute_drift(documents, state, release)
 
 
@@ -226,10 +206,11 @@ def drift_html(report: DriftReport, documents: list[tuple[str, Document]], setti
     """`avlint diff --format html`: the flows of the files with the drift of `report` (and the
     lint findings) on their boxes."""
 
-    from avlint.engine import lint_paths
-    from avlint.graph.html import render_html
+    from functools import partial
 
-    results, _ = lint_paths([path for path, _ in documents], settings)
-    findings = {result.path: result.findings for result in results}
-    graphs = _graphs(documents, findings, report)
-    return render_html(graphs, live=True, title="avlint diff")
+    from avlint.graph.html import render_html
+    from avlint.graph.summary import summarise_file
+    from avlint.workers import map_paths
+
+    infos = map_paths(partial(summarise_file, settings=settings), [path for path, _ in documents], settings)
+    return render_html(_graphs(infos, report), live=True, title="avlint diff")
