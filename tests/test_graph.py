@@ -86,7 +86,9 @@ def test_a_binding_to_a_stage_that_does_not_exist_is_drawn_and_reported(tmp_path
         blueprint(
             FLOW.format(slug="f"),
             BINDING.format(target="!KeyOf flow", stage="!KeyOf ghost", order=10),
-            BINDING.format(target="!KeyOf flow", stage="!Find [authentik_stages_password.passwordstage, [name, pw]]", order=20),
+            BINDING.format(
+                target="!KeyOf flow", stage="!Find [authentik_stages_password.passwordstage, [name, pw]]", order=20
+            ),
         ),
     )
     code, out, _ = graph(path, "--format", "svg")
@@ -122,7 +124,8 @@ def test_policy_references_that_loop_through_find_end_in_a_drawing(tmp_path: Pat
     text = blueprint(
         FLOW.format(slug="f"),
         STAGE.format(id="a", name="stage-a"),
-        "  - id: b1\n" + BINDING.format(target="!KeyOf flow", stage="!KeyOf a", order=10).replace("  - model", "    model", 1),
+        "  - id: b1\n"
+        + BINDING.format(target="!KeyOf flow", stage="!KeyOf a", order=10).replace("  - model", "    model", 1),
         """\
   - model: authentik_policies.policybinding
     identifiers:
@@ -140,7 +143,10 @@ def test_policy_references_that_loop_through_find_end_in_a_drawing(tmp_path: Pat
     assert code == 0, err
     assert [t[0] for t in titles(out)] == ["f", "stage-a", "y"]
     # An alias that makes a !Find contain itself is refused by the loader, with its position.
-    looped = text.replace("policy: !Find [authentik_policies_expression.expressionpolicy, [name, x]]", "policy: &loop !Find [authentik_policies_expression.expressionpolicy, [name, *loop]]")
+    looped = text.replace(
+        "policy: !Find [authentik_policies_expression.expressionpolicy, [name, x]]",
+        "policy: &loop !Find [authentik_policies_expression.expressionpolicy, [name, *loop]]",
+    )
     code, out, err = graph(write(tmp_path, looped, "looped.yaml"), "--format", "svg")
     assert code == 1
     assert "looped.yaml:" in err and "not drawn" in err and "recursive" in err

@@ -137,7 +137,9 @@ def test_every_label_fits_its_box_and_no_boxes_overlap(browser: str, page: Path)
     dom = run_browser(browser, "--virtual-time-budget=10000", "--dump-dom", probed.as_uri())
     match = re.search(r'<pre id="probe">(.*?)</pre>', dom, re.DOTALL)
     assert match, dom[-2000:]
-    result = json.loads(match.group(1).replace("&quot;", '"').replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&"))
+    result = json.loads(
+        match.group(1).replace("&quot;", '"').replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    )
     assert result["boxes"] > 30 and result["texts"] > 100
     assert result["problems"] == []
     assert "monospace" in result["font"]
@@ -153,7 +155,12 @@ def test_screenshots_are_not_blank_in_light_and_dark_mode(browser: str, page: Pa
         corner = pixels[0][0]
         assert (sum(corner) / 3 > 200) if background == "light" else (sum(corner) / 3 < 60), (path.name, corner)
         colours = {pixel for row in pixels[::8] for pixel in row[::8]}
-        drawn = sum(1 for row in pixels[::4] for pixel in row[::4] if max(abs(a - b) for a, b in zip(pixel, corner)) > 40)
+        drawn = sum(
+            1
+            for row in pixels[::4]
+            for pixel in row[::4]
+            if max(abs(a - b) for a, b in zip(pixel, corner, strict=True)) > 40
+        )
         assert len(colours) > 20, path.name  # text, boxes of several kinds, edges
         assert drawn > (WIDTH // 4) * (HEIGHT // 4) * 0.02, path.name  # more than 2% of the page is ink
 

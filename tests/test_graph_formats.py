@@ -17,6 +17,7 @@ import re
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 import yaml
@@ -129,7 +130,7 @@ def test_the_checker_rejects_what_mermaid_would_misread() -> None:
     assert check_mermaid(good) == {"a": 'x "y"', "b": "z"}
     for bad in (
         '```mermaid\nflowchart TB\n  a["x "y""]\n```\n',  # a raw quote ends the label
-        '```mermaid\nflowchart TB\n  a[x]\n```\n',  # an unquoted label
+        "```mermaid\nflowchart TB\n  a[x]\n```\n",  # an unquoted label
         '```mermaid\nflowchart TB\n  a["x #y"]\n```\n',  # a # that is not an entity
         '```mermaid\nflowchart TB\n  a["<b>x</b>"]\n```\n',  # markup
         '```mermaid\nflowchart TB\n  a["x"]\n  a --> b\n```\n',  # an edge to nowhere
@@ -155,14 +156,26 @@ NASTY = [
 
 def nasty_blueprint(tmp_path: Path) -> Path:
     entries = [
-        {"id": "flow", "model": "authentik_flows.flow", "identifiers": {"slug": "nasty-flow"},
-         "attrs": {"name": "n", "title": "t", "designation": "authentication"}},
+        {
+            "id": "flow",
+            "model": "authentik_flows.flow",
+            "identifiers": {"slug": "nasty-flow"},
+            "attrs": {"name": "n", "title": "t", "designation": "authentication"},
+        },
     ]
     for number, name in enumerate(NASTY):
-        entries.append({"id": f"s{number}", "model": "authentik_stages_dummy.dummystage", "identifiers": {"name": name}})
-        entries.append({"model": "authentik_flows.flowstagebinding",
-                        "identifiers": {"target": f"__KEYOF__flow", "stage": f"__KEYOF__s{number}", "order": number}})
-    text = yaml.safe_dump({"version": 1, "metadata": {"name": "nasty"}, "entries": entries}, allow_unicode=True, width=10000)
+        entries.append(
+            {"id": f"s{number}", "model": "authentik_stages_dummy.dummystage", "identifiers": {"name": name}}
+        )
+        entries.append(
+            {
+                "model": "authentik_flows.flowstagebinding",
+                "identifiers": {"target": "__KEYOF__flow", "stage": f"__KEYOF__s{number}", "order": number},
+            }
+        )
+    text = yaml.safe_dump(
+        {"version": 1, "metadata": {"name": "nasty"}, "entries": entries}, allow_unicode=True, width=10000
+    )
     text = re.sub(r"'?__KEYOF__([a-z0-9]+)'?", r"!KeyOf \1", text)
     path = tmp_path / "nasty.yaml"
     path.write_text(text, encoding="utf-8")
@@ -217,7 +230,13 @@ class _Tags(yaml.SafeLoader):
     pass
 
 
-_Tags.add_multi_constructor("!", lambda loader, tag, node: (tag, loader.construct_sequence(node) if isinstance(node, yaml.SequenceNode) else loader.construct_scalar(node)))
+_Tags.add_multi_constructor(
+    "!",
+    lambda loader, tag, node: (
+        tag,
+        loader.construct_sequence(node) if isinstance(node, yaml.SequenceNode) else loader.construct_scalar(node),
+    ),
+)
 
 
 def expected_objects(paths: list[Path]) -> tuple[set[str], set[str]]:
@@ -226,10 +245,12 @@ def expected_objects(paths: list[Path]) -> tuple[set[str], set[str]]:
     stages, policies = set(), set()
     for path in paths:
         data = yaml.load(path.read_text(encoding="utf-8"), Loader=_Tags)
-        entries = data["entries"] if isinstance(data["entries"], list) else sum(data["entries"].values(), [])
+        entries = (
+            data["entries"] if isinstance(data["entries"], list) else [e for s in data["entries"].values() for e in s]
+        )
         names = {e.get("id"): (e.get("identifiers") or {}).get("name") for e in entries}
 
-        def name_of(value: object) -> str:
+        def name_of(value: object, names: dict = names) -> str:
             tag, argument = value  # type: ignore[misc]
             return names[argument] if tag == "KeyOf" else dict(argument[1:])["name"]  # type: ignore[index]
 
@@ -273,8 +294,15 @@ def test_every_stage_policy_and_finding_of_the_input_is_drawn_in_every_format() 
 
 def test_objects_only_referenced_are_drawn_dashed_on_the_server() -> None:
     _, svg, _ = graph("tests/golden/graph/inputs", "--format", "svg")
-    server = {box.find(f"{SVG}title").text.splitlines()[0] for box in boxes(svg) if "server" in box.get("class", "").split()}
-    assert server == {"default-reputation", "admins", "default-authenticator-webauthn-setup", "default-authentication-login"}
+    server = {
+        box.find(f"{SVG}title").text.splitlines()[0] for box in boxes(svg) if "server" in box.get("class", "").split()
+    }
+    assert server == {
+        "default-reputation",
+        "admins",
+        "default-authenticator-webauthn-setup",
+        "default-authentication-login",
+    }
     assert ".server rect { stroke-dasharray" in svg
     _, dot, _ = graph("tests/golden/graph/inputs", "--format", "dot")
     login = next(line for line in dot.splitlines() if '"default-authentication-login' in line)
@@ -286,8 +314,16 @@ def test_objects_only_referenced_are_drawn_dashed_on_the_server() -> None:
 def test_bindings_are_drawn_in_order_with_their_policies_and_modes() -> None:
     _, svg, _ = graph("tests/golden/graph/inputs", "--format", "svg")
     by_title = {box.find(f"{SVG}title").text.splitlines()[0]: box for box in boxes(svg)}
-    tops = [float(by_title[name].find(f"{SVG}rect").get("y")) for name in (
-        "graph-login", "graph-identification", "graph-validation", "graph-admin-validation", "default-authentication-login")]
+    tops = [
+        float(by_title[name].find(f"{SVG}rect").get("y"))
+        for name in (
+            "graph-login",
+            "graph-identification",
+            "graph-validation",
+            "graph-admin-validation",
+            "default-authentication-login",
+        )
+    ]
     assert tops == sorted(tops)
     texts = lambda name: [t.text for t in by_title[name].iter(f"{SVG}text")]  # noqa: E731
     assert "policy engine mode: all" in texts("graph-login")
@@ -306,7 +342,7 @@ def boxes(svg: str) -> list[ET.Element]:
 
 
 class _Page(HTMLParser):
-    VOID = {"meta", "br", "img", "link", "input", "hr", "path", "rect"}
+    VOID: ClassVar[set[str]] = {"meta", "br", "img", "link", "input", "hr", "path", "rect"}
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)

@@ -44,13 +44,17 @@ def test_graph_live_file_shows_changed_created_and_deleted_objects(fake_authenti
     saved = _save_listing(
         fake_authentik, "all.json", "/stages/authenticator/validate/", "/flows/instances/", "/flows/bindings/"
     )
-    extra = NEW_STAGE + ABSENT_STAGE + (
-        "- model: authentik_flows.flowstagebinding\n  identifiers:\n"
-        "    target: !KeyOf flow\n    stage: !Find [authentik_stages_authenticator_validate.authenticatorvalidatestage, [name, avlint-new-mfa]]\n"
-        "    order: 40\n"
-        "- model: authentik_flows.flowstagebinding\n  identifiers:\n"
-        "    target: !KeyOf flow\n    stage: !Find [authentik_stages_authenticator_validate.authenticatorvalidatestage, [name, lint-good-validate]]\n"
-        "    order: 50\n"
+    extra = (
+        NEW_STAGE
+        + ABSENT_STAGE
+        + (
+            "- model: authentik_flows.flowstagebinding\n  identifiers:\n"
+            "    target: !KeyOf flow\n    stage: !Find [authentik_stages_authenticator_validate.authenticatorvalidatestage, [name, avlint-new-mfa]]\n"
+            "    order: 40\n"
+            "- model: authentik_flows.flowstagebinding\n  identifiers:\n"
+            "    target: !KeyOf flow\n    stage: !Find [authentik_stages_authenticator_validate.authenticatorvalidatestage, [name, lint-good-validate]]\n"
+            "    order: 50\n"
+        )
     )
     path = write("edited.yaml", edited(CHANGE_ACTION, append=extra))
     code, svg, err = run("graph", path, "--live-file", saved, "--format", "svg")
@@ -65,7 +69,7 @@ def test_graph_live_file_shows_changed_created_and_deleted_objects(fake_authenti
     assert "~ stage to change" in lines
     assert 'not_configured_action: "skip" -> "deny"' in lines
     code, markdown, _ = run("graph", path, "--live-file", saved, "--format", "markdown")
-    assert "**Drift**" in markdown and "not\\_configured\\_action: \"skip\" → \"deny\"" in markdown
+    assert "**Drift**" in markdown and 'not\\_configured\\_action: "skip" → "deny"' in markdown
     code, mermaid, _ = run("graph", path, "--live-file", saved)
     labels = check_mermaid(mermaid)
     assert any("~ stage to change" in label for label in labels.values())
@@ -75,7 +79,9 @@ def test_graph_live_file_shows_changed_created_and_deleted_objects(fake_authenti
 
 def test_graph_url_asks_the_server(fake_authentik: FakeAuthentik) -> None:
     path = write("changed.yaml", edited(CHANGE_ACTION))
-    code, page, err = run("graph", path, "--url", fake_authentik.url, "--token", fake_authentik.token, "--format", "html")
+    code, page, err = run(
+        "graph", path, "--url", fake_authentik.url, "--token", fake_authentik.token, "--format", "html"
+    )
     assert code == 0, err
     parsed = parse_html(page)
     assert "not_configured_action" in parsed.text and "to change" in parsed.text
@@ -94,7 +100,9 @@ def test_graph_live_errors_exit_2_without_the_token(fake_authentik: FakeAuthenti
 
 def test_diff_format_html_draws_the_plan(fake_authentik: FakeAuthentik) -> None:
     path = write("added.yaml", edited(CHANGE_ACTION, append=NEW_STAGE))
-    code, page, err = run("diff", path, "--url", fake_authentik.url, "--token", fake_authentik.token, "--format", "html")
+    code, page, err = run(
+        "diff", path, "--url", fake_authentik.url, "--token", fake_authentik.token, "--format", "html"
+    )
     assert code == 1, err  # drift, as with the other formats
     parsed = parse_html(page)
     assert "<script" not in page
@@ -103,7 +111,9 @@ def test_diff_format_html_draws_the_plan(fake_authentik: FakeAuthentik) -> None:
     assert "not_configured_action" in parsed.text and '"skip"' in parsed.text and '"deny"' in parsed.text
     assert "AV401" in parsed.text  # the lint findings are on the same picture
     in_sync = write("same.yaml", EXPORT.read_text(encoding="utf-8"))
-    code, page, _ = run("diff", in_sync, "--url", fake_authentik.url, "--token", fake_authentik.token, "--format", "html")
+    code, page, _ = run(
+        "diff", in_sync, "--url", fake_authentik.url, "--token", fake_authentik.token, "--format", "html"
+    )
     assert code == 0
     assert "In sync with the server." in parse_html(page).text
     drawing = ET.fromstring(page.split('<div class="drawing">')[1].split("</div>")[0])  # the inline SVG is XML

@@ -119,7 +119,7 @@ def select_flows(graphs: list[FlowGraph], slugs: tuple[str, ...]) -> list[FlowGr
 def drift_by_entry(report: DriftReport) -> dict[tuple[str, int], Drift]:
     """Drift keyed by the file and index of the entry it was computed for."""
     from avlint.graph.model import Drift, FieldDrift
-    from avlint.graph.objects import family
+    from avlint.graph.summary import family
 
     return {
         (obj.path, obj.entry.index): Drift(

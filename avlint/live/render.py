@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import json
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from avlint.live.drift import DriftReport, ObjectDrift
+
+if TYPE_CHECKING:
+    from avlint.blueprint import Document
+    from avlint.settings import Settings
 
 _SYMBOLS = {
     "create": ("+", "32"),
@@ -49,7 +53,7 @@ def render_text(
     stream.write(summary_line(report) + "\n")
 
 
-def render_html(report: DriftReport, documents: list, settings: Any, stream: TextIO) -> None:
+def render_html(report: DriftReport, documents: list[tuple[str, Document]], settings: Settings, stream: TextIO) -> None:
     """The drift drawn on the flows of the files (avlint.graph does the drawing)."""
     from avlint.graph.command import drift_html
 
