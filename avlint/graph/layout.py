@@ -98,14 +98,14 @@ def _flow(graph: FlowGraph, result: Layout, top: float) -> float:
         width, height, lines = main[box.key]
         row_height = max(height, _stack_height(left[box.key]), _stack_height(right[box.key]))
         placed[box.key] = _place(result, box, main_x + (main_width - width) / 2, y, width, height, lines)
-        for side, x_of in (
-            (graph.policies, lambda w: left_x + left_width - w),
-            (graph.config_stages, lambda w: right_x),
+        for side, sizes, x_of in (
+            (graph.policies, left, lambda w: left_x + left_width - w),
+            (graph.config_stages, right, lambda w: right_x),
         ):
             side_y = y
-            for other in side.get(box.key, []):
-                width, height, lines = _measure(other)
-                placed.setdefault(other.key, _place(result, other, x_of(width), side_y, width, height, lines))
+            for other, (width, height, lines) in zip(side.get(box.key, []), sizes[box.key], strict=True):
+                if other.key not in placed:
+                    placed[other.key] = _place(result, other, x_of(width), side_y, width, height, lines)
                 side_y += height + 2 * PAD_Y
         y += row_height + ROW_GAP
     for edge in graph.edges:

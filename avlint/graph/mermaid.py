@@ -8,7 +8,9 @@ from __future__ import annotations
 from avlint.graph.labels import box_lines
 from avlint.graph.model import CONFIG_STAGE, FLOW, POLICY, Box, FlowGraph
 
-_ENTITIES = {"#": "#35;", '"': "#quot;", "&": "#amp;", "<": "#lt;", ">": "#gt;", "`": "#96;"}
+_ENTITIES = str.maketrans(
+    {"#": "#35;", '"': "#quot;", "&": "#amp;", "<": "#lt;", ">": "#gt;", "`": "#96;", "\r": " ", "\n": " "}
+)
 _CLASSES = (
     "classDef server stroke-dasharray: 6 4",
     "classDef error stroke:#d1242f,stroke-width:3px",
@@ -20,7 +22,7 @@ _CLASSES = (
 
 
 def escape(text: str) -> str:
-    return "".join(_ENTITIES.get(char, char) for char in text.replace("\r", " ").replace("\n", " "))
+    return text.translate(_ENTITIES)
 
 
 def render_mermaid(graphs: list[FlowGraph], fenced: bool = True) -> str:

@@ -9,6 +9,7 @@ it. East Asian wide characters and emoji take two cells, combining marks none.
 from __future__ import annotations
 
 import unicodedata
+from functools import lru_cache
 
 FONT_SIZE = 13  # px
 CELL = 0.62 * FONT_SIZE  # px per character cell, a little over the fonts' 0.6 em
@@ -16,6 +17,7 @@ LINE_HEIGHT = 18  # px
 ELLIPSIS = "…"
 
 
+@lru_cache(maxsize=8192)
 def cells(char: str) -> int:
     code = ord(char)
     if unicodedata.combining(char) or code in (0x200D, 0xFE0F) or unicodedata.category(char) in ("Mn", "Me", "Cf"):
@@ -26,7 +28,9 @@ def cells(char: str) -> int:
 
 
 def width_cells(text: str) -> int:
-    return sum(cells(char) for char in text)
+    if text.isascii():  # the common case, and every ASCII character takes one cell (controls are dropped)
+        return len(text)
+    return sum(map(cells, text))
 
 
 def text_width(text: str) -> float:
@@ -50,6 +54,8 @@ def clip(text: str, limit: int) -> str:
 def wrap(text: str, limit: int, max_lines: int) -> list[str]:
     """Lines of at most `limit` cells, broken at spaces or punctuation where possible, at most
     `max_lines` of them (the last ellipsised when the text goes on)."""
+    if text.isascii() and len(text) <= limit and text.isprintable():
+        return [text]
     lines: list[str] = []
     rest = " ".join(text.split()) if text.strip() else text
     while rest and len(lines) < max_lines:
