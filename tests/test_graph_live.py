@@ -118,3 +118,17 @@ def test_diff_format_html_draws_the_plan(fake_authentik: FakeAuthentik) -> None:
     assert "In sync with the server." in parse_html(page).text
     drawing = ET.fromstring(page.split('<div class="drawing">')[1].split("</div>")[0])  # the inline SVG is XML
     assert drawing.tag == f"{SVG}svg"
+
+
+def test_an_exported_authentik_url_alone_does_not_make_a_drawing_call_the_server(
+    fake_authentik: FakeAuthentik, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AUTHENTIK_URL", fake_authentik.url)
+    monkeypatch.setenv("AUTHENTIK_TOKEN", fake_authentik.token)
+    path = write("changed.yaml", edited(CHANGE_ACTION))
+    code, svg, _ = run("graph", path, "--format", "svg")
+    assert code == 0 and len(fake_authentik.requests) == 0
+    assert not any(c.startswith("drift-") for classes in box_classes(svg).values() for c in classes)
+    code, svg, _ = run("graph", path, "--format", "svg", "--url", fake_authentik.url)  # the token from the environment
+    assert code == 0 and len(fake_authentik.requests) > 0
+    assert "drift-change" in box_classes(svg)[MFA]

@@ -57,12 +57,18 @@ def graph(
     **server: object,
 ) -> None:
     """Draw the flows the blueprint files define: stages by order, policies, configuration
-    stages and lint findings; with --live-file or --url, also the drift from the server.
+    stages and lint findings; with --live-file or --url (not AUTHENTIK_URL alone), also the
+    drift from the server.
 
     Exit status: 0 drawn, 1 some file could not be read as a blueprint, 2 usage error.
     """
     from avlint.graph.command import GraphRequest, run_graph
     from avlint.run import LintRequest
+
+    # Drift only when asked on the command line: an AUTHENTIK_URL exported for `diff` must not
+    # turn every drawing into a call to the server.
+    if click.get_current_context().get_parameter_source("url") is not click.core.ParameterSource.COMMANDLINE:
+        server["url"] = None
 
     lint = LintRequest(
         paths=paths or (".",), target_version=target_version, config=config_path, isolated=isolated, exclude=exclude
