@@ -302,3 +302,15 @@ def test_the_lint_path_does_not_import_the_graph_code(tmp_path: Path) -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False)
     assert done.stdout.splitlines()[-1] == "[]", done.stdout + done.stderr
+
+
+def test_the_cli_offers_exactly_the_formats_the_renderer_knows() -> None:
+    from avlint.cli.graph_cmd import GRAPH_FORMATS
+    from avlint.graph import FORMATS
+    from avlint.graph.render import render
+
+    assert GRAPH_FORMATS == FORMATS
+    for output_format in FORMATS:
+        assert render(output_format, [])
+    with pytest.raises(ValueError):
+        render("png", [])
