@@ -109,7 +109,7 @@ def _box(item: Placed) -> str:
         classes.append(f"drift-{box.drift_action}")
     rows = [
         f'<g class="{" ".join(classes)}" data-key="{escape(box.key)}">',
-        f"<title>{escape(_tooltip(item.lines))}</title>",
+        f"<title>{escape(_tooltip(item.lines, box.source))}</title>",
         f'<rect x="{item.x:.1f}" y="{item.y:.1f}" width="{item.w:.1f}" height="{item.h:.1f}" rx="6"/>',
     ]
     for number, line in enumerate(item.lines):
@@ -120,10 +120,13 @@ def _box(item: Placed) -> str:
     return "\n".join(rows)
 
 
-def _tooltip(lines: list[Line]) -> str:
-    """Each full text once, in order: the whole name, then details and finding messages."""
+def _tooltip(lines: list[Line], source: str) -> str:
+    """Each full text once, in order: the whole name, then details and finding messages, then
+    where the object is defined."""
     seen: list[str] = []
     for line in lines:
         if line.full not in seen:
             seen.append(line.full)
+    if source:
+        seen.append(f"defined at {source}")
     return "\n".join(seen)
