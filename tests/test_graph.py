@@ -77,7 +77,7 @@ def test_a_flow_with_no_bindings_is_drawn_alone(tmp_path: Path) -> None:
     assert code == 0
     assert [t[0] for t in titles(out)] == ["lonely"]
     assert "designation: authentication" in texts(out, "lonely")
-    assert "authentication: none (default)" in texts(out, "lonely")
+    assert "authentication: not set (none if created)" in texts(out, "lonely")
 
 
 def test_a_binding_to_a_stage_that_does_not_exist_is_drawn_and_reported(tmp_path: Path) -> None:
@@ -210,8 +210,8 @@ def test_validation_details_and_configuration_stages(tmp_path: Path) -> None:
     assert "not configured: deny" in texts(out, "validate")
     assert any("AV401" in line for line in texts(out, "validate"))
     assert any("AV406" in line for line in texts(out, "validate"))  # stages listed but unused
-    assert "device classes: all (default)" in texts(out, "defaults")
-    assert "not configured: skip (default)" in texts(out, "defaults")
+    assert "device classes: not set (all if created)" in texts(out, "defaults")
+    assert "not configured: not set (skip if created)" in texts(out, "defaults")
     assert "on the server" in texts(out, "totp-setup")
     labels = [t.text for t in ET.fromstring(out).iter(f"{SVG}text") if "edge-label" in (t.get("class") or "")]
     assert labels == ["unused: action deny"]

@@ -98,6 +98,9 @@ class _FlowBuilder:
         if key not in keys:
             keys.append(key)
 
+    # A field the files leave out takes its default only when the object is created; an
+    # existing object keeps its value. The boxes say so rather than claim the default.
+
     def _flow_details(self) -> list[str]:
         if self.flow.on_server:
             return [self.flow.how]
@@ -105,7 +108,7 @@ class _FlowBuilder:
         authentication = self.flow.value("authentication")
         return [
             f"designation: {_show(designation) if designation is not None else 'not set'}",
-            f"authentication: {_show(authentication) if authentication is not None else 'none (default)'}",
+            f"authentication: {_show(authentication) if authentication is not None else 'not set (none if created)'}",
         ]
 
     def _binding_box(self, link: Link, same_order: int) -> Box:
@@ -135,8 +138,8 @@ class _FlowBuilder:
         action = stage.value("not_configured_action")
         shown = ", ".join(str(item) for item in classes) if isinstance(classes, list) else None
         return [
-            f"device classes: {shown if shown is not None else ('all (default)' if classes is None else _show(classes))}",
-            f"not configured: {_show(action) if action is not None else 'skip (default)'}",
+            f"device classes: {shown if shown is not None else ('not set (all if created)' if classes is None else _show(classes))}",
+            f"not configured: {_show(action) if action is not None else 'not set (skip if created)'}",
         ]
 
     def _config_stages(self, graph: FlowGraph, link: Link, box: Box) -> None:
@@ -165,7 +168,7 @@ class _FlowBuilder:
         links = sorted(self.policy_links.get(target_key, []), key=_order_key)
         if not links:
             return
-        target.details.append(f"policy engine mode: {_show(mode) if mode is not None else 'any (default)'}")
+        target.details.append(f"policy engine mode: {_show(mode) if mode is not None else 'not set (any if created)'}")
         for link in links:
             policy = self.catalogue.objects.get(link.other or "")
             if policy is not None:
