@@ -55,7 +55,7 @@ CASE_OPTIONS: dict[str, dict[str, Any]] = {
         "environ": {"AK_TENANT": "acme", "AK_EMPTY": ""},
         "context": ("threshold=hours=6",),
     },
-    "export_default_authentication_flow": {"all_models": True},
+    "export_default_authentication_flow": {},
     "unresolved_allowed": {"allow_unresolved": True},
 }
 
@@ -105,6 +105,11 @@ WRITABLE = {
     },
 }
 SHORT = {VALIDATE: "authenticatorvalidatestage", FLOW: "flow", BINDING: "flowstagebinding"}
+ENDPOINTS = {
+    VALIDATE: "/api/v3/stages/authenticator/validate/",
+    FLOW: "/api/v3/flows/instances/",
+    BINDING: "/api/v3/flows/bindings/",
+}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -228,8 +233,11 @@ def test_golden_json_lines_match_the_files(path: Path) -> None:
     expected = {p.name: json.loads(read_text(p)) for p in expected_dir(case).iterdir()}
     assert len(lines) == len(expected)
     for line in lines:
-        assert set(line) == {"model", "name", "body"}
-        assert line["body"] == expected[f"{SHORT[line['model']]}-{line['name']}.json"]
+        # Each record says where it comes from and where it goes.
+        assert set(line) == {"path", "line", "model", "endpoint", "name", "body"}
+        assert line["path"] == str(path)
+        assert ENDPOINTS[line["model"]] == line["endpoint"]
+        assert line["body"] == expected[f"{case}.input.{SHORT[line['model']]}-{line['name']}.json"]
 
 
 @pytest.mark.parametrize("path", CASES, ids=CASE_IDS)
@@ -237,7 +245,8 @@ def test_golden_bodies_hold_only_writable_fields(path: Path) -> None:
     case = case_name(path)
     target = case_target(case)
     for file in expected_dir(case).iterdir():
-        model = next(m for m, short in SHORT.items() if file.name.startswith(short + "-"))
+        own = file.name.removeprefix(f"{case}.input.")  # files are named after their source file first
+        model = next(m for m, short in SHORT.items() if own.startswith(short + "-"))
         body = json.loads(read_text(file))
         assert "pk" not in body
         assert set(body) <= WRITABLE[(target, model)], f"{file.name}: {sorted(set(body) - WRITABLE[(target, model)])}"
@@ -302,12 +311,15 @@ def test_only_validation_stages_without_all_models() -> None:
 
 
 def test_migrated_export_gives_the_same_payloads() -> None:
-    """pks turned into !KeyOf by `avlint migrate` resolve back to the same bodies."""
+    """pks turned into !KeyOf by `avlint migrate` give the same bodies, and the same references
+    stay unresolved: the flow and the stage the bindings name are created by the same run."""
     original = payloads(read_text(EXPORT), all_models=True)
-    migrated_text = migrate_text("export.yaml", read_text(EXPORT), settings(), None, {}).text
+    migrated_text = migrate_text("export.yaml", read_text(EXPORT), settings("2025.12"), resolve_release("2025.12"), {}).text
     migrated = payloads(migrated_text, all_models=True)
     assert [(p.model, p.name, p.body) for p in migrated] == [(p.model, p.name, p.body) for p in original]
-    assert all(p.valid and not p.unresolved for p in migrated)
+    assert [len(p.unresolved) for p in migrated] == [len(p.unresolved) for p in original] == [0, 0, 1, 1, 2, 1]
+    assert [m.tag for p in original for m in p.unresolved] == ["pk"] * 5
+    assert [m.tag for p in migrated for m in p.unresolved] == ["!KeyOf"] * 5
 
 
 @pytest.mark.parametrize(
@@ -427,11 +439,11 @@ entries:
 @pytest.mark.parametrize(
     ("value", "message"),
     [
-        ("!ParseJSON '[\"totp\"'", "line 7: !ParseJSON holds invalid JSON"),
-        ("!AtIndex [[totp], 3]", "line 7: !AtIndex"),
-        ("!AtIndex [{a: [totp]}, b]", "line 7: !AtIndex"),
-        ("[!Format ['%s-%s', totp]]", "line 7: !Format fails"),
-        ("!Enumerate [[totp], SEQ, !Value 1]", "line 7: !Value 1 is outside its !Enumerate"),
+        ("!ParseJSON '[\"totp\"'", "line 7, column 23: [AV113 tag-arguments] !ParseJSON holds invalid JSON"),
+        ("!AtIndex [[totp], 3]", "line 7, column 23: !AtIndex"),
+        ("!AtIndex [{a: [totp]}, b]", "line 7, column 23: !AtIndex"),
+        ("[!Format ['%s-%s', totp]]", "line 7, column 24: !Format fails"),
+        ("!Enumerate [[totp], SEQ, !Value 1]", "line 7, column 48: [AV113 tag-arguments] !Value 1 is inside only 1 !Enumerate"),
     ],
     ids=["parsejson", "atindex-list", "atindex-dict", "format", "value-depth"],
 )
@@ -491,7 +503,7 @@ def test_allow_unresolved_writes_the_payload_without_them(tmp_path: Path) -> Non
     assert code == 0, err
     assert err.count("unresolved !") == 4
     assert "not written" not in err
-    assert json.loads(read_text(out_dir / "authenticatorvalidatestage-mfa.json")) == {
+    assert json.loads(read_text(out_dir / "unresolved.authenticatorvalidatestage-mfa.json")) == {
         "not_configured_action": "deny",
         "configuration_stages": [],
         "name": "mfa",
@@ -790,10 +802,15 @@ def test_json_lines_on_stdout(tmp_path: Path) -> None:
     path = write(tmp_path, "stage.yaml", stage("device_classes: [totp]\nnot_configured_action: deny"))
     result = invoke(str(path))
     assert result.exit_code == 0, result.output
-    assert (
-        result.stdout
-        == '{"model": "authentik_stages_authenticator_validate.authenticatorvalidatestage", "name": "mfa", "body": {"device_classes": ["totp"], "not_configured_action": "deny", "name": "mfa"}}\n'
-    )
+    assert json.loads(result.stdout) == {
+        "path": str(path),
+        "line": 3,
+        "model": "authentik_stages_authenticator_validate.authenticatorvalidatestage",
+        "endpoint": "/api/v3/stages/authenticator/validate/",
+        "name": "mfa",
+        "body": {"device_classes": ["totp"], "not_configured_action": "deny", "name": "mfa"},
+    }
+    assert result.stdout.count("\n") == 1
     assert result.stderr == "1 payload written, 0 refused.\n"
 
 
@@ -802,17 +819,13 @@ def test_out_dir_holds_one_file_per_object(tmp_path: Path) -> None:
     path = write(tmp_path, "stage.yaml", text)
     out_dir = tmp_path / "new" / "dir"
     result = invoke(str(path), str(EXPORT), "--all-models", "--out", str(out_dir))
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 1, result.output  # the export's bindings name objects the run creates
     assert sorted(p.name for p in out_dir.iterdir()) == [
-        "authenticatorvalidatestage-MFA_admins_2.json",
-        "authenticatorvalidatestage-default-authentication-mfa-validation.json",
-        "flow-default-authentication-flow.json",
-        "flowstagebinding-binding-10.json",
-        "flowstagebinding-binding-100.json",
-        "flowstagebinding-binding-20.json",
-        "flowstagebinding-binding-30.json",
+        "default-authentication-flow.authenticatorvalidatestage-default-authentication-mfa-validation.json",
+        "default-authentication-flow.flow-default-authentication-flow.json",
+        "stage.authenticatorvalidatestage-MFA_admins_2.json",
     ]
-    assert read_text(out_dir / "flow-default-authentication-flow.json").endswith("}\n")
+    assert read_text(out_dir / "default-authentication-flow.flow-default-authentication-flow.json").endswith("}\n")
 
 
 def test_file_name_uses_the_resolved_name(tmp_path: Path) -> None:
@@ -821,7 +834,7 @@ def test_file_name_uses_the_resolved_name(tmp_path: Path) -> None:
     out_dir = tmp_path / "out"
     code, _, err = run([path], out_dir=out_dir, environ={"AK_TENANT": "acme"})
     assert code == 0, err
-    assert [p.name for p in out_dir.iterdir()] == ["authenticatorvalidatestage-mfa-acme.json"]
+    assert [p.name for p in out_dir.iterdir()] == ["env.authenticatorvalidatestage-mfa-acme.json"]
 
 
 def test_every_object_gets_its_own_file(tmp_path: Path) -> None:
@@ -851,9 +864,9 @@ entries:
 
 
 def test_exit_0_when_every_payload_is_written() -> None:
-    result = invoke(str(EXPORT), "--all-models", "--target-version", "2026.5")
+    result = invoke(str(EXPORT), "--target-version", "2026.5")
     assert result.exit_code == 0, result.output
-    assert len(result.stdout.splitlines()) == 6
+    assert len(result.stdout.splitlines()) == 1
 
 
 def test_exit_1_when_a_payload_is_refused(tmp_path: Path) -> None:
@@ -903,7 +916,7 @@ def test_exit_2_for_usage_errors(tmp_path: Path) -> None:
 # stages of the fake's seed state (its /api/v3/stages/all/)
 FAKE_TOTP_SETUP = "08e2f220-9a7f-40de-a915-8f5fbf95c4e3"
 FAKE_STATIC_SETUP = "af98752b-3aef-4126-9117-cb2df15982bb"
-MADE_UP_PKS = ("9b2c1a43-2a1d-4f0e-8c3b-5d7e6f8a9b0c",)
+MADE_UP_PKS = ("9b2c1a43-2a1d-4f0e-8c3b-5d7e6f8a9b0c", "7c1e2d3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f")
 
 FAKE_BLUEPRINT = f"""\
 version: 1
@@ -949,9 +962,9 @@ def test_written_payloads_are_accepted_by_the_fake_server(fake_authentik: Any, t
     assert code == 0, err
     files = sorted(out_dir.iterdir())
     assert [p.name for p in files] == [
-        "authenticatorvalidatestage-fake-configure.json",
-        "authenticatorvalidatestage-fake-defaults.json",
-        "authenticatorvalidatestage-fake-deny.json",
+        "fake.authenticatorvalidatestage-fake-configure.json",
+        "fake.authenticatorvalidatestage-fake-defaults.json",
+        "fake.authenticatorvalidatestage-fake-deny.json",
     ]
     for file in files:
         body = json.loads(read_text(file))
@@ -970,7 +983,7 @@ def test_golden_payloads_are_accepted_by_the_fake_server(fake_authentik: Any, pa
     """Every golden validation-stage body, under a fresh name and with its made-up stage pks
     pointing at a stage of the fake, is created (201)."""
     case = case_name(path)
-    for file in sorted(expected_dir(case).glob("authenticatorvalidatestage-*.json")):
+    for file in sorted(expected_dir(case).glob("*.authenticatorvalidatestage-*.json")):
         text = read_text(file)
         for pk in MADE_UP_PKS:
             text = text.replace(pk, FAKE_TOTP_SETUP)
