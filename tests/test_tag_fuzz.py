@@ -102,9 +102,9 @@ def tagged(tag: str) -> st.SearchStrategy[str]:
         st.just(tag),
         st.tuples(st.just(tag), SCALARS).map(" ".join),
         st.tuples(st.just(tag), st.lists(VALUES, max_size=5).map(_sequence)).map(" ".join),
-        st.tuples(
-            st.just(tag), st.dictionaries(st.sampled_from(["a", "b"]), VALUES, max_size=2).map(_mapping)
-        ).map(" ".join),
+        st.tuples(st.just(tag), st.dictionaries(st.sampled_from(["a", "b"]), VALUES, max_size=2).map(_mapping)).map(
+            " ".join
+        ),
     )
 
 

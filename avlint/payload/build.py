@@ -21,7 +21,6 @@ from avlint.payload.resolve import ResolveError, Resolver, Unresolved
 from avlint.settings import Settings
 from avlint.spec import model_spec
 
-
 # Where each model's create request goes (POST), so that a record says where to send it.
 ENDPOINTS = {
     VALIDATE_STAGE: "/api/v3/stages/authenticator/validate/",
@@ -114,7 +113,9 @@ def _skip_reason(entry: Entry, resolver: Resolver) -> str | None:
     false = next((index for index, value in enumerate(values) if not value), None)
     if false is None:
         return None
-    return f"its conditions are false (item {false + 1}, line {start(pair.value.value[false])[0]}), so authentik skips it"
+    return (
+        f"its conditions are false (item {false + 1}, line {start(pair.value.value[false])[0]}), so authentik skips it"
+    )
 
 
 def _mark_created(entries: list[Entry], resolver: Resolver) -> None:

@@ -56,7 +56,9 @@ def run_payload(request: PayloadRequest, out: TextIO, err: TextIO, cwd: Path | N
             continue
         for payload in outcome:
             if payload.skipped is not None:
-                err.write(f"{payload.path}:{payload.line}: {payload.model} '{payload.name}': skipped: {payload.skipped}\n")
+                err.write(
+                    f"{payload.path}:{payload.line}: {payload.model} '{payload.name}': skipped: {payload.skipped}\n"
+                )
                 skipped += 1
             elif not _report_and_check(payload, request.allow_unresolved, err):
                 refused += 1
@@ -181,7 +183,9 @@ def _scalar(key: str, text: str) -> Any:
     except yaml.YAMLError as error:
         raise UsageError(f"--context {key}={text}: not a YAML scalar ({getattr(error, 'problem', error)})") from None
     if isinstance(value, (list, dict)):
-        raise UsageError(f"--context {key}={text}: a value on the command line is a scalar; put lists and mappings in a YAML file")
+        raise UsageError(
+            f"--context {key}={text}: a value on the command line is a scalar; put lists and mappings in a YAML file"
+        )
     return value
 
 

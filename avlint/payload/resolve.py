@@ -139,14 +139,14 @@ class Resolver:
             return self.value(node)
         except RecursionError:
             # The explicit bound below normally comes first; this covers frames it does not count.
-            raise ResolveError(node, f"tags nest too deep to evaluate (the limit is {MAX_DEPTH} levels)") from None
+            raise ResolveError(node, _TOO_DEEP) from None
 
     def value(self, node: Node) -> Any:
         self._depth += 1
         try:
             if self._depth > MAX_DEPTH:
                 # Also what stops `context: {a: !Context a}`, which would otherwise never end.
-                raise ResolveError(node, f"tags nest deeper than {MAX_DEPTH} levels (or a !Context refers to itself)")
+                raise ResolveError(node, _TOO_DEEP)
             if is_custom_tag(node):
                 return self._tag(node)
             if isinstance(node, ScalarNode):
@@ -336,6 +336,7 @@ class Resolver:
         return context[part]
 
 
+_TOO_DEEP = f"tags nest too deep to evaluate (over {MAX_DEPTH} levels, or a !Context that refers to itself)"
 _NOT_YET: Any = object()  # an !Enumerate whose iterable is being resolved
 
 
