@@ -1,8 +1,10 @@
-"""Infer the release a blueprint was written for from what it uses.
+"""Infer the releases a blueprint may have been written for from what it uses.
 
-Every field, choice and tag avlint knows has a release range; the file's source release is the
-newest one consistent with all of them. A file that uses nothing version-specific is taken as
-written for the newest release (so no migration step runs on it).
+Every field, choice and tag avlint knows has a release range; the file fits every release
+consistent with all of them, from `oldest` to `release` (the newest). Evidence rarely pins one
+release, so `avlint migrate` works with the range: a step past its newest end certainly
+applies, a step before its oldest end certainly does not, and a step inside it is either
+unambiguous (its old form is in the file) or needs `--from`.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ class Inference:
 
     def needs(self) -> str:
         """`; it uses X (2025.2+)` for the evidence that sets the oldest possible release."""
-        floors = sorted((e for e in self.evidence if e.since is not None), key=lambda e: e.since, reverse=True)
+        floors = _distinct(sorted((e for e in self.evidence if e.since is not None), key=_since, reverse=True))
         if not floors:
             return ""
         return "; it uses " + ", ".join(f"{e.what} (line {e.line}, {e.since}+)" for e in floors[:3])
@@ -48,6 +50,20 @@ class Inference:
         oldest = min(ceilings, key=lambda e: e.until)
         return f"{newest.what} (line {newest.line}) needs {newest.since}+, but {oldest.what} (line {oldest.line}) is gone from {oldest.until}: no release has both"
 
+    def range(self) -> str:
+        """`2024.4` or `2022.8–2025.10`."""
+        if self.release is None or self.oldest is None or self.oldest == self.release:
+            return str(self.release)
+        return f"{self.oldest}\u2013{self.release}"
+
+    def evidence_text(self, limit: int = 3) -> str:
+        """What bounds the range, newest floors and oldest ceilings first."""
+        floors = _distinct(sorted((e for e in self.evidence if e.since is not None), key=_since, reverse=True))
+        ceilings = _distinct(sorted((e for e in self.evidence if e.until is not None), key=_until))
+        parts = [f"{e.what} (line {e.line}) exists only before {e.until}" for e in ceilings[:limit]]
+        parts += [f"{e.what} (line {e.line}) needs {e.since}+" for e in floors[:limit]]
+        return "; ".join(parts) if parts else "nothing in it is specific to a release"
+
     def explain(self) -> str:
         if self.release is None:
             return "no release fits everything the file uses"
@@ -56,6 +72,22 @@ class Inference:
             return f"{self.release} (nothing in the file needs an older release)"
         reasons = "; ".join(f"{e.what} (line {e.line}) exists only before {e.until}" for e in binding[:3])
         return f"{self.release}: {reasons}"
+
+
+def _distinct(evidence: list[Evidence]) -> list[Evidence]:
+    """One line per kind of evidence (the first use of each field, choice or tag)."""
+    seen: set[str] = set()
+    return [e for e in evidence if not (e.what in seen or seen.add(e.what))]
+
+
+def _since(evidence: Evidence) -> Release:
+    assert evidence.since is not None
+    return evidence.since
+
+
+def _until(evidence: Evidence) -> Release:
+    assert evidence.until is not None
+    return evidence.until
 
 
 def infer_release(document: Document, text: str) -> Inference:
