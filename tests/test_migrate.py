@@ -489,6 +489,150 @@ entries:
 
 
 # ---------------------------------------------------------------------------------------------
+# 2025.12: flow_set becomes flow-stage bindings
+
+FLOW_SET = """\
+version: 1
+entries:
+  - model: authentik_flows.flow
+    id: login
+    identifiers:
+      slug: login
+    attrs: {name: Login, title: Login, designation: authentication}
+  - model: authentik_stages_authenticator_validate.authenticatorvalidatestage
+    id: mfa
+    identifiers:
+      name: mfa-validate
+    attrs:
+      not_configured_action: deny
+      flow_set:
+        - {name: Login, slug: login, title: Login, designation: authentication}
+        - name: Recovery
+          slug: recovery
+          title: Recovery
+          designation: recovery
+"""
+
+
+def test_non_empty_flow_set_without_an_order_is_refused_with_the_position(tmp_path: Path) -> None:
+    path = write(tmp_path, "flow_set.yaml", FLOW_SET)
+    result = invoke(str(path), "--to", "2026.5", "--from", "2025.10")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"{path}: not migrated: line 15, column 11: stage 'mfa-validate' is in flow 'login' through flow_set, "
+        "which is read-only from 2025.12; its flow-stage binding needs an order, which flow_set does not hold "
+        "(it decides where the stage runs in the flow). Give --flow-set-order N, or add an "
+        "authentik_flows.flowstagebinding entry (target, stage, order) for it\n"
+    )
+    assert read_text(path) == FLOW_SET
+
+
+def test_flow_set_order_turns_each_flow_into_a_binding(tmp_path: Path) -> None:
+    path = write(tmp_path, "flow_set.yaml", FLOW_SET)
+    result = invoke(str(path), "--to", "2026.5", "--from", "2025.10", "--flow-set-order", "30")
+    assert result.exit_code == 0, result.output
+    assert (
+        "  line 15: 2025.12: flow 'login' keeps stage 'mfa-validate': flow_set becomes a flow-stage binding at order 30\n"
+        in result.stdout
+    )
+    assert "  line 16: 2025.12: flow 'recovery' keeps stage 'mfa-validate'" in result.stdout
+    migrated = read_text(path)
+    assert migrated.endswith(
+        "      not_configured_action: deny\n"
+        "  # stage 'mfa-validate' in flow 'login', from its flow_set (read-only from 2025.12); order given with --flow-set-order\n"
+        "  - model: authentik_flows.flowstagebinding\n"
+        "    identifiers:\n"
+        "      target: !KeyOf login\n"
+        "      stage: !KeyOf mfa\n"
+        "      order: 30\n"
+        "  # stage 'mfa-validate' in flow 'recovery', from its flow_set (read-only from 2025.12); order given with --flow-set-order\n"
+        "  - model: authentik_flows.flowstagebinding\n"
+        "    identifiers:\n"
+        "      target: !Find [authentik_flows.flow, [slug, recovery]]\n"
+        "      stage: !KeyOf mfa\n"
+        "      order: 30\n"
+    )
+    assert [f for f in lint_text("x.yaml", migrated, settings("2026.5")).findings if f.severity == "error"] == []
+    again = invoke(str(path), "--to", "2026.5", "--from", "2026.5")
+    assert again.exit_code == 0 and "nothing to change" in again.stdout
+
+
+@pytest.mark.parametrize(
+    ("target", "stage"),
+    [
+        ("!KeyOf login", "!KeyOf mfa"),
+        (
+            "!Find [authentik_flows.flow, [slug, login]]",
+            "!Find [authentik_stages_authenticator_validate.authenticatorvalidatestage, [name, mfa-validate]]",
+        ),
+        ("2a841ebe-d5a2-4341-9a77-935409b6a3e5", "0f8a4b41-0608-487d-82d3-6c2e8eb7738e"),
+    ],
+    ids=["keyof", "find", "pk"],
+)
+def test_flow_the_file_binds_already_needs_no_order(target: str, stage: str) -> None:
+    text = (
+        FLOW_SET.replace("      slug: login\n", "      pk: 2a841ebe-d5a2-4341-9a77-935409b6a3e5\n      slug: login\n")
+        .replace(
+            "      name: mfa-validate\n", "      pk: 0f8a4b41-0608-487d-82d3-6c2e8eb7738e\n      name: mfa-validate\n"
+        )
+        .split("        - name: Recovery")[0]
+        + f"  - model: authentik_flows.flowstagebinding\n    identifiers: {{target: {target}, stage: {stage}, order: 20}}\n"
+    )
+    migration = migrate(text, "2026.5", "2025.10")
+    assert "flow_set" not in migration.text
+    assert migration.text.count("authentik_flows.flowstagebinding") == 1
+    assert any("the file binds the stage to each of its flows already" in note for _, note in migration.changes)
+
+
+def test_binding_to_another_flow_does_not_count() -> None:
+    text = FLOW_SET.split("        - name: Recovery")[0] + (
+        "  - model: authentik_flows.flowstagebinding\n"
+        "    identifiers: {target: !Find [authentik_flows.flow, [slug, other]], stage: !KeyOf mfa, order: 20}\n"
+    )
+    with pytest.raises(MigrationError, match="stage 'mfa-validate' is in flow 'login' through flow_set"):
+        migrate(text, "2026.5", "2025.10")
+
+
+def test_stage_without_an_id_is_found_by_name() -> None:
+    text = FLOW_SET.replace("    id: mfa\n", "")
+    migrated = migrate(text, "2026.5", "2025.10", flow_set_order=5).text
+    assert (
+        migrated.count(
+            "      stage: !Find [authentik_stages_authenticator_validate.authenticatorvalidatestage, [name, mfa-validate]]\n"
+        )
+        == 2
+    )
+
+
+def test_flow_set_item_without_a_slug_is_refused() -> None:
+    text = FLOW_SET.replace("{name: Login, slug: login, title: Login, designation: authentication}", "{name: Login}")
+    with pytest.raises(
+        MigrationError, match=r"line 15, column 11: a flow_set item of stage 'mfa-validate' names no flow by slug"
+    ):
+        migrate(text, "2026.5", "2025.10", flow_set_order=5)
+
+
+def test_flow_set_bindings_cannot_go_into_flow_style_entries() -> None:
+    text = """\
+version: 1
+entries: [{model: authentik_stages_authenticator_validate.authenticatorvalidatestage, identifiers: {name: m}, attrs: {flow_set: [{slug: login}]}}]
+"""
+    with pytest.raises(MigrationError, match="only be added to a block list of entries"):
+        migrate(text, "2026.5", "2025.10", flow_set_order=5)
+
+
+def test_flow_set_is_kept_when_the_target_still_accepts_it() -> None:
+    assert migrate(FLOW_SET, "2025.10", "2025.10").text == FLOW_SET
+
+
+def test_flow_set_order_must_be_an_int32(tmp_path: Path) -> None:
+    path = write(tmp_path, "flow_set.yaml", FLOW_SET)
+    result = invoke(str(path), "--to", "2026.5", "--flow-set-order", str(2**31))
+    assert result.exit_code == 2 and "--flow-set-order" in result.stderr
+    assert read_text(path) == FLOW_SET
+
+
+# ---------------------------------------------------------------------------------------------
 # source inference
 
 
