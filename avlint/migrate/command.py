@@ -10,7 +10,7 @@ from yaml.nodes import MappingNode
 
 from avlint.blueprint import Document, build_document, classify
 from avlint.fix.apply import fix_text
-from avlint.fix.edits import CannotEdit, apply_edits, edits_for
+from avlint.fix.edits import CannotEdit, Edit, apply_edits, edits_for
 from avlint.fix.model import Fix
 from avlint.loader.problems import ContentProblem
 from avlint.loader.yaml_nodes import compose
@@ -59,7 +59,7 @@ class Migration:
         if self.source_range is None:
             return "?"
         oldest, newest = self.source_range
-        return str(oldest) if oldest == newest else f"{oldest}\u2013{newest}"
+        return str(oldest) if oldest == newest else f"{oldest}-{newest}"
 
 
 class MigrationError(Exception):
@@ -142,7 +142,7 @@ def _refuse_ambiguous_steps(steps: list[MigrationStep], document: Document, migr
     A step that renames or removes an old form is not ambiguous: the old form in the file
     says the file predates it, and the step changes nothing where the form is absent."""
     assert migration.source_range is not None
-    oldest, newest = migration.source_range
+    oldest = migration.source_range[0]
     ambiguous: dict[tuple[Release, str], tuple[list[str], set[int]]] = {}
     for step in steps:
         if step.old is None and step.to > oldest:
@@ -188,7 +188,7 @@ def _document(text: str) -> Document:
 
 def _apply(text: str, planned: list[tuple[int, str, Fix]], migration: Migration) -> str:
     body = text.removeprefix("\ufeff")
-    edits = []
+    edits: list[Edit] = []
     for line, note, fix in planned:
         try:
             step_edits = [edit for step in fix.steps for edit in edits_for(step, body)]
@@ -261,8 +261,8 @@ def run_migrate(request: MigrateRequest, out: TextIO, err: TextIO, cwd: Path | N
         out.write(
             f"  written; {errors} error{'s' if errors != 1 else ''} left for `avlint lint --target-version {settings.release}`\n"
         )
-    for error in path_errors:
-        err.write(f"{error.path}: error: {error.reason}\n")
+    for problem in path_errors:
+        err.write(f"{problem.path}: error: {problem.reason}\n")
     if path_errors:
         return EXIT_USAGE
     return 1 if failed or (request.diff and changed) else 0

@@ -163,7 +163,7 @@ def _already_bound(stage: Entry, slug: str, document: Document) -> bool:
 def _names_flow(node: Node, slug: str, document: Document) -> bool:
     flow = _flow_entry(slug, document)
     if node.tag == "!KeyOf" and isinstance(node, ScalarNode):
-        return flow is not None and flow.id == node.value
+        return flow is not None and bool(flow.id == node.value)
     if node.tag == "!Find":
         return _find_pair(node) == (FLOW, "slug", slug)
     return flow is not None and text_of(node) is not None and text_of(node) == _pk(flow)
@@ -171,7 +171,7 @@ def _names_flow(node: Node, slug: str, document: Document) -> bool:
 
 def _names_stage(node: Node, stage: Entry) -> bool:
     if node.tag == "!KeyOf" and isinstance(node, ScalarNode):
-        return stage.id == node.value
+        return bool(stage.id == node.value)
     if node.tag == "!Find":
         return _find_pair(node) == (stage.model, "name", _stage_name(stage))
     return text_of(node) is not None and text_of(node) == _pk(stage)

@@ -9,9 +9,10 @@ unambiguous (its old form is in the file) or needs `--from`.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
-from yaml.nodes import ScalarNode
+from yaml.nodes import Node, ScalarNode
 
 from avlint.blueprint import Document
 from avlint.checks.tags import tag_table
@@ -46,15 +47,9 @@ class Inference:
         ceilings = [e for e in self.evidence if e.until is not None]
         if not floors or not ceilings:
             return "no release fits everything the file uses"
-        newest = max(floors, key=lambda e: e.since)
-        oldest = min(ceilings, key=lambda e: e.until)
+        newest = max(floors, key=_since)
+        oldest = min(ceilings, key=_until)
         return f"{newest.what} (line {newest.line}) needs {newest.since}+, but {oldest.what} (line {oldest.line}) is gone from {oldest.until}: no release has both"
-
-    def range(self) -> str:
-        """`2024.4` or `2022.8–2025.10`."""
-        if self.release is None or self.oldest is None or self.oldest == self.release:
-            return str(self.release)
-        return f"{self.oldest}\u2013{self.release}"
 
     def evidence_text(self, limit: int = 3) -> str:
         """What bounds the range, newest floors and oldest ceilings first."""
@@ -77,7 +72,12 @@ class Inference:
 def _distinct(evidence: list[Evidence]) -> list[Evidence]:
     """One line per kind of evidence (the first use of each field, choice or tag)."""
     seen: set[str] = set()
-    return [e for e in evidence if not (e.what in seen or seen.add(e.what))]
+    distinct = []
+    for item in evidence:
+        if item.what not in seen:
+            seen.add(item.what)
+            distinct.append(item)
+    return distinct
 
 
 def _since(evidence: Evidence) -> Release:
@@ -104,7 +104,7 @@ def _fits(release: Release, evidence: Evidence) -> bool:
     )
 
 
-def _field_evidence(document: Document):
+def _field_evidence(document: Document) -> Iterator[Evidence]:
     newest = known_releases()[-1]
     for entry in document.entries:
         spec = model_spec(entry.model, newest) if entry.model else None
@@ -117,7 +117,7 @@ def _field_evidence(document: Document):
                 yield from _choice_evidence(rows, pair.value, key)
 
 
-def _choice_evidence(rows: list[FieldSpec], node, key: str):
+def _choice_evidence(rows: list[FieldSpec], node: Node, key: str) -> Iterator[Evidence]:
     field = rows[-1].items if rows[-1].type == "list" else rows[-1]
     if field is None or not field.all_choices:
         return
@@ -132,8 +132,9 @@ def _choice_evidence(rows: list[FieldSpec], node, key: str):
 def _span(rows: list[FieldSpec]) -> tuple[Release | None, Release | None]:
     since = [row.since for row in rows]
     until = [row.until for row in rows]
-    return (None if None in since else min(map(Release.parse, since))), (
-        None if None in until else max(map(Release.parse, until))
+    # A field some row has without a bound is unbounded on that side.
+    return (None if None in since else min(Release.parse(s) for s in since if s is not None)), (
+        None if None in until else max(Release.parse(u) for u in until if u is not None)
     )
 
 
@@ -141,7 +142,7 @@ def _release(text: str | None) -> Release | None:
     return Release.parse(text) if text else None
 
 
-def _tag_evidence(document: Document, text: str):
+def _tag_evidence(document: Document, text: str) -> Iterator[Evidence]:
     if "!" not in text:
         return
     table = tag_table()

@@ -12,11 +12,11 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 
-from yaml.nodes import MappingNode, SequenceNode
+from yaml.nodes import MappingNode, Node, SequenceNode
 
 from avlint.blueprint import BINDING, FLOW, VALIDATE_STAGE, Document, Entry, build_document, classify
 from avlint.findings import Finding
-from avlint.nodes import mapping_pairs, start, text_of
+from avlint.nodes import Pair, mapping_pairs, start, text_of
 from avlint.payload.resolve import ResolveError, Resolver, Unresolved
 from avlint.settings import Settings
 from avlint.spec import model_spec
@@ -146,18 +146,19 @@ def _line_map(original: str, fixed: str) -> Callable[[int], int]:
     return lambda line: table.get(line, line)
 
 
-def _json_root(text: str):
+def _json_root(text: str) -> Node | None:
     from avlint.loader.json_nodes import compose_json
 
     return compose_json(text)
 
 
 def _resolver(document: Document, options: PayloadOptions) -> Resolver:
-    pks = {}
+    pks: dict[str, str] = {}
     for entry in document.entries:
         pk = entry.identifiers.get("pk")
-        if entry.id is not None and pk is not None and text_of(pk.value):
-            pks[entry.id] = text_of(pk.value)
+        pk_text = text_of(pk.value) if pk is not None else None
+        if entry.id is not None and pk_text:
+            pks[entry.id] = pk_text
     resolver = Resolver(environ=options.environ if options.environ is not None else _os_environ(), pks_by_id=pks)
     context = document.top.get("context")
     if context is not None and isinstance(context.value, MappingNode):
@@ -175,7 +176,7 @@ def _os_environ() -> dict[str, str]:
 def _payload(
     path: str, entry: Entry, resolver: Resolver, settings: Settings, where: _Where, skipped: str | None
 ) -> Payload:
-    spec = model_spec(entry.model, settings.release)
+    spec = model_spec(entry.model, settings.release) if entry.model else None
     writable = spec.writable if spec else {}
     data = entry.data()
     line = where.source_line
@@ -246,11 +247,12 @@ def _drop_unresolved(value: Any) -> Any:
     return value
 
 
-def _name(entry: Entry, data: dict) -> str:
+def _name(entry: Entry, data: dict[str, Pair]) -> str:
     for key in ("slug", "name") if entry.model == FLOW else ("name",):
         pair = data.get(key)
-        if pair is not None and text_of(pair.value):
-            return text_of(pair.value)
+        text = text_of(pair.value) if pair is not None else None
+        if text:
+            return text
     order = data.get("order")
     return (
         f"binding-{text_of(order.value) or getattr(order.value, 'value', '')}"

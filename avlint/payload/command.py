@@ -66,8 +66,8 @@ def run_payload(request: PayloadRequest, out: TextIO, err: TextIO, cwd: Path | N
                 written += 1
             else:
                 refused += 1
-    for error in path_errors:
-        err.write(f"{error.path}: error: {error.reason}\n")
+    for problem in path_errors:
+        err.write(f"{problem.path}: error: {problem.reason}\n")
     summary = f"{written} payload{'s' if written != 1 else ''} written, {refused} refused"
     err.write(summary + (f", {skipped} skipped.\n" if skipped else ".\n"))
     if path_errors:

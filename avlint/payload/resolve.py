@@ -205,7 +205,7 @@ class Resolver:
             return name
         if not isinstance(name, Hashable):
             raise ResolveError(node, f"!Context takes a name, not a {type(name).__name__}")
-        value = self.context.get(name, default)
+        value = self.context.get(name, default)  # type: ignore[call-overload]  # authentik looks any key up
         # The file's own context holds nodes, resolved where they are used so that a value
         # only a server has is reported at the use.
         return self.value(value) if isinstance(value, Node) else value
