@@ -8,7 +8,7 @@ then linted as an API body of its model; one that authentik would reject is mark
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
@@ -200,7 +200,7 @@ def _payload(
     except ResolveError as error:
         payload.error = f"line {line(error.line)}, column {error.column}: {error.message}"
         return payload
-    payload.unresolved = [replace(marker, line=line(marker.line)) for marker in resolver.unresolved]
+    payload.unresolved = [marker._replace(line=line(marker.line)) for marker in resolver.unresolved]
     broken = _not_unicode(payload.body)
     if broken is not None:
         payload.error = f"'{broken}' holds a lone surrogate (such as \\ud800): not Unicode text, so it cannot be sent"

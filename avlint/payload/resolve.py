@@ -16,9 +16,8 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Hashable, Mapping
-from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
@@ -26,9 +25,9 @@ from avlint.loader.yaml_nodes import MAX_DEPTH
 from avlint.nodes import is_custom_tag, mapping_pairs, scalar_value, start, text_of
 
 
-@dataclass(frozen=True)
-class Unresolved:
-    """A value only a server can provide."""
+class Unresolved(NamedTuple):
+    """A value only a server can provide. (No dataclasses in this module: lint imports it for
+    files with a !Format or !ParseJSON, and `dataclasses` costs start-up time.)"""
 
     tag: str
     line: int
@@ -119,17 +118,22 @@ def parse_json(node: Node, text: str) -> Any:
         raise ResolveError(node, f"!ParseJSON holds invalid JSON: {error}") from None
 
 
-@dataclass
 class Resolver:
-    context: dict[str, Any] = field(default_factory=dict)
-    environ: Mapping[str, str] = field(default_factory=lambda: os.environ)
-    pks_by_id: dict[str, str] = field(default_factory=dict)  # entry id -> its pk identifier
-    # entry id -> why its pk is not known offline (an object this payload run creates)
-    pending_ids: dict[str, str] = field(default_factory=dict)
-    pending_pks: dict[str, str] = field(default_factory=dict)  # the same, for a pk written as a string
-    unresolved: list[Unresolved] = field(default_factory=list)
-    _enumerations: list[tuple[Any, Any]] = field(default_factory=list)  # (index, value), innermost last
-    _depth: int = 0
+    def __init__(
+        self,
+        context: dict[str, Any] | None = None,
+        environ: Mapping[str, str] | None = None,
+        pks_by_id: dict[str, str] | None = None,
+    ) -> None:
+        self.context: dict[str, Any] = context if context is not None else {}
+        self.environ: Mapping[str, str] = environ if environ is not None else os.environ
+        self.pks_by_id = pks_by_id if pks_by_id is not None else {}  # entry id -> its pk identifier
+        # entry id -> why its pk is not known offline (an object this payload run creates)
+        self.pending_ids: dict[str, str] = {}
+        self.pending_pks: dict[str, str] = {}  # the same, for a pk written as a string
+        self.unresolved: list[Unresolved] = []
+        self._enumerations: list[tuple[Any, Any]] = []  # (index, value), innermost last
+        self._depth = 0
 
     def resolve(self, node: Node) -> Any:
         """The node's value; ResolveError (with a position) when it cannot have one."""
