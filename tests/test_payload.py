@@ -1015,6 +1015,48 @@ def test_json_body_with_a_lone_surrogate_is_refused(tmp_path: Path) -> None:
     )
 
 
+@pytest.mark.parametrize(
+    "value",
+    ['!Format ["hours=%s;minutes=%s", 1]', '!Format ["%d", abc]', '!Format ["%s", 1, 2]', '!Format ["%(x)s", 1]'],
+)
+def test_lint_and_payload_agree_on_a_failing_format(tmp_path: Path, value: str) -> None:
+    """issue 12 #14: one evaluator. What payload refuses, lint reports (AV121) at the tag, with
+    the same words; what lint passes, payload evaluates."""
+    from avlint.engine import lint_text
+
+    text = stage(f"last_auth_threshold: {value}")
+    findings = [f for f in lint_text("x.yaml", text, settings()).findings if f.rule == "AV121"]
+    assert [(f.line, f.column) for f in findings] == [(7, 28)]
+    payload = one(text)
+    assert payload.error is not None and payload.error.startswith("line 7, column 28: !Format fails: ")
+    assert findings[0].message.startswith(payload.error.removeprefix("line 7, column 28: "))
+    good = stage('last_auth_threshold: !Format ["hours=%s;minutes=%s", 1, 30]')
+    assert not [f for f in lint_text("x.yaml", good, settings()).findings if f.rule == "AV121"]
+    assert one(good).body["last_auth_threshold"] == "hours=1;minutes=30"
+
+
+def test_lint_imports_the_evaluator_only_for_a_tag_it_evaluates(tmp_path: Path) -> None:
+    """The evaluator is imported lazily, and without dataclasses, which cost lint start-up time."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys\n"
+        "sys.argv = ['avlint', 'lint', sys.argv[1]]\n"
+        "from avlint.__main__ import main\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print('avlint.payload.resolve' in sys.modules, 'dataclasses' in sys.modules, file=sys.stderr)\n"
+    )
+    results = []
+    for name, value in (("plain.yaml", "hours=1"), ("format.yaml", '!Format ["hours=%s", 1]')):
+        path = write(tmp_path, name, stage(f"last_auth_threshold: {value}"))
+        done = subprocess.run(
+            [sys.executable, "-c", probe, str(path)], capture_output=True, text=True, timeout=120, check=False
+        )
+        results.append(done.stderr.strip().splitlines()[-1])
+    assert results == ["False False", "True False"]
+
+
 # ---------------------------------------------------------------------------------------------
 # issue 9 §4.8: references to objects this payload run creates
 
