@@ -17,7 +17,7 @@ import click
     "--source-version",
     "from_version",
     metavar="VERSION",
-    help="The release the files were written for (default: inferred from their content).",
+    help="The release the files were written for (default: the range their content fits; asked for when a step depends on it).",
 )
 @click.option("--diff", is_flag=True, help="Print a unified diff and write nothing.")
 @click.option(

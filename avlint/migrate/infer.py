@@ -59,15 +59,6 @@ class Inference:
         parts += [f"{e.what} (line {e.line}) needs {e.since}+" for e in floors[:limit]]
         return "; ".join(parts) if parts else "nothing in it is specific to a release"
 
-    def explain(self) -> str:
-        if self.release is None:
-            return "no release fits everything the file uses"
-        binding = [e for e in self.evidence if e.until is not None]
-        if not binding:
-            return f"{self.release} (nothing in the file needs an older release)"
-        reasons = "; ".join(f"{e.what} (line {e.line}) exists only before {e.until}" for e in binding[:3])
-        return f"{self.release}: {reasons}"
-
 
 def _distinct(evidence: list[Evidence]) -> list[Evidence]:
     """One line per kind of evidence (the first use of each field, choice or tag)."""
