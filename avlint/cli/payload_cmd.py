@@ -16,7 +16,7 @@ from avlint.cli.options import jobs_option, target_version_option
     "--out",
     "out_dir",
     type=click.Path(file_okay=False),
-    help="Write one <model>-<name>.json per object here (default: JSON Lines on stdout).",
+    help="Write one <source stem>.<model>-<name>.json per object here (default: JSON Lines on stdout).",
 )
 @click.option("--all-models", is_flag=True, help="Also emit flows and flow-stage bindings, not only validation stages.")
 @click.option(
