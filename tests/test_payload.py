@@ -999,6 +999,15 @@ def test_parsejson_nested_100000_deep_stops_the_file_without_a_crash(tmp_path: P
     assert f"{path}: no payloads: not fixed: !ParseJSON holds JSON nested deeper than 500 levels (line 7)" in err
 
 
+@pytest.mark.parametrize(
+    "value", ['!Format ["%999999999s", x]', '!Format ["%.99999999f", 1.5]', '!Format ["%*s", 999999999, x]']
+)
+def test_format_too_wide_to_build_is_refused_quickly(value: str) -> None:
+    with pytest.raises(ResolveError, match="over 10,000 characters wide"):
+        resolve(value)
+    assert resolve('!Format ["%%%s-%5s", a, b]') == "%a-    b"
+
+
 def test_parsejson_bound_ignores_brackets_inside_strings() -> None:
     assert resolve("!ParseJSON '[\"" + "[" * 600 + "\"]'") == ["[" * 600]
 

@@ -23,7 +23,7 @@ def check_evaluation(ctx: CheckContext) -> Iterator[Hit]:
     if not candidates:
         return
     from avlint.loader.yaml_nodes import MAX_DEPTH
-    from avlint.payload.resolve import ResolveError, Resolver, json_depth, shape_problem
+    from avlint.payload.resolve import NotEvaluated, ResolveError, Resolver, json_depth, shape_problem
 
     for node, path in candidates:
         if shape_problem(node) is not None:
@@ -39,6 +39,8 @@ def check_evaluation(ctx: CheckContext) -> Iterator[Hit]:
             continue  # an argument only the environment, the context or a server can give
         try:
             Resolver(environ={}).resolve(node)
+        except NotEvaluated:
+            continue  # too large to build here; not a failure on the server
         except ResolveError as error:
             yield Hit("AV121", node, f"{error.message}; authentik fails the same way when it applies the file", path)
 

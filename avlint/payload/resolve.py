@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Hashable, Mapping
 from functools import lru_cache
 from typing import Any, NamedTuple
@@ -43,6 +44,11 @@ class ResolveError(Exception):
         super().__init__(message)
         self.line, self.column = start(node)
         self.message = message
+
+
+class NotEvaluated(ResolveError):
+    """avlint will not compute the value (it would be huge); authentik might. Lint stays quiet
+    about it, payload refuses the entry with the reason."""
 
 
 @lru_cache(maxsize=1)
@@ -229,6 +235,10 @@ class Resolver:
             return pending
         if template is None:
             raise ResolveError(items[0], "!Format starts with the format string")
+        if _too_wide(template, args):
+            raise NotEvaluated(
+                node, f"!Format asks for a field over {MAX_FORMAT_WIDTH:,} characters wide; avlint does not build it"
+            )
         try:
             return template % args
         except (TypeError, ValueError, KeyError, OverflowError) as error:
@@ -338,6 +348,31 @@ class Resolver:
         if context is _NOT_YET:
             raise ResolveError(node, f"{node.tag} {depth} refers to the !Enumerate whose iterable it is")
         return context[part]
+
+
+MAX_FORMAT_WIDTH = 10_000  # `%999999999s` would build a gigabyte string: lint must stay fast
+_CONVERSION = re.compile(r"%(?:\([^)]*\))?[#0\- +]*(\*|\d+)?(?:\.(\*|\d+))?[hlL]?(.)", re.DOTALL)
+
+
+def _too_wide(template: str, args: tuple[Any, ...]) -> bool:
+    """Whether a width or precision (written, or taken from the arguments with `*`) is huge."""
+    if "%" not in template:
+        return False
+    position = 0
+    for match in _CONVERSION.finditer(template):
+        width, precision, conversion = match.groups()
+        if conversion == "%":
+            continue
+        for part in (width, precision):
+            if part == "*":
+                value = args[position] if position < len(args) else 0
+                position += 1
+                if isinstance(value, int) and abs(value) > MAX_FORMAT_WIDTH:
+                    return True
+            elif part is not None and int(part) > MAX_FORMAT_WIDTH:
+                return True
+        position += 1
+    return False
 
 
 _TOO_DEEP = f"tags nest too deep to evaluate (over {MAX_DEPTH} levels, or a !Context that refers to itself)"
