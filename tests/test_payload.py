@@ -1008,6 +1008,15 @@ def test_format_too_wide_to_build_is_refused_quickly(value: str) -> None:
     assert resolve('!Format ["%%%s-%5s", a, b]') == "%a-    b"
 
 
+def test_enumerate_that_multiplies_is_stopped() -> None:
+    """Four nested !Enumerate over 40 items: 2.5 million values, stopped at the step budget."""
+    items = "[" + ", ".join(str(i) for i in range(40)) + "]"
+    value = f"!Enumerate [{items}, SEQ, " * 4 + "!Index 0" + "]" * 4
+    with pytest.raises(ResolveError, match="over 1,000,000 steps"):
+        resolve(value)
+    assert len(resolve(f"!Enumerate [{items}, SEQ, !Enumerate [{items}, SEQ, !Index 0]]")) == 40
+
+
 def test_parsejson_bound_ignores_brackets_inside_strings() -> None:
     assert resolve("!ParseJSON '[\"" + "[" * 600 + "\"]'") == ["[" * 600]
 
@@ -1157,6 +1166,19 @@ def test_record_line_is_the_source_line_when_fixes_remove_lines(tmp_path: Path) 
     assert code == 1
     assert [json.loads(line)["line"] for line in out.splitlines()] == [3]
     assert f"{path}:10: {VALIDATE} 'second': not written: line 14, column 28:" in err
+
+
+@pytest.mark.skipif(os.name != "posix", reason="file names of arbitrary bytes are a POSIX thing")
+def test_record_of_a_file_whose_name_is_not_utf8(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    raw = os.fsencode(folder) + b"/\xff.yaml"
+    with open(raw, "wb") as handle:
+        handle.write(stage("not_configured_action: deny").encode("utf-8"))
+    result = invoke(str(folder))
+    assert result.exit_code == 0, result.output
+    record = json.loads(result.stdout)
+    assert record["path"] == os.fsdecode(raw) and record["name"] == "mfa"
 
 
 def test_out_names_never_collide_across_source_files(tmp_path: Path) -> None:

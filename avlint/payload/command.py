@@ -120,7 +120,10 @@ def _emit(payload: Payload, out_dir: str | None, out: TextIO, taken: set[str], e
             "name": payload.name,
             "body": payload.body,
         }
-        out.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
+        line = json.dumps(record, ensure_ascii=False, default=str)
+        if not _encodable(line):  # a file name that is not UTF-8: escape it, JSON allows that
+            line = json.dumps(record, default=str)
+        out.write(line + "\n")
         return True
     from avlint.fix.writer import WriteError, write_new
 
@@ -129,6 +132,14 @@ def _emit(payload: Payload, out_dir: str | None, out: TextIO, taken: set[str], e
         write_new(target, json.dumps(payload.body, indent=2, ensure_ascii=False, default=str) + "\n")
     except WriteError as error:
         err.write(f"{error.path}: error: {error.reason}\n")
+        return False
+    return True
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
         return False
     return True
 

@@ -140,10 +140,11 @@ class Resolver:
         self.unresolved: list[Unresolved] = []
         self._enumerations: list[tuple[Any, Any]] = []  # (index, value), innermost last
         self._depth = 0
+        self._steps = 0
 
     def resolve(self, node: Node) -> Any:
         """The node's value; ResolveError (with a position) when it cannot have one."""
-        self._depth = 0
+        self._depth = self._steps = 0
         self._enumerations = []
         try:
             return self.value(node)
@@ -153,7 +154,11 @@ class Resolver:
 
     def value(self, node: Node) -> Any:
         self._depth += 1
+        self._steps += 1
         try:
+            if self._steps > MAX_STEPS:
+                # Nested !Enumerate multiply: a small file could otherwise keep payload busy for hours.
+                raise NotEvaluated(node, f"evaluating the tags takes over {MAX_STEPS:,} steps; avlint stops there")
             if self._depth > MAX_DEPTH:
                 # Also what stops `context: {a: !Context a}`, which would otherwise never end.
                 raise ResolveError(node, _TOO_DEEP)
@@ -350,6 +355,7 @@ class Resolver:
         return context[part]
 
 
+MAX_STEPS = 1_000_000  # values computed for one field, about a second of work
 MAX_FORMAT_WIDTH = 10_000  # `%999999999s` would build a gigabyte string: lint must stay fast
 _CONVERSION = re.compile(r"%(?:\([^)]*\))?[#0\- +]*(\*|\d+)?(?:\.(\*|\d+))?[hlL]?(.)", re.DOTALL)
 
