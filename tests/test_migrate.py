@@ -621,6 +621,27 @@ entries: [{model: authentik_stages_authenticator_validate.authenticatorvalidates
         migrate(text, "2026.5", "2025.10", flow_set_order=5)
 
 
+def test_flow_set_bindings_follow_the_entries_indentation() -> None:
+    text = """\
+version: 1
+entries:
+- model: authentik_stages_authenticator_validate.authenticatorvalidatestage
+  identifiers: {name: m}
+  attrs: {not_configured_action: deny, flow_set: [{slug: login}]}
+"""
+    migrated = migrate(text, "2026.5", "2025.10", flow_set_order=7).text
+    assert migrated.endswith(
+        "  attrs: {not_configured_action: deny}\n"
+        "# stage 'm' in flow 'login', from its flow_set (read-only from 2025.12); order given with --flow-set-order\n"
+        "- model: authentik_flows.flowstagebinding\n"
+        "  identifiers:\n"
+        "    target: !Find [authentik_flows.flow, [slug, login]]\n"
+        "    stage: !Find [authentik_stages_authenticator_validate.authenticatorvalidatestage, [name, m]]\n"
+        "    order: 7\n"
+    )
+    assert [e["model"] for e in load(migrated)["entries"]] == [VALIDATE, BINDING]
+
+
 def test_flow_set_is_kept_when_the_target_still_accepts_it() -> None:
     assert migrate(FLOW_SET, "2025.10", "2025.10").text == FLOW_SET
 

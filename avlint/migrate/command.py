@@ -96,7 +96,13 @@ def migrate_text(
             raise MigrationError(str(refusal)) from None
         text = _apply(text, [(change.line, change.note, change.fix) for change in changes], migration)
         document = _document(text)
-        bindings = [binding for change in changes for binding in change.bindings]
+        # Only where the flow_set did go: a binding beside a flow_set left in place would double it.
+        bindings = [
+            binding
+            for change in changes
+            if change.bindings and "flow_set" not in document.entries[change.entry].attrs
+            for binding in change.bindings
+        ]
         if bindings:
             text = _add_bindings(text, document, bindings, migration)
             document = _document(text)

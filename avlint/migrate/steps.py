@@ -33,6 +33,7 @@ class Change:
     note: str
     fix: Fix
     bindings: tuple[NewBinding, ...] = ()  # entries to add once the fix is applied
+    entry: int = -1  # the index of the entry the fix changes
 
 
 @lru_cache(maxsize=1)
@@ -88,7 +89,7 @@ def _flow_set_to_bindings(step: MigrationStep, entry: Entry, document: Document,
         note = f"{step.to}: {step.note}: the file binds the stage to each of its flows already"
     else:
         note = f"{step.to}: {step.note}"
-    return Change(start(entry.node)[0], note, fix, bindings)
+    return Change(start(entry.node)[0], note, fix, bindings, entry.index)
 
 
 def _wrap_list(step: MigrationStep, entry: Entry) -> Fix | None:
