@@ -974,6 +974,30 @@ def test_the_evaluator_raises_only_resolve_errors(value: str) -> None:
     assert caught.value.line == 1 and caught.value.column >= 4
 
 
+@pytest.mark.parametrize(
+    "value",
+    [
+        "!Enumerate x",
+        "!AtIndex [1]",
+        "!Condition []",
+        "!Format []",
+        "!Index x",
+        "!Value [a, b]",
+        "!Env {a: b}",
+        "!If [a, b]",
+    ],
+)
+def test_the_evaluator_words_a_malformed_tag_as_lint_does(value: str) -> None:
+    """A malformed tag payload meets first through !Context is described as lint's AV113 does."""
+    from avlint.engine import lint_text
+
+    text = f"version: 1\ncontext:\n  a: {value}\nentries: []\n"
+    messages = [f.message for f in lint_text("x.yaml", text, settings()).findings if f.rule == "AV113"]
+    with pytest.raises(ResolveError) as caught:
+        resolve(value)
+    assert messages[0].startswith(caught.value.message), (messages, caught.value.message)
+
+
 def test_a_context_that_refers_to_itself_is_bounded() -> None:
     root = compose("a: !Context a\n")
     assert root is not None

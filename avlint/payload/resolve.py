@@ -69,15 +69,17 @@ def shape_problem(node: Node) -> str | None:
     kind = "scalar" if isinstance(node, ScalarNode) else "sequence" if isinstance(node, SequenceNode) else "mapping"
     if kind not in spec["shapes"]:
         return f"{node.tag} takes a {' or '.join(spec['shapes'])}, not a {kind}"
-    if isinstance(node, SequenceNode):
+    if isinstance(node, SequenceNode):  # worded as lint's AV113 (avlint.checks.tags)
         args = spec.get("args", {})
         count = len(node.value)
-        if (args.get("counts") and count not in args["counts"]) or count < args.get("min", 0):
-            return f"{node.tag} cannot take {count} item{'s' if count != 1 else ''}"
+        if args.get("counts") and count not in args["counts"]:
+            return f"{node.tag} takes {' or '.join(str(c) for c in args['counts'])} items, not {count}"
+        if count < args.get("min", 0):
+            return f"{node.tag} needs at least {args['min']} item{'s' if args['min'] > 1 else ''}, not {count}"
         if count > args.get("max", count):
             return f"{node.tag} takes at most {args['max']} items, not {count}"
     elif node.tag in ("!Index", "!Value") and _integer(node.value) is None:
-        return f"{node.tag} takes an integer depth, not '{node.value}'"
+        return f"{node.tag} takes an integer depth (0 is the innermost !Enumerate), not '{node.value}'"
     return None
 
 
