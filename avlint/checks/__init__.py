@@ -7,13 +7,14 @@ codes are all deselected and stamps rule data on what it yields.
 
 from __future__ import annotations
 
-from avlint.checks import binding, document, entries, fields, flows, references, stage, tags
+from avlint.checks import binding, document, entries, evaluation, fields, flows, references, stage, tags
 from avlint.checks.base import Check, CheckContext, Hit
 
 REGISTRY: tuple[Check, ...] = (
     document.check_duplicate_keys,
     document.check_top_level,
     tags.check_tags,
+    evaluation.check_evaluation,
     entries.check_entries,
     entries.check_entry_ids,
     references.check_keyof,

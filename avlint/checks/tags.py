@@ -89,7 +89,7 @@ def _shape(node: Node, spec: dict[str, Any], path: YamlPath) -> Iterator[Hit]:
     if "max" in args and count > args["max"]:
         yield Hit("AV113", node, f"{node.tag} takes at most {args['max']} items, not {count}", path)
         return
-    if isinstance(node, SequenceNode):
+    if isinstance(node, SequenceNode):  # the shapes table allows no mapping with arguments
         yield from _sequence_arguments(node, path)
 
 
@@ -118,12 +118,15 @@ def _scalar_arguments(node: ScalarNode, path: YamlPath) -> Iterator[Hit]:
             fix,
         )
     elif node.tag == "!ParseJSON":
-        import json
+        # payload's evaluator, imported only for a file with the tag; too deep is AV006 (checks.evaluation)
+        from avlint.loader.yaml_nodes import MAX_DEPTH
+        from avlint.payload.resolve import ResolveError, json_depth, parse_json
 
-        try:
-            json.loads(node.value)
-        except ValueError as error:
-            yield Hit("AV113", node, f"!ParseJSON holds invalid JSON: {error}", path)
+        if json_depth(node.value) <= MAX_DEPTH:
+            try:
+                parse_json(node, node.value)
+            except ResolveError as error:
+                yield Hit("AV113", node, error.message, path)
 
 
 def _sequence_arguments(node: SequenceNode, path: YamlPath) -> Iterator[Hit]:
