@@ -1,0 +1,105 @@
+"""Does authentik's own YAML loader accept the text that libyaml just composed?
+
+authentik reads a blueprint with `yaml.load(text, BlueprintLoader)`, a subclass of PyYAML's
+pure-Python `SafeLoader`, and constructs Python objects from it. avlint composes with libyaml and
+never constructs, for speed. The two disagree on a few constructs, all rare in real blueprints:
+
+- tabs: the pure-Python scanner takes only spaces as separation (`name: a<TAB>b`, a tab before
+  a comment or after a value), where libyaml also takes tabs;
+- construction, which composing skips: a merge key whose value is not a mapping (`<<: 5`), a
+  collection as a mapping key, an explicit standard tag with a value it cannot hold
+  (`!!int x`, `!!binary x`), a date that does not exist (`2025-02-30`), `0b_` or `0x_`.
+
+Scanning the text for those few constructs is cheap; only a text that has one pays for the
+pure-Python loader, which is about ten times slower than libyaml.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from typing import Any
+
+import yaml
+
+from avlint.loader.problems import ContentProblem
+from avlint.loader.yaml_nodes import MAX_DEPTH
+
+_SUSPECT = re.compile(
+    r"\t"  # tabs as separation
+    r"|<<"  # merge keys
+    r"|!!|!<"  # explicit standard or verbatim tags
+    r"|^%"  # directives (%TAG can turn a short tag into a standard one)
+    r"|\d{4}-\d\d?-\d\d?"  # timestamps
+    r"|0[bx]_"  # binary or hex integers with no digit
+    r"|^[ \-]*[\[{*&?]"  # a flow collection, alias, anchor or `?` where a key can start
+    r"|[\[{,][ ]*[\[{*&?]",  # the same inside a flow collection
+    re.MULTILINE,
+)
+
+
+class _AuthentikLoader(yaml.SafeLoader):
+    """SafeLoader that accepts every tag it has no constructor for: authentik's 14 tags are
+    constructed by its own loader, and an unknown tag is reported by AV003 with a better message.
+    Here only the YAML matters."""
+
+
+def _any_tag(loader: yaml.SafeLoader, node: yaml.Node) -> None:
+    return None
+
+
+_AuthentikLoader.add_constructor(None, _any_tag)
+
+
+def rejection(text: str) -> ContentProblem | None:
+    """Why authentik's loader rejects `text` (a text libyaml composed), or None."""
+    if not _SUSPECT.search(text):
+        return None
+    return _load_as_authentik(text)
+
+
+def _load_as_authentik(text: str) -> ContentProblem | None:
+    # The pure-Python composer recurses about three frames per level; avlint's own depth limit
+    # (AV006, checked before this) is the one that decides, so give it room for that many.
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, 4 * MAX_DEPTH + 1000))
+    try:
+        yaml.load(text, Loader=_AuthentikLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        message = _message(error.problem or error.context or "invalid YAML")
+        if mark is None:
+            return ContentProblem("AV001", message)
+        return ContentProblem("AV001", message, mark.line + 1, mark.column + 1)
+    except yaml.YAMLError as error:
+        return ContentProblem("AV001", _message(str(error)))
+    except RecursionError:
+        return None  # deeper than the room given: AV006's business, not a disagreement
+    except (ValueError, TypeError, OverflowError) as error:  # a constructor's own error (dates, !!int)
+        line, column = _failing_scalar(text)
+        return ContentProblem("AV001", _message(f"a value cannot be constructed: {error}"), line, column)
+    finally:
+        sys.setrecursionlimit(limit)
+    return None
+
+
+def _failing_scalar(text: str) -> tuple[int, int]:
+    """The position of the first scalar whose construction fails (constructors give none)."""
+    constructor = _AuthentikLoader("")
+    stack = [yaml.compose(text, Loader=_AuthentikLoader)]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, yaml.ScalarNode):
+            try:
+                constructor.construct_object(node)
+            except (ValueError, TypeError, OverflowError, yaml.YAMLError):
+                return node.start_mark.line + 1, node.start_mark.column + 1
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(reversed(node.value))
+        elif isinstance(node, yaml.MappingNode):
+            stack.extend(child for pair in reversed(node.value) for child in reversed(pair))
+    return 1, 1
+
+
+def _message(problem: Any) -> str:
+    return f"authentik cannot load this file: {problem} (it reads blueprints with PyYAML's SafeLoader)"
