@@ -64,7 +64,7 @@ def _load_as_authentik(text: str) -> ContentProblem | None:
     limit = sys.getrecursionlimit()
     sys.setrecursionlimit(max(limit, 4 * MAX_DEPTH + 1000))
     try:
-        yaml.load(text, Loader=_AuthentikLoader)  # noqa: S506 - a SafeLoader subclass
+        yaml.load(text, Loader=_AuthentikLoader)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         message = _message(error.problem or error.context or "invalid YAML")

@@ -23,10 +23,14 @@ _BRACKET = re.compile(r"[\[\]{}]")
 
 
 class SideInputError(ValueError):
-    """A side input that cannot be used; `detail` is the reason with its line and column."""
+    """A side input that cannot be used; `detail` is the reason with its line and column, `rule`
+    the blueprint rule the same problem would be (AV004 encoding, AV006 size or depth), if any."""
 
-    def __init__(self, path: str, reason: str, line: int | None = None, column: int | None = None) -> None:
+    def __init__(
+        self, path: str, reason: str, line: int | None = None, column: int | None = None, rule: str | None = None
+    ) -> None:
         self.path = path
+        self.rule = rule
         self.reason = reason
         self.line = line
         self.column = column
@@ -59,9 +63,9 @@ def parse_json(text: str, origin: str) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as error:
-        raise SideInputError(origin, f"not valid JSON: {error.msg}", error.lineno, error.colno) from None
+        raise SideInputError(origin, f"not valid JSON: {error.msg}", error.lineno, error.colno, "AV001") from None
     except RecursionError:  # cannot happen under the depth check; kept as the last guard
-        raise SideInputError(origin, f"nesting deeper than {MAX_DEPTH} levels") from None
+        raise SideInputError(origin, f"nesting deeper than {MAX_DEPTH} levels", rule="AV006") from None
 
 
 def parse_data(text: str, origin: str) -> Any:
@@ -70,7 +74,7 @@ def parse_data(text: str, origin: str) -> Any:
         try:
             return parse_json(text, origin)
         except SideInputError as error:
-            if error.reason.startswith("nesting"):
+            if error.rule == "AV006":
                 raise
             # YAML flow style starts the same way: let the YAML parser decide.
     return parse_yaml(text, origin)
@@ -94,6 +98,7 @@ def parse_yaml(text: str, origin: str) -> Any:
             f"the tag {tagged.tag} is not allowed here (authentik's tags belong in blueprints)",
             mark.line + 1,
             mark.column + 1,
+            rule="AV003",
         )
     try:
         return SafeConstructor().construct_document(root)
@@ -138,10 +143,10 @@ def _check_json_depth(text: str, origin: str) -> None:
             offset = match.start()
             line = text.count("\n", 0, offset) + 1
             column = offset - (text.rfind("\n", 0, offset) + 1) + 1
-            raise SideInputError(origin, f"nesting deeper than {MAX_DEPTH} levels", line, column)
+            raise SideInputError(origin, f"nesting deeper than {MAX_DEPTH} levels", line, column, rule="AV006")
 
 
 def _from_problem(path: str, problem: ContentProblem) -> SideInputError:
     if problem.line == 1 and problem.column == 1 and problem.message.startswith("file is"):
-        return SideInputError(path, problem.message)  # the size: no position to give
-    return SideInputError(path, problem.message, problem.line, problem.column)
+        return SideInputError(path, problem.message, rule=problem.rule)  # the size: no position to give
+    return SideInputError(path, problem.message, problem.line, problem.column, rule=problem.rule)

@@ -33,24 +33,20 @@ def _read_bytes(path: str, max_size: int, hint: str = _RAISE_IT) -> bytes:
     # Opened without blocking and checked through the open descriptor: a path swapped for a
     # FIFO between a stat and an open could otherwise block the run forever.
     try:
-        handle = open(path, "rb", opener=_open_without_blocking)
+        with open(path, "rb", opener=_open_without_blocking) as handle:
+            info = os.fstat(handle.fileno())
+            if stat.S_ISDIR(info.st_mode):
+                raise PathError(path, "is a directory")
+            if not stat.S_ISREG(info.st_mode):
+                raise PathError(path, "not a regular file (a FIFO, socket or device is never read)")
+            if info.st_size > max_size:
+                raise ContentProblem(
+                    "AV006",
+                    f"file is {_size(info.st_size, max_size)}, over the {_size(max_size, info.st_size)} limit{hint}",
+                )
+            data = handle.read(max_size + 1)
     except OSError as error:
         raise PathError(path, _describe(error)) from None
-    with handle:
-        info = os.fstat(handle.fileno())
-        if stat.S_ISDIR(info.st_mode):
-            raise PathError(path, "is a directory")
-        if not stat.S_ISREG(info.st_mode):
-            raise PathError(path, "not a regular file (a FIFO, socket or device is never read)")
-        if info.st_size > max_size:
-            raise ContentProblem(
-                "AV006",
-                f"file is {_size(info.st_size, max_size)}, over the {_size(max_size, info.st_size)} limit{hint}",
-            )
-        try:
-            data = handle.read(max_size + 1)
-        except OSError as error:
-            raise PathError(path, _describe(error)) from None
     if len(data) > max_size:  # the file grew between the check and the read
         raise ContentProblem("AV006", f"file is over the {_size(max_size, max_size)} limit{hint}")
     return data

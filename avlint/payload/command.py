@@ -135,10 +135,12 @@ def _environ(request: PayloadRequest) -> dict[str, str]:
 
 def _read_env_file(path: str) -> dict[str, str]:
     values: dict[str, str] = {}
+    from avlint.loader.side import SideInputError, read_text
+
     try:
-        lines = Path(path).read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as error:
-        raise UsageError(f"cannot read --env-file {path}: {error}") from None
+        lines = read_text(path).splitlines()
+    except SideInputError as error:
+        raise UsageError(f"cannot read --env-file {path}: {error.detail}") from None
     for number, line in enumerate(lines, start=1):
         stripped = line.strip()
         if not stripped or stripped.startswith("#"):
@@ -157,12 +159,12 @@ def _context(items: tuple[str, ...]) -> dict[str, Any]:
         if sep:
             context[key.strip()] = value
             continue
-        import yaml
+        from avlint.loader.side import SideInputError, load_data
 
         try:
-            loaded = yaml.safe_load(Path(item).read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
-            raise UsageError(f"--context {item}: expected KEY=VALUE or a YAML/JSON file ({error})") from None
+            loaded = load_data(item)
+        except SideInputError as error:
+            raise UsageError(f"--context {item}: expected KEY=VALUE or a YAML/JSON file ({error.detail})") from None
         if not isinstance(loaded, dict):
             raise UsageError(f"--context {item}: the file must hold a mapping")
         context.update(loaded)
