@@ -75,7 +75,7 @@ def _load_as_authentik(text: str) -> ContentProblem | None:
         return ContentProblem("AV001", _message(str(error)))
     except RecursionError:
         return None  # deeper than the room given: AV006's business, not a disagreement
-    except (ValueError, TypeError, OverflowError) as error:  # a constructor's own error (dates, !!int)
+    except Exception as error:  # a constructor's own error (dates, `!!int x`, `!!int ''`): any fails authentik
         line, column = _failing_scalar(text)
         return ContentProblem("AV001", _message(f"a value cannot be constructed: {error}"), line, column)
     finally:
@@ -92,7 +92,7 @@ def _failing_scalar(text: str) -> tuple[int, int]:
         if isinstance(node, yaml.ScalarNode):
             try:
                 constructor.construct_object(node)
-            except (ValueError, TypeError, OverflowError, yaml.YAMLError):
+            except Exception:  # the one the whole load failed on
                 return node.start_mark.line + 1, node.start_mark.column + 1
         elif isinstance(node, yaml.SequenceNode):
             stack.extend(reversed(node.value))

@@ -81,13 +81,18 @@ def parse_data(text: str, origin: str) -> Any:
 
 
 def parse_yaml(text: str, origin: str) -> Any:
-    import yaml
-    from yaml.constructor import ConstructorError, SafeConstructor
-
     try:
         root = compose_plain(text)
     except ContentProblem as problem:
         raise _from_problem(origin, problem) from None
+    return construct(root, origin)
+
+
+def construct(root: Any, origin: str) -> Any:
+    """Plain data from a composed node (None for an empty document); tags are refused."""
+    import yaml
+    from yaml.constructor import ConstructorError, SafeConstructor
+
     if root is None:
         return None
     tagged = _first_local_tag(root)
@@ -106,10 +111,10 @@ def parse_yaml(text: str, origin: str) -> Any:
         mark = error.problem_mark or error.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark is not None else (None, None)
         raise SideInputError(origin, error.problem or "invalid YAML value", line, column) from None
-    except (ValueError, TypeError, OverflowError) as error:  # a timestamp such as 2025-02-30
-        raise SideInputError(origin, f"invalid value: {error}") from None
     except yaml.YAMLError as error:
         raise SideInputError(origin, str(error)) from None
+    except Exception as error:  # a constructor's own: a date such as 2025-02-30, `!!int ''`
+        raise SideInputError(origin, f"invalid value: {error}") from None
 
 
 def _first_local_tag(root: Any) -> Any:
