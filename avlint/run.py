@@ -133,7 +133,7 @@ def run_lint(request: LintRequest, out: TextIO, err: TextIO, cwd: Path | None = 
         err.write(f"{error.path}: error: {error.reason}\n")
     try:
         result = apply_baseline(request, result, baseline, err)
-        write_reports(request, result, out)
+        write_reports(request, result, out, strict)
     except UsageError as failure:
         err.write(f"avlint: error: {failure}\n")
         return EXIT_USAGE

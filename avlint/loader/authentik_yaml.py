@@ -21,19 +21,24 @@ import sys
 from typing import Any
 
 import yaml
+from yaml.constructor import ConstructorError
 
 from avlint.loader.problems import ContentProblem
+from avlint.nodes import SAFE_STANDARD_TAGS
 from avlint.loader.yaml_nodes import MAX_DEPTH
 
 _SUSPECT = re.compile(
     r"\t"  # tabs as separation
-    r"|<<"  # merge keys
+    r"|<<"  # merge keys, and `<<` where no merge can be
+    r"|(?:^|(?<=[\s\[{,:]))=(?=[\s,\]}]|$)"  # a plain `=`: YAML 1.1's value tag, which SafeLoader cannot build
     r"|!!|!<"  # explicit standard or verbatim tags
     r"|^%"  # directives (%TAG can turn a short tag into a standard one)
     r"|\d{4}-\d\d?-\d\d?"  # timestamps
     r"|0[bx]_"  # binary or hex integers with no digit
-    r"|^[ \-]*[\[{*&?]"  # a flow collection, alias, anchor or `?` where a key can start
-    r"|[\[{,][ ]*[\[{*&?]",  # the same inside a flow collection
+    r"|[|>][-+0-9]*#"  # a comment right after a block scalar's indicators
+    r"|[\]}][ \t]*:"  # a flow collection as a mapping key
+    r"|(?:^|(?<=[\s\[{,]))\?(?=\s|$)"  # a complex key
+    r"|\*[^\s,\[\]{}]*[ \t]*:(?=\s|$)",  # an alias as a mapping key (of a collection?)
     re.MULTILINE,
 )
 
@@ -45,6 +50,10 @@ class _AuthentikLoader(yaml.SafeLoader):
 
 
 def _any_tag(loader: yaml.SafeLoader, node: yaml.Node) -> None:
+    if node.tag in SAFE_STANDARD_TAGS:  # `tag:yaml.org,2002:merge` or `value` out of place: SafeLoader fails too
+        raise ConstructorError(
+            None, None, f"could not determine a constructor for the tag {node.tag!r}", node.start_mark
+        )
     return None
 
 
