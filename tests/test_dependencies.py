@@ -80,4 +80,4 @@ def test_ci_runs_the_readme_test_command_the_floors_and_the_linters() -> None:
     for tool in ("ruff check .", "ruff format --check .", "mypy", "lint-imports"):
         assert tool in CI, tool
     # Each step's position: the README command first, then the floors, then the linters.
-    assert CI.index(command) < CI.index("lowest-versions.txt\"") < CI.index("ruff check .")
+    assert CI.index(command) < CI.index('lowest-versions.txt"') < CI.index("ruff check .")

@@ -24,8 +24,8 @@ import yaml
 from yaml.constructor import ConstructorError
 
 from avlint.loader.problems import ContentProblem
-from avlint.nodes import SAFE_STANDARD_TAGS
 from avlint.loader.yaml_nodes import MAX_DEPTH
+from avlint.nodes import SAFE_STANDARD_TAGS
 
 _SUSPECT = re.compile(
     r"\t"  # tabs as separation
