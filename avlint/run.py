@@ -96,7 +96,7 @@ def _config(request: LintRequest, cwd: Path) -> Config:
     path = Path(request.config) if request.config else find_config(cwd)
     if path is None:
         return Config()
-    if request.config and not path.is_file():
+    if request.config and not path.exists():  # a FIFO or a folder: load_config says what it is
         raise UsageError(f"config file {path} does not exist")
     try:
         return load_config(path)

@@ -100,7 +100,7 @@ def construct(root: Any, origin: str) -> Any:
         mark = tagged.start_mark
         raise SideInputError(
             origin,
-            f"the tag {tagged.tag} is not allowed here (authentik's tags belong in blueprints)",
+            f"the tag {tagged.tag.replace('tag:yaml.org,2002:', '!!')} is not allowed here (authentik's tags belong in blueprints)",
             mark.line + 1,
             mark.column + 1,
             rule="AV003",
@@ -118,8 +118,10 @@ def construct(root: Any, origin: str) -> Any:
 
 
 def _first_local_tag(root: Any) -> Any:
-    """The first node with a tag outside YAML's standard set, in document order."""
+    """The first node with a tag other than the standard ones SafeLoader builds, in document order."""
     from yaml.nodes import MappingNode, SequenceNode
+
+    from avlint.nodes import SAFE_STANDARD_TAGS
 
     stack = [root]
     seen: set[int] = set()
@@ -128,7 +130,7 @@ def _first_local_tag(root: Any) -> Any:
         if id(node) in seen:  # aliases share nodes
             continue
         seen.add(id(node))
-        if not node.tag.startswith("tag:yaml.org,2002:"):
+        if node.tag not in SAFE_STANDARD_TAGS:
             return node
         if isinstance(node, MappingNode):
             stack.extend(child for pair in reversed(node.value) for child in reversed(pair))
