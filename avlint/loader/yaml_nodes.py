@@ -80,9 +80,8 @@ def _check_depth_exactly(text: str) -> None:
                 depth += 1
                 if depth > MAX_DEPTH:
                     mark = event.start_mark
-                    raise ContentProblem(
-                        "AV006", f"nesting deeper than {MAX_DEPTH} levels", mark.line + 1, mark.column + 1
-                    )
+                    line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+                    raise ContentProblem("AV006", f"nesting deeper than {MAX_DEPTH} levels", line, column)
             elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
                 depth -= 1
     except yaml.MarkedYAMLError as error:
