@@ -5,10 +5,12 @@ pure-Python `SafeLoader`, and constructs Python objects from it. avlint composes
 never constructs, for speed. The two disagree on a few constructs, all rare in real blueprints:
 
 - tabs: the pure-Python scanner takes only spaces as separation (`name: a<TAB>b`, a tab before
-  a comment or after a value), where libyaml also takes tabs;
+  a comment or after a value), where libyaml also takes tabs; and a comment right after a block
+  scalar's indicators (`key: |#`);
 - construction, which composing skips: a merge key whose value is not a mapping (`<<: 5`), a
   collection as a mapping key, an explicit standard tag with a value it cannot hold
-  (`!!int x`, `!!binary x`), a date that does not exist (`2025-02-30`), `0b_` or `0x_`.
+  (`!!int x`, `!!binary x`), a date that does not exist (`2025-02-30`), `0b_` or `0x_`, a plain
+  `=` (YAML 1.1's value tag) or `<<` anywhere but as a key: SafeLoader has no constructor for them.
 
 Scanning the text for those few constructs is cheap; only a text that has one pays for the
 pure-Python loader, which is about ten times slower than libyaml.
