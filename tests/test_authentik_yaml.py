@@ -223,9 +223,3 @@ TOKENS = [
 @given(st.one_of(yaml_lines(), st.lists(st.sampled_from(TOKENS), max_size=16).map("".join)))
 def test_avlint_and_authentik_agree_on_every_generated_yaml(text: str) -> None:
     assert avlint_accepts(text) == authentik_accepts(text), repr(text)
-
-
-@settings(COMMON, max_examples=1)
-@given(st.just(0))
-def test_the_example_count_can_be_raised(_: int) -> None:
-    assert COMMON.max_examples >= 1
