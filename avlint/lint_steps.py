@@ -102,18 +102,21 @@ def apply_baseline(write_baseline: str | None, result: RunResult, baseline: Base
     return baselines.apply(result, baseline) if baseline is not None else result
 
 
-def write_reports(format_name: str, output: str | None, colour: bool, result: RunResult, out: TextIO) -> None:
-    """The chosen format on `out`; with --output, the chosen format in the file and text on `out`."""
+def write_reports(
+    format_name: str, output: str | None, colour: bool, result: RunResult, out: TextIO, strict: bool = False
+) -> None:
+    """The chosen format on `out`; with --output, the chosen format in the file and text on `out`.
+    `strict` (warnings fail the run) is passed on so that a report's verdict matches the exit code."""
     import io
 
     from avlint.reporters import get_reporter
 
     if output is None:
-        get_reporter(format_name, colour=colour).render(result, out)
+        get_reporter(format_name, colour=colour, strict=strict).render(result, out)
         return
     get_reporter("text", colour=colour).render(result, out)
     buffer = io.StringIO()
-    get_reporter(format_name).render(result, buffer)
+    get_reporter(format_name, strict=strict).render(result, buffer)
     _write_report(output, buffer.getvalue())
 
 

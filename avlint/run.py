@@ -53,7 +53,7 @@ def run_lint(request: LintRequest, out: TextIO, err: TextIO, cwd: Path | None = 
         err.write(f"{folder}: warning: no blueprint in this folder; nothing was linted there\n")
     try:
         result = apply_baseline(request.write_baseline, result, baseline, err)
-        write_reports(request.format, request.output, request.colour, result, out)
+        write_reports(request.format, request.output, request.colour, result, out, strict)
     except UsageError as failure:
         err.write(f"avlint: error: {failure}\n")
         return EXIT_USAGE

@@ -45,7 +45,7 @@ def read_config(options: SettingsOptions, cwd: Path) -> Config:
     path = Path(options.config) if options.config else find_config(cwd)
     if path is None:
         return Config()
-    if options.config and not path.is_file():
+    if options.config and not path.exists():  # a FIFO or a folder: load_config says what it is
         raise UsageError(f"config file {path} does not exist")
     try:
         return load_config(path)
