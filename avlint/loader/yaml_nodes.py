@@ -12,7 +12,8 @@ from __future__ import annotations
 import yaml
 from yaml.nodes import MappingNode, Node, SequenceNode
 
-from avlint.loader.limits import MAX_DEPTH, MAX_EXPANDED_NODES
+from avlint.loader.limits import MAX_DEPTH as MAX_DEPTH  # re-exported: its users import it from here
+from avlint.loader.limits import MAX_EXPANDED_NODES
 from avlint.loader.problems import ContentProblem
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
