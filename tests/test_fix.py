@@ -32,11 +32,9 @@ from yaml.nodes import MappingNode, Node, SequenceNode
 from avlint.cli import cli
 from avlint.engine import lint_text
 from avlint.fix import apply as fix_apply
-from avlint.fix import writer as fix_writer
 from avlint.fix.apply import UNLOADABLE, FixOutcome, fix_text
 from avlint.fix.command import FixRequest, run_fix
 from avlint.fix.edits import Edit
-from avlint.fix.writer import WriteError, write_atomic
 from avlint.run import LintRequest
 from avlint.settings import Settings
 from avlint.versions import resolve_release
@@ -919,16 +917,6 @@ def test_write_is_atomic_in_the_same_folder_and_keeps_the_mode(tmp_path: Path, m
     assert sorted(p.name for p in tmp_path.iterdir()) == ["mfa.yaml"]
 
 
-@pytest.mark.parametrize("mode", [0o600, 0o644, 0o755, 0o664])
-def test_write_atomic_keeps_each_mode(tmp_path: Path, mode: int) -> None:
-    target = write(tmp_path / "bp.yaml", "old\n")
-    os.chmod(target, mode)
-    write_atomic(str(target), "new\r\nline\n")
-    assert target.read_bytes() == b"new\r\nline\n"
-    assert stat.S_IMODE(os.stat(target).st_mode) == mode
-    assert [p.name for p in tmp_path.iterdir()] == ["bp.yaml"]
-
-
 def test_read_only_file_gives_a_clear_error_and_the_others_go_on(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -995,51 +983,3 @@ def test_failed_rename_leaves_the_original_and_no_temporary_file(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["mfa.yaml", "other.yaml"]
     assert result.exit_code == 1
     assert result.stdout == "Fixed 0 files; 2 errors and 2 warnings remain.\n"  # nothing was written
-
-
-@pytest.mark.parametrize("failure", [KeyboardInterrupt, RuntimeError, MemoryError])
-def test_crash_mid_write_leaves_the_original_and_no_temporary_file(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failure: type[BaseException]
-) -> None:
-    target = write(tmp_path / "mfa.yaml", MFA)
-
-    def crash(source, destination, *args, **kwargs):
-        raise failure("crash")
-
-    monkeypatch.setattr(os, "replace", crash)
-    with pytest.raises(failure):
-        write_atomic(str(target), MFA_FIXED)
-    assert target.read_bytes() == MFA.encode()
-    assert [p.name for p in tmp_path.iterdir()] == ["mfa.yaml"]
-
-
-def test_crash_while_writing_the_temporary_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    target = write(tmp_path / "mfa.yaml", MFA)
-
-    def no_space(fd):
-        raise OSError(errno.ENOSPC, "No space left on device")
-
-    monkeypatch.setattr(os, "fsync", no_space)
-    with pytest.raises(WriteError) as caught:
-        write_atomic(str(target), MFA_FIXED)
-    assert caught.value.path == str(target) and "No space left on device" in caught.value.reason
-    assert target.read_bytes() == MFA.encode()
-    assert [p.name for p in tmp_path.iterdir()] == ["mfa.yaml"]
-
-
-def test_write_atomic_errors(tmp_path: Path) -> None:
-    with pytest.raises(WriteError) as caught:
-        write_atomic(str(tmp_path / "gone.yaml"), "x")
-    assert caught.value.reason.startswith("cannot stat")
-    assert not list(tmp_path.iterdir())
-
-
-def test_writer_uses_the_module_functions(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """The writer must go through tempfile.mkstemp and os.replace (what the tests above patch)."""
-    calls: list[str] = []
-    real_mkstemp, real_replace = tempfile.mkstemp, os.replace
-    monkeypatch.setattr(tempfile, "mkstemp", lambda *a, **k: calls.append("mkstemp") or real_mkstemp(*a, **k))
-    monkeypatch.setattr(os, "replace", lambda *a, **k: calls.append("replace") or real_replace(*a, **k))
-    target = write(tmp_path / "bp.yaml", "a\n")
-    fix_writer.write_atomic(str(target), "b\n")
-    assert calls == ["mkstemp", "replace"] and target.read_text() == "b\n"

@@ -80,7 +80,7 @@ class FileFix(NamedTuple):
 
 def _fix_file(path: str, settings: Settings, diff: bool, unsafe: bool) -> FileFix:
     """Read, fix, verify and (unless `diff`) write one file."""
-    from avlint.fix.writer import WriteError, write_atomic
+    from avlint.atomic_write import WriteError, write_file
     from avlint.loader.problems import ContentProblem
     from avlint.loader.source import read_source
 
@@ -100,7 +100,7 @@ def _fix_file(path: str, settings: Settings, diff: bool, unsafe: bool) -> FileFi
     if diff:
         return FileFix(remaining, out=tuple(_diff(outcome)), changed=True)
     try:
-        write_atomic(path, outcome.fixed)
+        write_file(path, outcome.fixed)
     except WriteError as error:
         return FileFix(
             FileResult(path, _light(outcome.before)), err=(f"{error.path}: error: {error.reason}\n",), failed=True

@@ -111,7 +111,7 @@ def _emit(payload: Payload, out_dir: str | None, out: TextIO, taken: set[str]) -
             + "\n"
         )
         return
-    from avlint.fix.writer import write_new
+    from avlint.atomic_write import write_file
 
     short = payload.model.rsplit(".", 1)[-1]
     stem, number = f"{short}-{_safe_name(payload.name)}", 2
@@ -119,7 +119,7 @@ def _emit(payload: Payload, out_dir: str | None, out: TextIO, taken: set[str]) -
     while target in taken:  # two objects with one name (e.g. bindings at one order): never overwrite
         target, number = os.path.join(out_dir, f"{stem}-{number}.json"), number + 1
     taken.add(target)
-    write_new(target, json.dumps(payload.body, indent=2, ensure_ascii=False, default=str) + "\n")
+    write_file(target, json.dumps(payload.body, indent=2, ensure_ascii=False, default=str) + "\n", make_folder=True)
 
 
 def _safe_name(name: str) -> str:
