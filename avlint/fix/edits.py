@@ -56,7 +56,7 @@ def _replace(step: Step, text: str) -> list[Edit]:
     replacement = step.text or ""
     if start == end and start > 0 and text[start - 1] == ":":  # an empty value right after `key:`
         replacement = " " + replacement
-    return [Edit(start, end, replacement)]
+    return _keeping_comments(text, [Edit(start, end, replacement)], [node])
 
 
 def _after_anchor(text: str, start: int) -> int:
@@ -77,6 +77,12 @@ def _rename_key(step: Step, text: str) -> list[Edit]:
 
 
 def _delete_pair(step: Step, text: str) -> list[Edit]:
+    key = step.target
+    value = next(v for k, v in step.parent.value if k is key)
+    return _keeping_comments(text, _pair_removal(step, text), [key, value])
+
+
+def _pair_removal(step: Step, text: str) -> list[Edit]:
     mapping, key = step.parent, step.target
     pairs = mapping.value
     index = next(i for i, (k, _) in enumerate(pairs) if k is key)
@@ -98,6 +104,10 @@ def _delete_pair(step: Step, text: str) -> list[Edit]:
 
 
 def _delete_item(step: Step, text: str) -> list[Edit]:
+    return _keeping_comments(text, _item_removal(step, text), [step.target])
+
+
+def _item_removal(step: Step, text: str) -> list[Edit]:
     sequence, item = step.parent, step.target
     items = sequence.value
     index = next(i for i, node in enumerate(items) if node is item)
@@ -177,6 +187,70 @@ def _insert_first_key(step: Step, text: str) -> list[Edit]:
             f"{step.text}{_newline(text)}{' ' * first.start_mark.column}",
         )
     ]
+
+
+def _keeping_comments(text: str, edits: list[Edit], removed: list[Node]) -> list[Edit]:
+    """`edits`, with every comment in the text they remove moved, not deleted: onto lines of its
+    own just above the line where the removal starts (a comment on a line of its own keeps its
+    indentation; one that ended a removed line gets that line's indentation). A comment is the
+    user's note; a fix that removes a value has no way to know the note is obsolete."""
+    flat = [edit for item in edits for edit in (item if isinstance(item, _Pair) else [item])]
+    spans = _scalar_spans(text, removed)
+    comments = [comment for edit in flat for comment in _comments_in(text, edit.start, edit.end, spans)]
+    if not comments:
+        return edits
+    start = min(edit.start for edit in flat)
+    line_start = text.rfind("\n", 0, start) + 1
+    line = text[line_start : _line_end(text, line_start)]
+    indent = line[: len(line) - len(line.lstrip(" \t"))]
+    newline = _newline(text)
+    block = "".join(
+        f"{own_indent if own_indent is not None else indent}{comment}{newline}" for own_indent, comment in comments
+    )
+    first = min(flat)
+    if first.start == line_start:  # the removal starts its line: the comments take its place
+        return [*(e for e in flat if e is not first), Edit(first.start, first.end, block + first.text)]
+    return [_join(Edit(line_start, line_start, block), *flat)]
+
+
+def _scalar_spans(text: str, nodes: list[Node]) -> list[tuple[int, int]]:
+    """Where the scalars under `nodes` are in the text: a `#` there is text, not a comment."""
+    spans: list[tuple[int, int]] = []
+    seen: set[int] = set()
+    stack = list(nodes)
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, ScalarNode):
+            start = node.start_mark.index
+            if node.style in ("|", ">"):  # the header line (`|-  # note`) may end in a comment
+                header_end = text.find("\n", start)
+                start = header_end if header_end >= 0 else start
+            spans.append((start, node.end_mark.index))
+        elif isinstance(node, MappingNode):
+            stack.extend(part for pair in node.value for part in pair)
+        elif isinstance(node, SequenceNode):
+            stack.extend(node.value)
+    return spans
+
+
+def _comments_in(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> list[tuple[str | None, str]]:
+    """The comments that begin in text[start:end], outside scalars: (the indentation of a comment
+    alone on its line, else None; the comment)."""
+    found: list[tuple[str | None, str]] = []
+    position = text.find("#", start, end)
+    while position >= 0:
+        if any(low <= position < high for low, high in spans):
+            position = text.find("#", position + 1, end)
+            continue
+        line_start = text.rfind("\n", 0, position) + 1
+        before = text[line_start:position]
+        stop = _line_end(text, position)
+        found.append((before if not before.strip(" \t") else None, text[position:stop].rstrip("\r\n")))
+        position = text.find("#", stop, end)
+    return found
 
 
 def _join(*edits: Edit) -> Edit:

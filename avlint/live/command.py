@@ -249,9 +249,9 @@ class PullRequest:
 
 
 def run_pull(request: PullRequest, out: TextIO, err: TextIO) -> int:
+    from avlint.atomic_write import WriteError, write_file
     from avlint.blueprint import BINDING, FLOW, VALIDATE_STAGE
     from avlint.engine import lint_text
-    from avlint.atomic_write import WriteError, write_file
     from avlint.live.client import ApiError, Client
     from avlint.live.connection import ConnectionError_
     from avlint.live.pull import pull_files

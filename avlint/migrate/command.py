@@ -128,10 +128,10 @@ def _apply(text: str, planned: list[tuple[int, str, Fix]], migration: Migration)
 
 
 def run_migrate(request: MigrateRequest, out: TextIO, err: TextIO, cwd: Path | None = None) -> int:
+    from avlint.atomic_write import WriteError, write_file
     from avlint.discovery import discover
     from avlint.engine import lint_text
     from avlint.fix.command import _diff_lines
-    from avlint.atomic_write import WriteError, write_file
     from avlint.loader.problems import PathError
     from avlint.loader.source import read_source
     from avlint.migrate.references import load_known
