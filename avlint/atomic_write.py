@@ -9,8 +9,9 @@ failed or interrupted write leaves the previous file as it was, with no temporar
 - A symbolic link is written through: its target gets the new text and the link stays a link
   (renaming over the link itself would turn it into a regular file and leave the target stale).
 - A process killed between creating and renaming its temporary file leaves it behind. Its name
-  carries the writer's process id, so the next write into that folder removes the ones whose
-  process is gone (and any older than an hour), and never one that a live run is still writing.
+  carries the writer's host and process id, so the next write into that folder removes those of
+  this host whose process is gone (and any older than an hour: no write takes that long), and
+  never one that a live run, here or on another host sharing the folder, is still writing.
 """
 
 from __future__ import annotations
@@ -25,9 +26,8 @@ import time
 
 TEMP_PREFIX = ".avlint-"
 TEMP_SUFFIX = ".tmp"
-# `.avlint-<pid>-<random>.tmp`; the older `.avlint-<random>.tmp` (no pid) is matched too.
-_TEMP_NAME = re.compile(r"\.avlint-(?:(\d+)-)?[A-Za-z0-9_]{6,}\.tmp")
-DEAD_WRITER_GRACE = 5.0  # seconds: a dead writer's file this fresh may be another host's (a shared folder)
+# `.avlint-<host>-<pid>-<random>.tmp`; the older `.avlint-<random>.tmp` (no host, no pid) too.
+_TEMP_NAME = re.compile(r"\.avlint-(?:(?P<host>[A-Za-z0-9_]+)-(?P<pid>\d+)-)?[A-Za-z0-9_]{6,}\.tmp")
 ABANDONED_AGE = 3600.0  # seconds: no write takes this long; whoever made it is gone
 _MAX_LINKS = 40  # as the kernel's limit on links followed in one lookup
 
@@ -65,7 +65,7 @@ def write_file(path: str, text: str, make_folder: bool = False) -> None:
     with _writing:
         _sweep_stale(folder)
         try:
-            handle, temporary = tempfile.mkstemp(dir=folder, prefix=f"{TEMP_PREFIX}{os.getpid()}-", suffix=TEMP_SUFFIX)
+            handle, temporary = tempfile.mkstemp(dir=folder, prefix=temp_prefix(), suffix=TEMP_SUFFIX)
         except OSError as error:
             raise WriteError(path, f"cannot write in {folder}: {error.strerror}") from None
         try:
@@ -87,6 +87,15 @@ def stop_writing(timeout: float) -> None:
     """Wait (at most `timeout` seconds) for a write in progress to finish, and block every later
     one: for a process about to exit, so that it leaves neither a half-done rename nor a temporary file."""
     _writing.acquire(timeout=timeout)
+
+
+def temp_prefix() -> str:
+    """The start of this process's temporary file names: `.avlint-<host>-<pid>-`."""
+    return f"{TEMP_PREFIX}{_host()}-{os.getpid()}-"
+
+
+def _host() -> str:
+    return re.sub(r"[^A-Za-z0-9]", "_", os.uname().nodename if hasattr(os, "uname") else "")[:32] or "host"
 
 
 def _resolve_links(path: str) -> str:
@@ -146,10 +155,9 @@ def _sweep_stale(folder: str) -> None:
             continue
         if not stat.S_ISREG(info.st_mode):
             continue
-        age = now - info.st_mtime
-        writer = int(match.group(1)) if match.group(1) else None
-        dead = writer is not None and not _alive(writer)
-        if (dead and age >= DEAD_WRITER_GRACE) or age >= ABANDONED_AGE:
+        # Another host's process ids mean nothing here: its files go only when abandoned.
+        dead = match["host"] == _host() and not _alive(int(match["pid"]))
+        if dead or now - info.st_mtime >= ABANDONED_AGE:
             _remove(path)
 
 

@@ -187,7 +187,7 @@ def test_the_text_is_complete_and_flushed_before_the_rename(tmp_path: Path, monk
 
     def spy(source: str, destination: str) -> None:
         seen.append((Path(source).read_text(), target.read_text()))
-        assert Path(source).parent == tmp_path and Path(source).name.startswith(f".avlint-{os.getpid()}-")
+        assert Path(source).parent == tmp_path and Path(source).name.startswith(atomic_write.temp_prefix())
         real_replace(source, destination)
 
     monkeypatch.setattr(os, "replace", spy)
@@ -210,31 +210,28 @@ def _temp(folder: Path, name: str, age: float) -> Path:
 
 
 def test_stale_temporary_files_of_dead_runs_are_removed_and_live_ones_kept(tmp_path: Path) -> None:
+    host = atomic_write.temp_prefix().split("-")[1]
     dead = _dead_pid()
     parent = os.getppid()  # alive: the process that started pytest
-    _temp(tmp_path, f".avlint-{dead}-abc12345.tmp", age=60)  # a killed run's: removed
-    _temp(tmp_path, f".avlint-{dead}-fresh123.tmp", age=0)  # dead, but may be another host's: kept for now
-    _temp(tmp_path, f".avlint-{parent}-live1234.tmp", age=60)  # a concurrent live run's: kept
-    _temp(tmp_path, f".avlint-{parent}-old12345.tmp", age=2 * 3600)  # no write takes an hour: removed
-    _temp(tmp_path, ".avlint-q8z_x1ab.tmp", age=2 * 3600)  # an older avlint's name, abandoned: removed
-    _temp(tmp_path, ".avlint-q8z_x2ab.tmp", age=60)  # an older avlint's name, recent: kept
-    _temp(tmp_path, ".avlint-notes.txt", age=2 * 3600)  # not avlint's temp-file pattern: kept
-    _temp(tmp_path, f".avlint-{dead}-a.tmp", age=2 * 3600)  # not mkstemp's pattern: kept
+    removed = [
+        _temp(tmp_path, f".avlint-{host}-{dead}-abc12345.tmp", age=0),  # a killed run's, just now
+        _temp(tmp_path, f".avlint-{host}-{parent}-old12345.tmp", age=2 * 3600),  # no write takes an hour
+        _temp(tmp_path, f".avlint-otherhost-{dead}-old12345.tmp", age=2 * 3600),  # abandoned on another host
+        _temp(tmp_path, ".avlint-q8z_x1ab.tmp", age=2 * 3600),  # an older avlint's name, abandoned
+    ]
+    kept = [
+        _temp(tmp_path, f".avlint-{host}-{parent}-live1234.tmp", age=60),  # a concurrent live run's
+        _temp(tmp_path, f".avlint-otherhost-{dead}-abc12345.tmp", age=60),  # pids of another host mean nothing
+        _temp(tmp_path, ".avlint-q8z_x2ab.tmp", age=60),  # an older avlint's name, recent
+        _temp(tmp_path, ".avlint-notes.txt", age=2 * 3600),  # not avlint's temp-file pattern
+        _temp(tmp_path, f".avlint-{host}-{dead}-a.tmp", age=2 * 3600),  # not mkstemp's pattern
+    ]
     (tmp_path / "other").mkdir()
-    _temp(tmp_path / "other", f".avlint-{dead}-abc12345.tmp", age=60)  # not a folder written to: kept
+    elsewhere = _temp(tmp_path / "other", f".avlint-{host}-{dead}-abc12345.tmp", age=60)  # not written to
     write_file(str(tmp_path / "bp.yaml"), "new\n")
-    assert names(tmp_path) == sorted(
-        [
-            f".avlint-{dead}-a.tmp",
-            f".avlint-{dead}-fresh123.tmp",
-            f".avlint-{parent}-live1234.tmp",
-            ".avlint-notes.txt",
-            ".avlint-q8z_x2ab.tmp",
-            "bp.yaml",
-            "other",
-        ]
-    )
-    assert names(tmp_path / "other") == [f".avlint-{dead}-abc12345.tmp"]
+    assert not any(path.exists() for path in removed)
+    assert names(tmp_path) == sorted([path.name for path in kept] + ["bp.yaml", "other"])
+    assert elsewhere.exists()
 
 
 def test_stop_writing_waits_for_the_write_in_progress_and_blocks_later_ones(
