@@ -43,7 +43,11 @@ class FixOutcome:
         return self.refused is None and self.fixed != self.original
 
 
-def fix_text(path: str, text: str, settings: Settings, unsafe: bool = False) -> FixOutcome:
+def fix_text(
+    path: str, text: str, settings: Settings, unsafe: bool = False, fixable: frozenset[str] | None = None
+) -> FixOutcome:
+    """Fix what `settings` finds (the fixes of the rules in `fixable` only, when given); a fix
+    must not add a finding of any rule `settings` checks, selected for fixing or not."""
     had_bom = text.startswith("\ufeff")
     body = text.lstrip("\ufeff")
     before = lint_text(path, body, settings, had_bom)
@@ -58,7 +62,12 @@ def fix_text(path: str, text: str, settings: Settings, unsafe: bool = False) -> 
     rejected: set[tuple[str, tuple, str]] = set()
     for _ in range(MAX_LINTS):
         chosen = [
-            f for f in state.findings if f.fix is not None and (f.fix.safe or unsafe) and _identity(f) not in rejected
+            f
+            for f in state.findings
+            if f.fix is not None
+            and (f.fix.safe or unsafe)
+            and (fixable is None or f.rule in fixable)
+            and _identity(f) not in rejected
         ]
         if not chosen:
             break
