@@ -170,7 +170,16 @@ def _alive(pid: int) -> bool:
         return False
     except OSError:  # EPERM: a live process of another user
         return True
-    return True
+    return not _zombie(pid)
+
+
+def _zombie(pid: int) -> bool:
+    """A process that has exited but was not reaped (an orphan under an init that does not reap)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as stream:
+            return stream.read().rsplit(")", 1)[1].split()[0] in ("Z", "X")
+    except (OSError, IndexError):  # no /proc (not Linux): what kill() said
+        return False
 
 
 def _remove(path: str) -> None:
