@@ -65,8 +65,8 @@ def run_fix(request: FixRequest, out: TextIO, err: TextIO, cwd: Path | None = No
             changed += done.changed
             if done.result is not None:
                 results.append(done.result)
-    for error in path_errors:
-        err.write(f"{error.path}: error: {error.reason}\n")
+    for path_error in path_errors:
+        err.write(f"{path_error.path}: error: {path_error.reason}\n")
     verb = "would fix" if request.diff else "fixed"
     if stop.requested:
         out.write(

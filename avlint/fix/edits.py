@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.nodes import CollectionNode, MappingNode, Node, ScalarNode, SequenceNode
 
 from avlint.fix.model import Step
 
@@ -34,10 +34,29 @@ def content_end(node: Node) -> int:
         and node.end_mark.index > node.start_mark.index
     ):
         return node.end_mark.index - 1  # a block scalar's end mark is past its final newline
-    if isinstance(node, ScalarNode) or node.flow_style or not node.value:
-        return node.end_mark.index
-    last = node.value[-1]
-    return content_end(last[1] if isinstance(node, MappingNode) else last)
+    if isinstance(node, MappingNode) and not node.flow_style and node.value:
+        return content_end(node.value[-1][1])
+    if isinstance(node, SequenceNode) and not node.flow_style and node.value:
+        return content_end(node.value[-1])
+    return int(node.end_mark.index)
+
+
+def _target(step: Step) -> Node:
+    if step.target is None:
+        raise CannotEdit(f"the {step.action} step names no node")
+    return step.target
+
+
+def _mapping(node: Node | None) -> MappingNode:
+    if not isinstance(node, MappingNode):
+        raise CannotEdit("the step needs a mapping")
+    return node
+
+
+def _sequence(node: Node | None) -> SequenceNode:
+    if not isinstance(node, SequenceNode):
+        raise CannotEdit("the step needs a sequence")
+    return node
 
 
 def edits_for(step: Step, text: str) -> list[Edit]:
@@ -51,7 +70,7 @@ def edits_for(step: Step, text: str) -> list[Edit]:
 
 
 def _replace(step: Step, text: str) -> list[Edit]:
-    node = step.target
+    node = _target(step)
     start, end = _after_anchor(text, node.start_mark.index), content_end(node)
     replacement = step.text or ""
     if start == end and start > 0 and text[start - 1] == ":":  # an empty value right after `key:`
@@ -72,18 +91,18 @@ def _after_anchor(text: str, start: int) -> int:
 
 
 def _rename_key(step: Step, text: str) -> list[Edit]:
-    key = step.target
+    key = _target(step)
     return [Edit(key.start_mark.index, key.end_mark.index, step.text or "")]
 
 
 def _delete_pair(step: Step, text: str) -> list[Edit]:
-    key = step.target
-    value = next(v for k, v in step.parent.value if k is key)
+    key = _target(step)
+    value = next(v for k, v in _mapping(step.parent).value if k is key)
     return _keeping_comments(text, _pair_removal(step, text), [key, value])
 
 
 def _pair_removal(step: Step, text: str) -> list[Edit]:
-    mapping, key = step.parent, step.target
+    mapping, key = _mapping(step.parent), _target(step)
     pairs = mapping.value
     index = next(i for i, (k, _) in enumerate(pairs) if k is key)
     value = pairs[index][1]
@@ -104,11 +123,11 @@ def _pair_removal(step: Step, text: str) -> list[Edit]:
 
 
 def _delete_item(step: Step, text: str) -> list[Edit]:
-    return _keeping_comments(text, _item_removal(step, text), [step.target])
+    return _keeping_comments(text, _item_removal(step, text), [_target(step)])
 
 
 def _item_removal(step: Step, text: str) -> list[Edit]:
-    sequence, item = step.parent, step.target
+    sequence, item = _sequence(step.parent), _target(step)
     items = sequence.value
     index = next(i for i, node in enumerate(items) if node is item)
     if sequence.flow_style:
@@ -145,8 +164,8 @@ def _flow_removal(
 
 
 def _wrap_list(step: Step, text: str) -> list[Edit]:
-    node = step.target
-    if not isinstance(node, ScalarNode) and not node.flow_style:
+    node = _target(step)
+    if not (isinstance(node, ScalarNode) or (isinstance(node, CollectionNode) and node.flow_style)):
         raise CannotEdit("only a scalar or a flow value can be wrapped in a list")
     return [Edit(node.start_mark.index, node.start_mark.index, "["), Edit(content_end(node), content_end(node), "]")]
 
@@ -154,7 +173,7 @@ def _wrap_list(step: Step, text: str) -> list[Edit]:
 def _insert_pair(step: Step, text: str) -> list[Edit]:
     """Add `step.text` (a `key: value` line, possibly with indented lines below it) to a
     mapping: after its last pair in block style, before the closing brace in flow style."""
-    mapping = step.target
+    mapping = _mapping(step.target)
     if mapping.flow_style:
         if "\n" in (step.text or ""):
             raise CannotEdit("a multi-line pair cannot go into a flow mapping")
@@ -174,7 +193,7 @@ def _insert_pair(step: Step, text: str) -> list[Edit]:
 
 def _insert_first_key(step: Step, text: str) -> list[Edit]:
     """Put `step.text` (`key: value`) before a block mapping's first key, on its own line."""
-    mapping = step.target
+    mapping = _mapping(step.target)
     if not mapping.value:
         raise CannotEdit("an empty mapping has no first key to go before")
     first = mapping.value[0][0]
@@ -258,7 +277,7 @@ def _join(*edits: Edit) -> Edit:
     return _Pair(edits)  # type: ignore[return-value]
 
 
-class _Pair(tuple):
+class _Pair(tuple[Edit, ...]):
     pass
 
 
