@@ -13,7 +13,6 @@ caller learns exactly which files were done (`Stop`).
 from __future__ import annotations
 
 import os
-import signal
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -49,6 +48,8 @@ class Stop:
 
     @property
     def name(self) -> str:
+        import signal
+
         return signal.Signals(self.signal).name if self.signal else ""
 
     def request(self, signum: int) -> None:
@@ -60,6 +61,8 @@ class Stop:
 def stop_on_signals() -> Iterator[Stop]:
     """While inside, SIGINT and SIGTERM ask the run to stop after the files in progress instead of
     killing it half-way; a second signal interrupts at once (KeyboardInterrupt)."""
+    import signal  # not on the plain lint path, which never installs handlers
+
     stop = Stop()
 
     def handler(signum: int, frame: FrameType | None) -> None:
@@ -115,6 +118,7 @@ def iter_paths(
     size = max(8, -(-len(paths) // (jobs * 16)))
     chunks = [paths[i : i + size] for i in range(0, len(paths), size)]
     import multiprocessing
+    import signal
     from concurrent.futures import wait
 
     method = _start_method()
@@ -139,7 +143,7 @@ def iter_paths(
                 if len(done) < len(chunk) and not stopping.value:
                     stopping.value = 1  # a worker got a signal of its own: the run stops too
                     if stop is not None:
-                        stop.request(signal.SIGTERM)
+                        stop.request(signal.SIGTERM)  # which signal it was is not known here
                 if stopping.value:
                     for later in futures:
                         later.cancel()  # those not started yet; the started ones stop at once
@@ -187,6 +191,8 @@ _signalled = threading.Event()  # this worker got SIGINT or SIGTERM, or lost its
 
 
 def _start_worker(parent: int, stopping: Any, spec_file: str | None) -> None:
+    import signal
+
     global _stop_flag
     _stop_flag = stopping
     # A Ctrl-C reaches the whole process group, and a service manager's SIGTERM may too: the
