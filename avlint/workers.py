@@ -112,6 +112,8 @@ def iter_paths(
                 return
             yield path, work(path)
         return
+    if stop is not None and stop.requested:
+        return
     preload_data()
     # Many small chunks rather than one per worker: when one worker is slowed (a shared
     # machine), the other takes more chunks instead of waiting idle at the end.
@@ -131,11 +133,13 @@ def iter_paths(
             for chunk, future in zip(chunks, futures, strict=True):
                 # Wait in short steps: a signal handler only notes the request, and the workers
                 # learn of it here (setting shared state from a handler could deadlock).
-                while not wait([future], timeout=STOP_CHECK_INTERVAL).done:
-                    if stop is not None and stop.requested:
+                while True:
+                    if stop is not None and stop.requested and not stopping.value:
                         stopping.value = 1
-                if stop is not None and stop.requested:
-                    stopping.value = 1
+                        for later in futures:
+                            later.cancel()  # those not started yet; the started ones stop at once
+                    if wait([future], timeout=STOP_CHECK_INTERVAL).done:
+                        break
                 if future.cancelled():
                     continue
                 done = future.result()
