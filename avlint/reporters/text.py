@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from avlint.engine import RunResult
-from avlint.findings import Finding
 from avlint.reporters.summary import plural, summary
+
+if TYPE_CHECKING:
+    from avlint.findings import Finding
 
 _COLOURS = {"error": "\033[31m", "warning": "\033[33m", "dim": "\033[2m", "bold": "\033[1m"}
 _RESET = "\033[0m"
