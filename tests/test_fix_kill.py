@@ -183,3 +183,28 @@ def with_group_killed(process: subprocess.Popen[bytes]) -> None:
     if process.poll() is None:
         process.kill()
         process.wait(10)
+
+
+def test_a_signal_to_one_worker_stops_the_run_cleanly_instead_of_leaving_a_gap(tmp_path: Path) -> None:
+    """A worker signalled on its own (an operator's `kill`, a supervisor) finishes its file; the
+    run then stops as if the main process had been told, rather than reporting a partial run as
+    complete or dying with a broken pool."""
+    corpus = make_corpus(tmp_path)
+    out = tmp_path / "out.txt"
+    process = start(corpus, 2, out)
+    try:
+        started_fixing(corpus, process, 2)
+        workers = children(process.pid)
+        os.kill(workers[0], signal.SIGTERM)
+        returncode = process.wait(30)
+    finally:
+        with_group_killed(process)
+    assert returncode == 143
+    assert not any(running(pid) for pid in workers)
+    snapshot = states(corpus)
+    fixed = [name for name, state in snapshot.items() if state == "fixed"]
+    assert set(snapshot.values()) <= {"original", "fixed"} and temp_files(corpus) == []
+    text = out.read_text()
+    assert "Traceback" not in text
+    assert text.splitlines()[-1].startswith(f"Stopped by SIGTERM: fixed {len(fixed)} files; ")
+    finish_with_a_second_run(corpus)
