@@ -13,7 +13,6 @@ caller learns exactly which files were done (`Stop`).
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -191,37 +190,44 @@ def worker_pool(settings: Settings, jobs: int, method: str | None = None, stoppi
 
 # The state of this worker process (set once, by _start_worker, in the worker only).
 _stop_flag: Any = None  # the run's shared stop flag (a RawValue)
-_signalled = threading.Event()  # this worker got SIGINT or SIGTERM, or lost its parent
+_signalled = False  # this worker got SIGINT or SIGTERM, or lost its parent
 
 
 def _start_worker(parent: int, stopping: Any, spec_file: str | None) -> None:
     import signal
+    import threading
 
     global _stop_flag
     _stop_flag = stopping
     # A Ctrl-C reaches the whole process group, and a service manager's SIGTERM may too: the
     # worker finishes its file and takes no other (the parent, told too, reports the run).
     for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda signum, frame: _signalled.set())
+        signal.signal(signum, _note_signal)
     threading.Thread(target=_watch_parent, args=(parent,), name="avlint-parent-watch", daemon=True).start()
     if spec_file:
         # A spawned worker starts without the parent's spec source: put the `--spec` snapshot in use there.
         _use_spec_file(spec_file)
 
 
+def _note_signal(signum: int, frame: object) -> None:
+    global _signalled
+    _signalled = True
+
+
 def _stopping() -> bool:
-    return _signalled.is_set() or (_stop_flag is not None and bool(_stop_flag.value))
+    return _signalled or (_stop_flag is not None and bool(_stop_flag.value))
 
 
 def _watch_parent(parent: int) -> None:
     """Exit when the parent is gone (it then has a new parent, init or a subreaper): whatever
     it was waiting for is lost, and a worker left alone would go on writing files and then block
     forever. A write in progress is let finish, so the exit leaves no temporary file."""
+    global _signalled
     import time
 
     while os.getppid() == parent:
         time.sleep(PARENT_CHECK_INTERVAL)
-    _signalled.set()
+    _signalled = True
     from avlint.atomic_write import stop_writing
 
     stop_writing(WRITE_GRACE)
