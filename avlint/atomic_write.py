@@ -58,7 +58,7 @@ def write_file(path: str, text: str, make_folder: bool = False) -> None:
         try:
             os.makedirs(folder, exist_ok=True)
         except OSError as error:
-            raise WriteError(path, f"cannot create the folder {folder}: {error.strerror}") from None
+            raise WriteError(path, f"cannot write in {folder}: {error.strerror}") from None
     elif not os.path.isdir(folder):
         raise WriteError(path, f"the folder {folder} does not exist")
     mode = _mode_for(path, target)

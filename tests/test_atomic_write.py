@@ -121,6 +121,10 @@ def test_a_missing_folder_is_an_error_unless_asked_to_make_it(tmp_path: Path) ->
     assert names(tmp_path) == []
     write_file(str(target), "{}\n", make_folder=True)
     assert target.read_text() == "{}\n"
+    (tmp_path / "file").write_text("")
+    with pytest.raises(WriteError) as caught:
+        write_file(str(tmp_path / "file" / "sub" / "x.json"), "{}\n", make_folder=True)
+    assert caught.value.reason == f"cannot write in {tmp_path / 'file' / 'sub'}: Not a directory"
 
 
 def test_a_folder_in_the_way_is_not_replaced(tmp_path: Path) -> None:
