@@ -121,9 +121,9 @@ def write_reports(
 
 
 def _write_report(path: str, text: str) -> None:
-    from avlint.outfile import write_new
+    from avlint.atomic_write import write_file
 
     try:
-        write_new(path, text)
+        write_file(path, text)
     except OSError as error:
         raise UsageError(f"cannot write the report {path}: {error.strerror or error}") from None

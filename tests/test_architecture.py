@@ -218,8 +218,10 @@ def test_no_function_rebinds_a_module_global() -> None:
 
 
 # The loader's one-entry memo of the last composed text (owned by the loader): a cache keyed by
-# the whole text, so it cannot carry one run's options into another.
-_KNOWN_GLOBALS = {"avlint.loader.yaml_nodes"}
+# the whole text, so it cannot carry one run's options into another. A worker process's own
+# stop flags (avlint.workers): set in the worker only, by its initialiser and its signal
+# handler, which can reach nothing but module state.
+_KNOWN_GLOBALS = {"avlint.loader.yaml_nodes", "avlint.workers"}
 
 
 # --- the command line --------------------------------------------------------------------------------

@@ -253,9 +253,9 @@ class PullRequest:
 
 
 def run_pull(request: PullRequest, out: TextIO, err: TextIO) -> int:
+    from avlint.atomic_write import WriteError, write_file
     from avlint.blueprint import BINDING, FLOW, VALIDATE_STAGE
     from avlint.engine import lint_text
-    from avlint.fix.writer import WriteError, write_new
     from avlint.live.client import ApiError, Client
     from avlint.live.connection import ConnectionError_
     from avlint.live.pull import pull_files
@@ -298,7 +298,7 @@ def run_pull(request: PullRequest, out: TextIO, err: TextIO) -> int:
             failures += 1
             continue
         try:
-            write_new(path, pulled.text)
+            write_file(path, pulled.text, make_folder=True)
         except WriteError as error:
             err.write(f"{error.path}: error: {error.reason}\n")
             failures += 1
