@@ -1,4 +1,6 @@
-"""What avlint knows about authentik's model strings (rules/models.yaml)."""
+"""What avlint knows about authentik's model strings: every model some release allows in
+blueprints, with its releases (generated from the schemas: rules/specs/generated/models.json),
+and the model strings that are never allowed, with the reason (rules/models.yaml)."""
 
 from __future__ import annotations
 
@@ -10,8 +12,9 @@ from avlint.resources import load_data
 
 @lru_cache(maxsize=1)
 def model_table() -> dict[str, Any]:
-    table: dict[str, Any] = load_data("models.yaml")
-    return table
+    from avlint.spec.model import model_list
+
+    return {"models": model_list(), "not_allowed": load_data("models.yaml")["not_allowed"]}
 
 
 def model_info(model: str | None) -> dict[str, Any] | None:

@@ -19,7 +19,8 @@ from avlint.fix.model import delete_pair
 from avlint.modelinfo import model_table
 from avlint.nodes import INT, a_or_an, is_custom_tag, is_null, kind_name, mapping_pairs, same_value, text_of
 from avlint.suggest import did_you_mean
-from avlint.versions import Release, in_range
+from avlint.spec.model import model_exists, model_releases
+from avlint.versions import Release
 
 STATES = {"present": None, "created": None, "must_created": Release(2023, 10), "absent": None}
 PERMISSIONS_SINCE = Release(2024, 8)
@@ -82,6 +83,15 @@ def check_entry_ids(ctx: CheckContext) -> Iterator[Hit]:
             first[entry_id] = entry
 
 
+def _missing_at_release(model: str, release: Release) -> str:
+    spans = model_releases(model)
+    later = [since for since, _ in spans if since and Release.parse(since) > release]
+    if later:
+        return f"model '{model}' needs authentik {later[0]} or newer (target {release})"
+    until = max((u for _, u in spans if u), key=Release.parse, default=None)
+    return f"model '{model}' was removed in authentik {until} (target {release})"
+
+
 def _shape_problem(key: str, node: Node) -> str | None:
     wanted = _SHAPES[key]
     if is_custom_tag(node):
@@ -128,8 +138,8 @@ def _model(ctx: CheckContext, entry: Entry) -> Iterator[Hit]:
                 pair.path,
             )
         return
-    if not in_range(ctx.release, info.get("since"), info.get("until")):
-        yield Hit("AV107", pair.value, f"model '{model}' does not exist in authentik {ctx.release}", pair.path)
+    if not model_exists(model, ctx.release):
+        yield Hit("AV107", pair.value, _missing_at_release(model, ctx.release), pair.path)
     if info.get("meta"):
         return
     identifiers = entry.pairs.get("identifiers")

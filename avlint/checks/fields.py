@@ -8,14 +8,16 @@ from functools import cache
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from avlint.blueprint import FLOW, Entry
+from avlint.blueprint import Entry
 from avlint.checks.base import CheckContext, Hit, reports
 from avlint.checks.document import rename_fix
 from avlint.checks.tags import tag_table
 from avlint.checks.values import scalar_text
 from avlint.findings import YamlPath
 from avlint.fix.model import Fix, Step, delete_item, delete_pair, replace
-from avlint.modelinfo import is_stage
+from avlint.checks.formats import FORMAT_CHECKS, pattern_text
+from avlint.checks.model_refs import holds, reference_text
+from avlint.modelinfo import normalise_model
 from avlint.nodes import (
     BOOL,
     FLOAT,
@@ -56,6 +58,8 @@ _BOOLEAN_TEXT = {"t", "y", "yes", "true", "on", "1", "f", "n", "no", "false", "o
     "AV213",
     "AV214",
     "AV215",
+    "AV501",
+    "AV502",
 )
 def check_fields(ctx: CheckContext) -> Iterator[Hit]:
     for entry in ctx.document.entries:
@@ -177,7 +181,8 @@ def _value(
     ctx: CheckContext, field: FieldSpec, node: Node, path: YamlPath, parent: Node | None = None
 ) -> Iterator[Hit]:
     if is_null(node):
-        yield Hit("AV214", node, f"'{field.name}' may not be null", path)
+        if not field.nullable:
+            yield Hit("AV214", node, f"'{field.name}' may not be null", path)
         return
     if is_custom_tag(node):
         yield from _tagged_value(ctx, field, node, path)
@@ -209,26 +214,34 @@ def _tagged_value(ctx: CheckContext, field: FieldSpec, node: Node, path: YamlPat
             path,
         )
         return
-    if field.type == "uuid" and field.references and node.tag == "!KeyOf":
-        yield from _reference_kind(ctx, field, node, path)
+    if field.references and node.tag in ("!KeyOf", "!Find"):
+        yield from _reference_kind(field, node, path, *_tag_target(ctx, node))
 
 
-def _reference_kind(ctx: CheckContext, field: FieldSpec, node: Node, path: YamlPath) -> Iterator[Hit]:
-    if not isinstance(node, ScalarNode):
-        return  # a malformed !KeyOf; the tag checks report it
-    target = ctx.entries_by_id.get(node.value)
-    if target is None or target.model is None:
+def _tag_target(ctx: CheckContext, node: Node) -> tuple[str | None, str]:
+    """The model a `!KeyOf` or `!Find` yields a pk of, and how to name it in a message."""
+    if node.tag == "!KeyOf":
+        if not isinstance(node, ScalarNode):
+            return None, ""  # a malformed !KeyOf; the tag checks report it
+        target = ctx.entries_by_id.get(node.value)
+        return (target.model if target is not None else None), f"'{node.value}'"
+    if isinstance(node, SequenceNode) and node.value and isinstance(node.value[0], ScalarNode):
+        model = node.value[0].value
+        if node.value[0].tag == STR and "." in model:
+            return normalise_model(model), "the !Find"
+    return None, ""  # a model given by a tag is known only when the blueprint is applied
+
+
+def _reference_kind(field: FieldSpec, node: Node, path: YamlPath, model: str | None, named: str) -> Iterator[Hit]:
+    wanted = field.references
+    if model is None or wanted is None or holds(wanted, model):
         return
-    if field.references == "stage":
-        ok, wanted = is_stage(target.model), "a stage"
-    elif field.references == "flow":
-        ok, wanted = target.model == FLOW, "a flow"
-    else:
-        return
-    if not ok:
-        yield Hit(
-            "AV119", node, f"'{field.name}' must point at {wanted}, but '{node.value}' is {a_or_an(target.model)}", path
-        )
+    yield Hit(
+        "AV119",
+        node,
+        f"'{field.name}' must point at {reference_text(wanted)}, but {named} is {a_or_an(model)}",
+        path,
+    )
 
 
 def _expected(field: FieldSpec) -> str:
@@ -264,12 +277,11 @@ def _check_string(
             path,
         )
     if field.pattern and not _compiled(field.pattern).match(text):
-        yield Hit(
-            "AV208",
-            node,
-            f"'{text}' is not a valid {field.name}: only letters, digits, underscores and hyphens are allowed",
-            path,
-        )
+        yield Hit("AV208", node, f"'{text}' is not a valid {field.name}: {pattern_text(field.pattern)}", path)
+    if text and field.format in FORMAT_CHECKS:
+        wanted, valid = FORMAT_CHECKS[field.format]
+        if not valid(text):
+            yield Hit("AV501", node, f"'{text}' is not a valid {field.name}: authentik expects {wanted}", path)
 
 
 def _check_enum(
@@ -284,7 +296,16 @@ def _check_enum(
             path,
         )
         return
-    if text in field.choices:
+    if text in field.choices or (text == "" and field.blank):
+        return
+    if text == "" and field.nullable:
+        yield Hit(
+            "AV202",
+            node,
+            f"'' is not a valid {field.name}; write null (or leave the key out) for no value, or choose one of"
+            f" {', '.join(field.choices)}",
+            path,
+        )
         return
     other = next((c for c in field.all_choices if c.value == text), None)
     if other is not None:
@@ -353,6 +374,43 @@ def _check_uuid(
             "; refer to objects by name with !Find or to entries of this file with !KeyOf" if field.references else ""
         )
         yield Hit("AV204", node, f"'{text}' is not a valid UUID{hint}", path)
+        return
+    if field.references:
+        yield from _raw_reference(ctx, field, node, path, text.strip().lower())
+
+
+def _raw_reference(ctx: CheckContext, field: FieldSpec, node: Node, path: YamlPath, pk: str) -> Iterator[Hit]:
+    """A pk written out: fine when an entry of this file creates the object with that pk (as
+    authentik's exports do), else it names an object of one server only."""
+    target = pk_entries(ctx).get(pk)
+    if target is not None:
+        if target.model is not None and field.references and not holds(field.references, target.model):
+            yield Hit(
+                "AV119",
+                node,
+                f"'{field.name}' must point at {reference_text(field.references)}, but {pk} is the pk of"
+                f" {a_or_an(target.model)} (line {target.node.start_mark.line + 1})",
+                path,
+            )
+        return
+    yield Hit(
+        "AV502",
+        node,
+        f"'{field.name}' names {reference_text(field.references or '')} by its primary key {pk}, which no entry of"
+        " this file creates; another server has no such object (the import fails: object does not exist)."
+        " Use !Find to look it up by name",
+        path,
+    )
+
+
+def pk_entries(ctx: CheckContext) -> dict[str, Entry]:
+    """Entries of the file whose identifiers give the object's pk, by that pk (lower case)."""
+    found: dict[str, Entry] = {}
+    for entry in ctx.document.entries:
+        for key, pair in entry.identifiers.items():
+            if (key == "pk" or key.endswith("_uuid") or key == "id") and isinstance(pair.value, ScalarNode):
+                found.setdefault(pair.value.value.strip().lower(), entry)
+    return found
 
 
 def _is_uuid(text: str) -> bool:
@@ -389,6 +447,8 @@ def _check_integer(
         yield Hit(
             "AV209", node, f"'{field.name}' must be between {field.minimum} and {field.maximum}, not {number}", path
         )
+    elif field.references:
+        yield from _raw_reference(ctx, field, node, path, str(number))
 
 
 def _drf_integer(node: Node) -> int | None:

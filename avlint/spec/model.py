@@ -1,4 +1,10 @@
-"""Resolve the versioned spec rows in `rules/specs/` into one release line's field specs.
+"""Resolve the versioned spec rows of a model into one release line's field specs.
+
+The rows are generated from authentik's own API schemas (`rules/specs/generated/<model>.json`,
+one file per model, see docs/specs.md) with the hand-kept knowledge of
+`rules/specs/overrides/<model>.yaml` merged on top (`avlint.spec.overrides`). A model's file is
+read only when a document uses the model: a pre-commit run that sees three models reads three
+files, not all 141.
 
 A spec file lists rows per field, each valid from `since` (inclusive) to `until` (exclusive).
 Resolving picks the rows valid for the target release, so "valid in 2024.4, unknown in 2022.2"
@@ -15,9 +21,16 @@ from functools import cache, lru_cache
 from typing import Any, NamedTuple, Protocol
 
 from avlint.resources import load_data, rules_dir
-from avlint.versions import Release, in_range
+from avlint.versions import Release, in_range, known_releases
 
-SPEC_FOLDER = "specs"
+GENERATED = "specs/generated"
+OVERRIDES = "specs/overrides"
+# Snapshots written before the specs were generated name reference targets by a short kind.
+SHORT_KINDS = {
+    "flow": "authentik_flows.flow",
+    "stage": "authentik_flows.stage",
+    "webauthndevicetype": "authentik_stages_authenticator_webauthn.webauthndevicetype",
+}
 
 
 class Choice(NamedTuple):
@@ -42,12 +55,14 @@ class FieldSpec(NamedTuple):
     maximum: int | None = None
     allow_empty: bool = True
     format: str | None = None
-    references: str | None = None  # stage, flow, webauthndevicetype
+    references: str | None = None  # the model string a pk-valued field points at (a base means any subclass)
     items: FieldSpec | None = None
     object_fields: dict[str, FieldSpec] | None = None
     default: Any = None
     has_default: bool = False
     default_all_choices: bool = False  # the default is every choice (device_classes)
+    nullable: bool = False  # null is accepted
+    blank: bool = False  # a choice field that accepts "" besides its choices
     enum_name: str | None = None  # the choice set's name in enums.yaml
     object_name: str | None = None  # the name of the object's rows under `objects:`
     replaced_by: str | None = None
@@ -78,10 +93,59 @@ class ModelSpec(NamedTuple):
 
 
 @lru_cache(maxsize=1)
+def model_list() -> dict[str, dict[str, Any]]:
+    """Every model some release allows in blueprints, with the releases that have it
+    (`since`/`until`, or `ranges` when it left and came back), `meta`, `stage`, `permissions`."""
+    models: dict[str, dict[str, Any]] = _generated("models.json")["models"]
+    return models
+
+
 def available_models() -> tuple[str, ...]:
-    """Model strings that have a field spec."""
-    folder = rules_dir() / SPEC_FOLDER
-    return tuple(sorted(p.stem for p in folder.glob("*.yaml") if p.stem != "enums"))
+    """Model strings that have a field spec (every model of `model_list`)."""
+    return tuple(sorted(model_list()))
+
+
+def model_exists(model: str, release: Release) -> bool:
+    """Whether `release` has `model` (in its blueprint schema, or its API for the oldest lines)."""
+    info = model_list().get(model)
+    if info is None:
+        return False
+    ranges = info.get("ranges") or [info]
+    return any(in_range(release, span.get("since"), span.get("until")) for span in ranges)
+
+
+def model_releases(model: str) -> list[tuple[str | None, str | None]]:
+    """The (since, until) spans of the releases that have `model`."""
+    info = model_list().get(model) or {}
+    return [(span.get("since"), span.get("until")) for span in info.get("ranges") or [info]]
+
+
+def _generated(name: str) -> Any:
+    import json  # here: `avlint --version` imports this package without needing it
+
+    return json.loads((rules_dir() / GENERATED / name).read_bytes())
+
+
+@cache
+def merged_model(model: str) -> dict[str, Any] | None:
+    """The spec document of `model`: its generated rows with its override merged in."""
+    if model not in model_list():
+        return None
+    generated: dict[str, Any] = _generated(f"{model}.json")
+    relative = f"{OVERRIDES}/{model}.yaml"
+    if not (rules_dir() / relative).is_file():
+        return generated
+    from avlint.spec.overrides import merge_model
+
+    return merge_model(generated, load_data(relative), known_releases())
+
+
+@lru_cache(maxsize=1)
+def merged_enums() -> dict[str, list[Any]]:
+    """The choice sets, with the values whose dates the override file corrects."""
+    from avlint.spec.overrides import merge_enums
+
+    return merge_enums(_generated("enums.json"), load_data(f"{OVERRIDES}/enums.yaml"))
 
 
 class SpecSource(Protocol):
@@ -102,18 +166,21 @@ def model_spec(model: str, release: Release, source: SpecSource | None = None) -
 
 
 def model_header(model: str) -> dict[str, Any]:
-    """The release-independent part of a bundled spec file: model, kind, title, endpoint, pk."""
-    raw = load_data(f"{SPEC_FOLDER}/{model}.yaml")
+    """The release-independent part of a bundled spec: model, kind, title, endpoint, pk."""
+    raw = merged_model(model) or {}
     return {key: raw[key] for key in ("model", "kind", "title", "endpoint", "pk")}
 
 
 @cache
 def bundled_model_spec(model: str, release: Release) -> ModelSpec | None:
-    """The spec of `model` at `release` from the rows in `rules/specs/`, whatever source is in use."""
-    if model not in available_models():
+    """The spec of `model` at `release` from the bundled rows, whatever source is in use; None
+    when the release does not have the model."""
+    if not model_exists(model, release):
         return None
-    raw = load_data(f"{SPEC_FOLDER}/{model}.yaml")
-    enums = load_data(f"{SPEC_FOLDER}/enums.yaml")
+    raw = merged_model(model)
+    if raw is None:
+        return None
+    enums = merged_enums()
     objects = raw.get("objects", {})
     fields: dict[str, FieldSpec] = {}
     history: dict[str, list[FieldSpec]] = {}
@@ -163,12 +230,14 @@ def field_from_row(row: dict[str, Any], release: Release, enums: dict[str, Any],
         maximum=row.get("maximum"),
         allow_empty=row.get("allow_empty", True),
         format=row.get("format"),
-        references=row.get("references"),
+        references=SHORT_KINDS.get(row.get("references") or "", row.get("references")),
         items=items,
         object_fields=object_fields,
         default=row.get("default"),
         has_default="default" in row or row.get("default_all_choices", False),
         default_all_choices=row.get("default_all_choices", False),
+        nullable=row.get("nullable", False),
+        blank=row.get("blank", False),
         enum_name=row.get("enum"),
         object_name=row.get("object"),
         replaced_by=row.get("replaced_by"),

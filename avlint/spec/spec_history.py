@@ -8,11 +8,13 @@ which have no schema, are taken to be the same); a run reaching the newest relea
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from avlint.spec.release_specs import ReleaseSpecs
 from avlint.spec.schema_rows import ordered
 from avlint.versions import Release
+
+if TYPE_CHECKING:  # the lint path merges overrides with `runs` and must not import the generator
+    from avlint.spec.release_specs import ReleaseSpecs
 
 T = TypeVar("T")
 
