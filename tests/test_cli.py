@@ -29,6 +29,8 @@ entries:
     model: authentik_stages_authenticator_totp.authenticatortotpstage
     identifiers:
       name: totp-setup
+    attrs:
+      digits: 6
   - model: authentik_stages_authenticator_validate.authenticatorvalidatestage
     identifiers:
       name: mfa

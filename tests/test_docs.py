@@ -53,7 +53,9 @@ def test_wheel_ships_rules_as_data(tmp_path: Path) -> None:
     names = zipfile.ZipFile(wheel).namelist()
     data = [n for n in names if n.startswith("avlint/_rules/")]
     assert "avlint/_rules/catalogue.yaml" in data
-    assert "avlint/_rules/specs/authentik_flows.flow.yaml" in data
+    assert "avlint/_rules/specs/generated/authentik_flows.flow.json" in data  # one file per model, read lazily
+    assert "avlint/_rules/specs/generated/models.json" in data
+    assert "avlint/_rules/specs/overrides/authentik_flows.flow.yaml" in data
     assert "avlint/_rules/compiled.json" in data  # the pre-parsed copy the lint path reads
     assert not [n for n in data if n.endswith(".py")], "rules/ must hold data only"
     assert "avlint/checks/fields.py" in names

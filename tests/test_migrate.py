@@ -940,10 +940,11 @@ def test_export_pks_become_keyof() -> None:
 
 def test_export_migration_lints_clean_and_is_stable() -> None:
     migrated = migrate(read_text(EXPORT), path=str(EXPORT)).text
+    # Clean but for the password stage's configure_flow, a pk of a flow outside the file (which
+    # migrate reports and leaves alone without a listing to turn it into a !Find).
     assert [
-        f"{f.line}:{f.column} {f.rule} {f.message}"
-        for f in lint_text("export.yaml", migrated, settings("2026.5")).findings
-    ] == []
+        f"{f.line}:{f.column} {f.rule}" for f in lint_text("export.yaml", migrated, settings("2026.5")).findings
+    ] == ["67:21 AV502"]
     again = migrate(migrated)
     assert again.text == migrated
     assert again.changes == []
@@ -1028,9 +1029,9 @@ def test_export_migrates_through_the_command_line(tmp_path: Path) -> None:
     assert read_text(path) == read_text(GOLDEN / "export_default_authentication_flow.migrated.yaml")
     lines = result.stdout.splitlines()
     assert lines[0] == (
-        f"{path}: from authentik 2025.2-2026.5 to 2026.5 (inferred from what it uses: device_classes 'email' "
-        "(line 78) needs 2025.2+; field 'authentication' (line 4) needs 2022.12+; field 'webauthn_user_verification' "
-        "(line 81) needs 2022.11+)"
+        f"{path}: from authentik 2025.8-2026.5 to 2026.5 (inferred from what it uses: field 'remember_device' "
+        "(line 46) needs 2025.8+; device_classes 'email' (line 78) needs 2025.2+; backends "
+        "'authentik.sources.kerberos.auth.KerberosBackend' (line 59) needs 2024.10+)"
     )
     assert "  line 137: 'stage' refers to the entry 'default-authentication-mfa-validation' by pk" in lines
     assert "  line 71: the entry gets id 'default-authentication-mfa-validation' for !KeyOf" in lines
@@ -1123,6 +1124,8 @@ entries:
     identifiers:
       pk: 9b2c1a43-2a1d-4f0e-8c3b-5d7e6f8a9b0c
       name: default-authenticator-totp-setup
+    attrs:
+      digits: 6
   - model: authentik_stages_authenticator_validate.authenticatorvalidatestage
     identifiers:
       name: mfa

@@ -44,6 +44,8 @@ entries:
   - id: totp-setup
     model: authentik_stages_authenticator_totp.authenticatortotpstage
     identifiers: {name: totp-setup}
+    attrs:
+      digits: 6
   - model: authentik_stages_authenticator_validate.authenticatorvalidatestage
     identifiers: {name: !Format ["%s-mfa", !Env SITE]}
     permissions:

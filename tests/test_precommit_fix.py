@@ -48,7 +48,7 @@ def test_fix_hook_lists_the_findings_that_remain_as_the_lint_hook_does(precommit
     # The lint hook runs first, on the staged files; bad.yaml has nothing to fix, so its findings
     # are the same after the fix (fixable.yaml's one warning is fixed away).
     listed = [line for line in lint_output.splitlines() if line.startswith("bad.yaml:")]
-    assert listed and listed[0].startswith("bad.yaml:22:11: error [AV111 keyof-undefined]")
+    assert listed and listed[0].startswith("bad.yaml:24:11: error [AV111 keyof-undefined]")
     for line in listed:
         assert line in fix_output.splitlines()
     assert "1 error and 0 warnings remain." in fix_output

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from avlint.spec import available_models, model_spec
+from avlint.spec.model import model_exists
 from avlint.versions import Release, UnknownVersionError, known_releases, resolve_release
 
 STAGE = "authentik_stages_authenticator_validate.authenticatorvalidatestage"
@@ -143,8 +144,13 @@ def test_flow_set_is_validated_until_2025_12_then_read_only() -> None:
     assert new.fields["flow_set"].read_only
 
 
-def test_specs_exist_for_the_three_models() -> None:
-    assert set(available_models()) == {STAGE, "authentik_flows.flow", "authentik_flows.flowstagebinding"}
+def test_specs_exist_for_every_model_of_every_release() -> None:
+    models = set(available_models())
+    assert {STAGE, "authentik_flows.flow", "authentik_flows.flowstagebinding"} <= models
+    assert len(models) == 141
+    # The counts the issue names: models allowed in blueprints at three releases.
+    for release, count in (("2023.5", 71), ("2025.12", 116), ("2026.2", 121)):
+        assert sum(model_exists(m, Release.parse(release)) for m in models) == count, release
 
 
 def test_versions_file_reads_the_same_without_a_yaml_parser() -> None:

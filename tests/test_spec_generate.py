@@ -722,12 +722,6 @@ KNOWN_DIFFERENCES: dict[tuple[str, str], tuple[tuple[str, ...], str, str]] = {
         "generated",
         "the read-only output field was `background` itself before 2025.12 (schemas)",
     ),
-    (FLOW, "authentication"): (
-        ("2022.10", "2022.11"),
-        "both, in part",
-        "the schemas are each line's last patch: 2022.10.4 shows it read-only, 2022.11.4 writable; the facts"
-        " date it at the first tag with it, 2022.12.0. A row per line cannot say 2022.11.4",
-    ),
 }
 
 

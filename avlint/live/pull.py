@@ -135,7 +135,7 @@ def _attrs(
             continue
         value = obj[name]
         references = field.references or (field.items.references if field.items else None)
-        if references in ("stage", "flow"):
+        if references in ("authentik_flows.stage", "authentik_flows.flow"):
             value = (
                 [_reference(item, live, ids) for item in value]
                 if isinstance(value, list)

@@ -22,7 +22,7 @@ from avlint.nodes import STR, start, text_of
 from avlint.spec import model_spec
 from avlint.versions import Release
 
-REFERENCE_KINDS = ("stage", "flow")
+REFERENCE_KINDS = ("authentik_flows.stage", "authentik_flows.flow")  # the targets a listing covers
 
 
 @dataclass(frozen=True)
