@@ -196,7 +196,7 @@ def _tagged_value(ctx: CheckContext, field: FieldSpec, node: Node, path: YamlPat
     spec = tag_table().get(node.tag)
     yields = spec["yields"] if spec else "any"
     fits = {
-        "pk": ("uuid",),
+        "pk": ("uuid", "integer"),  # users, roles' ids... are integers
         "string": ("string", "enum", "uuid", "boolean", "integer", "number"),
         "bool": ("boolean",),
         "mapping": ("object",),
@@ -224,11 +224,11 @@ def _tag_target(ctx: CheckContext, node: Node) -> tuple[str | None, str]:
         if not isinstance(node, ScalarNode):
             return None, ""  # a malformed !KeyOf; the tag checks report it
         target = ctx.entries_by_id.get(node.value)
-        return (target.model if target is not None else None), f"'{node.value}'"
+        return (target.model if target is not None else None), f"'{node.value}' is"
     if isinstance(node, SequenceNode) and node.value and isinstance(node.value[0], ScalarNode):
         model = node.value[0].value
         if node.value[0].tag == STR and "." in model:
-            return normalise_model(model), "the !Find"
+            return normalise_model(model), "the !Find looks up"
     return None, ""  # a model given by a tag is known only when the blueprint is applied
 
 
@@ -239,7 +239,7 @@ def _reference_kind(field: FieldSpec, node: Node, path: YamlPath, model: str | N
     yield Hit(
         "AV119",
         node,
-        f"'{field.name}' must point at {reference_text(wanted)}, but {named} is {a_or_an(model)}",
+        f"'{field.name}' must point at {reference_text(wanted)}, but {named} {a_or_an(model)}",
         path,
     )
 
@@ -478,7 +478,9 @@ def _check_object(
     if not isinstance(node, MappingNode):
         yield Hit("AV201", node, f"'{field.name}' expects a mapping, not {a_or_an(kind_name(node))}", path)
         return
-    fields = field.object_fields or {}
+    if field.object_fields is None:
+        return  # a free-form mapping (a JSONField such as `attributes`): any key is kept
+    fields = field.object_fields
     pairs = {pair.key: pair for pair in mapping_pairs(node, path)}
     for key, pair in pairs.items():
         sub = fields.get(key)

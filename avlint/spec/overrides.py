@@ -20,7 +20,9 @@ are undated). `rules/specs/overrides/<model>.yaml` holds exactly that and nothin
 
 A patch sets its keys on the field's rows at every release in [since, until) (both optional);
 a key set to null removes it, a mapping (`items`) is merged key by key, and `absent: true`
-removes the field there. `rules/specs/overrides/enums.yaml` dates choice values the schemas
+removes the field there. `add: true` creates the field where the schemas have no row: the
+fields a serializer adds only for blueprints (a user's `password`, a token's `key`), which
+the API schemas never show. `rules/specs/overrides/enums.yaml` dates choice values the schemas
 cannot (`device_classes: {duo: {since: "2021.6"}}`). Merging expands each field to one row per
 release line avlint knows, applies the patches, and folds equal neighbours back into
 `since`/`until` rows, so a patch that makes two generated rows equal leaves one.
@@ -60,7 +62,7 @@ def merge_model(
 def merge_rows(
     rows: list[dict[str, Any]], patches: dict[str, list[dict[str, Any]]], releases: Sequence[Release]
 ) -> list[dict[str, Any]]:
-    names = list(dict.fromkeys(row["name"] for row in rows))
+    names = list(dict.fromkeys([*(row["name"] for row in rows), *patches]))
     out: list[dict[str, Any]] = []
     for name in names:
         field_rows = [row for row in rows if row["name"] == name]
@@ -85,11 +87,15 @@ def _row_at(rows: list[dict[str, Any]], release: Release) -> dict[str, Any] | No
 
 def _patched(row: dict[str, Any] | None, patches: list[dict[str, Any]], release: Release) -> dict[str, Any] | None:
     for patch in patches:
-        if row is None or not in_range(release, patch.get("since"), patch.get("until")):
+        if not in_range(release, patch.get("since"), patch.get("until")):
+            continue
+        if row is None and patch.get("add"):
+            row = {}
+        if row is None:
             continue
         if patch.get("absent"):
             return None
-        row = _apply(row, {key: value for key, value in patch.items() if key not in (*_RANGE, "absent")})
+        row = _apply(row, {key: value for key, value in patch.items() if key not in (*_RANGE, "absent", "add")})
     return row
 
 
