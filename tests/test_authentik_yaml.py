@@ -128,7 +128,12 @@ def test_the_samples_do_not_need_the_slow_loader() -> None:
     """The common path stays on libyaml: no sample blueprint has any of the suspect constructs."""
     from avlint.loader.authentik_yaml import suspect
 
-    suspects = [p.name for p in SAMPLES.rglob("*.yaml") if suspect(p.read_text(encoding="utf-8"))]
+    # Not the real exports among the good samples (export-*): authentik writes them, avlint only reads them.
+    suspects = [
+        p.name
+        for p in SAMPLES.rglob("*.yaml")
+        if not p.name.startswith("export-") and suspect(p.read_text(encoding="utf-8"))
+    ]
     assert len(suspects) <= 2, suspects
 
 

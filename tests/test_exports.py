@@ -19,7 +19,10 @@ EXPORTS = sorted((DATA / "exports").glob("*.yaml"))
 def test_real_exports_have_no_findings(export: Path, version: str | None) -> None:
     result = lint_file(str(export), Settings(release=resolve_release(version)))
     assert result.skipped is None
-    assert [f"{f.line}:{f.column} {f.rule} {f.message}" for f in result.findings] == []
+    # Only the pk of a flow outside the file (the exporting server's default-password-change),
+    # which no other server has (AV502, a warning).
+    outside = ["62:21 AV502"] if export.stem == "default-authentication-flow" else []
+    assert [f"{f.line}:{f.column} {f.rule}" for f in result.findings] == outside
 
 
 def test_exports_are_present() -> None:

@@ -47,7 +47,7 @@ def test_hook_fails_on_a_bad_blueprint_and_names_it(precommit_base: Path) -> Non
     status, output = run.hook("avlint")
     assert status == "Failed", run.output
     assert "- exit code: 1" in output
-    assert "bad.yaml:22:11: error [AV111 keyof-undefined]" in output
+    assert "bad.yaml:24:11: error [AV111 keyof-undefined]" in output
     assert "good.yaml:" not in output  # staged and linted (three files), but clean
     assert "of 3 files" in output
     assert run.returncode == 1

@@ -18,8 +18,8 @@ from avlint.findings import YamlPath
 from avlint.fix.model import delete_pair
 from avlint.modelinfo import model_table
 from avlint.nodes import INT, a_or_an, is_custom_tag, is_null, kind_name, mapping_pairs, same_value, text_of
-from avlint.suggest import did_you_mean
 from avlint.spec.model import model_exists, model_releases
+from avlint.suggest import did_you_mean
 from avlint.versions import Release
 
 STATES = {"present": None, "created": None, "must_created": Release(2023, 10), "absent": None}

@@ -11,12 +11,12 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from avlint.blueprint import Entry
 from avlint.checks.base import CheckContext, Hit, reports
 from avlint.checks.document import rename_fix
+from avlint.checks.formats import FORMAT_CHECKS, pattern_text
+from avlint.checks.model_refs import holds, reference_text
 from avlint.checks.tags import tag_table
 from avlint.checks.values import scalar_text
 from avlint.findings import YamlPath
 from avlint.fix.model import Fix, Step, delete_item, delete_pair, replace
-from avlint.checks.formats import FORMAT_CHECKS, pattern_text
-from avlint.checks.model_refs import holds, reference_text
 from avlint.modelinfo import normalise_model
 from avlint.nodes import (
     BOOL,

@@ -140,6 +140,16 @@ def merged_model(model: str) -> dict[str, Any] | None:
     return merge_model(generated, load_data(relative), known_releases())
 
 
+def added_fields(model: str) -> set[str]:
+    """Fields the override adds (`add: true`): those the API schemas never show, such as the
+    fields a serializer takes only from blueprints."""
+    relative = f"{OVERRIDES}/{model}.yaml"
+    if model not in model_list() or not (rules_dir() / relative).is_file():
+        return set()
+    fields = load_data(relative).get("fields") or {}
+    return {name for name, patches in fields.items() if any(patch.get("add") for patch in patches)}
+
+
 @lru_cache(maxsize=1)
 def merged_enums() -> dict[str, list[Any]]:
     """The choice sets, with the values whose dates the override file corrects."""

@@ -1,45 +1,30 @@
 """`avlint spec import`: derive one release's field spec snapshot from an authentik OpenAPI schema.
 
-For each model the request schema (`FooRequest`) says what a blueprint may write; fields that
-only the response schema (`Foo`) has, or that are `readOnly`, are read-only. `$ref` and
-`allOf` lead to the `*Enum` components and to nested request objects such as `FlowSetRequest`.
+Rows come from the generator's own reader (`avlint.spec.schema_rows.RowBuilder`), so an import
+and the bundled data read a schema the same way, for every model: each model of the nearest
+release avlint knows whose request schema (`FooRequest`) the document has. A model the document
+does not describe keeps the bundled rows (`avlint.spec.snapshot`).
 
-OpenAPI cannot say everything avlint's bundled spec knows (DRF's `allow_empty`, the
-`timedelta` format, which model a UUID points at, defaults, replacements). Those attributes
-come from the bundled spec of the nearest known release when the field exists there with the
-same type; such rows say `derived: bundled` and list the keys in `bundled_keys`, so an imported
-spec is never weaker than the bundled one.
+OpenAPI cannot say everything avlint's bundled spec knows (DRF's `allow_empty`, the `timedelta`
+format, defaults, replacements, the fields a serializer takes only from blueprints). Those come
+from the bundled spec of the nearest known release when the field exists there with the same
+type; such rows say `derived: bundled` and list the keys in `bundled_keys`, so an imported spec
+is never weaker than the bundled one.
 """
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from avlint.spec.errors import SchemaError
-from avlint.spec.model import FieldSpec, ModelSpec, bundled_model_spec
-from avlint.spec.render import field_attributes, ordered_row, snapshot_document
+from avlint.spec.model import FieldSpec, ModelSpec, added_fields, available_models, bundled_model_spec, model_exists
+from avlint.spec.release_specs import request_components
+from avlint.spec.render import field_attributes, ordered_row, render_model, snapshot_document
+from avlint.spec.schema_rows import RowBuilder
 from avlint.versions import Release, UnknownVersionError, known_releases
 
-# Request and response schema per model string.
-COMPONENTS = {
-    "authentik_stages_authenticator_validate.authenticatorvalidatestage": (
-        "AuthenticatorValidateStageRequest",
-        "AuthenticatorValidateStage",
-    ),
-    "authentik_flows.flow": ("FlowRequest", "Flow"),
-    "authentik_flows.flowstagebinding": ("FlowStageBindingRequest", "FlowStageBinding"),
-}
 # Row attributes the bundled spec supplies because OpenAPI has no word for them.
 BUNDLED_ONLY = ("allow_empty", "format", "references", "default", "default_all_choices", "replaced_by")
-_LIMITS = (
-    ("minLength", "min_length"),
-    ("maxLength", "max_length"),
-    ("pattern", "pattern"),
-    ("minimum", "minimum"),
-    ("maximum", "maximum"),
-)
-_SCALARS = {"integer": "integer", "number": "number", "boolean": "boolean"}
 
 
 def import_schema(document: Any, origin: str) -> dict[str, Any]:
@@ -48,15 +33,59 @@ def import_schema(document: Any, origin: str) -> dict[str, Any]:
     version = _info_version(document, origin)
     release = schema_release(version, origin)
     nearest = nearest_known_release(release)
-    builder = _Builder(schemas, origin)
-    models = {
-        model: builder.model(model, request, response, bundled_model_spec(model, nearest))
-        for model, (request, response) in COMPONENTS.items()
-    }
+    builder = RowBuilder(schemas, origin)
+    requests = request_components(schemas)
+    models: dict[str, Any] = {}
+    for model in available_models():
+        request_name = requests.get(model.partition(".")[2])
+        if request_name is None or not model_exists(model, nearest) or not isinstance(schemas[request_name], dict):
+            continue
+        response = schemas.get(request_name.removesuffix("Request"))
+        rows, objects = builder.model_rows(
+            model, schemas[request_name], response if isinstance(response, dict) else None
+        )
+        models[model] = _with_bundled(model, rows, objects, bundled_model_spec(model, nearest), builder.enums)
+    if not models:
+        raise SchemaError(f"{origin} describes none of the models avlint knows (no <Model>Request component)")
     derived = any(row.get("derived") for entry in models.values() for row in _all_rows(entry))
     return snapshot_document(
         release, version, models, builder.enums, **({"bundled_release": str(nearest)} if derived else {})
     )
+
+
+def _with_bundled(
+    model: str,
+    rows: list[dict[str, Any]],
+    objects: dict[str, list[dict[str, Any]]],
+    bundled: ModelSpec | None,
+    enums: dict[str, list[str]],
+) -> dict[str, Any]:
+    """The model's rows with what only the bundled spec knows filled in, and the fields the
+    override adds (which no API schema shows) taken over whole."""
+    fields = bundled.fields if bundled is not None else {}
+    out = []
+    for row in rows:
+        hint = fields.get(row["name"])
+        if hint is not None and not hint.read_only and not row.get("read_only") and hint.type == row.get("type"):
+            filled = _fill(row, hint, "")
+            for sub in objects.get(row.get("object") or (row.get("items") or {}).get("object") or "", []):
+                sub_hint = _object_field(hint, sub["name"])
+                if sub_hint is not None and sub_hint.type == sub.get("type"):
+                    _fill(sub, sub_hint, "")
+            if filled:
+                row = {**row, "derived": "bundled", "bundled_keys": filled}
+        out.append(ordered_row(row))
+    if bundled is not None:
+        added = [name for name in added_fields(model) if name in fields and name not in {r["name"] for r in rows}]
+        if added:
+            rendered = render_model(bundled._replace(fields={name: fields[name] for name in added}), enums)
+            out += [ordered_row({**row, "derived": "bundled", "bundled_keys": ["*"]}) for row in rendered["fields"]]
+    return {"fields": out, **({"objects": objects} if objects else {})}
+
+
+def _object_field(hint: FieldSpec, name: str) -> FieldSpec | None:
+    holder = hint.items if hint.items is not None and hint.items.object_fields else hint
+    return (holder.object_fields or {}).get(name)
 
 
 def schema_release(version: str, origin: str) -> Release:
@@ -111,137 +140,6 @@ def _all_rows(entry: dict[str, Any]) -> list[dict[str, Any]]:
     return fields + [row for rows in entry.get("objects", {}).values() for row in rows]
 
 
-class _Builder:
-    """Turns schema components into rows, collecting the choice sets of every model."""
-
-    def __init__(self, schemas: dict[str, Any], origin: str) -> None:
-        self.schemas, self.origin = schemas, origin
-        self.enums: dict[str, list[str]] = {}
-        self.objects: dict[str, list[dict[str, Any]]] = {}
-        self._expanding: set[str] = set()
-
-    def model(self, model: str, request_name: str, response_name: str, bundled: ModelSpec | None) -> dict[str, Any]:
-        request, response = self._component(request_name, model), self._component(response_name, model)
-        self.objects = {}
-        required = set(request.get("required") or ())
-        rows, read_only = [], []
-        for name, prop in _properties(request).items():
-            if isinstance(prop, dict) and prop.get("readOnly"):
-                read_only.append(name)
-                continue
-            present = bundled is not None and name in bundled.fields
-            rows.append(self._row(name, prop, name in required, _hint(bundled, name), present))
-        written = {row["name"] for row in rows}
-        read_only += [name for name in _properties(response) if name not in written and name not in read_only]
-        rows += [{"name": name, "read_only": True} for name in read_only]
-        return {"fields": rows, **({"objects": self.objects} if self.objects else {})}
-
-    def _component(self, name: str, model: str) -> dict[str, Any]:
-        component = self.schemas.get(name)
-        if not isinstance(component, dict) or not isinstance(component.get("properties", {}), dict):
-            raise SchemaError(f"{self.origin}: components.schemas has no {name} (needed for {model})")
-        return component
-
-    def _row(self, name: str, prop: Any, required: bool, hint: FieldSpec | None, present: bool) -> dict[str, Any]:
-        """One field's row. `hint` is the bundled field of that name; `present`: it exists at the
-        nearest known release, so its attributes may fill what OpenAPI cannot say."""
-        row = {"name": name, **self._shape(prop, name, hint, present)}
-        if required:
-            row["required"] = True
-        if present and hint is not None and not hint.read_only and hint.type == row.get("type"):
-            filled = _fill(row, hint, "")
-            if filled:
-                row.update(derived="bundled", bundled_keys=filled)
-        return ordered_row(row)
-
-    def _shape(self, prop: Any, name: str, hint: FieldSpec | None, present: bool) -> dict[str, Any]:
-        """Type, choices, limits, items and nested object of one property (without its name)."""
-        resolved, component = self._resolve(prop)
-        if resolved.get("enum") is not None:
-            return {"type": "enum", "enum": self._enum(resolved["enum"], component or name, hint)}
-        kind = resolved.get("type")
-        shape: dict[str, Any] = {}
-        if kind == "string":
-            shape["type"] = "uuid" if resolved.get("format") == "uuid" else "string"
-        elif kind in _SCALARS:
-            shape["type"] = _SCALARS[kind]
-        elif kind == "array":
-            shape["type"] = "list"
-            if "items" in resolved:
-                shape["items"] = self._shape(resolved["items"], name, hint.items if hint else None, present)
-            if isinstance(resolved.get("minItems"), int) and resolved["minItems"] > 0:
-                shape["allow_empty"] = False
-        elif (
-            isinstance(resolved.get("properties"), dict)
-            and resolved["properties"]
-            and (component or name) not in self._expanding
-        ):
-            shape.update(type="object", object=self._object(resolved, component or name, hint, present))
-        shape.update({key: resolved[openapi_key] for openapi_key, key in _LIMITS if openapi_key in resolved})
-        if "default" in resolved:
-            shape["default"] = resolved["default"]
-        return shape
-
-    def _resolve(self, prop: Any) -> tuple[dict[str, Any], str | None]:
-        """The property with its `$ref` (or single `allOf`) merged in, and that component's name."""
-        if not isinstance(prop, dict):
-            raise SchemaError(f"{self.origin}: a property is {type(prop).__name__}, not a schema object")
-        parts = prop.get("allOf")
-        ref = prop.get("$ref") or (
-            parts[0].get("$ref") if isinstance(parts, list) and len(parts) == 1 and isinstance(parts[0], dict) else None
-        )
-        if isinstance(ref, str):
-            name = ref.rsplit("/", 1)[-1]
-            target = self.schemas.get(name)
-            if not isinstance(target, dict):
-                raise SchemaError(f"{self.origin}: a property refers to {ref}, which components.schemas does not have")
-            return {**target, **{k: v for k, v in prop.items() if k not in ("$ref", "allOf")}}, name
-        alternatives = prop.get("oneOf") or prop.get("anyOf")
-        if isinstance(alternatives, list):
-            return self._choice_union(prop, alternatives)
-        return prop, None
-
-    def _choice_union(self, prop: dict[str, Any], alternatives: list[Any]) -> tuple[dict[str, Any], str | None]:
-        """drf-spectacular writes a blank or nullable choice field as oneOf [XEnum, BlankEnum, NullEnum]."""
-        values: list[Any] = []
-        names: list[str] = []
-        for alternative in alternatives:
-            resolved, name = self._resolve(alternative)
-            if resolved.get("enum") is None:
-                return {
-                    k: v for k, v in prop.items() if k not in ("oneOf", "anyOf")
-                }, None  # not only choices: leave untyped
-            values += [v for v in resolved["enum"] if v is not None and v not in values]
-            names += [name] if name and name not in ("NullEnum", "BlankEnum") else []
-        return {"type": "string", "enum": values}, names[0] if names else None
-
-    def _enum(self, values: list[Any], source: str, hint: FieldSpec | None) -> str:
-        choices = [str(v) for v in values if v is not None]
-        name = hint.enum_name if hint is not None and hint.enum_name else _snake(source).removesuffix("_enum")
-        candidate, counter = name, 1
-        while self.enums.get(candidate, choices) != choices:
-            counter += 1
-            candidate = f"{name}_{counter}"
-        self.enums[candidate] = choices
-        return candidate
-
-    def _object(self, resolved: dict[str, Any], source: str, hint: FieldSpec | None, present: bool) -> str:
-        name = hint.object_name if hint is not None and hint.object_name else _snake(source).removesuffix("_request")
-        if name in self.objects:
-            return name
-        self.objects[name] = []
-        self._expanding.add(source)
-        required = set(resolved.get("required") or ())
-        sub_hints = (hint.object_fields or {}) if hint is not None else {}
-        self.objects[name] = [
-            self._row(sub, prop, sub in required, sub_hints.get(sub), present and sub in sub_hints)
-            for sub, prop in resolved["properties"].items()
-            if not (isinstance(prop, dict) and prop.get("readOnly"))
-        ]
-        self._expanding.discard(source)
-        return name
-
-
 def _fill(shape: dict[str, Any], bundled: FieldSpec, prefix: str) -> list[str]:
     """Copy the attributes only the bundled spec knows into `shape`; the keys copied."""
     known = field_attributes(bundled)
@@ -254,24 +152,6 @@ def _fill(shape: dict[str, Any], bundled: FieldSpec, prefix: str) -> list[str]:
     if isinstance(items, dict) and bundled.items is not None and bundled.items.type == items.get("type"):
         filled += _fill(items, bundled.items, prefix + "items.")
     return filled
-
-
-def _properties(component: dict[str, Any]) -> dict[str, Any]:
-    return component.get("properties") or {}
-
-
-def _hint(bundled: ModelSpec | None, name: str) -> FieldSpec | None:
-    """The bundled field of that name in any release: its enum and object names are reused."""
-    if bundled is None:
-        return None
-    if name in bundled.fields:
-        return bundled.fields[name]
-    rows = [row for row in bundled.history.get(name, ()) if not row.read_only]
-    return rows[-1] if rows else None
-
-
-def _snake(name: str) -> str:
-    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
 
 
 def openapi_view(snapshot: dict[str, Any]) -> dict[str, dict[str, Any]]:

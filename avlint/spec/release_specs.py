@@ -104,7 +104,7 @@ def release_model_list(
     enum = openapi.schemas.get("ModelEnum", {}).get("enum")
     if isinstance(enum, list):
         return sorted({str(m) for m in enum} | meta)
-    requests = _request_components(openapi.schemas)
+    requests = request_components(openapi.schemas)
     return sorted({m for m in known if m.partition(".")[2] in requests} | meta)
 
 
@@ -117,7 +117,7 @@ def build_release(
     origin: str,
 ) -> ReleaseSpecs:
     builder = RowBuilder(openapi.schemas, origin)
-    requests = _request_components(openapi.schemas)
+    requests = request_components(openapi.schemas)
     specs = ReleaseSpecs(release)
     for model in models:
         request_name = requests.get(model.partition(".")[2])
@@ -142,7 +142,7 @@ def build_release(
     return specs
 
 
-def _request_components(schemas: dict[str, Any]) -> dict[str, str]:
+def request_components(schemas: dict[str, Any]) -> dict[str, str]:
     """Lower-case model name -> its request component (`OAuth2ProviderRequest` for oauth2provider).
 
     The model string's second half is Django's lower-cased class name, and drf-spectacular names

@@ -28,7 +28,7 @@ FORMAT, FORMAT_VERSION = "avlint-spec", 1
 
 # Row keys in the order they are written (rules/specs order; the last three are comments).
 ROW_KEYS = (
-    "name", "type", "enum", "required", "read_only", "min_length", "max_length", "pattern", "minimum", "maximum",
+    "name", "type", "enum", "required", "read_only", "nullable", "blank", "min_length", "max_length", "pattern", "minimum", "maximum",
     "allow_empty", "format", "references", "items", "object", "default", "default_all_choices", "replaced_by",
     "help", "derived", "bundled_keys",
 )  # fmt: skip
@@ -85,7 +85,7 @@ def _attributes(
     if field.enum_name:
         row["enum"] = field.enum_name
         enums.setdefault(field.enum_name, list(field.choices))
-    row.update({key: True for key in ("required", "read_only") if getattr(field, key)})
+    row.update({key: True for key in ("required", "read_only", "nullable", "blank") if getattr(field, key)})
     row.update(
         {
             key: value

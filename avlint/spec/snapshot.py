@@ -44,7 +44,7 @@ class Snapshot:
         entry = self.models.get(model)
         bundled = bundled_model_spec(model, self.release)
         if entry is None or bundled is None:
-            return None
+            return bundled  # a model the schema did not describe keeps the bundled rows
         header = model_header(model)
         objects = entry.get("objects", {})
         fields: dict[str, FieldSpec] = {}

@@ -7,6 +7,7 @@ from typing import Any
 
 from avlint.spec.model import available_models
 from avlint.spec.render import FORMAT, FORMAT_VERSION
+from avlint.suggest import did_you_mean
 from avlint.versions import Release, UnknownVersionError
 
 TOP_KEYS = ("format", "version", "authentik", "source", "bundled_release", "models", "enums")
@@ -14,7 +15,7 @@ TYPES = ("string", "integer", "number", "boolean", "uuid", "enum", "list", "obje
 
 # What each row key holds. `help`, `derived` and `bundled_keys` are comments avlint does not use.
 ROW_VALUES = {
-    "name": "text", "type": "type", "enum": "text", "required": "bool", "read_only": "bool",
+    "name": "text", "type": "type", "enum": "text", "required": "bool", "read_only": "bool", "nullable": "bool", "blank": "bool",
     "min_length": "count", "max_length": "count", "pattern": "text", "minimum": "number", "maximum": "number",
     "allow_empty": "bool", "format": "text", "references": "text", "items": "row", "object": "text",
     "default": "any", "default_all_choices": "bool", "replaced_by": "text",
@@ -78,10 +79,8 @@ def _models_problem(models: Any, enums: dict[str, Any]) -> str | None:
     known = available_models()
     for model in models:
         if model not in known:
-            return f"models: avlint has no spec for {model!r} (known: {', '.join(known)})"
-    for model in known:
-        if model not in models:
-            return f"models: {model} is missing; import the schema again with `avlint spec import`"
+            return f"models: avlint has no spec for {model!r}{did_you_mean(str(model), known)}"
+    for model in models:  # a model the snapshot leaves out keeps the bundled rows
         problem = _model_problem(f"models.{model}", models[model], enums)
         if problem:
             return problem
@@ -138,8 +137,6 @@ def _row_problem(row: Any, enums: dict[str, Any], objects: dict[str, Any], item:
         return f"enum: no choice set {row['enum']!r} under enums"
     if row.get("type") == "enum" and "enum" not in row:
         return "type enum needs an enum (the name of a choice set under enums)"
-    if row.get("type") == "object" and "object" not in row:
-        return "type object needs an object (the name of its rows under the model's objects)"
     if "object" in row and row["object"] not in objects:
         return f"object: no rows {row['object']!r} under the model's objects"
     if "items" in row:
