@@ -2,8 +2,9 @@
 overrides merged on top of it.
 
 The committed data must equal a fresh generation from the schema copies in tests/data/openapi/.
-The three hand-written specs in rules/specs/ must come out of generated base + override, except
-for the differences named in KNOWN_DIFFERENCES, each with the side the evidence supports.
+The three hand-written specs avlint used before (tests/data/hand_specs/) must come out of
+generated base + override, except for the differences named in KNOWN_DIFFERENCES, each with the
+side the evidence supports.
 """
 
 from __future__ import annotations
