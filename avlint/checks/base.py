@@ -113,6 +113,17 @@ class CheckContext:
         return None
 
     @cached_property
+    def entries_by_pk(self) -> dict[str, Entry]:
+        """The first entry whose identifiers give each pk (`pk`, `*_uuid`, `id`; lower case): a
+        raw pk elsewhere in the file that names it refers to that entry (as exports do)."""
+        found: dict[str, Entry] = {}
+        for entry in self.document.entries:
+            for key, pair in entry.identifiers.items():
+                if (key == "pk" or key.endswith("_uuid") or key == "id") and isinstance(pair.value, ScalarNode):
+                    found.setdefault(pair.value.value.strip().lower(), entry)
+        return found
+
+    @cached_property
     def entries_by_id(self) -> dict[str, Entry]:
         """The first entry with each `id`: the one `!KeyOf` resolves to."""
         found: dict[str, Entry] = {}

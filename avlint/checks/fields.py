@@ -382,7 +382,7 @@ def _check_uuid(
 def _raw_reference(ctx: CheckContext, field: FieldSpec, node: Node, path: YamlPath, pk: str) -> Iterator[Hit]:
     """A pk written out: fine when an entry of this file creates the object with that pk (as
     authentik's exports do), else it names an object of one server only."""
-    target = pk_entries(ctx).get(pk)
+    target = ctx.entries_by_pk.get(pk)
     if target is not None:
         if target.model is not None and field.references and not holds(field.references, target.model):
             yield Hit(
@@ -403,16 +403,6 @@ def _raw_reference(ctx: CheckContext, field: FieldSpec, node: Node, path: YamlPa
         " Use !Find to look it up by name",
         path,
     )
-
-
-def pk_entries(ctx: CheckContext) -> dict[str, Entry]:
-    """Entries of the file whose identifiers give the object's pk, by that pk (lower case)."""
-    found: dict[str, Entry] = {}
-    for entry in ctx.document.entries:
-        for key, pair in entry.identifiers.items():
-            if (key == "pk" or key.endswith("_uuid") or key == "id") and isinstance(pair.value, ScalarNode):
-                found.setdefault(pair.value.value.strip().lower(), entry)
-    return found
 
 
 def _is_uuid(text: str) -> bool:

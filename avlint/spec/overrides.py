@@ -31,12 +31,13 @@ release line avlint knows, applies the patches, and folds equal neighbours back 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 from avlint.spec.schema_rows import ordered
 from avlint.spec.spec_history import dated, runs
-from avlint.versions import Release, in_range
+from avlint.versions import Release
 
 GENERATED = "specs/generated"
 OVERRIDES = "specs/overrides"
@@ -76,6 +77,17 @@ def merge_rows(
         for start, end, value in runs(per_release):
             out.append(ordered({"name": name, **dated(releases, start, end), **value}))
     return out
+
+
+@cache
+def _release(text: str) -> Release:
+    return Release.parse(text)
+
+
+def in_range(release: Release, since: str | None, until: str | None) -> bool:
+    """`avlint.versions.in_range` with each bound parsed once: a merge asks it for every field at
+    every release line, on the lint path when a model with an override is first used."""
+    return (since is None or release >= _release(since)) and (until is None or release < _release(until))
 
 
 def _row_at(rows: list[dict[str, Any]], release: Release) -> dict[str, Any] | None:
