@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from avlint.blueprint import BINDING, FLOW, VALIDATE_STAGE, Document, Entry
-from avlint.live.state import LiveState, same_pk
+from avlint.live.identity import same_pk
+from avlint.live.state import LiveState
 from avlint.modelinfo import is_stage
 from avlint.nodes import start, text_of
 from avlint.payload.resolve import Resolver, Unresolved
