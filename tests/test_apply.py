@@ -341,12 +341,17 @@ def test_an_interrupted_run_converges_when_run_again(fake_authentik: FakeAuthent
     )
     flow = f"- id: flow\n  model: {FLOW_MODEL}\n  identifiers:\n    slug: avlint-batch\n  attrs:\n    name: batch\n    title: batch\n    designation: authentication\n"
     path = write("batch.yaml", blueprint(flow + stages + bindings))
-    rule = fake_authentik.faults.drop(times=3, method="POST", path=VALIDATE)
+    # Every stage POST loses its connection (and is looked up, and sent again, and lost again).
+    rule = fake_authentik.faults.drop(times=None, method="POST", path=VALIDATE)
     first = apply(fake_authentik, path, "--yes")
     assert first.exit_code == 1
-    assert rule.hits == 3
-    assert [r.status for r in writes(fake_authentik)].count(None) == 3  # three connections dropped
-    assert len([n for n in names(fake_authentik) if n.startswith("avlint-batch-")]) == 7
+    assert rule.hits == 20  # each stage: the POST, then once more after the look-up found nothing
+    assert [r.status for r in writes(fake_authentik)].count(None) == 20
+    assert [n for n in names(fake_authentik) if n.startswith("avlint-batch-")] == []
+    assert "Applied: 1 created, 0 updated, 0 deleted, 10 failed, 10 skipped" in first.stdout
+    for i in range(10):  # each binding is skipped, naming the stage entry that failed
+        assert f"skipped: the entry 's{i}' it refers to failed to create" in first.stderr
+    fake_authentik.faults.clear()
     second = apply(fake_authentik, path, "--yes")
     assert second.exit_code == 0, second.output
     assert sorted(n for n in names(fake_authentik) if n.startswith("avlint-batch-")) == [

@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from avlint.cli.live_options import server_from, server_options
+from avlint.cli.live_options import env_file_option, server_from, server_options
 
 
 @click.command()
@@ -24,6 +24,7 @@ from avlint.cli.live_options import server_from, server_options
 @click.option("--format", "output_format", type=click.Choice(("text", "json")), default="text", show_default=True)
 @click.option("--show-defaults", is_flag=True, help="Also show the live values of fields the files leave out.")
 @click.option("--orphans", is_flag=True, help="Also list live validation stages that no file defines.")
+@env_file_option
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Use this config file.")
 @click.option("--isolated", is_flag=True, help="Ignore every config file.")
 def diff(
@@ -35,6 +36,7 @@ def diff(
     orphans: bool,
     config_path: str | None,
     isolated: bool,
+    env_file: str | None,
     **server: object,
 ) -> None:
     """Show drift between blueprint files and a live authentik, like `terraform plan`.
@@ -46,5 +48,5 @@ def diff(
 
     lint = LintRequest(paths=paths or (".",), target_version=target_version, config=config_path, isolated=isolated)
     colour = output_format == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
-    request = DiffRequest(lint, server_from(server), live_file, output_format, show_defaults, orphans, colour)
+    request = DiffRequest(lint, server_from(server), live_file, output_format, show_defaults, orphans, colour, env_file)
     sys.exit(run_diff(request, sys.stdout, sys.stderr))

@@ -223,7 +223,8 @@ class Client:
         if error is not None:
             raise ApiError(
                 f"{method} {path}: {_describe_transport(error)} (after {attempt + 1} attempt{'s' if attempt else ''})",
-                maybe_done=method not in ("GET", "HEAD") and not isinstance(error, httpx.ConnectError | httpx.ConnectTimeout),
+                maybe_done=method not in ("GET", "HEAD")
+                and not isinstance(error, httpx.ConnectError | httpx.ConnectTimeout),
             ) from None
         assert response is not None
         status = response.status_code

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
+from collections.abc import Coroutine
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO, TypeVar
 
 from yaml.nodes import MappingNode
 
@@ -27,6 +30,7 @@ class ServerOptions:
     read_timeout: float | None = None
     max_retries: int | None = None
     concurrency: int | None = None
+    timeout: float | None = None  # the whole run, in seconds
 
 
 @dataclass(frozen=True)
@@ -38,6 +42,59 @@ class DiffRequest:
     show_defaults: bool = False
     orphans: bool = False
     colour: bool = False
+    env_file: str | None = None  # KEY=VALUE lines for `!Env`, used as given
+
+
+T = TypeVar("T")
+
+
+class RunDeadline(Exception):
+    """The whole run took longer than --timeout."""
+
+
+def guarded_streams(server: ServerOptions, out: TextIO, err: TextIO) -> tuple[Any, TextIO, TextIO]:
+    """The redactor for this run's token, and the output streams passed through it: whatever
+    a message holds (server text included), the token does not reach the user."""
+    from avlint.live.redact import RedactingStream, Redactor
+
+    redact = Redactor(_secrets(server))
+    return redact, RedactingStream(out, redact), RedactingStream(err, redact)  # type: ignore[return-value]
+
+
+def _secrets(server: ServerOptions) -> list[str | None]:
+    """Every value that may be avlint's API token in this run, wherever it came from."""
+    secrets: list[str | None] = [server.token, os.environ.get("AUTHENTIK_TOKEN")]
+    if server.token_file:
+        with contextlib.suppress(OSError, UnicodeDecodeError):  # reported when the connection is made
+            secrets.extend(line.strip() for line in Path(server.token_file).read_text(encoding="utf-8").splitlines())
+    return [secret.strip() if secret else None for secret in secrets]
+
+
+def within(seconds: float, work: Coroutine[Any, Any, T]) -> T:
+    """Run `work` in a fresh event loop, ended after `seconds` (the run's --timeout)."""
+
+    async def bounded() -> T:
+        try:
+            async with asyncio.timeout(seconds):
+                return await work
+        except TimeoutError:
+            raise RunDeadline(
+                f"the run did not finish within {seconds:g} seconds (--timeout); nothing more was sent"
+            ) from None
+
+    return asyncio.run(bounded())
+
+
+def blueprint_environ(request: DiffRequest, err: TextIO, documents: list[tuple[str, Document]]) -> dict[str, str]:
+    """The environment `!Env` resolves from, without avlint's own credentials; each `!Env` that
+    asks for them is reported."""
+    from avlint.live.environ import live_environ, read_env_file, withheld_uses
+
+    env_file = read_env_file(request.env_file) if request.env_file else None
+    environ, withheld = live_environ(os.environ, _secrets(request.server), env_file)
+    for use in withheld_uses(documents, withheld):
+        err.write(use.message() + "\n")
+    return environ
 
 
 def load_documents(paths: list[str], settings, err: TextIO) -> tuple[list[tuple[str, Document]], int]:
@@ -82,6 +139,7 @@ def connection_from(options: ServerOptions):
         read_timeout=options.read_timeout,
         max_retries=options.max_retries,
         concurrency=options.concurrency,
+        run_timeout=options.timeout,
     )
 
 
@@ -95,9 +153,15 @@ async def resolve_target(client, request_version: str | None):
 
 
 def run_diff(request: DiffRequest, out: TextIO, err: TextIO, cwd: Path | None = None) -> int:
+    _, out, err = guarded_streams(request.server, out, err)
+    return _run_diff(request, out, err, cwd)
+
+
+def _run_diff(request: DiffRequest, out: TextIO, err: TextIO, cwd: Path | None) -> int:
     from avlint.live.client import ApiError
     from avlint.live.connection import ConnectionError_
     from avlint.live.drift import MODELS, compute_drift
+    from avlint.live.environ import EnvFileError
     from avlint.live.render import render_json, render_text
     from avlint.live.state import load_state
     from avlint.versions import UnknownVersionError
@@ -113,24 +177,27 @@ def run_diff(request: DiffRequest, out: TextIO, err: TextIO, cwd: Path | None = 
     try:
         if request.live_file:
             documents, problems = load_documents(paths, settings, err)
-            state, release = load_state(request.live_file), settings.release
+            try:
+                state, release = load_state(request.live_file), settings.release
+            except (OSError, ValueError, RecursionError) as error:
+                err.write(f"avlint: error: --live-file {request.live_file}: {_reason(error)}\n")
+                return EXIT_USAGE
         else:
             # Every list is fetched: orphans need the stages, `!Find` may name a flow or a stage
             # that no entry of the files defines. The server sets the pace, so the files are read
             # while the first requests are out.
             connection = connection_from(request.server)
-            (documents, problems), (state, release) = asyncio.run(
+            (documents, problems), (state, release) = within(
+                connection.run_timeout,
                 _fetch_while(
                     lambda: load_documents(paths, settings, err), connection, auto, settings.release, set(MODELS)
-                )
+                ),
             )
-    except (ConnectionError_, ApiError, UnknownVersionError) as error:
+        environ = blueprint_environ(request, err, documents)
+    except (ConnectionError_, ApiError, UnknownVersionError, RunDeadline, EnvFileError) as error:
         err.write(f"avlint: error: {error}\n")
         return EXIT_USAGE
-    except (OSError, ValueError) as error:
-        err.write(f"avlint: error: --live-file {request.live_file}: {error}\n")
-        return EXIT_USAGE
-    report = compute_drift(documents, state, release)
+    report = compute_drift(documents, state, release, environ)
     if not request.orphans:
         report.orphans = []
     if request.output_format == "json":
@@ -140,6 +207,14 @@ def run_diff(request: DiffRequest, out: TextIO, err: TextIO, cwd: Path | None = 
     if problems:
         return EXIT_USAGE
     return EXIT_DRIFT if report.drifted or report.orphans else 0
+
+
+def _reason(error: BaseException) -> str:
+    if isinstance(error, OSError):
+        return error.strerror or error.__class__.__name__
+    if isinstance(error, RecursionError):
+        return "nested too deeply"
+    return str(error)
 
 
 async def _fetch_while(load, connection, auto: bool, release, models: set[str]):
@@ -173,10 +248,18 @@ class ApplyRequest:
 
 
 def run_apply(request: ApplyRequest, out: TextIO, err: TextIO, cwd: Path | None = None, progress_factory=None) -> int:
-    """Print the plan; with --yes, carry it out. 0 when everything succeeded, 1 otherwise."""
+    """Print the plan; with --yes, carry it out. 0 when everything succeeded, 1 when something
+    failed, 2 when the run could not go on (connection, an answer that is not the API's)."""
+    _, out, err = guarded_streams(request.diff.server, out, err)
+    return _run_apply(request, out, err, cwd, progress_factory)
+
+
+def _run_apply(request: ApplyRequest, out: TextIO, err: TextIO, cwd: Path | None, progress_factory) -> int:
+    from avlint.live.apply import ApplyResult
     from avlint.live.client import ApiError, Client
     from avlint.live.connection import ConnectionError_
     from avlint.live.drift import MODELS, compute_drift
+    from avlint.live.environ import EnvFileError
     from avlint.live.render import render_text
     from avlint.live.state import fetch_state
     from avlint.versions import UnknownVersionError
@@ -193,15 +276,23 @@ def run_apply(request: ApplyRequest, out: TextIO, err: TextIO, cwd: Path | None 
     documents, problems = load_documents(list(diff.lint.paths), settings, err)
     if problems:
         return EXIT_USAGE
+    try:
+        environ = blueprint_environ(diff, err, documents)
+    except EnvFileError as error:
+        err.write(f"avlint: error: {error}\n")
+        return EXIT_USAGE
     models = set(MODELS)
+    result = ApplyResult()
+    started = False  # whether writes began: from then on, the summary says what was done
 
     async def session() -> int:
+        nonlocal started
         from avlint.live.apply import apply_plan
 
         async with Client(connection) as client:
             release = (await resolve_target(client, "auto")) if auto else settings.release
             state = await fetch_state(client, models)
-            report = compute_drift(documents, state, release)
+            report = compute_drift(documents, state, release, environ)
             report.orphans = []
             render_text(report, out, diff.colour)
             work = [
@@ -218,21 +309,34 @@ def run_apply(request: ApplyRequest, out: TextIO, err: TextIO, cwd: Path | None 
                 return 0
             run_settings = settings if not auto else _with_release(settings, release)
             bar = progress_factory(len(work)) if progress_factory is not None else None
-            result = await apply_plan(client, report, state, run_settings, request.prune, bar.update if bar else None)
+            started = True
+            await apply_plan(
+                client, report, state, run_settings, request.prune, bar.update if bar else None, environ, result
+            )
             if bar is not None:
                 bar.finish()
-            for failure in result.failures:
-                err.write(f"{failure.path}:{failure.line}:{failure.column}: error: {failure.message}\n")
-            out.write(
-                f"Applied: {result.created} created, {result.updated} updated, {result.deleted} deleted, {len(result.failures)} failed ({client.stats.requests} requests, at most {client.stats.max_in_flight} in flight).\n"
-            )
-            return 1 if result.failures else 0
+            _report_apply(result, out, err, client.stats)
+            if result.fatal is not None:
+                err.write(f"avlint: error: {result.fatal}\n")
+                return EXIT_USAGE
+            return 1 if result.failures or result.skipped else 0
 
     try:
-        return asyncio.run(session())
-    except (ApiError, UnknownVersionError) as error:
+        return within(connection.run_timeout, session())
+    except (ApiError, UnknownVersionError, ConnectionError_, RunDeadline) as error:
+        if started:
+            _report_apply(result, out, err, None)
         err.write(f"avlint: error: {error}\n")
         return EXIT_USAGE
+
+
+def _report_apply(result: Any, out: TextIO, err: TextIO, stats: Any) -> None:
+    for note in result.notes:
+        err.write(f"{note.path}:{note.line}:{note.column}: note: {note.message}\n")
+    for failure in [*result.failures, *result.skipped]:
+        err.write(f"{failure.path}:{failure.line}:{failure.column}: error: {failure.message}\n")
+    counts = f" ({stats.requests} requests, at most {stats.max_in_flight} in flight)" if stats is not None else ""
+    out.write(f"Applied: {result.summary()}{counts}.\n")
 
 
 def _with_release(settings, release):
@@ -249,6 +353,11 @@ class PullRequest:
 
 
 def run_pull(request: PullRequest, out: TextIO, err: TextIO) -> int:
+    redact, out, err = guarded_streams(request.server, out, err)
+    return _run_pull(request, out, err, redact)
+
+
+def _run_pull(request: PullRequest, out: TextIO, err: TextIO, redact: Any) -> int:
     from avlint.blueprint import BINDING, FLOW, VALIDATE_STAGE
     from avlint.engine import lint_text
     from avlint.fix.writer import WriteError, write_new
@@ -274,8 +383,8 @@ def run_pull(request: PullRequest, out: TextIO, err: TextIO) -> int:
             return release, state
 
     try:
-        release, state = asyncio.run(session())
-    except (ApiError, UnknownVersionError) as error:
+        release, state = within(connection.run_timeout, session())
+    except (ApiError, UnknownVersionError, ConnectionError_, RunDeadline) as error:
         err.write(f"avlint: error: {error}\n")
         return EXIT_USAGE
     if request.name is not None:
@@ -294,7 +403,7 @@ def run_pull(request: PullRequest, out: TextIO, err: TextIO) -> int:
             failures += 1
             continue
         try:
-            write_new(path, pulled.text)
+            write_new(path, redact(pulled.text))  # files pass the same redaction as the streams
         except WriteError as error:
             err.write(f"{error.path}: error: {error.reason}\n")
             failures += 1

@@ -63,7 +63,8 @@ def make_connection(
     insecure: bool = False,
     allow_http: bool = False,
     environ: dict[str, str] | None = None,
-    **tuning: float | None,  # connect_timeout, read_timeout, max_retries, concurrency, run_timeout: None keeps the default
+    **tuning: float
+    | None,  # connect_timeout, read_timeout, max_retries, concurrency, run_timeout: None keeps the default
 ) -> Connection:
     """Build a Connection from options, falling back to AUTHENTIK_URL and AUTHENTIK_TOKEN."""
     env = os.environ if environ is None else environ
@@ -123,7 +124,13 @@ def _checked(value: str, source: str) -> str:
         if character in "\r\n":
             raise ConnectionError_(f"{source} contains a line break; an API token is a single line")
         if not " " < character < "\x7f":
-            what = "whitespace" if character.isspace() else "a non-ASCII character" if ord(character) > 127 else "a control character"
+            what = (
+                "whitespace"
+                if character.isspace()
+                else "a non-ASCII character"
+                if ord(character) > 127
+                else "a control character"
+            )
             raise ConnectionError_(f"{source} contains {what}; an API token is printable ASCII without spaces")
     return value
 
