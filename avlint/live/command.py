@@ -85,12 +85,13 @@ def within(seconds: float, work: Coroutine[Any, Any, T]) -> T:
     return asyncio.run(bounded())
 
 
-def blueprint_environ(request: DiffRequest, err: TextIO, documents: list[tuple[str, Document]]) -> dict[str, str]:
+def blueprint_environ(
+    request: DiffRequest, err: TextIO, documents: list[tuple[str, Document]], env_file: dict[str, str] | None
+) -> dict[str, str]:
     """The environment `!Env` resolves from, without avlint's own credentials; each `!Env` that
     asks for them is reported."""
-    from avlint.live.environ import live_environ, read_env_file, withheld_uses
+    from avlint.live.environ import live_environ, withheld_uses
 
-    env_file = read_env_file(request.env_file) if request.env_file else None
     environ, withheld = live_environ(os.environ, _secrets(request.server), env_file)
     for use in withheld_uses(documents, withheld):
         err.write(use.message() + "\n")
@@ -161,7 +162,7 @@ def _run_diff(request: DiffRequest, out: TextIO, err: TextIO, cwd: Path | None) 
     from avlint.live.client import ApiError
     from avlint.live.connection import ConnectionError_
     from avlint.live.drift import MODELS, compute_drift
-    from avlint.live.environ import EnvFileError
+    from avlint.live.environ import EnvFileError, read_env_file
     from avlint.live.render import render_json, render_text
     from avlint.live.state import load_state
     from avlint.versions import UnknownVersionError
@@ -170,7 +171,8 @@ def _run_diff(request: DiffRequest, out: TextIO, err: TextIO, cwd: Path | None) 
     lint = request.lint if not auto else request.lint._replace(target_version=None)
     try:
         settings, _ = build_settings(lint, cwd or Path.cwd())
-    except UsageError as error:
+        env_file = read_env_file(request.env_file) if request.env_file else None
+    except (UsageError, EnvFileError) as error:
         err.write(f"avlint: error: {error}\n")
         return EXIT_USAGE
     paths = list(request.lint.paths)
@@ -193,11 +195,10 @@ def _run_diff(request: DiffRequest, out: TextIO, err: TextIO, cwd: Path | None) 
                     lambda: load_documents(paths, settings, err), connection, auto, settings.release, set(MODELS)
                 ),
             )
-        environ = blueprint_environ(request, err, documents)
-    except (ConnectionError_, ApiError, UnknownVersionError, RunDeadline, EnvFileError) as error:
+    except (ConnectionError_, ApiError, UnknownVersionError, RunDeadline) as error:
         err.write(f"avlint: error: {error}\n")
         return EXIT_USAGE
-    report = compute_drift(documents, state, release, environ)
+    report = compute_drift(documents, state, release, blueprint_environ(request, err, documents, env_file))
     if not request.orphans:
         report.orphans = []
     if request.output_format == "json":
@@ -259,7 +260,7 @@ def _run_apply(request: ApplyRequest, out: TextIO, err: TextIO, cwd: Path | None
     from avlint.live.client import ApiError, Client
     from avlint.live.connection import ConnectionError_
     from avlint.live.drift import MODELS, compute_drift
-    from avlint.live.environ import EnvFileError
+    from avlint.live.environ import EnvFileError, read_env_file
     from avlint.live.render import render_text
     from avlint.live.state import fetch_state
     from avlint.versions import UnknownVersionError
@@ -270,17 +271,14 @@ def _run_apply(request: ApplyRequest, out: TextIO, err: TextIO, cwd: Path | None
     try:
         settings, _ = build_settings(lint, cwd or Path.cwd())
         connection = connection_from(diff.server)
-    except (UsageError, ConnectionError_) as error:
+        env_file = read_env_file(diff.env_file) if diff.env_file else None
+    except (UsageError, ConnectionError_, EnvFileError) as error:
         err.write(f"avlint: error: {error}\n")
         return EXIT_USAGE
     documents, problems = load_documents(list(diff.lint.paths), settings, err)
     if problems:
         return EXIT_USAGE
-    try:
-        environ = blueprint_environ(diff, err, documents)
-    except EnvFileError as error:
-        err.write(f"avlint: error: {error}\n")
-        return EXIT_USAGE
+    environ = blueprint_environ(diff, err, documents, env_file)
     models = set(MODELS)
     result = ApplyResult()
     started = False  # whether writes began: from then on, the summary says what was done
