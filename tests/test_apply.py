@@ -428,3 +428,108 @@ def test_connection_and_auth_errors_exit_2(fake_authentik: FakeAuthentik, tmp_pa
     missing = apply(fake_authentik, tmp_path / "missing.yaml", "--yes")
     assert missing.exit_code == 2
     assert writes(fake_authentik) == []
+
+
+# -- writes whose answer never came (issue 12 item 2) ---------------------------------------------------
+ONE_STAGE = f"""\
+- id: mfa
+  model: {VALIDATE_MODEL}
+  identifiers:
+    name: avlint-lost-mfa
+  attrs:
+    device_classes: [totp]
+"""
+
+
+def posts(fake: FakeAuthentik) -> list:
+    return [r for r in settled(fake) if r.method == "POST"]
+
+
+def test_a_post_whose_answer_was_lost_is_looked_up_not_sent_again(fake_authentik: FakeAuthentik) -> None:
+    path = write("lost.yaml", blueprint(ONE_STAGE))
+    fake_authentik.faults.lose_answer(times=1, method="POST", path=VALIDATE)
+    result = apply(fake_authentik, path, "--yes")
+    assert result.exit_code == 0, result.output
+    assert len(posts(fake_authentik)) == 1
+    assert names(fake_authentik).count("avlint-lost-mfa") == 1
+    assert (
+        "lost.yaml:5: note: authentik_stages_authenticator_validate.authenticatorvalidatestage 'avlint-lost-mfa': "
+        "POST /stages/authenticator/validate/: the server closed the connection without a complete response "
+        "(after 1 attempt); looked up: it was created"
+    ) in result.stderr.replace(":5:1:", ":5:")
+    assert "Applied: 1 created, 0 updated, 0 deleted, 0 failed" in result.stdout
+    # the look-up is a read of the list after the POST
+    log = settled(fake_authentik)
+    post_index = next(i for i, r in enumerate(log) if r.method == "POST")
+    assert any(r.method == "GET" and r.path == VALIDATE for r in log[post_index + 1 :])
+
+
+def test_a_post_answered_too_late_is_looked_up(fake_authentik: FakeAuthentik) -> None:
+    path = write("late.yaml", blueprint(ONE_STAGE))
+    fake_authentik.faults.late_answer(3.0, times=1, method="POST", path=VALIDATE)
+    result = apply(fake_authentik, path, "--yes", "--read-timeout", "0.3", "--connect-timeout", "0.2")
+    assert result.exit_code == 0, result.output
+    assert "timed out waiting for the response (after 1 attempt); looked up: it was created" in result.stderr
+    assert len(posts(fake_authentik)) == 1 and names(fake_authentik).count("avlint-lost-mfa") == 1
+
+
+def test_a_dropped_post_that_created_nothing_is_sent_again_once(fake_authentik: FakeAuthentik) -> None:
+    path = write("dropped.yaml", blueprint(ONE_STAGE))
+    fake_authentik.faults.drop(times=1, method="POST", path=VALIDATE)
+    result = apply(fake_authentik, path, "--yes")
+    assert result.exit_code == 0, result.output
+    assert "looked up: it was not created; sent again: created" in result.stderr
+    assert len(posts(fake_authentik)) == 2 and names(fake_authentik).count("avlint-lost-mfa") == 1
+
+
+def test_a_write_that_may_have_happened_is_not_reported_as_plain_failure(fake_authentik: FakeAuthentik) -> None:
+    path = write("dropped.yaml", blueprint(ONE_STAGE))
+    fake_authentik.faults.drop(times=None, method="POST", path=VALIDATE)
+    # the plan's own read of the list passes; the look-up after the lost POST fails
+    fake_authentik.faults.status(500, times=None, method="GET", path=VALIDATE).after = 1
+    result = apply(fake_authentik, path, "--yes")
+    assert result.exit_code == 1
+    assert "the object may have been created, and looking it up failed too" in result.stderr
+
+
+# -- bindings of stages that failed (issue 12 item 2) -----------------------------------------------------
+def test_a_binding_whose_stage_failed_to_create_is_skipped_with_the_reason(fake_authentik: FakeAuthentik) -> None:
+    taken = NEW_FLOW.replace("name: avlint-new-mfa", "name: default-authentication-password")  # a password stage's
+    path = write("taken.yaml", blueprint(taken))
+    result = apply(fake_authentik, path, "--yes")
+    assert result.exit_code == 1
+    assert "name: stage with this name already exists." in result.stderr
+    line = taken.splitlines().index(f"- model: {BINDING_MODEL}") + 5
+    assert (
+        f"taken.yaml:{line}:1: error: {BINDING_MODEL} 'order 10' skipped: the entry 'mfa' it refers to failed to create"
+    ) in result.stderr
+    assert "Applied: 1 created, 0 updated, 0 deleted, 1 failed, 1 skipped" in result.stdout
+    assert [r.path for r in writes(fake_authentik)] == [FLOWS, VALIDATE]  # no binding was sent
+
+
+# -- an answer that is not the API's stops the run (issue 12 item 3) -----------------------------------
+def test_a_bad_answer_stops_apply_and_the_summary_says_what_was_done(fake_authentik: FakeAuthentik) -> None:
+    path = write("new.yaml", blueprint(NEW_FLOW))
+    fake_authentik.faults.html_page(times=None, method="POST", path=VALIDATE)
+    result = apply(fake_authentik, path, "--yes")
+    assert result.exit_code == 2
+    assert "Applied: 1 created, 0 updated, 0 deleted, 0 failed, 1 not attempted" in result.stdout
+    assert result.stderr.splitlines()[-1] == (
+        "avlint: error: POST /stages/authenticator/validate/: the server answered an HTML page (HTTP 200) instead "
+        "of JSON; check --url (a login proxy or another service in front of authentik?)"
+    )
+    assert [r.path for r in writes(fake_authentik)] == [FLOWS, VALIDATE]
+
+
+def test_the_run_deadline_during_apply_still_lists_what_was_done(fake_authentik: FakeAuthentik) -> None:
+    path = write("new.yaml", blueprint(NEW_FLOW))
+    fake_authentik.faults.latency(5.0, method="POST", path=VALIDATE)
+    result = apply(fake_authentik, path, "--yes", "--timeout", "1.5")
+    assert result.exit_code == 2
+    assert (
+        "Applied: 1 created, 0 updated, 0 deleted, 0 failed, 1 unknown (no answer yet when the run stopped)"
+        in result.stdout
+    )
+    assert result.stderr.splitlines()[-1] == (
+        "avlint: error: the run did not finish within 1.5 seconds (--timeout); nothing more was sent"
+    )

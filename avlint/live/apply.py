@@ -161,9 +161,14 @@ async def _sent(result: ApplyResult, request: Any) -> Any:
     """Await a write, counting it as in flight meanwhile (for a run stopped by its deadline)."""
     result.in_flight += 1
     try:
-        return await request
-    finally:
+        answer = await request
+    except asyncio.CancelledError:
+        raise  # the run's deadline: sent, never answered, so it stays counted as unknown
+    except BaseException:
         result.in_flight -= 1
+        raise
+    result.in_flight -= 1
+    return answer
 
 
 async def _create(

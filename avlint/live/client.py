@@ -97,11 +97,10 @@ class Client:
         if self.connection.token is not None:
             headers["Authorization"] = f"Bearer {self.connection.token.reveal()}"
         timeout = httpx.Timeout(self.connection.read_timeout, connect=self.connection.connect_timeout)
-        verify: bool | ssl.SSLContext = (
-            self.connection.verify if isinstance(self.connection.verify, bool) else ssl_context(self.connection.verify)
-        )
-        if self.connection.url.startswith("http://"):
-            verify = False  # no TLS to verify: skip loading the system's certificate store
+        verify: bool | ssl.SSLContext = False  # plain http: no TLS, no certificate store to load
+        if not self.connection.url.startswith("http://"):
+            setting = self.connection.verify
+            verify = setting if isinstance(setting, bool) else ssl_context(setting)
         limits = httpx.Limits(
             max_connections=self.connection.concurrency, max_keepalive_connections=self.connection.concurrency
         )

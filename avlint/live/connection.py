@@ -81,7 +81,7 @@ def make_connection(
         )
     if ca_bundle and not Path(ca_bundle).is_file():
         raise ConnectionError_(f"--ca-bundle {ca_bundle} is not a file")
-    if ca_bundle and not insecure and parts.scheme == "https":
+    if ca_bundle:
         ssl_context(ca_bundle)  # a bundle that holds no certificate is a usage error, found before any request
     verify: bool | str = False if insecure else (ca_bundle or True)
     root = url.split("/api/v3")[0].rstrip("/")

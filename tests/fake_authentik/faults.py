@@ -17,7 +17,7 @@ page with 200), ``redirect``, ``malformed_json``, ``huge_total_pages``, ``echo_t
 body repeats the request's Authorization header) and ``drip`` (one byte at a time).
 
 A rule with ``times=N`` applies to the next N matching requests, then stays inert; ``times=None``
-applies to every one. ``rule.hits`` counts the requests it affected. ``path`` is an ``fnmatch``
+applies to every one. A rule whose ``after`` is N lets the first N matching requests through. ``rule.hits`` counts the requests it affected. ``path`` is an ``fnmatch``
 pattern on the URL path (``"/api/v3/stages/*"``), ``method`` an HTTP method; None matches all.
 """
 
@@ -56,6 +56,8 @@ class FaultRule:
     headers: list[tuple[str, str]] = field(default_factory=list)  # status: extra headers (Location)
     rewrite: Callable[[Any], Any] | None = None  # rewrite: new JSON from the real answer's JSON
     echo_header: str | None = None  # status: a request header whose line the body repeats
+    after: int = 0  # matching requests let through before the rule starts to apply
+    seen: int = 0
     hits: int = 0
 
     @property
@@ -240,7 +242,7 @@ class Faults:
         )
 
     def huge_total_pages(
-        self, pages: int = 10_000_000, *, times: int | None = None, path: str | None = None
+        self, pages: int = 10_000_000, *, times: int | None = None, path: str | None = None, method: str | None = "GET"
     ) -> FaultRule:
         """A list answer that claims ``pages`` pages (its real count unchanged)."""
 
@@ -249,7 +251,7 @@ class Faults:
                 body["pagination"]["total_pages"] = pages
             return body
 
-        return self.rewrite(change, path=path, method="GET", times=times)
+        return self.rewrite(change, path=path, method=method, times=times)
 
     def echo_token(self, *, times: int | None = None, path: str | None = None, method: str | None = None) -> FaultRule:
         """A 500 whose page repeats the request's Authorization header (a debug error page)."""
@@ -270,6 +272,9 @@ class Faults:
         with self._lock:
             for rule in self._rules:
                 if not rule.active or not rule.matches(method, path):
+                    continue
+                rule.seen += 1
+                if rule.seen <= rule.after:
                     continue
                 if rule.kind == "latency":
                     plan.latency += rule.seconds
