@@ -1122,9 +1122,7 @@ def test_page_requests_are_created_lazily_within_the_bound(fake_authentik: FakeA
             pending["now"] -= 1
 
     monkeypatch.setattr(Client, "_page", counted)
-    client, stages = use(
-        connect(fake_authentik, concurrency=3), lambda c: c.list_all("/stages/authenticator/validate/")
-    )
+    _, stages = use(connect(fake_authentik, concurrency=3), lambda c: c.list_all("/stages/authenticator/validate/"))
     assert len(stages) == 1000 and len({s["pk"] for s in stages}) == 1000
     assert pending["most"] <= 3  # never a request object per page up front
     assert sorted(int(r.arg("page")) for r in records(fake_authentik, VALIDATE)) == list(range(1, 11))

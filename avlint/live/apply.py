@@ -272,7 +272,7 @@ def _body(obj: ObjectDrift, resolver: _LiveResolver, settings: Settings) -> tupl
     """The entry's data resolved now: entries created earlier in this run have pks by now."""
     entry = obj.entry
     assert entry is not None
-    spec = model_spec(entry.model, settings.release)
+    spec = model_spec(entry.model, settings.release) if entry.model else None
     writable = spec.writable if spec else {}
     resolver.unresolved = []
     body = {key: resolver.value(pair.value) for key, pair in entry.data().items() if key in writable}

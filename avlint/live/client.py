@@ -124,13 +124,15 @@ class Client:
         response = await self.request("GET", path, params=params, missing_ok=True)
         if response is None:
             return None
-        return _shaped("GET", path, wire.api_object, _json("GET", path, response))
+        found: dict[str, Any] = _shaped("GET", path, wire.api_object, _json("GET", path, response))
+        return found
 
     async def write(self, method: str, path: str, body: dict[str, Any]) -> dict[str, Any]:
         """POST or PATCH an object; the object as the server stored it."""
         response = await self.request(method, path, json=body)
         assert response is not None
-        return _shaped(method, path, wire.api_object, _json(method, path, response))
+        stored: dict[str, Any] = _shaped(method, path, wire.api_object, _json(method, path, response))
+        return stored
 
     async def delete(self, path: str) -> None:
         await self.request("DELETE", path, missing_ok=True)
@@ -163,7 +165,10 @@ class Client:
     async def _page(self, path: str, params: dict[str, Any]) -> tuple[wire.Pagination, list[dict[str, Any]]]:
         response = await self.request("GET", path, params=params)
         assert response is not None
-        return _shaped("GET", path, wire.page, _json("GET", path, response))
+        page: tuple[wire.Pagination, list[dict[str, Any]]] = _shaped(
+            "GET", path, wire.page, _json("GET", path, response)
+        )
+        return page
 
     async def version(self) -> str:
         """The server's authentik version (asked once per client)."""
@@ -270,7 +275,7 @@ class Client:
             or (method not in ("GET", "HEAD") and response.status_code != 429)
         ):
             return None
-        delay = min(5.0, 0.2 * 2**attempt) + random.uniform(0, 0.1 * 2**attempt)
+        delay = min(5.0, 0.2 * 2.0**attempt) + random.uniform(0, 0.1 * 2.0**attempt)
         if response is not None and response.status_code == 429:
             delay = max(delay, _retry_after(response))
         if time.monotonic() - started + delay > self.connection.max_retry_seconds:

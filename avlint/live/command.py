@@ -8,12 +8,23 @@ import os
 from collections.abc import Coroutine
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO, TypeVar
+from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 from yaml.nodes import MappingNode
 
 from avlint.blueprint import Document, build_document, classify
 from avlint.run import EXIT_USAGE, LintRequest, UsageError, build_settings
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from avlint.live.apply import ApplyResult
+    from avlint.live.client import Client, Stats
+    from avlint.live.connection import Connection
+    from avlint.live.redact import Redactor
+    from avlint.live.state import LiveState
+    from avlint.settings import Settings
+    from avlint.versions import Release
 
 EXIT_DRIFT = 1
 
@@ -52,7 +63,7 @@ class RunDeadline(Exception):
     """The whole run took longer than --timeout."""
 
 
-def guarded_streams(server: ServerOptions, out: TextIO, err: TextIO) -> tuple[Any, TextIO, TextIO]:
+def guarded_streams(server: ServerOptions, out: TextIO, err: TextIO) -> tuple[Redactor, TextIO, TextIO]:
     """The redactor for this run's token, and the output streams passed through it: whatever
     a message holds (server text included), the token does not reach the user."""
     from avlint.live.redact import RedactingStream, Redactor
@@ -98,7 +109,7 @@ def blueprint_environ(
     return environ
 
 
-def load_documents(paths: list[str], settings, err: TextIO) -> tuple[list[tuple[str, Document]], int]:
+def load_documents(paths: list[str], settings: Settings, err: TextIO) -> tuple[list[tuple[str, Document]], int]:
     """Blueprints of the given paths, parsed on the lint path; unreadable ones are reported."""
     from avlint.discovery import discover
     from avlint.loader.problems import ContentProblem, PathError
@@ -106,7 +117,7 @@ def load_documents(paths: list[str], settings, err: TextIO) -> tuple[list[tuple[
     from avlint.loader.yaml_nodes import compose
 
     files, errors = discover(paths, settings.exclude)
-    documents = []
+    documents: list[tuple[str, Document]] = []
     problems = len(errors)
     for error in errors:
         err.write(f"{error.path}: error: {error.reason}\n")
@@ -126,7 +137,7 @@ def load_documents(paths: list[str], settings, err: TextIO) -> tuple[list[tuple[
     return documents, problems
 
 
-def connection_from(options: ServerOptions):
+def connection_from(options: ServerOptions) -> Connection:
     from avlint.live.connection import make_connection
 
     return make_connection(
@@ -144,13 +155,11 @@ def connection_from(options: ServerOptions):
     )
 
 
-async def resolve_target(client, request_version: str | None):
-    """`--target-version auto` asks the server."""
+async def server_release(client: Client) -> Release:
+    """`--target-version auto`: the release the server reports."""
     from avlint.versions import resolve_release
 
-    if request_version == "auto":
-        return resolve_release(await client.version())
-    return None
+    return resolve_release(await client.version())
 
 
 def run_diff(request: DiffRequest, out: TextIO, err: TextIO, cwd: Path | None = None) -> int:
@@ -218,7 +227,13 @@ def _reason(error: BaseException) -> str:
     return str(error)
 
 
-async def _fetch_while(load, connection, auto: bool, release, models: set[str]):
+async def _fetch_while(
+    load: Callable[[], tuple[list[tuple[str, Document]], int]],
+    connection: Connection,
+    auto: bool,
+    release: Release,
+    models: set[str],
+) -> tuple[tuple[list[tuple[str, Document]], int], tuple[LiveState, Release]]:
     """`load()` in a thread while the lists are fetched; both results. When the fetch fails, the
     files are still read to the end first, so their problems are reported before the error."""
     loading = asyncio.ensure_future(asyncio.to_thread(load))
@@ -229,13 +244,13 @@ async def _fetch_while(load, connection, auto: bool, release, models: set[str]):
     return loaded, fetched
 
 
-async def _fetch(connection, auto: bool, release, models: set[str]):
+async def _fetch(connection: Connection, auto: bool, release: Release, models: set[str]) -> tuple[LiveState, Release]:
     from avlint.live.client import Client
     from avlint.live.state import fetch_state
 
     async with Client(connection) as client:
         if auto:
-            release = await resolve_target(client, "auto")
+            release = await server_release(client)
         state = await fetch_state(client, models)
     return state, release
 
@@ -248,14 +263,16 @@ class ApplyRequest:
     progress: bool = False
 
 
-def run_apply(request: ApplyRequest, out: TextIO, err: TextIO, cwd: Path | None = None, progress_factory=None) -> int:
+def run_apply(
+    request: ApplyRequest, out: TextIO, err: TextIO, cwd: Path | None = None, progress_factory: Any = None
+) -> int:
     """Print the plan; with --yes, carry it out. 0 when everything succeeded, 1 when something
     failed, 2 when the run could not go on (connection, an answer that is not the API's)."""
     _, out, err = guarded_streams(request.diff.server, out, err)
     return _run_apply(request, out, err, cwd, progress_factory)
 
 
-def _run_apply(request: ApplyRequest, out: TextIO, err: TextIO, cwd: Path | None, progress_factory) -> int:
+def _run_apply(request: ApplyRequest, out: TextIO, err: TextIO, cwd: Path | None, progress_factory: Any) -> int:
     from avlint.live.apply import ApplyResult
     from avlint.live.client import ApiError, Client
     from avlint.live.connection import ConnectionError_
@@ -288,7 +305,7 @@ def _run_apply(request: ApplyRequest, out: TextIO, err: TextIO, cwd: Path | None
         from avlint.live.apply import apply_plan
 
         async with Client(connection) as client:
-            release = (await resolve_target(client, "auto")) if auto else settings.release
+            release = (await server_release(client)) if auto else settings.release
             state = await fetch_state(client, models)
             report = compute_drift(documents, state, release, environ)
             report.orphans = []
@@ -328,7 +345,7 @@ def _run_apply(request: ApplyRequest, out: TextIO, err: TextIO, cwd: Path | None
         return EXIT_USAGE
 
 
-def _report_apply(result: Any, out: TextIO, err: TextIO, stats: Any) -> None:
+def _report_apply(result: ApplyResult, out: TextIO, err: TextIO, stats: Stats | None) -> None:
     for note in result.notes:
         err.write(f"{note.path}:{note.line}:{note.column}: note: {note.message}\n")
     for failure in [*result.failures, *result.skipped]:
@@ -337,7 +354,7 @@ def _report_apply(result: Any, out: TextIO, err: TextIO, stats: Any) -> None:
     out.write(f"Applied: {result.summary()}{counts}.\n")
 
 
-def _with_release(settings, release):
+def _with_release(settings: Settings, release: Release) -> Settings:
     return settings._replace(release=release)
 
 
@@ -355,7 +372,7 @@ def run_pull(request: PullRequest, out: TextIO, err: TextIO) -> int:
     return _run_pull(request, out, err, redact)
 
 
-def _run_pull(request: PullRequest, out: TextIO, err: TextIO, redact: Any) -> int:
+def _run_pull(request: PullRequest, out: TextIO, err: TextIO, redact: Redactor) -> int:
     from avlint.blueprint import BINDING, FLOW, VALIDATE_STAGE
     from avlint.engine import lint_text
     from avlint.fix.writer import WriteError, write_new
@@ -373,7 +390,7 @@ def _run_pull(request: PullRequest, out: TextIO, err: TextIO, redact: Any) -> in
         err.write(f"avlint: error: {error}\n")
         return EXIT_USAGE
 
-    async def session():
+    async def session() -> tuple[Release, LiveState]:
         async with Client(connection) as client:
             release = fixed_release or resolve_release(await client.version())
             models = {VALIDATE_STAGE, FLOW, BINDING} if request.with_flows else {VALIDATE_STAGE}

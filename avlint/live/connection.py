@@ -9,6 +9,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import ssl
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -62,7 +63,7 @@ def make_connection(
     ca_bundle: str | None = None,
     insecure: bool = False,
     allow_http: bool = False,
-    environ: dict[str, str] | None = None,
+    environ: Mapping[str, str] | None = None,
     **tuning: float
     | None,  # connect_timeout, read_timeout, max_retries, concurrency, run_timeout: None keeps the default
 ) -> Connection:
@@ -101,7 +102,7 @@ def ssl_context(ca_bundle: str) -> ssl.SSLContext:
         raise ConnectionError_(f"--ca-bundle {ca_bundle} cannot be read ({error.__class__.__name__})") from None
 
 
-def _token(token: str | None, token_file: str | None, env: dict[str, str]) -> Secret | None:
+def _token(token: str | None, token_file: str | None, env: Mapping[str, str]) -> Secret | None:
     if token_file:
         try:
             value = Path(token_file).read_text(encoding="utf-8").strip()
@@ -110,10 +111,10 @@ def _token(token: str | None, token_file: str | None, env: dict[str, str]) -> Se
         if not value:
             raise ConnectionError_(f"--token-file {token_file} is empty")
         return Secret(_checked(value, f"the token in --token-file {token_file}"))
-    value = token or env.get("AUTHENTIK_TOKEN")
-    if not value:
+    given = token or env.get("AUTHENTIK_TOKEN")
+    if not given:
         return None
-    return Secret(_checked(value.strip(), "the API token (--token or AUTHENTIK_TOKEN)"))
+    return Secret(_checked(given.strip(), "the API token (--token or AUTHENTIK_TOKEN)"))
 
 
 def _checked(value: str, source: str) -> str:

@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from yaml.nodes import Node
+
 from avlint.blueprint import BINDING, FLOW, VALIDATE_STAGE, Document, Entry
 from avlint.live.identity import same_pk
 from avlint.live.state import LiveState
@@ -106,7 +108,7 @@ class _LiveResolver(Resolver):
         self.live = live
         self.matched: dict[str, str | None] = {}
 
-    def _keyof(self, node):
+    def _keyof(self, node: Node) -> Any:
         pk = self.matched.get(node.value)
         if pk is not None:
             return pk
@@ -117,7 +119,7 @@ class _LiveResolver(Resolver):
             )
         return self._needs_server(node, f"no entry has id '{node.value}'")
 
-    def _find(self, node):
+    def _find(self, node: Node) -> Any:
         items = node.value
         model = str(self.value(items[0])).lower()
         conditions = [
@@ -135,7 +137,7 @@ def _entry_drift(path: str, entry: Entry, live: LiveState, release: Release, res
     if not live.has(entry.model or ""):
         drift.note = "not in the saved retrieval"
         return drift
-    spec = model_spec(entry.model, release)
+    spec = model_spec(entry.model, release) if entry.model else None
     writable = spec.writable if spec else {}
     resolver.unresolved = []
     body = {key: resolver.value(pair.value) for key, pair in data.items() if key in writable}
@@ -240,8 +242,9 @@ def _name(entry: Entry) -> str:
     data = entry.data()
     for key in ("slug", "name") if entry.model == FLOW else ("name",):
         pair = data.get(key)
-        if pair is not None and text_of(pair.value):
-            return text_of(pair.value)
+        text = text_of(pair.value) if pair is not None else None
+        if text:
+            return text
     order = data.get("order")
     if order is not None:
         return f"order {getattr(order.value, 'value', '?')}"

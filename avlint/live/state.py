@@ -25,7 +25,7 @@ class LiveState:
     objects: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # model -> objects
     stage_names: dict[str, tuple[str, str]] = field(default_factory=dict)  # pk -> (name, model)
     source: str = "server"
-    _indexes: dict[tuple, dict] = field(default_factory=dict, repr=False)
+    _indexes: dict[tuple[Any, ...], dict[Any, dict[str, Any]]] = field(default_factory=dict, repr=False)
 
     def has(self, model: str) -> bool:
         return model in self.objects

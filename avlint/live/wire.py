@@ -69,7 +69,8 @@ def api_object(body: Any) -> dict[str, Any]:
 
 
 def version(body: Any) -> str:
-    return _check(_VERSION, body, "a version answer").version_current
+    checked: Version = _check(_VERSION, body, "a version answer")
+    return checked.version_current
 
 
 def error_detail(body: Any) -> str | None:
