@@ -1218,3 +1218,23 @@ def test_a_server_error_that_echoes_the_token_is_redacted(fake_authentik: FakeAu
     assert result.exit_code == 2
     assert "GET /stages/all/: HTTP 500:" in result.stderr and "HTTP_AUTHORIZATION = 'Bearer ***'" in result.stderr
     assert token[:8] not in result.output
+
+
+def test_spec_import_from_a_url_has_a_deadline_for_the_whole_answer(
+    fake_authentik: FakeAuthentik, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import avlint.spec.fetch as fetch
+    from avlint.spec.errors import SchemaError
+
+    monkeypatch.setattr(fetch, "TIMEOUT_SECONDS", 0.6)
+    fake_authentik.faults.status(
+        200, times=None, path="/api/v3/schema/", body="{" + " " * 200 + "}", content_type="application/json"
+    )
+    fake_authentik.faults.drip(delay=0.1, path="/api/v3/schema/")  # each read is quick; the whole takes 20 s
+    started = time.monotonic()
+    with pytest.raises(SchemaError) as caught:
+        fetch.read_schema(fake_authentik.url)
+    assert time.monotonic() - started < 5
+    assert (
+        str(caught.value) == f"cannot fetch {fake_authentik.url}/api/v3/schema/: no complete answer within 0.6 seconds"
+    )
