@@ -298,10 +298,11 @@ def test_failures_are_reported_at_their_file_position_and_the_run_goes_on(fake_a
     assert "Applied: 1 created, 0 updated, 0 deleted, 2 failed" in result.stdout
     line, column = position(text, "    name: ")
     assert (line, column) == (7, 11)
+    # a password stage holds the name (names are unique across stage types): refused before sending
     assert (
-        f"failing.yaml:{line}:{column}: error: {VALIDATE_MODEL} 'default-authentication-password': name: stage with this name already exists.\n"
-        in result.stderr
-    )
+        f"failing.yaml:{line}:{column}: error: {VALIDATE_MODEL} 'default-authentication-password' not created: "
+        "the name is taken by a stage of another type (authentik_stages_password.passwordstage, "
+    ) in result.stderr
     line, column = position(text, "webauthn_allowed_device_types:\n    ")
     reported = [entry for entry in result.stderr.splitlines() if "avlint-unknown-key" in entry]
     assert len(reported) == 1
@@ -310,7 +311,7 @@ def test_failures_are_reported_at_their_file_position_and_the_run_goes_on(fake_a
     assert "avlint-fine" in names(fake_authentik)
     assert names(fake_authentik).count("default-authentication-password") == 1
     assert "avlint-unknown-key" not in names(fake_authentik)
-    assert sorted(r.status for r in writes(fake_authentik)) == [201, 400, 400]
+    assert sorted(r.status for r in writes(fake_authentik)) == [201, 400]
 
 
 def test_a_server_error_on_one_object_does_not_stop_the_others(fake_authentik: FakeAuthentik) -> None:
@@ -498,13 +499,13 @@ def test_a_binding_whose_stage_failed_to_create_is_skipped_with_the_reason(fake_
     path = write("taken.yaml", blueprint(taken))
     result = apply(fake_authentik, path, "--yes")
     assert result.exit_code == 1
-    assert "name: stage with this name already exists." in result.stderr
+    assert "not created: the name is taken by a stage of another type" in result.stderr
     line = taken.splitlines().index(f"- model: {BINDING_MODEL}") + 5
     assert (
         f"taken.yaml:{line}:1: error: {BINDING_MODEL} 'order 10' skipped: the entry 'mfa' it refers to failed to create"
     ) in result.stderr
     assert "Applied: 1 created, 0 updated, 0 deleted, 1 failed, 1 skipped" in result.stdout
-    assert [r.path for r in writes(fake_authentik)] == [FLOWS, VALIDATE]  # no binding was sent
+    assert [r.path for r in writes(fake_authentik)] == [FLOWS]  # neither the stage nor its binding was sent
 
 
 # -- an answer that is not the API's stops the run (issue 12 item 3) -----------------------------------
@@ -533,3 +534,16 @@ def test_the_run_deadline_during_apply_still_lists_what_was_done(fake_authentik:
     assert result.stderr.splitlines()[-1] == (
         "avlint: error: the run did not finish within 1.5 seconds (--timeout); nothing more was sent"
     )
+
+
+def test_a_binding_whose_stage_the_server_rejected_is_skipped(fake_authentik: FakeAuthentik) -> None:
+    path = write("rejected.yaml", blueprint(NEW_FLOW))
+    fake_authentik.faults.status(
+        400, method="POST", path=VALIDATE, body='{"device_classes": ["Not allowed."]}', content_type="application/json"
+    )
+    result = apply(fake_authentik, path, "--yes")
+    assert result.exit_code == 1
+    assert "device_classes: Not allowed." in result.stderr
+    assert "skipped: the entry 'mfa' it refers to failed to create" in result.stderr
+    assert "Applied: 1 created, 0 updated, 0 deleted, 1 failed, 1 skipped" in result.stdout
+    assert [r.path for r in writes(fake_authentik)] == [FLOWS, VALIDATE]

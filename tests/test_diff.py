@@ -892,3 +892,67 @@ def test_binding_matching_agrees_with_the_importer(data: st.DataObject, count: i
     found = _avlint_finds(BINDING_MODEL, objects, identifiers)
     assert (found is None) == (not expected), (identifiers, objects)
     assert found is None or found in expected
+
+
+# -- the server's release is the default target (issue 14 item 6) --------------------------------------
+HINTS_STAGE = f"""\
+- model: {VALIDATE_MODEL}
+  identifiers:
+    name: avlint-hints
+  attrs:
+    device_classes: [webauthn]
+    webauthn_hints: [security-key]
+"""
+
+
+def test_fields_the_servers_release_lacks_are_ignored_not_sent(fake_authentik: FakeAuthentik) -> None:
+    text = blueprint(HINTS_STAGE)
+    path = write("hints.yaml", text)
+    line, column = position(text, "webauthn_hints: ")
+    result = diff(fake_authentik, path)
+    assert result.exit_code == 1
+    assert (
+        "    webauthn_hints: ignored (authentik 2025.12 has no writable field of that name; not sent)"
+        f" (hints.yaml:{line}:{column})\n"
+    ) in result.stdout
+    assert "1 field ignored" in result.stdout
+    _, document = diff_json(fake_authentik, path)
+    assert by_name(document, "avlint-hints")["ignored"] == [
+        {"field": "webauthn_hints", "file": ["security-key"], "line": line, "column": column}
+    ]
+    applied = CliRunner().invoke(
+        cli, ["apply", str(path), "--yes", "--url", fake_authentik.url, "--token", fake_authentik.token]
+    )
+    assert applied.exit_code == 0, applied.output
+    sent = [json.loads(r.body) for r in fake_authentik.requests if r.method == "POST"]
+    assert len(sent) == 1 and "webauthn_hints" not in sent[0]
+
+
+def test_a_named_target_version_is_used_instead_of_the_servers(fake_authentik: FakeAuthentik) -> None:
+    path = write("hints.yaml", blueprint(HINTS_STAGE))
+    result = diff(fake_authentik, path, "--target-version", "2026.5", "--format", "json")
+    assert "ignored" not in by_name(json.loads(result.stdout), "avlint-hints")
+    write(".avlint.yaml", "target_version: '2026.5'\n")
+    result = diff(fake_authentik, path, "--format", "json")
+    assert "ignored" not in by_name(json.loads(result.stdout), "avlint-hints")
+    result = diff(fake_authentik, path, "--format", "json", "--isolated")  # no config: the server's release
+    assert [i["field"] for i in by_name(json.loads(result.stdout), "avlint-hints")["ignored"]] == ["webauthn_hints"]
+
+
+def test_a_name_another_stage_type_holds_is_a_conflict_not_a_creation(fake_authentik: FakeAuthentik) -> None:
+    path = write("taken.yaml", blueprint(NEW_STAGE.replace("avlint-new-mfa", "default-authentication-password")))
+    result = diff(fake_authentik, path)
+    assert result.exit_code == 1
+    assert result.stdout.splitlines()[0].startswith(
+        f'! {VALIDATE_MODEL} "default-authentication-password" (taken.yaml:5): cannot be created; '
+        "the name is taken by a stage of another type (authentik_stages_password.passwordstage, "
+    )
+    assert "0 to create" in result.stdout and "1 in conflict" in result.stdout
+    code, document = diff_json(fake_authentik, path)
+    assert code == 1
+    assert by_name(document, "default-authentication-password")["action"] == "conflict"
+    assert document["summary"]["conflict"] == 1 and document["summary"]["create"] == 0
+    planned = CliRunner().invoke(
+        cli, ["apply", str(path), "--url", fake_authentik.url, "--token", fake_authentik.token]
+    )
+    assert planned.exit_code == 1 and "run again with --yes" not in planned.stdout

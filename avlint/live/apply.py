@@ -79,6 +79,16 @@ async def apply_plan(
     for path, matched in report.matched.items():  # ids resolve within their own file
         resolvers[path] = _LiveResolver(live, environ if environ is not None else {})
         resolvers[path].matched = dict(matched)
+    for obj in report.objects:
+        if obj.action == "conflict":  # the server would refuse it: not sent, and what needs it is skipped
+            entry = obj.entry
+            name = entry.data().get("name") if entry is not None else None
+            line, column = start(name.value) if name is not None else (obj.line, 1)
+            result.failures.append(Failure(obj.path, line, column, f"{obj.model} '{obj.name}' not created: {obj.note}"))
+            if entry is not None:
+                result.failed_ids.setdefault(obj.path, set()).add(entry.id or f"#{entry.index}")
+            if progress is not None:
+                progress(1)
     for model in PHASES:
         work = [obj for obj in report.objects if obj.model == model and obj.action in ("create", "change")]
         await asyncio.gather(

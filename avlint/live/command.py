@@ -162,6 +162,27 @@ async def server_release(client: Client) -> Release:
     return resolve_release(await client.version())
 
 
+def asks_the_server(lint: LintRequest, cwd: Path) -> bool:
+    """Whether the target release is the server's own: with `--target-version auto`, and by
+    default when neither the command line nor a config file names one (a plan for a release the
+    server does not run would send fields it lacks)."""
+    if lint.target_version is not None:
+        return lint.target_version == "auto"
+    if lint.spec is not None:
+        return False  # a spec snapshot names its release
+    if lint.isolated:
+        return True
+    from avlint.config import ConfigError, find_config, load_config
+
+    path = Path(lint.config) if lint.config else find_config(cwd)
+    if path is None or not path.is_file():
+        return True
+    try:
+        return load_config(path).target_version is None
+    except ConfigError:
+        return False  # build_settings reports the problem
+
+
 def run_diff(request: DiffRequest, out: TextIO, err: TextIO, cwd: Path | None = None) -> int:
     _, out, err = guarded_streams(request.server, out, err)
     return _run_diff(request, out, err, cwd)
@@ -176,8 +197,8 @@ def _run_diff(request: DiffRequest, out: TextIO, err: TextIO, cwd: Path | None) 
     from avlint.live.state import load_state
     from avlint.versions import UnknownVersionError
 
-    auto = request.lint.target_version == "auto"
-    lint = request.lint if not auto else request.lint._replace(target_version=None)
+    auto = asks_the_server(request.lint, cwd or Path.cwd()) and not request.live_file
+    lint = request.lint._replace(target_version=None) if request.lint.target_version == "auto" else request.lint
     try:
         settings, _ = build_settings(lint, cwd or Path.cwd())
         env_file = read_env_file(request.env_file) if request.env_file else None
@@ -213,7 +234,7 @@ def _run_diff(request: DiffRequest, out: TextIO, err: TextIO, cwd: Path | None) 
     if request.output_format == "json":
         render_json(report, out, request.show_defaults)
     else:
-        render_text(report, out, request.colour, request.show_defaults)
+        render_text(report, out, request.colour, request.show_defaults, release=release)
     if problems:
         return EXIT_USAGE
     return EXIT_DRIFT if report.drifted or report.orphans else 0
@@ -283,8 +304,8 @@ def _run_apply(request: ApplyRequest, out: TextIO, err: TextIO, cwd: Path | None
     from avlint.versions import UnknownVersionError
 
     diff = request.diff
-    auto = diff.lint.target_version == "auto"
-    lint = diff.lint if not auto else diff.lint._replace(target_version=None)
+    auto = asks_the_server(diff.lint, cwd or Path.cwd())
+    lint = diff.lint._replace(target_version=None) if diff.lint.target_version == "auto" else diff.lint
     try:
         settings, _ = build_settings(lint, cwd or Path.cwd())
         connection = connection_from(diff.server)
@@ -309,13 +330,17 @@ def _run_apply(request: ApplyRequest, out: TextIO, err: TextIO, cwd: Path | None
             state = await fetch_state(client, models)
             report = compute_drift(documents, state, release, environ)
             report.orphans = []
-            render_text(report, out, diff.colour)
+            render_text(report, out, diff.colour, release=release)
             work = [
                 obj
                 for obj in report.objects
-                if obj.action in ("create", "change") or (request.prune and obj.action == "delete")
+                if obj.action in ("create", "change", "conflict") or (request.prune and obj.action == "delete")
             ]
+            if all(obj.action == "conflict" for obj in work) and not request.yes:
+                work = []  # nothing --yes would do; the conflicts are in the plan and the exit status
             if not work:
+                if any(obj.action == "conflict" for obj in report.objects):
+                    return 1
                 if any(obj.action == "delete" for obj in report.objects):
                     out.write("Objects marked `state: absent` are only deleted with --prune.\n")
                 return 0

@@ -5,6 +5,10 @@ identifier must match). Its data is attrs merged with identifiers; a field the f
 is not drift (the server keeps its value); many-to-many lists and device classes compare as
 sets; references compare by what they point at. `state: created` only checks existence and
 `state: absent` requires the object to be gone.
+
+Fields the target release has no writable field for are `ignored` (the importer drops them; they
+are never sent), and a validation stage to create whose name another stage type holds is a
+`conflict` (stage names are unique across every type: the server would refuse it).
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from yaml.nodes import Node
+from yaml.nodes import Node, ScalarNode, SequenceNode
 
 from avlint.blueprint import BINDING, FLOW, VALIDATE_STAGE, Document, Entry
 from avlint.live.identity import same_pk
@@ -43,17 +47,18 @@ class ObjectDrift:
     line: int
     model: str
     name: str
-    action: str  # "create", "change", "delete", "in-sync", "absent-ok", "unknown"
+    action: str  # "create", "change", "delete", "conflict", "in-sync", "absent-ok", "unknown"
     live_pk: str | None = None
     changes: list[FieldChange] = field(default_factory=list)
     defaults: list[FieldChange] = field(default_factory=list)  # live values the file leaves out
+    ignored: list[FieldChange] = field(default_factory=list)  # fields the target release lacks (file value)
     note: str = ""
     entry: Entry | None = field(default=None, repr=False, compare=False)
     body: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)  # the resolved file data
 
     @property
     def drifted(self) -> bool:
-        return self.action in ("create", "change", "delete")
+        return self.action in ("create", "change", "delete", "conflict")
 
 
 @dataclass
@@ -142,13 +147,24 @@ def _entry_drift(path: str, entry: Entry, live: LiveState, release: Release, res
     resolver.unresolved = []
     body = {key: resolver.value(pair.value) for key, pair in data.items() if key in writable}
     drift.body = body
+    if spec is not None:
+        drift.ignored = [
+            FieldChange(key, None, _plain(pair.value), *start(pair.value))
+            for key, pair in data.items()
+            if key not in writable
+        ]
     obj = _match(entry, live, resolver)
     drift.live_pk = str(obj["pk"]) if obj else None
     if entry.state == "absent":
         drift.action = "delete" if obj else "absent-ok"
         return drift
     if obj is None:
-        drift.action = "create"
+        holder = _name_holder(entry.model or "", body.get("name"), live)
+        if holder is not None:
+            drift.action = "conflict"
+            drift.note = f"the name is taken by a stage of another type ({holder[1]}, {holder[0]})"
+        else:
+            drift.action = "create"
         return drift
     if entry.state == "created":
         drift.action = "in-sync"
@@ -182,6 +198,23 @@ def _entry_drift(path: str, entry: Entry, live: LiveState, release: Release, res
     ]
     drift.action = "change" if drift.changes else "in-sync"
     return drift
+
+
+def _plain(node: Node) -> Any:
+    """A file value as written, for showing it (scalars and lists of them; None otherwise)."""
+    if isinstance(node, SequenceNode):
+        return [_plain(item) for item in node.value]
+    return text_of(node) if isinstance(node, ScalarNode) else None
+
+
+def _name_holder(model: str, name: Any, live: LiveState) -> tuple[str, str] | None:
+    """(pk, model) of a stage of another type that holds `name`, which every stage type shares."""
+    if not is_stage(model) or not isinstance(name, str):
+        return None
+    return next(
+        ((pk, kind) for pk, (held, kind) in live.stage_names.items() if held == name and kind and kind != model),
+        None,
+    )
 
 
 def _differing_fields(live_side: dict[str, Any], file_side: dict[str, Any]) -> set[str]:
