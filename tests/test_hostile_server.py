@@ -123,3 +123,14 @@ def test_a_hostile_server_on_apply_writes(
     assert fake_authentik.requests.wait_finished(len(fake_authentik.requests), timeout=10)
     # never two objects for one entry, however the writes went
     assert [s.name for s in fake_authentik.state.stages.values()].count("avlint-hostile-mfa") <= 1
+
+
+def test_the_readme_quotes_these_counts() -> None:
+    from tests.conftest import ROOT
+
+    readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    reads, writes = len(HOSTILE) * len(COMMANDS), len(HOSTILE) - 1
+    assert f"{len(HOSTILE)} behaviours" in readme
+    assert (
+        f"on their reads ({reads} runs), and {writes} of them against `apply`'s writes: {reads + writes} runs" in readme
+    )
