@@ -1238,3 +1238,18 @@ def test_spec_import_from_a_url_has_a_deadline_for_the_whole_answer(
     assert (
         str(caught.value) == f"cannot fetch {fake_authentik.url}/api/v3/schema/: no complete answer within 0.6 seconds"
     )
+
+
+def test_redacting_stream_recognises_a_token_written_in_pieces() -> None:
+    import io
+
+    from avlint.live.redact import RedactingStream, Redactor
+
+    token = "ak-0123456789abcdefghijklmnopqrstuvwxyz"
+    sink = io.StringIO()
+    stream = RedactingStream(sink, Redactor([token]))
+    for piece in ("value: ", token[:5], token[5:20], token[20:], "\nnext ", token[:12]):
+        stream.write(piece)
+    assert sink.getvalue() == "value: ***\n"  # the unfinished line waits
+    stream.flush()
+    assert sink.getvalue() == "value: ***\nnext ***"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO, TypeVar
@@ -79,6 +79,16 @@ def _secrets(server: ServerOptions) -> list[str | None]:
         with contextlib.suppress(OSError, UnicodeDecodeError):  # reported when the connection is made
             secrets.extend(line.strip() for line in Path(server.token_file).read_text(encoding="utf-8").splitlines())
     return [secret.strip() if secret else None for secret in secrets]
+
+
+@contextlib.contextmanager
+def _flushed(*streams: TextIO) -> Iterator[None]:
+    """Pass on what the redacting streams still hold, however the command ends."""
+    try:
+        yield
+    finally:
+        for stream in streams:
+            stream.flush()
 
 
 def within(seconds: float, work: Coroutine[Any, Any, T]) -> T:
@@ -185,7 +195,8 @@ def asks_the_server(lint: LintRequest, cwd: Path) -> bool:
 
 def run_diff(request: DiffRequest, out: TextIO, err: TextIO, cwd: Path | None = None) -> int:
     _, out, err = guarded_streams(request.server, out, err)
-    return _run_diff(request, out, err, cwd)
+    with _flushed(out, err):
+        return _run_diff(request, out, err, cwd)
 
 
 def _run_diff(request: DiffRequest, out: TextIO, err: TextIO, cwd: Path | None) -> int:
@@ -290,7 +301,8 @@ def run_apply(
     """Print the plan; with --yes, carry it out. 0 when everything succeeded, 1 when something
     failed, 2 when the run could not go on (connection, an answer that is not the API's)."""
     _, out, err = guarded_streams(request.diff.server, out, err)
-    return _run_apply(request, out, err, cwd, progress_factory)
+    with _flushed(out, err):
+        return _run_apply(request, out, err, cwd, progress_factory)
 
 
 def _run_apply(request: ApplyRequest, out: TextIO, err: TextIO, cwd: Path | None, progress_factory: Any) -> int:
@@ -394,7 +406,8 @@ class PullRequest:
 
 def run_pull(request: PullRequest, out: TextIO, err: TextIO) -> int:
     redact, out, err = guarded_streams(request.server, out, err)
-    return _run_pull(request, out, err, redact)
+    with _flushed(out, err):
+        return _run_pull(request, out, err, redact)
 
 
 def _run_pull(request: PullRequest, out: TextIO, err: TextIO, redact: Redactor) -> int:

@@ -52,14 +52,21 @@ def _mask(text: str, secret: str) -> str:
 
 
 class RedactingStream:
-    """A text stream that redacts what is written to it before passing it on."""
+    """A text stream that redacts what is written to it before passing it on. Text is passed on
+    a whole line at a time (the rest on `flush`), so a token written in pieces (as `json.dump`
+    writes) is still recognised."""
 
     def __init__(self, stream: TextIO, redact: Redactor) -> None:
         self._stream = stream
         self._redact = redact
+        self._pending = ""
 
     def write(self, text: str) -> int:
-        self._stream.write(self._redact(text))
+        self._pending += text
+        end = self._pending.rfind("\n") + 1
+        if end:
+            self._stream.write(self._redact(self._pending[:end]))
+            self._pending = self._pending[end:]
         return len(text)
 
     def writelines(self, lines: Iterable[str]) -> None:
@@ -67,6 +74,9 @@ class RedactingStream:
             self.write(line)
 
     def flush(self) -> None:
+        if self._pending:
+            self._stream.write(self._redact(self._pending))
+            self._pending = ""
         self._stream.flush()
 
     def isatty(self) -> bool:
