@@ -956,3 +956,23 @@ def test_a_name_another_stage_type_holds_is_a_conflict_not_a_creation(fake_authe
         cli, ["apply", str(path), "--url", fake_authentik.url, "--token", fake_authentik.token]
     )
     assert planned.exit_code == 1 and "run again with --yes" not in planned.stdout
+
+
+def test_a_tag_that_fails_is_reported_not_raised(fake_authentik: FakeAuthentik) -> None:
+    text = blueprint(
+        NEW_STAGE.replace("not_configured_action: deny", 'last_auth_threshold: !Format ["hours=%s;x=%s", 1]')
+    )
+    path = write("failing.yaml", text)
+    line, column = position(text, "last_auth_threshold: ")
+    result = diff(fake_authentik, path)
+    assert result.exit_code == 0, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert (
+        f"(failing.yaml:5): not checked; !Format at line {line}, column {column} cannot be evaluated: "
+        "!Format fails: not enough arguments for format string"
+    ) in result.stdout
+    applied = CliRunner().invoke(
+        cli, ["apply", str(path), "--yes", "--url", fake_authentik.url, "--token", fake_authentik.token]
+    )
+    assert applied.exception is None or isinstance(applied.exception, SystemExit)
+    assert all(r.method == "GET" for r in fake_authentik.requests)  # nothing sent

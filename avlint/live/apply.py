@@ -285,7 +285,7 @@ def _body(obj: ObjectDrift, resolver: _LiveResolver, settings: Settings) -> tupl
     spec = model_spec(entry.model, settings.release) if entry.model else None
     writable = spec.writable if spec else {}
     resolver.unresolved = []
-    body = {key: resolver.value(pair.value) for key, pair in entry.data().items() if key in writable}
+    body = {key: resolver.evaluate(pair.value) for key, pair in entry.data().items() if key in writable}
     return body, list(resolver.unresolved)
 
 

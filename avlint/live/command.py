@@ -165,6 +165,11 @@ def connection_from(options: ServerOptions) -> Connection:
     )
 
 
+async def resolve_target(client: Client, request_version: str | None) -> Release | None:
+    """The server's release for `--target-version auto`, else None (kept for `avlint graph`)."""
+    return await server_release(client) if request_version == "auto" else None
+
+
 async def server_release(client: Client) -> Release:
     """`--target-version auto`: the release the server reports."""
     from avlint.versions import resolve_release
@@ -204,7 +209,7 @@ def _run_diff(request: DiffRequest, out: TextIO, err: TextIO, cwd: Path | None) 
     from avlint.live.connection import ConnectionError_
     from avlint.live.drift import MODELS, compute_drift
     from avlint.live.environ import EnvFileError, read_env_file
-    from avlint.live.render import render_json, render_text
+    from avlint.live.render import render_html, render_json, render_text
     from avlint.live.state import load_state
     from avlint.versions import UnknownVersionError
 
@@ -244,6 +249,8 @@ def _run_diff(request: DiffRequest, out: TextIO, err: TextIO, cwd: Path | None) 
         report.orphans = []
     if request.output_format == "json":
         render_json(report, out, request.show_defaults)
+    elif request.output_format == "html":
+        render_html(report, documents, settings, out)
     else:
         render_text(report, out, request.colour, request.show_defaults, release=release)
     if problems:

@@ -23,7 +23,7 @@ from avlint.live.identity import same_pk
 from avlint.live.state import LiveState
 from avlint.modelinfo import is_stage
 from avlint.nodes import start, text_of
-from avlint.payload.resolve import Resolver, Unresolved
+from avlint.payload.resolve import ResolveError, Resolver, Unresolved
 from avlint.spec import FieldSpec, model_spec
 from avlint.versions import Release
 
@@ -107,11 +107,26 @@ class _LiveResolver(Resolver):
     """Tags resolved against the server: !KeyOf to an entry's live object, !Find on the lists."""
 
     def __init__(self, live: LiveState, environ: dict[str, str] | None) -> None:
-        import os
+        from avlint.live.environ import default_environ
 
-        super().__init__(environ=os.environ if environ is None else environ)
+        # Without an environment from the command, the process's, less avlint's credentials.
+        super().__init__(environ=default_environ() if environ is None else environ)
         self.live = live
         self.matched: dict[str, str | None] = {}
+        self.failed: list[Unresolved] = []  # tags that would fail on the server too
+
+    def evaluate(self, node: Node) -> Any:
+        """The node's value, or an Unresolved marker saying why it has none: a tag that fails
+        (a `!Format` short of arguments, bad JSON) is reported, not raised."""
+        try:
+            return self.resolve(node)
+        except ResolveError as error:
+            marker = Unresolved(
+                node.tag if node.tag.startswith("!") else "value", error.line, error.column, error.message
+            )
+            self.unresolved.append(marker)
+            self.failed.append(marker)
+            return marker
 
     def _keyof(self, node: Node) -> Any:
         pk = self.matched.get(node.value)
@@ -144,8 +159,8 @@ def _entry_drift(path: str, entry: Entry, live: LiveState, release: Release, res
         return drift
     spec = model_spec(entry.model, release) if entry.model else None
     writable = spec.writable if spec else {}
-    resolver.unresolved = []
-    body = {key: resolver.value(pair.value) for key, pair in data.items() if key in writable}
+    resolver.unresolved, resolver.failed = [], []
+    body = {key: resolver.evaluate(pair.value) for key, pair in data.items() if key in writable}
     drift.body = body
     if spec is not None:
         drift.ignored = [
@@ -155,6 +170,10 @@ def _entry_drift(path: str, entry: Entry, live: LiveState, release: Release, res
         ]
     obj = _match(entry, live, resolver)
     drift.live_pk = str(obj["pk"]) if obj else None
+    if resolver.failed:
+        failed = resolver.failed[0]
+        drift.note = f"{failed.tag} at line {failed.line}, column {failed.column} cannot be evaluated: {failed.reason}"
+        return drift  # "unknown": what the server would make of it cannot be told
     if entry.state == "absent":
         drift.action = "delete" if obj else "absent-ok"
         return drift
@@ -236,10 +255,10 @@ def _match(entry: Entry, live: LiveState, resolver: _LiveResolver) -> dict[str, 
     """The importer's lookup: pk OR (every other identifier)."""
     pk_pair = entry.identifiers.get("pk")
     if pk_pair is not None:
-        found = live.by_pk(entry.model or "", str(resolver.value(pk_pair.value)))
+        found = live.by_pk(entry.model or "", str(resolver.evaluate(pk_pair.value)))
         if found is not None:
             return found
-    others = {key: resolver.value(pair.value) for key, pair in entry.identifiers.items() if key != "pk"}
+    others = {key: resolver.evaluate(pair.value) for key, pair in entry.identifiers.items() if key != "pk"}
     if not others or any(isinstance(value, Unresolved) or value is None for value in others.values()):
         return None
     return live.by_fields(entry.model or "", others)

@@ -52,6 +52,14 @@ def live_environ(
     return visible, withheld
 
 
+def default_environ() -> dict[str, str]:
+    """The process environment without `AUTHENTIK_TOKEN` or any copy of it: what `!Env` sees when
+    a caller does not pass an environment of its own."""
+    import os
+
+    return live_environ(os.environ, [os.environ.get(TOKEN_VARIABLE, "").strip()])[0]
+
+
 def withheld_uses(documents: list[tuple[str, Document]], withheld: set[str]) -> list[Withheld]:
     """Every `!Env` of the files that names a withheld variable."""
     found: list[Withheld] = []

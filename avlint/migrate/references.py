@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -90,7 +91,7 @@ def plan_references(document: Document, release: Release, known: dict[str, Known
     return result
 
 
-def _reference_candidates(entry: Entry, release: Release):
+def _reference_candidates(entry: Entry, release: Release) -> Iterator[tuple[str, ScalarNode, bool]]:
     """(field, node, is a declared reference field) for every UUID string in the entry's data,
     except the entry's own pk."""
     spec = model_spec(entry.model, release) if entry.model else None
@@ -109,7 +110,7 @@ def _reference_candidates(entry: Entry, release: Release):
                 yield key, node, declared
 
 
-def _strings(node: Node):
+def _strings(node: Node) -> Iterator[ScalarNode]:
     if isinstance(node, ScalarNode):
         if node.tag == STR:
             yield node
