@@ -467,8 +467,8 @@ def test_a_post_whose_answer_was_lost_is_looked_up_not_sent_again(fake_authentik
 
 def test_a_post_answered_too_late_is_looked_up(fake_authentik: FakeAuthentik) -> None:
     path = write("late.yaml", blueprint(ONE_STAGE))
-    fake_authentik.faults.late_answer(3.0, times=1, method="POST", path=VALIDATE)
-    result = apply(fake_authentik, path, "--yes", "--read-timeout", "0.3", "--connect-timeout", "0.2")
+    fake_authentik.faults.late_answer(4.0, times=1, method="POST", path=VALIDATE)
+    result = apply(fake_authentik, path, "--yes", "--read-timeout", "1", "--connect-timeout", "0.5")
     assert result.exit_code == 0, result.output
     assert "timed out waiting for the response (after 1 attempt); looked up: it was created" in result.stderr
     assert len(posts(fake_authentik)) == 1 and names(fake_authentik).count("avlint-lost-mfa") == 1
@@ -524,15 +524,15 @@ def test_a_bad_answer_stops_apply_and_the_summary_says_what_was_done(fake_authen
 
 def test_the_run_deadline_during_apply_still_lists_what_was_done(fake_authentik: FakeAuthentik) -> None:
     path = write("new.yaml", blueprint(NEW_FLOW))
-    fake_authentik.faults.latency(5.0, method="POST", path=VALIDATE)
-    result = apply(fake_authentik, path, "--yes", "--timeout", "1.5")
+    fake_authentik.faults.latency(10.0, method="POST", path=VALIDATE)
+    result = apply(fake_authentik, path, "--yes", "--timeout", "4")
     assert result.exit_code == 2
     assert (
         "Applied: 1 created, 0 updated, 0 deleted, 0 failed, 1 unknown (no answer yet when the run stopped)"
         in result.stdout
     )
     assert result.stderr.splitlines()[-1] == (
-        "avlint: error: the run did not finish within 1.5 seconds (--timeout); nothing more was sent"
+        "avlint: error: the run did not finish within 4 seconds (--timeout); nothing more was sent"
     )
 
 

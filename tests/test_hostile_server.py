@@ -20,9 +20,9 @@ from tests.fake_authentik import FakeAuthentik
 VALIDATE = "/api/v3/stages/authenticator/validate/"
 ENDPOINT = "/stages/authenticator/validate/"
 VALIDATE_MODEL = "authentik_stages_authenticator_validate.authenticatorvalidatestage"
-# Short bounds keep the matrix fast: a deadline of 0.2 + 0.5 seconds per request, no retries
-# (retries are tested on their own in test_live_client.py).
-FAST = ["--retries", "0", "--connect-timeout", "0.2", "--read-timeout", "0.5"]
+# Short bounds keep the matrix fast: a deadline of 0.3 + 1.2 seconds per request (room for a
+# busy machine's honest answers), no retries (tested on their own in test_live_client.py).
+FAST = ["--retries", "0", "--connect-timeout", "0.3", "--read-timeout", "1.2"]
 NEW_STAGE = f"""\
 version: 1
 metadata:
@@ -36,12 +36,12 @@ entries:
 """
 
 HOSTILE: dict[str, Callable[..., object]] = {
-    "latency beyond the deadline": lambda faults, **where: faults.latency(2.0, **where),
+    "latency beyond the deadline": lambda faults, **where: faults.latency(2.5, **where),
     "429 without end": lambda faults, **where: faults.rate_limit(times=None, retry_after=0, **where),
     "500": lambda faults, **where: faults.status(500, times=None, **where),
     "503": lambda faults, **where: faults.status(503, times=None, **where),
     "dropped connection": lambda faults, **where: faults.drop(times=None, **where),
-    "slow body": lambda faults, **where: faults.slow_body(chunk_size=64, delay=0.4, **where),
+    "slow body": lambda faults, **where: faults.slow_body(chunk_size=64, delay=0.5, **where),
     "HTML page with 200": lambda faults, **where: faults.html_page(**where),
     "redirect": lambda faults, **where: faults.redirect(**where),
     "malformed JSON": lambda faults, **where: faults.malformed_json(**where),
