@@ -31,7 +31,9 @@ class _Progress:
 @click.argument("paths", nargs=-1, type=click.Path())
 @server_options
 @click.option(
-    "--target-version", metavar="VERSION|auto", help="authentik version of the server; `auto` asks the server."
+    "--target-version",
+    metavar="VERSION|auto",
+    help="authentik version to target (default: the server's own, unless a config file names one).",
 )
 @click.option("--yes", is_flag=True, help="Carry out the plan (without it, only print the plan).")
 @click.option("--prune", is_flag=True, help="Also delete objects the files mark `state: absent`.")

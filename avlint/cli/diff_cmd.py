@@ -14,7 +14,9 @@ from avlint.cli.live_options import env_file_option, server_from, server_options
 @click.argument("paths", nargs=-1, type=click.Path())
 @server_options
 @click.option(
-    "--target-version", metavar="VERSION|auto", help="authentik version of the server; `auto` asks the server."
+    "--target-version",
+    metavar="VERSION|auto",
+    help="authentik version to target (default: the server's own, unless a config file names one).",
 )
 @click.option(
     "--live-file",
