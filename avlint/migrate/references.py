@@ -8,12 +8,10 @@ anything else is reported, with its position, for a human to resolve.
 
 from __future__ import annotations
 
-import json
 import re
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
@@ -147,7 +145,12 @@ def _new_id(entry: Entry, taken: set[str]) -> str:
 
 def load_known(path: str) -> dict[str, Known]:
     """Objects from a saved API listing (a list endpoint's JSON, or a list of objects)."""
-    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    from avlint.loader.side import SideInputError, load_json
+
+    try:
+        data = load_json(path)  # guarded like a blueprint: regular file, size, depth
+    except SideInputError as error:
+        raise ValueError(error.detail) from None
     items = data.get("results", []) if isinstance(data, dict) else data
     if not isinstance(items, list):
         raise ValueError("expected a list endpoint's JSON or a list of objects")

@@ -171,10 +171,12 @@ def _environ(request: PayloadRequest) -> dict[str, str]:
 
 def _read_env_file(path: str) -> dict[str, str]:
     values: dict[str, str] = {}
+    from avlint.loader.side import SideInputError, read_text
+
     try:
-        lines = Path(path).read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as error:
-        raise UsageError(f"cannot read --env-file {path}: {error}") from None
+        lines = read_text(path).splitlines()
+    except SideInputError as error:
+        raise UsageError(f"cannot read --env-file {path}: {error.detail}") from None
     for number, line in enumerate(lines, start=1):
         stripped = line.strip()
         if not stripped or stripped.startswith("#"):
@@ -189,10 +191,17 @@ def _read_env_file(path: str) -> dict[str, str]:
 def _scalar(key: str, text: str) -> Any:
     import yaml
 
-    try:
-        value = yaml.safe_load(text) if text.strip() else ""
-    except yaml.YAMLError as error:
-        raise UsageError(f"--context {key}={text}: not a YAML scalar ({getattr(error, 'problem', error)})") from None
+    # A flow collection is refused before parsing: it is never a scalar, and a deeply nested one
+    # would exhaust the pure-Python parser's recursion.
+    if text.lstrip()[:1] in ("[", "{"):
+        value: Any = []
+    else:
+        try:
+            value = yaml.safe_load(text) if text.strip() else ""
+        except yaml.YAMLError as error:
+            raise UsageError(
+                f"--context {key}={text}: not a YAML scalar ({getattr(error, 'problem', error)})"
+            ) from None
     if isinstance(value, (list, dict)):
         raise UsageError(
             f"--context {key}={text}: a value on the command line is a scalar; put lists and mappings in a YAML file"
@@ -201,8 +210,6 @@ def _scalar(key: str, text: str) -> Any:
 
 
 def _context(items: tuple[str, ...]) -> dict[str, Any]:
-    import yaml
-
     context: dict[str, Any] = {}
     for item in items:
         key, sep, value = item.partition("=")
@@ -211,11 +218,12 @@ def _context(items: tuple[str, ...]) -> dict[str, Any]:
             # `3` is 3, `null` is None; quote to keep text: strict='false'.
             context[key.strip()] = _scalar(key.strip(), value)
             continue
+        from avlint.loader.side import SideInputError, load_data
 
         try:
-            loaded = yaml.safe_load(Path(item).read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
-            raise UsageError(f"--context {item}: expected KEY=VALUE or a YAML/JSON file ({error})") from None
+            loaded = load_data(item)
+        except SideInputError as error:
+            raise UsageError(f"--context {item}: expected KEY=VALUE or a YAML/JSON file ({error.detail})") from None
         if not isinstance(loaded, dict):
             raise UsageError(f"--context {item}: the file must hold a mapping")
         context.update(loaded)
