@@ -71,10 +71,10 @@ def write(result: RunResult, path: str) -> tuple[Baseline, int]:
         )
     baseline = Baseline(current.root, tuple(sorted(kept, key=lambda entry: entry["path"])) + current.entries)
     document = {"tool": TOOL, "version": VERSION, "findings": list(baseline.entries)}
-    from avlint.outfile import write_new
+    from avlint.atomic_write import write_file
 
     try:
-        write_new(path, json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+        write_file(path, json.dumps(document, indent=2, ensure_ascii=False) + "\n")
     except OSError as error:
         raise BaselineError(f"cannot write the baseline {path}: {error.strerror or error}") from None
     return baseline, len(kept)

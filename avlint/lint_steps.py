@@ -95,9 +95,9 @@ def write_reports(request: LintRequest, result: RunResult, out: TextIO, strict: 
 
 
 def _write_report(path: str, text: str) -> None:
-    from avlint.outfile import write_new
+    from avlint.atomic_write import write_file
 
     try:
-        write_new(path, text)
+        write_file(path, text)
     except OSError as error:
         raise UsageError(f"cannot write the report {path}: {error.strerror or error}") from None

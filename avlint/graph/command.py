@@ -194,10 +194,10 @@ def _write(text: str, output: str | None, out: TextIO) -> None:
     if output is None:
         out.write(text)
         return
-    from avlint.outfile import write_new
+    from avlint.atomic_write import write_file
 
     try:
-        write_new(output, text)
+        write_file(output, text)
     except OSError as error:
         raise _Failed(f"cannot write {output}: {error.strerror or error}") from None
 

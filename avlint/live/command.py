@@ -418,9 +418,9 @@ def run_pull(request: PullRequest, out: TextIO, err: TextIO) -> int:
 
 
 def _run_pull(request: PullRequest, out: TextIO, err: TextIO, redact: Redactor) -> int:
+    from avlint.atomic_write import WriteError, write_file
     from avlint.blueprint import BINDING, FLOW, VALIDATE_STAGE
     from avlint.engine import lint_text
-    from avlint.fix.writer import WriteError, write_new
     from avlint.live.client import ApiError, Client
     from avlint.live.connection import ConnectionError_
     from avlint.live.pull import pull_files
@@ -463,7 +463,8 @@ def _run_pull(request: PullRequest, out: TextIO, err: TextIO, redact: Redactor) 
             failures += 1
             continue
         try:
-            write_new(path, redact(pulled.text))  # files pass the same redaction as the streams
+            # files pass the same redaction as the streams
+            write_file(path, redact(pulled.text), make_folder=True)
         except WriteError as error:
             err.write(f"{error.path}: error: {error.reason}\n")
             failures += 1

@@ -102,4 +102,7 @@ def _describe(error: OSError) -> str:
         errno.EISDIR: "is a directory",
         errno.ENOTDIR: "a part of the path is not a directory",
     }
+    if error.errno == errno.ENOENT and isinstance(error.filename, str) and os.path.islink(error.filename):
+        # The name is there (`ls` shows it): say that what is missing is the link's target.
+        return f"no such file or directory (a symbolic link to {os.readlink(error.filename)}, which does not exist)"
     return reasons.get(error.errno or 0, error.strerror or str(error))

@@ -209,10 +209,10 @@ def _apply(text: str, planned: list[tuple[int, str, Fix]], migration: Migration)
 
 
 def run_migrate(request: MigrateRequest, out: TextIO, err: TextIO, cwd: Path | None = None) -> int:
+    from avlint.atomic_write import WriteError, write_file
     from avlint.discovery import discover
     from avlint.engine import lint_text
     from avlint.fix.command import _diff_lines
-    from avlint.fix.writer import WriteError, write_atomic
     from avlint.loader.problems import PathError
     from avlint.loader.source import read_source
     from avlint.migrate.references import load_known
@@ -257,7 +257,7 @@ def run_migrate(request: MigrateRequest, out: TextIO, err: TextIO, cwd: Path | N
             out.writelines(_diff_lines(path, migration.original, migration.text))
             continue
         try:
-            write_atomic(path, migration.text)
+            write_file(path, migration.text)
         except WriteError as error:
             err.write(f"{error.path}: error: {error.reason}\n")
             failed += 1

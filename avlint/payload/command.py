@@ -125,11 +125,11 @@ def _emit(payload: Payload, out_dir: str | None, out: TextIO, taken: set[str], e
             line = json.dumps(record, default=str)
         out.write(line + "\n")
         return True
-    from avlint.fix.writer import WriteError, write_new
+    from avlint.atomic_write import WriteError, write_file
 
     target = _out_name(payload, out_dir, taken)
     try:
-        write_new(target, json.dumps(payload.body, indent=2, ensure_ascii=False, default=str) + "\n")
+        write_file(target, json.dumps(payload.body, indent=2, ensure_ascii=False, default=str) + "\n", make_folder=True)
     except WriteError as error:
         err.write(f"{error.path}: error: {error.reason}\n")
         return False
