@@ -693,3 +693,15 @@ def test_a_stage_shared_by_two_flows_reimports_in_one_run(fake_authentik: FakeAu
         assert [s.name for s in target.state.stages.values()].count("shared-mfa") == 1
         diff = invoke("diff", out, "--url", target.url, "--token", target.token)
         assert diff.exit_code == 0, diff.output
+
+
+def test_the_readme_naming_examples_are_what_pull_writes() -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    rows = re.findall(
+        r"^\| (flow|stage) `([^`]+)`(?: \(and `([^`]+)`\))? \| `([^`]+)`(?: \(and `([^`]+)`\))? \|$", readme, re.M
+    )
+    assert len(rows) == 5
+    for kind, label, other_label, name, other_name in rows:
+        assert file_name(kind, label) == name
+        if other_label:
+            assert file_name(kind, other_label) == other_name
