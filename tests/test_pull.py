@@ -705,3 +705,12 @@ def test_the_readme_naming_examples_are_what_pull_writes() -> None:
         assert file_name(kind, label) == name
         if other_label:
             assert file_name(kind, other_label) == other_name
+
+
+def test_an_out_folder_that_cannot_be_created_is_one_clear_error(fake_authentik: FakeAuthentik, tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("", encoding="utf-8")
+    out = tmp_path / "file" / "out"
+    result = pull(fake_authentik, out, "--all")
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [f"avlint: error: cannot create --out {out}: Not a directory"]
+    assert result.stdout == ""

@@ -40,12 +40,18 @@ class _Refused(Exception):
     """The run stops before writing anything; the message is printed as is."""
 
 
+class _NoSuchStage(Exception):
+    """--name matched no validation stage on the server."""
+
+
 def run_pull(request: PullRequest, out: TextIO, err: TextIO) -> int:
     try:
         _check_out_dir(request.out_dir)
         when = pull_time(os.environ)
         files, release = _pull(request, when)
         planned = _plan(request, files, release, err)
+        if planned:
+            _make_folder(request.out_dir)
     except _Refused as refusal:
         err.write(f"{refusal}\n")
         return EXIT_USAGE
@@ -68,13 +74,16 @@ def pull_time(environ: Mapping[str, str]) -> datetime:
         raise _Refused(f"avlint: error: SOURCE_DATE_EPOCH={epoch!r} is not a number of seconds") from None
 
 
-class _NoSuchStage(Exception):
-    pass
-
-
 def _check_out_dir(out_dir: str) -> None:
     if os.path.exists(out_dir) and not os.path.isdir(out_dir):
         raise _Refused(f"avlint: error: --out {out_dir} exists and is not a folder")
+
+
+def _make_folder(out_dir: str) -> None:
+    try:
+        os.makedirs(out_dir, exist_ok=True)
+    except OSError as error:
+        raise _Refused(f"avlint: error: cannot create --out {out_dir}: {error.strerror}") from None
 
 
 def _pull(request: PullRequest, when: datetime) -> tuple[list[PulledFile], Release]:
@@ -128,8 +137,10 @@ def _plan(request: PullRequest, files: list[PulledFile], release: Release, err: 
     seen: dict[str, str] = {}  # caseless file name -> label
     for pulled in files:
         name = pulled.name
-        # Never a path outside --out: pull_names gives plain names, and this keeps it so.
-        assert os.path.basename(name) == name and not name.startswith("."), name
+        # Never a path outside --out, never a hidden file: pull_names gives plain, visible names,
+        # and this keeps it so whatever changes there.
+        if os.path.basename(name) != name or name.startswith(".") or os.sep in name:
+            raise _Refused(f"avlint: error: '{pulled.label}' gave the unsafe file name {name!r}; nothing written")
         if caseless(name) in seen:
             raise _Refused(f"avlint: error: '{pulled.label}' and '{seen[caseless(name)]}' would share the file {name}")
         seen[caseless(name)] = pulled.label
