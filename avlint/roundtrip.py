@@ -35,7 +35,7 @@ from ruamel.yaml.representer import RoundTripRepresenter
 from ruamel.yaml.resolver import VersionedResolver
 from ruamel.yaml.tag import Tag
 
-__all__ = ["EXPORT_WIDTH", "Noted", "Tagged", "dump_export"]
+__all__ = ["Noted", "Tagged", "dump_export"]
 
 EXPORT_WIDTH = 80  # PyYAML's default best_width, which authentik's exports keep
 
@@ -66,13 +66,13 @@ def dump_export(data: Mapping[str, Any], header: Sequence[str] = ()) -> str:
     booleans, None) plus `Tagged` and `Noted`."""
     tree = _tree(data)
     if header:
-        tree.yaml_set_start_comment("\n".join(comment_text(line) for line in header))
+        tree.yaml_set_start_comment("\n".join(_comment_text(line) for line in header))
     stream = io.StringIO()
     _make_yaml().dump(tree, stream)
     return stream.getvalue()
 
 
-def comment_text(text: str) -> str:
+def _comment_text(text: str) -> str:
     """*text* made safe for a comment: one line, every control and line-break character shown as
     `?`, so that a value from a server (a version, a pk) cannot end the comment and add YAML."""
     return "".join("?" if unicodedata.category(char)[0] == "C" or char in _LINE_BREAKS else char for char in text)
@@ -86,7 +86,7 @@ def _tree(value: Any) -> Any:
             item = value[key]
             tree[key] = _tree(item.value if isinstance(item, Noted) else item)
             if isinstance(item, Noted):
-                tree.yaml_add_eol_comment("# " + comment_text(item.note), key)
+                tree.yaml_add_eol_comment("# " + _comment_text(item.note), key)
         return tree
     if isinstance(value, Tagged):
         return value
@@ -173,9 +173,6 @@ class _Emitter(RoundTripEmitter):
     def write_double_quoted(self, text: Any, split: Any = True) -> None:
         # PyYAML ends a folded line with `\` and escapes a space starting the next line as
         # `\ `; ruamel often folds at a bare line break instead.
-        if self.root_context:  # a document that is one scalar: ruamel's own handling
-            super().write_double_quoted(text, split)
-            return
         self.write_indicator('"', True)
         run = 0  # start of the pending run of characters written as they are
         for pos, char in enumerate(text):
@@ -200,7 +197,7 @@ class _Emitter(RoundTripEmitter):
     def write_plain(self, text: Any, split: Any = True) -> None:
         # PyYAML folds a plain scalar only at a single space past the width; ruamel also moves
         # a long word to a line of its own, and folds at the width itself rather than past it.
-        if self.root_context or not text or any(c in _LINE_BREAKS for c in text):
+        if not text:
             super().write_plain(text, split)
             return
         if not self.whitespace:

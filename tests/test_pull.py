@@ -714,3 +714,20 @@ def test_an_out_folder_that_cannot_be_created_is_one_clear_error(fake_authentik:
     assert result.exit_code == 2
     assert result.stderr.splitlines() == [f"avlint: error: cannot create --out {out}: Not a directory"]
     assert result.stdout == ""
+
+
+def test_server_values_in_comments_cannot_act_as_directives() -> None:
+    """The version and the pks come from the server; in a comment, `avlint: disable-file` would
+    switch off the lint that checks the pulled file."""
+    from avlint.blueprint import VALIDATE_STAGE
+    from avlint.live.pull import Origin, pull_files
+    from avlint.live.state import LiveState
+
+    sneaky = "1 # avlint: disable-file"
+    stage = {"pk": sneaky, "name": "n", "device_classes": ["totp"], "not_configured_action": "skip"}
+    origin = Origin("https://auth.example.com", f"2025.12.4\nversion: 2 {sneaky}", datetime(2026, 1, 1, tzinfo=UTC))
+    (pulled,) = pull_files(LiveState(objects={VALIDATE_STAGE: [stage]}), RELEASE, False, origin)
+    assert "avlint:" not in pulled.text
+    assert pulled.text.splitlines()[0].startswith("# Pulled from https://auth.example.com (authentik ?) at ")
+    assert "  identifiers:  # pk ?\n" in pulled.text
+    assert yaml.safe_load(pulled.text)["version"] == 1

@@ -75,10 +75,17 @@ def pull_files(live: LiveState, release: Release, with_flows: bool, origin: Orig
 def header_lines(origin: Origin) -> list[str]:
     when = origin.when.strftime("%Y-%m-%dT%H:%M:%SZ")
     return [
-        f"Pulled from {public_url(origin.url)} (authentik {origin.version}) at {when} by avlint {__version__}.",
+        f"Pulled from {public_url(origin.url)} (authentik {_plain_word(origin.version)}) at {when} by avlint {__version__}.",
         "A `pk` comment gives an object's pk on that server; the entries refer to objects by entry",
         "id (!KeyOf) or by name (!Find) instead, so the file imports on any server.",
     ]
+
+
+def _plain_word(value: Any) -> str:
+    """A pk or version from the server as it is when it looks like one, else `?`: in a comment,
+    other text could read as a directive (`# avlint: disable-file`) to the lint of the file."""
+    text = str(value)
+    return text if re.fullmatch(r"[\w.+-]{1,64}", text, re.ASCII) else "?"
 
 
 def public_url(url: str) -> str:
@@ -139,7 +146,9 @@ def _entry(
     if entry_id:
         entry["id"] = entry_id
     # The pk is a comment, not an identifier, so that the entry matches by name on any server.
-    entry["identifiers"] = Noted(identifiers, f"pk {obj['pk']}") if obj.get("pk") is not None else identifiers
+    entry["identifiers"] = (
+        Noted(identifiers, f"pk {_plain_word(obj['pk'])}") if obj.get("pk") is not None else identifiers
+    )
     if attrs:
         entry["attrs"] = attrs
     return entry
