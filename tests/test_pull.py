@@ -77,7 +77,7 @@ READ_ONLY = {
 # -- helpers ------------------------------------------------------------------------------------------
 @pytest.fixture(autouse=True)
 def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    for name in ("AUTHENTIK_URL", "AUTHENTIK_TOKEN", "NO_COLOR"):
+    for name in ("AUTHENTIK_URL", "AUTHENTIK_TOKEN", "NO_COLOR", "SOURCE_DATE_EPOCH"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
 
@@ -598,7 +598,10 @@ def test_name_of_no_stage_is_an_error(fake_authentik: FakeAuthentik, tmp_path: P
     assert "exclude each other" in both.output
 
 
-def test_pull_asks_the_server_its_version_unless_told(fake_authentik: FakeAuthentik, tmp_path: Path) -> None:
+def test_pull_asks_the_server_its_version_unless_told(
+    fake_authentik: FakeAuthentik, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)  # the two pulls compared may fall in different seconds
     assert pull(fake_authentik, tmp_path / "a").exit_code == 0
     assert len([r for r in fake_authentik.requests if r.path == VERSION]) == 1
     fake_authentik.requests.clear()

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -73,7 +73,7 @@ def pull_files(live: LiveState, release: Release, with_flows: bool, origin: Orig
 
 
 def header_lines(origin: Origin) -> list[str]:
-    when = origin.when.strftime("%Y-%m-%dT%H:%M:%SZ")
+    when = origin.when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     return [
         f"Pulled from {public_url(origin.url)} (authentik {_plain_word(origin.version)}) at {when} by avlint {__version__}.",
         "A `pk` comment gives an object's pk on that server; the entries refer to objects by entry",
