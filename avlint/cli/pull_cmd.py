@@ -1,4 +1,4 @@
-"""`avlint pull`: options in, a PullRequest out to avlint.live.command."""
+"""`avlint pull`: options in, a PullRequest out to avlint.live.pull_command."""
 
 from __future__ import annotations
 
