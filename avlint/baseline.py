@@ -71,28 +71,31 @@ def write(result: RunResult, path: str) -> tuple[Baseline, int]:
         )
     baseline = Baseline(current.root, tuple(sorted(kept, key=lambda entry: entry["path"])) + current.entries)
     document = {"tool": TOOL, "version": VERSION, "findings": list(baseline.entries)}
-    from avlint.outfile import write_new
+    from avlint.atomic_write import write_file
 
     try:
-        write_new(path, json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+        write_file(path, json.dumps(document, indent=2, ensure_ascii=False) + "\n")
     except OSError as error:
         raise BaselineError(f"cannot write the baseline {path}: {error.strerror or error}") from None
     return baseline, len(kept)
 
 
 def load(path: str) -> Baseline:
+    from avlint.loader.side import SideInputError, parse_json, read_text
+
+    if not os.path.lexists(path):
+        raise BaselineError(f"baseline file {path} does not exist (create it with --write-baseline {path})")
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise BaselineError(f"baseline file {path} does not exist (create it with --write-baseline {path})") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise BaselineError(f"cannot read baseline file {path}: {error}") from None
+        text = read_text(path)  # a regular file, within the size limit, UTF-8
+    except SideInputError as error:
+        raise BaselineError(f"cannot read baseline file {path}: {error.detail}") from None
     try:
-        document = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise BaselineError(
-            f"{path}:{error.lineno}:{error.colno}: the baseline is not valid JSON: {error.msg}"
-        ) from None
+        document = parse_json(text, path)
+    except SideInputError as error:
+        where = f"{path}:{error.line}:{error.column}" if error.line is not None else path
+        reason = error.reason.removeprefix("not valid JSON: ")
+        kind = "is not valid JSON" if reason != error.reason else "cannot be read"
+        raise BaselineError(f"{where}: the baseline {kind}: {reason}") from None
     return Baseline(_root(path), tuple(_entries(path, document)))
 
 

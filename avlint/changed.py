@@ -18,25 +18,43 @@ class ChangedError(Exception):
 
 
 def changed_files(ref: str, paths: list[str], cwd: Path) -> list[str]:
-    """Changed files under `paths`, relative to `cwd` when they lie below it, sorted."""
-    top = Path(_git(cwd, "rev-parse", "--show-toplevel", error="not inside a git repository").strip()).resolve()
+    """Changed files under `paths`, relative to `cwd` when they lie below it, sorted.
+
+    Each path is looked up in its own repository, which need not be the one around `cwd`
+    (`avlint lint --changed-since main ~/infra/blueprints` from anywhere); paths in several
+    repositories are each compared with that repository's `ref`.
+    """
     if ref.startswith("-"):
         raise ChangedError(f"unknown git ref {ref!r}")
-    _git(
-        cwd,
-        "rev-parse",
-        "--verify",
-        "--quiet",
-        "--end-of-options",
-        f"{ref}^{{commit}}",
-        error=f"unknown git ref {ref!r}",
-    )
-    changed = _git(top, "diff", "--name-only", "-z", "--no-renames", "--diff-filter=d", ref, "--")
-    untracked = _git(top, "ls-files", "-z", "--others", "--exclude-standard")
-    names = {name for name in (changed + untracked).split("\0") if name}
-    roots = [(cwd / path).resolve() for path in paths]  # git reports real paths: compare real paths
-    found = [top / name for name in names]
-    return sorted(_display(file, cwd) for file in found if _wanted(file, roots))
+    by_repository: dict[Path, list[Path]] = {}
+    for path in paths or ["."]:
+        root = (cwd / path).resolve()  # git reports real paths: compare real paths
+        by_repository.setdefault(_repository_of(root, path), []).append(root)
+    found: set[Path] = set()
+    for top, roots in by_repository.items():
+        _git(
+            top,
+            "rev-parse",
+            "--verify",
+            "--quiet",
+            "--end-of-options",
+            f"{ref}^{{commit}}",
+            error=f"unknown git ref {ref!r}" + ("" if len(by_repository) == 1 else f" in the repository {top}"),
+        )
+        changed = _git(top, "diff", "--name-only", "-z", "--no-renames", "--diff-filter=d", ref, "--")
+        untracked = _git(top, "ls-files", "-z", "--others", "--exclude-standard")
+        names = {name for name in (changed + untracked).split("\0") if name}
+        found.update(file for file in (top / name for name in names) if _wanted(file, roots))
+    return sorted(_display(file, cwd) for file in found)
+
+
+def _repository_of(root: Path, given: str) -> Path:
+    """The top folder of the repository holding `root` (a file or folder, existing or not)."""
+    folder = root if root.is_dir() else root.parent
+    while not folder.is_dir() and folder != folder.parent:  # a path that is gone: its nearest folder
+        folder = folder.parent
+    output = _git(folder, "rev-parse", "--show-toplevel", error=f"{given} is not inside a git repository")
+    return Path(output.strip()).resolve()
 
 
 def _wanted(file: Path, roots: list[Path]) -> bool:

@@ -51,10 +51,12 @@ def find_config(start: Path) -> Path | None:
 
 
 def load_config(path: Path) -> Config:
+    from avlint.loader.side import SideInputError, read_text
+
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise ConfigError(str(path), 1, f"cannot read the config: {error}") from None
+        text = read_text(str(path))  # a regular file within the size limit, UTF-8
+    except SideInputError as error:
+        raise ConfigError(str(path), error.line or 1, f"cannot read the config: {error.reason}") from None
     if path.name == "pyproject.toml":
         raw, lines = _from_pyproject(path, text)
     else:
@@ -80,19 +82,31 @@ def _from_yaml(path: Path, text: str) -> tuple[dict[str, Any], dict[str, int]]:
     import yaml
 
     from avlint.loader.problems import ContentProblem
-    from avlint.loader.yaml_nodes import compose
+    from avlint.loader.side import SideInputError, construct
+    from avlint.loader.yaml_nodes import compose_plain
     from avlint.nodes import mapping_pairs
 
     try:
-        root = compose(text)
+        root = compose_plain(text)
     except ContentProblem as problem:
         raise ConfigError(str(path), problem.line, problem.message) from None
     if root is None:
         return {}, {}
     if not isinstance(root, yaml.MappingNode):
         raise ConfigError(str(path), root.start_mark.line + 1, "the config must be a mapping of settings")
-    data = yaml.safe_load(text)
     pairs = mapping_pairs(root)
+    entries = next((pair for pair in pairs if pair.key == "entries"), None)
+    if entries is not None:  # `--config blueprint.yaml`: say so before its tags or keys confuse
+        raise ConfigError(
+            str(path),
+            entries.key_node.start_mark.line + 1,
+            "this is an authentik blueprint (it has 'entries'), not an avlint config; a config holds"
+            f" settings such as {', '.join(_KEYS[:3])} (see the README's Configuration section)",
+        )
+    try:
+        data = construct(root, str(path))
+    except SideInputError as error:  # a tag (`!Env AKV`) or a value YAML cannot construct
+        raise ConfigError(str(path), error.line or 1, error.reason) from None
     for pair in pairs:  # an unquoted 2025.10 would load as the float 2025.1: keep its text
         if pair.key == "target_version" and isinstance(pair.value, yaml.ScalarNode):
             data[pair.key] = pair.value.value

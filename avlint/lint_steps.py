@@ -78,25 +78,26 @@ def apply_baseline(request: LintRequest, result: RunResult, baseline: Baseline |
     return baselines.apply(result, baseline) if baseline is not None else result
 
 
-def write_reports(request: LintRequest, result: RunResult, out: TextIO) -> None:
-    """The chosen format on `out`; with --output, the chosen format in the file and text on `out`."""
+def write_reports(request: LintRequest, result: RunResult, out: TextIO, strict: bool = False) -> None:
+    """The chosen format on `out`; with --output, the chosen format in the file and text on `out`.
+    `strict` (warnings fail the run) is passed on so that a report's verdict matches the exit code."""
     import io
 
     from avlint.reporters import get_reporter
 
     if request.output is None:
-        get_reporter(request.format, colour=request.colour).render(result, out)
+        get_reporter(request.format, colour=request.colour, strict=strict).render(result, out)
         return
     get_reporter("text", colour=request.colour).render(result, out)
     buffer = io.StringIO()
-    get_reporter(request.format).render(result, buffer)
+    get_reporter(request.format, strict=strict).render(result, buffer)
     _write_report(request.output, buffer.getvalue())
 
 
 def _write_report(path: str, text: str) -> None:
-    from avlint.outfile import write_new
+    from avlint.atomic_write import write_file
 
     try:
-        write_new(path, text)
+        write_file(path, text)
     except OSError as error:
         raise UsageError(f"cannot write the report {path}: {error.strerror or error}") from None

@@ -10,7 +10,8 @@ from avlint.resources import load_data
 
 @lru_cache(maxsize=1)
 def model_table() -> dict[str, Any]:
-    return load_data("models.yaml")
+    table: dict[str, Any] = load_data("models.yaml")
+    return table
 
 
 def model_info(model: str | None) -> dict[str, Any] | None:
@@ -26,8 +27,8 @@ def is_stage(model: str | None) -> bool:
 def is_setup_stage(model: str | None) -> bool:
     """A stage that lets a user enrol an authenticator (TOTP, WebAuthn, static, SMS, Duo...)."""
     return (
-        is_stage(model)
-        and bool(model)
+        model is not None
+        and is_stage(model)
         and model.startswith("authentik_stages_authenticator_")
         and not model.endswith("validatestage")
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any, NamedTuple
 
 import yaml
@@ -80,7 +81,8 @@ def scalar_value(node: Node) -> Any:
 def text_of(node: Node) -> str | None:
     """The string a plain (untagged) scalar holds, or None for anything else."""
     if isinstance(node, ScalarNode) and node.tag == STR:
-        return node.value
+        value: str = node.value
+        return value
     return None
 
 
@@ -121,7 +123,7 @@ def last_wins(pairs: list[Pair]) -> dict[str, Pair]:
     return {pair.key: pair for pair in pairs}
 
 
-def walk(root: Node):  # -> Iterator[tuple[Node, YamlPath]]
+def walk(root: Node) -> Iterator[tuple[Node, YamlPath]]:
     """Every node once, depth first, with its YAML path. Shared (aliased) nodes are visited
     once, so a document the loader accepted cannot blow up here."""
     seen: set[int] = set()
@@ -147,7 +149,7 @@ def same_value(left: Node, right: Node) -> bool:
     if type(left) is not type(right) or ((is_custom_tag(left) or is_custom_tag(right)) and left.tag != right.tag):
         return False
     if isinstance(left, ScalarNode):
-        return scalar_value(left) == scalar_value(right) if not is_custom_tag(left) else left.value == right.value
+        return bool(scalar_value(left) == scalar_value(right) if not is_custom_tag(left) else left.value == right.value)
     if isinstance(left, SequenceNode):
         return len(left.value) == len(right.value) and all(
             same_value(a, b) for a, b in zip(left.value, right.value, strict=False)
@@ -174,7 +176,7 @@ def key_identity(node: ScalarNode) -> object:
     return ("value", value)
 
 
-_NO_MARK = yaml.error.Mark("<data>", 0, 0, 0, None, None)
+_NO_MARK = yaml.error.Mark("<data>", 0, 0, 0, None, None)  # type: ignore[arg-type]  # the stubs want an int pointer; PyYAML takes None (no buffer)
 
 
 def node_of(value: Any) -> Node:

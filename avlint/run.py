@@ -96,7 +96,7 @@ def _config(request: LintRequest, cwd: Path) -> Config:
     path = Path(request.config) if request.config else find_config(cwd)
     if path is None:
         return Config()
-    if request.config and not path.is_file():
+    if request.config and not path.exists():  # a FIFO or a folder: load_config says what it is
         raise UsageError(f"config file {path} does not exist")
     try:
         return load_config(path)
@@ -133,7 +133,7 @@ def run_lint(request: LintRequest, out: TextIO, err: TextIO, cwd: Path | None = 
         err.write(f"{error.path}: error: {error.reason}\n")
     try:
         result = apply_baseline(request, result, baseline, err)
-        write_reports(request, result, out)
+        write_reports(request, result, out, strict)
     except UsageError as failure:
         err.write(f"avlint: error: {failure}\n")
         return EXIT_USAGE

@@ -47,6 +47,7 @@ TARGET_ONE_FILE_S = 0.150
 TARGET_CORPUS_S = 1.5
 TARGET_COMPOSE_RATIO = 3.0
 TARGET_PEAK_MB = 150.0
+TARGET_GRAPH_RATIO = 2.0  # avlint graph on the corpus, at most this many times avlint lint
 TARGET_CORES = 1.3  # CPU seconds per wall second on the corpus: "uses both cores"
 TARGET_PER_FILE_GROWTH = 1.10  # per-file time at 1,000 files / per-file time at 250 files
 
@@ -418,6 +419,9 @@ def main(argv: list[str] | None = None) -> int:
         print("corpus")
         lint = av + ["lint", str(args.corpus), "--format", "json"]
         results["avlint"] = timed(f"avlint lint corpus ({nfiles} files)", lint, reps, ok_codes=(0, 1))
+        # avlint graph on the same files: lint plus the drawing (issue 13: at most twice lint).
+        graph = av + ["graph", str(args.corpus), "--format", "svg"]
+        results["graph"] = timed(f"avlint graph corpus ({nfiles} files, svg)", graph, reps)
         mem = run_measured(lint, sample=True)
         results["avlint"]["tree_peak_kb"] = mem["tree_peak_kb"]
         results["avlint"]["maxrss_kb"] = max(results["avlint"]["maxrss_kb"], mem["maxrss_kb"])
@@ -554,6 +558,21 @@ def report(r: dict, nfiles: int, mb: float) -> None:
                 "1.00",
                 f"< {TARGET_CORPUS_S} s",
                 verdict(av < TARGET_CORPUS_S) if d["ok"] else f"ERROR rc {d['rc']}",
+            )
+        )
+    if av is not None and r.get("graph"):
+        d = r["graph"]
+        ratio = d["median"] / av
+        rows.append(
+            (
+                f"avlint graph corpus ({nfiles} files, svg)",
+                fmt_s(d["median"]),
+                cpu(d),
+                f"{d['median'] / nfiles * 1000:.2f}",
+                peak(d),
+                f"{av / d['median']:.3f}",
+                f"graph <= {TARGET_GRAPH_RATIO:.0f}x lint",
+                verdict(ratio <= TARGET_GRAPH_RATIO) if d["ok"] else f"ERROR rc {d['rc']}",
             )
         )
     ref = [

@@ -137,4 +137,29 @@ def test_outside_a_git_repository_is_a_usage_error(tmp_path: Path) -> None:
         else:
             os.environ["GIT_CEILING_DIRECTORIES"] = env_ceiling
     assert (code, out) == (2, "")
-    assert err == "avlint: error: --changed-since: not inside a git repository\n"
+    assert err == "avlint: error: --changed-since: . is not inside a git repository\n"
+
+
+def test_paths_are_looked_up_in_their_own_repository_from_anywhere(repo: Path, tmp_path_factory) -> None:
+    elsewhere = tmp_path_factory.mktemp("elsewhere")  # not a repository, not inside `repo`
+    assert changed_files("base", [str(repo)], elsewhere) == sorted(
+        str(repo.resolve() / name) for name in ("a.yaml", "c.yaml", "d.yaml", "g.yaml", "sub/s.yaml")
+    )
+    assert changed_files("base", [str(repo / "sub")], elsewhere) == [str(repo.resolve() / "sub" / "s.yaml")]
+    code, out, err = lint(elsewhere, "--changed-since", "base", str(repo / "sub"))
+    assert (code, err, linted(out)) == (0, "linting 1 file changed since base\n", 1)
+
+
+def test_paths_in_two_repositories_are_each_compared_with_their_ref(repo: Path, tmp_path_factory) -> None:
+    other = tmp_path_factory.mktemp("other")
+    git(other, "init", "-q")
+    write(other / "x.yaml", "x")
+    git(other, "add", "-A")
+    git(other, "commit", "-q", "-m", "x")
+    git(other, "tag", "base")
+    write(other / "y.yaml", "y")  # untracked: changed since base
+    found = changed_files("base", [str(repo / "sub"), str(other)], repo)
+    assert found == sorted(["sub/s.yaml", str(other.resolve() / "y.yaml")])
+    git(other, "tag", "-d", "base")
+    with pytest.raises(ChangedError, match=f"unknown git ref 'base' in the repository {other.resolve()}"):
+        changed_files("base", [str(repo / "sub"), str(other)], repo)

@@ -747,8 +747,7 @@ def test_parallel_payload_matches_serial_payload(tmp_path: Path) -> None:
     _same_output(serial.stderr, parallel.stderr, tmp_path)
     written = sorted(path.name for path in (one / "out").iterdir())
     assert written == sorted(path.name for path in (two / "out").iterdir())
-    assert (
-        len(written) == 14 and "authenticatorvalidatestage-mfa-14.json" in written
-    )  # WARN_ONLY's, numbered in file order
+    # WARN_ONLY's, each named after its source file
+    assert len(written) == 14 and "f67.authenticatorvalidatestage-mfa.json" in written
     for name in written:
         assert (one / "out" / name).read_bytes() == (two / "out" / name).read_bytes(), name

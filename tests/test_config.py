@@ -11,6 +11,7 @@ from click.testing import CliRunner
 
 from avlint.cli import cli
 from avlint.run import LintRequest, run_lint
+from tests.conftest import ROOT
 from tests.snippets import BAD, VERSIONED
 
 FINDING = re.compile(
@@ -501,3 +502,35 @@ def test_invalid_max_file_size_on_the_command_line(project: Path, value: str) ->
 def test_zero_max_file_size_in_config_is_an_error(project: Path, value: str) -> None:
     config, err = config_error(project, ".avlint.yaml", f"strict: false\nmax_file_size: {value}\n")
     assert f"{config}:2: " in err
+
+
+# --- configs that are not configs -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "words"),
+    [
+        ("ignore: [AV307]\ntarget_version: !Env AKV\n", 2, "the tag !Env is not allowed here"),
+        ("severity:\n  AV403: !!python/name:os.system\n", 2, "the tag !!python/name:os.system is not allowed"),
+        ("? [a, b]\n: 1\n", 1, "found unhashable key"),
+        ("strict: 2025-02-30\n", 1, "day is out of range"),
+    ],
+)
+def test_a_config_that_yaml_cannot_build_is_a_usage_error_with_its_line(
+    project: Path, text: str, line: int, words: str
+) -> None:
+    config = write(project / ".avlint.yaml", text)
+    result = CliRunner().invoke(cli, ["lint", "--config", str(config), str(project / "bad.yaml")])
+    assert result.exit_code == 2, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert f"{config}:{line}: invalid config: " in result.stderr and words in result.stderr
+    assert "Traceback" not in result.stderr and "ConstructorError" not in result.stderr
+    assert result.stdout == ""
+
+
+def test_a_blueprint_passed_as_the_config_is_named_as_such(project: Path) -> None:
+    blueprint = ROOT / "sample_configs" / "good" / "stage-mfa-login.yaml"  # has !KeyOf and !Find
+    result = CliRunner().invoke(cli, ["lint", "--config", str(blueprint), str(project / "bad.yaml")])
+    assert result.exit_code == 2
+    assert re.search(rf"{re.escape(str(blueprint))}:\d+: invalid config: this is an authentik blueprint", result.stderr)
+    assert "not an avlint config" in result.stderr and "Traceback" not in result.stderr

@@ -15,6 +15,7 @@ import contextlib
 import json
 import os
 import warnings
+from collections import Counter
 from pathlib import Path
 
 from hypothesis import HealthCheck, Phase, example, given, settings
@@ -25,7 +26,7 @@ from avlint.fix.apply import UNLOADABLE, fix_text
 from avlint.settings import Settings
 from avlint.versions import resolve_release
 from tests.conftest import SAMPLES
-from tests.test_fix import footprints, keys, missing_from_sequence
+from tests.test_fix import comment_of, footprints, keys, missing_from_sequence
 
 # No shrinking: one fix_text call lints a file several times, and shrinking a failure found in a
 # large sample config can take Hypothesis its full five minutes. The failing example is printed
@@ -75,6 +76,10 @@ def _content(line: str) -> str:
     return line.rstrip("\r\n").removesuffix(",")
 
 
+def comments(text: str) -> list[str]:
+    return [comment.strip() for line in text.splitlines() if (comment := comment_of(line))]
+
+
 def check_fix(path: str, text: str, config: Settings, unsafe: bool, check_lines: bool = True) -> None:
     outcome = fix_text(path, text, config, unsafe)  # never raises
     assert outcome.original == text
@@ -96,6 +101,10 @@ def check_fix(path: str, text: str, config: Settings, unsafe: bool, check_lines:
     after = lint_text(path, outcome.fixed, config)
     assert not keys(after.findings) - keys(before.findings), (
         f"new findings {keys(after.findings) - keys(before.findings)}"
+    )
+    # A comment is moved, never deleted (issue 12 #16): even one on a line a fix removes.
+    assert Counter(comments(outcome.fixed)) == Counter(comments(text)), (
+        f"comments lost or invented:\n{text}\n----\n{outcome.fixed}"
     )
     again = fix_text(path, outcome.fixed, config, unsafe)
     assert again.fixed == outcome.fixed, f"a second run changed the output:\n{outcome.fixed}\n----\n{again.fixed}"
@@ -312,7 +321,11 @@ def _block_pairs(draw, pairs, indent: str) -> str:
         if draw(st.integers(0, 6)) == 0:
             out.append(f"{indent}# about {key}\n")
         if isinstance(value, list):
-            if not value or draw(st.booleans()):
+            if value and draw(st.integers(0, 4)) == 0:  # a multi-line flow list, a comment per item
+                out.append(f"{indent}{key}: [{comment}\n")
+                out.extend(f"{indent}  {item},{draw(st.sampled_from(COMMENTS))}\n" for item in value)
+                out.append(f"{indent}]\n")
+            elif not value or draw(st.booleans()):
                 out.append(f"{indent}{key}: [{', '.join(value)}]{comment}\n")
             else:
                 dash = draw(st.sampled_from([indent + "  ", indent]))  # indented or indentless

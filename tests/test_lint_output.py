@@ -66,8 +66,8 @@ def test_output_into_a_missing_folder_is_a_usage_error(bad: Path, tmp_path: Path
     result = invoke("--format", "gitlab", "--output", str(tmp_path / "missing" / "gl.json"), str(bad))
     assert result.exit_code == 2
     assert (
-        f"avlint: error: cannot write the report {tmp_path / 'missing' / 'gl.json'}: No such file or directory"
-        in result.stderr
+        f"avlint: error: cannot write the report {tmp_path / 'missing' / 'gl.json'}: "
+        f"the folder {tmp_path / 'missing'} does not exist" in result.stderr
     )
 
 

@@ -70,8 +70,11 @@ def migrate(
     source: str | None = None,
     known: dict | None = None,
     path: str = "blueprint.yaml",
+    flow_set_order: int | None = None,
 ) -> Migration:
-    return migrate_text(path, text, settings(target), resolve_release(source) if source else None, known or {})
+    return migrate_text(
+        path, text, settings(target), resolve_release(source) if source else None, known or {}, flow_set_order
+    )
 
 
 def side(case: str, suffix: str) -> str | None:
@@ -91,13 +94,21 @@ def expected_path(path: Path) -> Path:
     return path.with_name(f"{case_name(path)}.migrated.yaml")
 
 
-def run_case(path: Path, text: str | None = None, infer: bool = False) -> Migration:
+def run_case(path: Path, text: str | None = None, again: bool = False) -> Migration:
+    """The golden case's migration; `again`: the migrated text, which is for the target now."""
     case = case_name(path)
     live = GOLDEN / f"{case}.live.json"
     known = load_known(str(live)) if live.exists() else {}
-    source = None if infer else side(case, "from")
+    target = side(case, "to") or DEFAULT_TARGET
+    source = target if again else side(case, "from")
+    order = side(case, "order")
     return migrate(
-        read_text(path) if text is None else text, side(case, "to") or DEFAULT_TARGET, source, known, str(path)
+        read_text(path) if text is None else text,
+        target,
+        source,
+        known,
+        str(path),
+        int(order) if order is not None else None,
     )
 
 
@@ -276,16 +287,17 @@ def test_golden_migration(path: Path) -> None:
 
 @pytest.mark.parametrize("path", CASES, ids=CASE_IDS)
 def test_golden_migrating_again_changes_nothing(path: Path) -> None:
-    """The migrated file, migrated again to the same target (source inferred), stays as it is."""
+    """The migrated file, migrated again to the same target (it is for the target now), stays as it is."""
     expected = read_text(expected_path(path))
-    migration = run_case(path, text=expected, infer=True)
+    migration = run_case(path, text=expected, again=True)
     assert migration.text == expected, diff(expected, migration.text)
 
 
 @pytest.mark.parametrize("path", CASES, ids=CASE_IDS)
 def test_golden_comments_are_kept(path: Path) -> None:
     original, migrated = comment_texts(read_text(path)), comment_texts(read_text(expected_path(path)))
-    assert sorted(original) == sorted(migrated)
+    # the only comments migrate writes say where a binding entry that replaces a flow_set comes from
+    assert sorted(original) == sorted(c for c in migrated if "from its flow_set (read-only from 2025.12)" not in c)
 
 
 @pytest.mark.parametrize("path", CASES, ids=CASE_IDS)
@@ -308,7 +320,7 @@ def test_golden_folder_is_complete() -> None:
     for path in GOLDEN.iterdir():
         case, _, kind = path.name.partition(".")
         assert case in inputs, f"stray golden file {path.name}"
-        assert kind in ("input.yaml", "migrated.yaml", "to", "from", "live.json"), path.name
+        assert kind in ("input.yaml", "migrated.yaml", "to", "from", "order", "live.json"), path.name
         if kind in ("to", "from"):
             assert resolve_release(read_text(path).strip()) in known_releases()
     assert read_text(GOLDEN / "export_default_authentication_flow.input.yaml") == read_text(EXPORT)
@@ -323,7 +335,9 @@ def test_golden_cases_cover_every_table_step() -> None:
             continue
         applied |= {note for _, note in migration.changes}
     for step in migration_steps():
-        assert f"{step.to}: {step.note}" in applied, f"no golden case applies the {step.to} step '{step.transform}'"
+        assert any(note.startswith(f"{step.to}: {step.note}") for note in applied), (
+            f"no golden case applies the {step.to} step '{step.transform}'"
+        )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -336,7 +350,7 @@ def test_table_rows_are_complete_and_ordered() -> None:
     for row in rows:
         assert {"to", "model", "transform", "note"} <= set(row)
         assert Release.parse(row["to"]) in known_releases()
-        if row["transform"] in ("wrap_list", "delete"):
+        if row["transform"] in ("wrap_list", "delete", "flow_set_to_bindings"):
             assert row.get("old")
         if row["transform"] in ("wrap_list", "keep_old_default"):
             assert row.get("new")
@@ -346,7 +360,7 @@ def test_table_rows_are_complete_and_ordered() -> None:
         ("2022.2", "wrap_list", "configuration_stage", "configuration_stages", None),
         ("2023.3", "keep_old_default", None, "evaluate_on_plan", True),
         ("2023.3", "keep_old_default", None, "re_evaluate_policies", False),
-        ("2025.12", "delete", "flow_set", None, None),
+        ("2025.12", "flow_set_to_bindings", "flow_set", None, None),
     }
 
 
@@ -468,29 +482,196 @@ entries:
           title: X
           designation: authentication
 """
-    migrated = migrate(text, "2025.12", "2025.10").text
+    migrated = migrate(text, "2025.12", "2025.10", flow_set_order=10).text
     entry = load(migrated)["entries"][0]
     assert entry.get("attrs", {}) == {}
     assert [f.rule for f in lint_text("x.yaml", migrated, settings("2025.12")).findings if f.severity == "error"] == []
 
 
 # ---------------------------------------------------------------------------------------------
+# 2025.12: flow_set becomes flow-stage bindings
+
+FLOW_SET = """\
+version: 1
+entries:
+  - model: authentik_flows.flow
+    id: login
+    identifiers:
+      slug: login
+    attrs: {name: Login, title: Login, designation: authentication}
+  - model: authentik_stages_authenticator_validate.authenticatorvalidatestage
+    id: mfa
+    identifiers:
+      name: mfa-validate
+    attrs:
+      not_configured_action: deny
+      flow_set:
+        - {name: Login, slug: login, title: Login, designation: authentication}
+        - name: Recovery
+          slug: recovery
+          title: Recovery
+          designation: recovery
+"""
+
+
+def test_non_empty_flow_set_without_an_order_is_refused_with_the_position(tmp_path: Path) -> None:
+    path = write(tmp_path, "flow_set.yaml", FLOW_SET)
+    result = invoke(str(path), "--to", "2026.5", "--from", "2025.10")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"{path}: not migrated: line 15, column 11: stage 'mfa-validate' is in flow 'login' through flow_set, "
+        "which is read-only from 2025.12; its flow-stage binding needs an order, which flow_set does not hold "
+        "(it decides where the stage runs in the flow). Give --flow-set-order N, or add an "
+        "authentik_flows.flowstagebinding entry (target, stage, order) for it\n"
+    )
+    assert read_text(path) == FLOW_SET
+
+
+def test_flow_set_order_turns_each_flow_into_a_binding(tmp_path: Path) -> None:
+    path = write(tmp_path, "flow_set.yaml", FLOW_SET)
+    result = invoke(str(path), "--to", "2026.5", "--from", "2025.10", "--flow-set-order", "30")
+    assert result.exit_code == 0, result.output
+    assert (
+        "  line 15: 2025.12: flow 'login' keeps stage 'mfa-validate': flow_set becomes a flow-stage binding at order 30\n"
+        in result.stdout
+    )
+    assert "  line 16: 2025.12: flow 'recovery' keeps stage 'mfa-validate'" in result.stdout
+    migrated = read_text(path)
+    assert migrated.endswith(
+        "      not_configured_action: deny\n"
+        "  # stage 'mfa-validate' in flow 'login', from its flow_set (read-only from 2025.12); order given with --flow-set-order\n"
+        "  - model: authentik_flows.flowstagebinding\n"
+        "    identifiers:\n"
+        "      target: !KeyOf login\n"
+        "      stage: !KeyOf mfa\n"
+        "      order: 30\n"
+        "  # stage 'mfa-validate' in flow 'recovery', from its flow_set (read-only from 2025.12); order given with --flow-set-order\n"
+        "  - model: authentik_flows.flowstagebinding\n"
+        "    identifiers:\n"
+        "      target: !Find [authentik_flows.flow, [slug, recovery]]\n"
+        "      stage: !KeyOf mfa\n"
+        "      order: 30\n"
+    )
+    assert [f for f in lint_text("x.yaml", migrated, settings("2026.5")).findings if f.severity == "error"] == []
+    again = invoke(str(path), "--to", "2026.5", "--from", "2026.5")
+    assert again.exit_code == 0 and "nothing to change" in again.stdout
+
+
+@pytest.mark.parametrize(
+    ("target", "stage"),
+    [
+        ("!KeyOf login", "!KeyOf mfa"),
+        (
+            "!Find [authentik_flows.flow, [slug, login]]",
+            "!Find [authentik_stages_authenticator_validate.authenticatorvalidatestage, [name, mfa-validate]]",
+        ),
+        ("2a841ebe-d5a2-4341-9a77-935409b6a3e5", "0f8a4b41-0608-487d-82d3-6c2e8eb7738e"),
+    ],
+    ids=["keyof", "find", "pk"],
+)
+def test_flow_the_file_binds_already_needs_no_order(target: str, stage: str) -> None:
+    text = (
+        FLOW_SET.replace("      slug: login\n", "      pk: 2a841ebe-d5a2-4341-9a77-935409b6a3e5\n      slug: login\n")
+        .replace(
+            "      name: mfa-validate\n", "      pk: 0f8a4b41-0608-487d-82d3-6c2e8eb7738e\n      name: mfa-validate\n"
+        )
+        .split("        - name: Recovery")[0]
+        + f"  - model: authentik_flows.flowstagebinding\n    identifiers: {{target: {target}, stage: {stage}, order: 20}}\n"
+    )
+    migration = migrate(text, "2026.5", "2025.10")
+    assert "flow_set" not in migration.text
+    assert migration.text.count("authentik_flows.flowstagebinding") == 1
+    assert any("the file binds the stage to each of its flows already" in note for _, note in migration.changes)
+
+
+def test_binding_to_another_flow_does_not_count() -> None:
+    text = FLOW_SET.split("        - name: Recovery")[0] + (
+        "  - model: authentik_flows.flowstagebinding\n"
+        "    identifiers: {target: !Find [authentik_flows.flow, [slug, other]], stage: !KeyOf mfa, order: 20}\n"
+    )
+    with pytest.raises(MigrationError, match="stage 'mfa-validate' is in flow 'login' through flow_set"):
+        migrate(text, "2026.5", "2025.10")
+
+
+def test_stage_without_an_id_is_found_by_name() -> None:
+    text = FLOW_SET.replace("    id: mfa\n", "")
+    migrated = migrate(text, "2026.5", "2025.10", flow_set_order=5).text
+    assert (
+        migrated.count(
+            "      stage: !Find [authentik_stages_authenticator_validate.authenticatorvalidatestage, [name, mfa-validate]]\n"
+        )
+        == 2
+    )
+
+
+def test_flow_set_item_without_a_slug_is_refused() -> None:
+    text = FLOW_SET.replace("{name: Login, slug: login, title: Login, designation: authentication}", "{name: Login}")
+    with pytest.raises(
+        MigrationError, match=r"line 15, column 11: a flow_set item of stage 'mfa-validate' names no flow by slug"
+    ):
+        migrate(text, "2026.5", "2025.10", flow_set_order=5)
+
+
+def test_flow_set_bindings_cannot_go_into_flow_style_entries() -> None:
+    text = """\
+version: 1
+entries: [{model: authentik_stages_authenticator_validate.authenticatorvalidatestage, identifiers: {name: m}, attrs: {flow_set: [{slug: login}]}}]
+"""
+    with pytest.raises(MigrationError, match="only be added to a block list of entries"):
+        migrate(text, "2026.5", "2025.10", flow_set_order=5)
+
+
+def test_flow_set_bindings_follow_the_entries_indentation() -> None:
+    text = """\
+version: 1
+entries:
+- model: authentik_stages_authenticator_validate.authenticatorvalidatestage
+  identifiers: {name: m}
+  attrs: {not_configured_action: deny, flow_set: [{slug: login}]}
+"""
+    migrated = migrate(text, "2026.5", "2025.10", flow_set_order=7).text
+    assert migrated.endswith(
+        "  attrs: {not_configured_action: deny}\n"
+        "# stage 'm' in flow 'login', from its flow_set (read-only from 2025.12); order given with --flow-set-order\n"
+        "- model: authentik_flows.flowstagebinding\n"
+        "  identifiers:\n"
+        "    target: !Find [authentik_flows.flow, [slug, login]]\n"
+        "    stage: !Find [authentik_stages_authenticator_validate.authenticatorvalidatestage, [name, m]]\n"
+        "    order: 7\n"
+    )
+    assert [e["model"] for e in load(migrated)["entries"]] == [VALIDATE, BINDING]
+
+
+def test_flow_set_is_kept_when_the_target_still_accepts_it() -> None:
+    assert migrate(FLOW_SET, "2025.10", "2025.10").text == FLOW_SET
+
+
+def test_flow_set_order_must_be_an_int32(tmp_path: Path) -> None:
+    path = write(tmp_path, "flow_set.yaml", FLOW_SET)
+    result = invoke(str(path), "--to", "2026.5", "--flow-set-order", str(2**31))
+    assert result.exit_code == 2 and "--flow-set-order" in result.stderr
+    assert read_text(path) == FLOW_SET
+
+
+# ---------------------------------------------------------------------------------------------
 # source inference
+
+
+FIRST = known_releases()[0]  # a file that uses nothing dated fits every release from the first
 
 
 @pytest.mark.parametrize(
     ("text", "target", "expected"),
     [
-        (OLD_STAGE, "2026.5", "2022.1"),
-        (OLD_STAGE, "2022.2", "2022.1"),
-        (EMAIL_STAGE, "2026.5", "2026.5"),
+        (OLD_STAGE, "2026.5", f"{FIRST}-2022.1"),
+        (OLD_STAGE, "2022.2", f"{FIRST}-2022.1"),
+        (EMAIL_STAGE, "2026.5", "2025.2-2026.5"),
         (EMAIL_STAGE, "2025.2", "2025.2"),
         (HINTS_STAGE, "2026.5", "2026.5"),
-        (HINTS_STAGE, "2026.8", "2026.8"),
-        (PLAIN_STAGE, "2026.5", "2026.5"),
-        (PLAIN_STAGE, "2024.12", "2024.12"),
-        (PLAIN_STAGE, "2022.1", "2022.1"),
-        (BINDING_ONLY, "2026.5", "2026.5"),
+        (HINTS_STAGE, "2026.8", "2026.5-2026.8"),
+        (PLAIN_STAGE, "2026.5", f"{FIRST}-2026.5"),
+        (PLAIN_STAGE, "2024.12", f"{FIRST}-2024.12"),
+        (PLAIN_STAGE, "2022.1", f"{FIRST}-2022.1"),
     ],
     ids=[
         "configuration_stage",
@@ -502,17 +683,27 @@ entries:
         "plain",
         "plain-to-2024.12",
         "plain-to-2022.1",
-        "binding",
     ],
 )
-def test_inferred_source(text: str, target: str, expected: str) -> None:
-    assert str(migrate(text, target).source) == expected
+def test_inferred_source_range(text: str, target: str, expected: str) -> None:
+    """The evidence leaves a range of releases (never later than the target); one release
+    only when it pins one."""
+    migration = migrate(text, target)
+    assert migration.source_label == expected
+    assert (migration.source is None) is ("-" in expected)  # a range, or one release
 
 
 def test_inference_of_configuration_stage_is_explained() -> None:
     note = migrate(OLD_STAGE).source_note
-    assert note.startswith("inferred 2022.1")
-    assert "configuration_stage" in note and "line 8" in note and "2022.2" in note
+    assert note == "inferred from what it uses: field 'configuration_stage' (line 8) exists only before 2022.2"
+
+
+def test_inference_shows_floors_and_ceilings() -> None:
+    """Both ends of the range are explained: what the file needs and what is gone later."""
+    note = migrate(read_text(GOLDEN / "chain_2021_10.input.yaml")).source_note
+    assert "field 'configuration_stage' (line 34) exists only before 2022.2" in note
+    assert "field 'flow_set' (line 40) exists only before 2025.12" in note
+    assert "device_classes 'sms' (line 39) needs 2021.10+" in note
 
 
 def test_inference_of_email_is_explained() -> None:
@@ -526,12 +717,14 @@ def test_inference_of_webauthn_hints_is_explained() -> None:
     assert "webauthn_hints" in note and "2026.5" in note, note
 
 
-def test_nothing_specific_is_taken_as_the_target(tmp_path: Path) -> None:
+def test_nothing_specific_fits_every_release_up_to_the_target(tmp_path: Path) -> None:
     path = write(tmp_path, "plain.yaml", PLAIN_STAGE)
     result = invoke(str(path), "--to", "2024.12")
     assert result.exit_code == 0, result.output
-    assert f"{path}: from authentik 2024.12 to 2024.12 (" in result.stdout
-    assert "nothing to change" in result.stdout
+    assert result.stdout == (
+        f"{path}: from authentik {FIRST}-2024.12 to 2024.12 (inferred from what it uses: nothing in it is "
+        "specific to a release)\n  nothing to change\n"
+    )
 
 
 def test_inference_is_printed(tmp_path: Path) -> None:
@@ -541,24 +734,98 @@ def test_inference_is_printed(tmp_path: Path) -> None:
     first = result.stdout.splitlines()[0]
     assert (
         first
-        == f"{path}: from authentik 2022.1 to 2026.5 (inferred 2022.1: field 'configuration_stage' (line 8) exists only before 2022.2)"
+        == f"{path}: from authentik {FIRST}-2022.1 to 2026.5 (inferred from what it uses: field 'configuration_stage' (line 8) exists only before 2022.2)"
     )
 
 
+def test_step_that_depends_on_the_source_asks_for_from(tmp_path: Path) -> None:
+    """A binding relying on defaults, in a file that fits 2022.8 to 2026.5: whether the 2023.3
+    defaults step applies depends on the release the file was written for."""
+    path = write(tmp_path, "binding.yaml", BINDING_ONLY)
+    result = invoke(str(path), "--to", "2026.5")
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr == (
+        f"{path}: not migrated: the 2023.3 step (binding defaults flipped in 2023.3: evaluate_on_plan was true "
+        "before; binding defaults flipped in 2023.3: re_evaluate_policies was false before) changes the "
+        "authentik_flows.flowstagebinding entry at line 3 only if the file was written for a release before "
+        "2023.3, and what the file uses fits authentik 2022.8-2026.5 (tag !Find (line 5) needs 2022.8+): "
+        "give --from with the release it was written for\n"
+    )
+    assert read_text(path) == BINDING_ONLY
+
+
+def test_step_whose_old_form_is_absent_never_asks() -> None:
+    """The same binding with both fields set: the 2023.3 step changes nothing, so the range is enough."""
+    text = BINDING_ONLY + "    attrs: {evaluate_on_plan: false, re_evaluate_policies: true}\n"
+    migration = migrate(text)
+    assert migration.source_label == "2022.8-2026.5"
+    assert migration.text == text
+
+
+def test_range_past_a_step_applies_it_and_range_after_it_skips_it() -> None:
+    """Evidence that ends before 2023.3 (configuration_stage) makes the defaults step certain;
+    evidence that starts after it (email) makes it certainly not apply."""
+    old = BINDING_ONLY.replace("!Find [authentik_flows.flow, [slug, login]]", "5e1b2c3d-4f5a-4b6c-8d7e-9f0a1b2c3d4e")
+    old = old.replace(
+        "!Find [authentik_stages_authenticator_validate.authenticatorvalidatestage, [name, mfa]]",
+        "7a3d4e5f-6b7c-4d8e-8f9a-1b2c3d4e5f6a",
+    )
+    old += OLD_STAGE.split("entries:\n", 1)[1]
+    migrated = load(migrate(old).text)
+    binding = next(e for e in migrated["entries"] if e["model"] == BINDING)
+    assert binding["attrs"] == {"evaluate_on_plan": True, "re_evaluate_policies": False}
+    new = BINDING_ONLY + EMAIL_STAGE.split("entries:\n", 1)[1]
+    assert migrate(new).text == new
+
+
+def test_chain_across_every_step_without_from(tmp_path: Path) -> None:
+    """A 2021.10 export, inferred as 2021.10-2022.1: the 2022.2, 2023.3 and 2025.12 steps
+    all run, as they do with --from 2021.10."""
+    path = tmp_path / "chain.yaml"
+    shutil.copyfile(GOLDEN / "chain_2021_10.input.yaml", path)
+    result = invoke(str(path), "--to", "2026.5")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith(f"{path}: from authentik 2021.10-2022.1 to 2026.5 (inferred from what it uses: ")
+    for step in ("  line 28: 2022.2: ", "  line 13: 2023.3: ", "  line 30: 2025.12: "):
+        assert step in result.stdout
+    assert read_text(path) == read_text(GOLDEN / "chain_2021_10.migrated.yaml")
+
+
+def test_2025_10_export_runs_the_flow_set_step_and_no_older_one() -> None:
+    """A file that fits 2024.4-2025.10 (webauthn_allowed_device_types, flow_set): the 2025.12
+    step runs, the 2023.3 step cannot apply (the file is newer), and nothing asks for --from."""
+    text = """\
+version: 1
+entries:
+  - model: authentik_stages_authenticator_validate.authenticatorvalidatestage
+    id: mfa
+    identifiers: {name: mfa}
+    attrs:
+      webauthn_allowed_device_types: [2fb7b1f2-c6c8-4c4a-a2ad-5a4e4f2a0a59]
+      flow_set: []
+  - model: authentik_flows.flowstagebinding
+    identifiers: {target: !Find [authentik_flows.flow, [slug, login]], stage: !KeyOf mfa, order: 30}
+"""
+    migration = migrate(text)
+    assert migration.source_label == "2024.4-2025.10"
+    assert [note.split(":")[0] for _, note in migration.changes] == ["2025.12"]
+    assert "flow_set" not in migration.text and "evaluate_on_plan" not in migration.text
+
+
 def test_from_overrides_the_inference(tmp_path: Path) -> None:
-    # inferred as the target itself: nothing runs
-    assert migrate(BINDING_ONLY).text == BINDING_ONLY
     path = write(tmp_path, "binding.yaml", BINDING_ONLY)
     result = invoke(str(path), "--to", "2026.5", "--from", "2022.8")
     assert result.exit_code == 0, result.output
     assert f"{path}: from authentik 2022.8 to 2026.5 (given with --from)" in result.stdout
     assert load(read_text(path))["entries"][0]["attrs"] == {"evaluate_on_plan": True, "re_evaluate_policies": False}
+    assert migrate(BINDING_ONLY, "2026.5", "2023.3").text == BINDING_ONLY
 
 
 def test_from_overrides_an_older_inference() -> None:
     # the file fits 2022.1 at the newest, but --from says 2021.10: the same steps run
     migration = migrate(OLD_STAGE, "2026.5", "2021.10")
-    assert str(migration.source) == "2021.10"
+    assert str(migration.source) == "2021.10" and migration.source_label == "2021.10"
     assert migration.source_note == "given with --from"
     assert "configuration_stages: [9b2c1a43-2a1d-4f0e-8c3b-5d7e6f8a9b0c]" in migration.text
 
@@ -760,8 +1027,10 @@ def test_export_migrates_through_the_command_line(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert read_text(path) == read_text(GOLDEN / "export_default_authentication_flow.migrated.yaml")
     lines = result.stdout.splitlines()
-    assert lines[0].startswith(
-        f"{path}: from authentik 2026.5 to 2026.5 (nothing in it needs a release newer than 2026.5; it uses "
+    assert lines[0] == (
+        f"{path}: from authentik 2025.2-2026.5 to 2026.5 (inferred from what it uses: device_classes 'email' "
+        "(line 78) needs 2025.2+; field 'authentication' (line 4) needs 2022.12+; field 'webauthn_user_verification' "
+        "(line 81) needs 2022.11+)"
     )
     assert "  line 137: 'stage' refers to the entry 'default-authentication-mfa-validation' by pk" in lines
     assert "  line 71: the entry gets id 'default-authentication-mfa-validation' for !KeyOf" in lines
@@ -887,7 +1156,7 @@ entries:
   - model: authentik_flows.flowstagebinding
     identifiers: {target: 2a841ebe-d5a2-4341-9a77-935409b6a3e5, stage: 0f8a4b41-0608-487d-82d3-6c2e8eb7738e, order: 10}
 """
-    document = load(migrate(text).text)
+    document = load(migrate(text, source="2025.12").text)
     ids = {entry.get("id") for entry in document["entries"]}
     for value in walk_values(document["entries"][2]):
         if isinstance(value, Tagged) and value.tag == "!KeyOf":
@@ -901,7 +1170,7 @@ entries:
 def test_binding_above_its_stage_moves_below_it(tmp_path: Path) -> None:
     path = tmp_path / "reorder.yaml"
     shutil.copyfile(GOLDEN / "reorder_comments.input.yaml", path)
-    result = invoke(str(path), "--to", "2026.5")
+    result = invoke(str(path), "--to", "2026.5", "--from", "2025.12")
     assert result.exit_code == 0, result.output
     assert "  line 1: entries reordered so that every !KeyOf points at an entry above it" in result.stdout
     migrated = read_text(path)
@@ -931,7 +1200,7 @@ def test_keyof_cycle_is_refused(tmp_path: Path) -> None:
 
 def test_entries_in_order_are_left_alone() -> None:
     text = read_text(GOLDEN / "reorder_comments.migrated.yaml")
-    migration = migrate(text)
+    migration = migrate(text, source="2026.5")
     assert migration.text == text
     assert migration.changes == []
 
@@ -955,7 +1224,7 @@ def test_changes_are_printed_per_file(tmp_path: Path) -> None:
         "  line 28: 2022.2: the single configuration stage became the list configuration_stages in 2022.2",
         "  line 13: 2023.3: binding defaults flipped in 2023.3: evaluate_on_plan was true before",
         "  line 13: 2023.3: binding defaults flipped in 2023.3: re_evaluate_policies was false before",
-        "  line 30: 2025.12: flow_set is read-only from 2025.12; bind the stage with an authentik_flows.flowstagebinding entry instead",
+        "  line 30: 2025.12: flow_set is read-only from 2025.12: each flow it names is bound with an authentik_flows.flowstagebinding entry: the file binds the stage to each of its flows already",
         "  line 36: 'configuration_stages' refers to the entry 'mfa-totp-setup' by pk",
         "  line 1: entries reordered so that every !KeyOf points at an entry above it",
         "  line 31: AV403: remove the second 'totp'",
@@ -988,7 +1257,9 @@ def test_diff_with_nothing_to_change_exits_0(tmp_path: Path) -> None:
     result = invoke(str(path), "--to", "2026.5", "--diff")
     assert result.exit_code == 0, result.output
     first, *rest = result.stdout.splitlines()
-    assert first.startswith(f"{path}: from authentik 2026.5 to 2026.5 (nothing in it needs a release newer than 2026.5")
+    assert first.startswith(
+        f"{path}: from authentik 2026.5 to 2026.5 (inferred from what it uses: field 'webauthn_hints'"
+    )
     assert rest == ["  nothing to change"]
 
 

@@ -55,7 +55,7 @@ CASE_OPTIONS: dict[str, dict[str, Any]] = {
         "environ": {"AK_TENANT": "acme", "AK_EMPTY": ""},
         "context": ("threshold=hours=6",),
     },
-    "export_default_authentication_flow": {"all_models": True},
+    "export_default_authentication_flow": {},
     "unresolved_allowed": {"allow_unresolved": True},
 }
 
@@ -105,6 +105,11 @@ WRITABLE = {
     },
 }
 SHORT = {VALIDATE: "authenticatorvalidatestage", FLOW: "flow", BINDING: "flowstagebinding"}
+ENDPOINTS = {
+    VALIDATE: "/api/v3/stages/authenticator/validate/",
+    FLOW: "/api/v3/flows/instances/",
+    BINDING: "/api/v3/flows/bindings/",
+}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -159,7 +164,7 @@ def resolve(text: str, **resolver: Any) -> Any:
     root = compose(f"v: {text}\n")
     assert root is not None
     instance = Resolver(**{"environ": {}, **resolver})
-    value = instance.value(root.value[0][1])
+    value = instance.resolve(root.value[0][1])
     resolve.unresolved = instance.unresolved  # type: ignore[attr-defined]
     return value
 
@@ -228,8 +233,11 @@ def test_golden_json_lines_match_the_files(path: Path) -> None:
     expected = {p.name: json.loads(read_text(p)) for p in expected_dir(case).iterdir()}
     assert len(lines) == len(expected)
     for line in lines:
-        assert set(line) == {"model", "name", "body"}
-        assert line["body"] == expected[f"{SHORT[line['model']]}-{line['name']}.json"]
+        # Each record says where it comes from and where it goes.
+        assert set(line) == {"path", "line", "model", "endpoint", "name", "body"}
+        assert line["path"] == str(path)
+        assert ENDPOINTS[line["model"]] == line["endpoint"]
+        assert line["body"] == expected[f"{case}.input.{SHORT[line['model']]}-{line['name']}.json"]
 
 
 @pytest.mark.parametrize("path", CASES, ids=CASE_IDS)
@@ -237,7 +245,8 @@ def test_golden_bodies_hold_only_writable_fields(path: Path) -> None:
     case = case_name(path)
     target = case_target(case)
     for file in expected_dir(case).iterdir():
-        model = next(m for m, short in SHORT.items() if file.name.startswith(short + "-"))
+        own = file.name.removeprefix(f"{case}.input.")  # files are named after their source file first
+        model = next(m for m, short in SHORT.items() if own.startswith(short + "-"))
         body = json.loads(read_text(file))
         assert "pk" not in body
         assert set(body) <= WRITABLE[(target, model)], f"{file.name}: {sorted(set(body) - WRITABLE[(target, model)])}"
@@ -302,12 +311,17 @@ def test_only_validation_stages_without_all_models() -> None:
 
 
 def test_migrated_export_gives_the_same_payloads() -> None:
-    """pks turned into !KeyOf by `avlint migrate` resolve back to the same bodies."""
+    """pks turned into !KeyOf by `avlint migrate` give the same bodies, and the same references
+    stay unresolved: the flow and the stage the bindings name are created by the same run."""
     original = payloads(read_text(EXPORT), all_models=True)
-    migrated_text = migrate_text("export.yaml", read_text(EXPORT), settings(), None, {}).text
+    migrated_text = migrate_text(
+        "export.yaml", read_text(EXPORT), settings("2025.12"), resolve_release("2025.12"), {}
+    ).text
     migrated = payloads(migrated_text, all_models=True)
     assert [(p.model, p.name, p.body) for p in migrated] == [(p.model, p.name, p.body) for p in original]
-    assert all(p.valid and not p.unresolved for p in migrated)
+    assert [len(p.unresolved) for p in migrated] == [len(p.unresolved) for p in original] == [0, 0, 1, 1, 2, 1]
+    assert [m.tag for p in original for m in p.unresolved] == ["pk"] * 5
+    assert [m.tag for p in migrated for m in p.unresolved] == ["!KeyOf"] * 5
 
 
 @pytest.mark.parametrize(
@@ -427,11 +441,14 @@ entries:
 @pytest.mark.parametrize(
     ("value", "message"),
     [
-        ("!ParseJSON '[\"totp\"'", "line 7: !ParseJSON holds invalid JSON"),
-        ("!AtIndex [[totp], 3]", "line 7: !AtIndex"),
-        ("!AtIndex [{a: [totp]}, b]", "line 7: !AtIndex"),
-        ("[!Format ['%s-%s', totp]]", "line 7: !Format fails"),
-        ("!Enumerate [[totp], SEQ, !Value 1]", "line 7: !Value 1 is outside its !Enumerate"),
+        ("!ParseJSON '[\"totp\"'", "line 7, column 23: [AV113 tag-arguments] !ParseJSON holds invalid JSON"),
+        ("!AtIndex [[totp], 3]", "line 7, column 23: !AtIndex"),
+        ("!AtIndex [{a: [totp]}, b]", "line 7, column 23: !AtIndex"),
+        ("[!Format ['%s-%s', totp]]", "line 7, column 24: !Format fails"),
+        (
+            "!Enumerate [[totp], SEQ, !Value 1]",
+            "line 7, column 48: [AV113 tag-arguments] !Value 1 is inside only 1 !Enumerate",
+        ),
     ],
     ids=["parsejson", "atindex-list", "atindex-dict", "format", "value-depth"],
 )
@@ -491,7 +508,7 @@ def test_allow_unresolved_writes_the_payload_without_them(tmp_path: Path) -> Non
     assert code == 0, err
     assert err.count("unresolved !") == 4
     assert "not written" not in err
-    assert json.loads(read_text(out_dir / "authenticatorvalidatestage-mfa.json")) == {
+    assert json.loads(read_text(out_dir / "unresolved.authenticatorvalidatestage-mfa.json")) == {
         "not_configured_action": "deny",
         "configuration_stages": [],
         "name": "mfa",
@@ -790,10 +807,15 @@ def test_json_lines_on_stdout(tmp_path: Path) -> None:
     path = write(tmp_path, "stage.yaml", stage("device_classes: [totp]\nnot_configured_action: deny"))
     result = invoke(str(path))
     assert result.exit_code == 0, result.output
-    assert (
-        result.stdout
-        == '{"model": "authentik_stages_authenticator_validate.authenticatorvalidatestage", "name": "mfa", "body": {"device_classes": ["totp"], "not_configured_action": "deny", "name": "mfa"}}\n'
-    )
+    assert json.loads(result.stdout) == {
+        "path": str(path),
+        "line": 3,
+        "model": "authentik_stages_authenticator_validate.authenticatorvalidatestage",
+        "endpoint": "/api/v3/stages/authenticator/validate/",
+        "name": "mfa",
+        "body": {"device_classes": ["totp"], "not_configured_action": "deny", "name": "mfa"},
+    }
+    assert result.stdout.count("\n") == 1
     assert result.stderr == "1 payload written, 0 refused.\n"
 
 
@@ -802,17 +824,13 @@ def test_out_dir_holds_one_file_per_object(tmp_path: Path) -> None:
     path = write(tmp_path, "stage.yaml", text)
     out_dir = tmp_path / "new" / "dir"
     result = invoke(str(path), str(EXPORT), "--all-models", "--out", str(out_dir))
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 1, result.output  # the export's bindings name objects the run creates
     assert sorted(p.name for p in out_dir.iterdir()) == [
-        "authenticatorvalidatestage-MFA_admins_2.json",
-        "authenticatorvalidatestage-default-authentication-mfa-validation.json",
-        "flow-default-authentication-flow.json",
-        "flowstagebinding-binding-10.json",
-        "flowstagebinding-binding-100.json",
-        "flowstagebinding-binding-20.json",
-        "flowstagebinding-binding-30.json",
+        "default-authentication-flow.authenticatorvalidatestage-default-authentication-mfa-validation.json",
+        "default-authentication-flow.flow-default-authentication-flow.json",
+        "stage.authenticatorvalidatestage-MFA_admins_2.json",
     ]
-    assert read_text(out_dir / "flow-default-authentication-flow.json").endswith("}\n")
+    assert read_text(out_dir / "default-authentication-flow.flow-default-authentication-flow.json").endswith("}\n")
 
 
 def test_file_name_uses_the_resolved_name(tmp_path: Path) -> None:
@@ -821,7 +839,7 @@ def test_file_name_uses_the_resolved_name(tmp_path: Path) -> None:
     out_dir = tmp_path / "out"
     code, _, err = run([path], out_dir=out_dir, environ={"AK_TENANT": "acme"})
     assert code == 0, err
-    assert [p.name for p in out_dir.iterdir()] == ["authenticatorvalidatestage-mfa-acme.json"]
+    assert [p.name for p in out_dir.iterdir()] == ["env.authenticatorvalidatestage-mfa-acme.json"]
 
 
 def test_every_object_gets_its_own_file(tmp_path: Path) -> None:
@@ -851,9 +869,9 @@ entries:
 
 
 def test_exit_0_when_every_payload_is_written() -> None:
-    result = invoke(str(EXPORT), "--all-models", "--target-version", "2026.5")
+    result = invoke(str(EXPORT), "--target-version", "2026.5")
     assert result.exit_code == 0, result.output
-    assert len(result.stdout.splitlines()) == 6
+    assert len(result.stdout.splitlines()) == 1
 
 
 def test_exit_1_when_a_payload_is_refused(tmp_path: Path) -> None:
@@ -898,12 +916,398 @@ def test_exit_2_for_usage_errors(tmp_path: Path) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
+# issue 12 #10 / #11: tag shapes lint reports as AV113 refuse the entry, never crash payload
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("!Enumerate x", "!Enumerate takes a sequence, not a scalar"),
+        ("!AtIndex [1]", "!AtIndex needs at least 2 items, not 1"),
+        ("!Condition []", "!Condition needs at least 2 items, not 0"),
+        ("!Format []", "!Format needs at least 1 item, not 0"),
+        ("!Index x", "!Index takes an integer depth"),
+        ("!Value [a, b]", "!Value takes a scalar, not a sequence"),
+        ("!Env {a: b}", "!Env takes a scalar or sequence, not a mapping"),
+    ],
+)
+def test_malformed_tag_refuses_the_entry_with_its_findings(tmp_path: Path, value: str, message: str) -> None:
+    path = write(tmp_path, "bad.yaml", stage(f"last_auth_threshold: {value}"))
+    code, out, err = run([path])
+    assert code == 1
+    assert out == ""
+    assert f"{path}:3: {VALIDATE} 'mfa': not written: line 7, column 28: [AV113 tag-arguments] {message}" in err
+    assert "Traceback" not in err and err.endswith("0 payloads written, 1 refused.\n")
+
+
+def test_malformed_tag_in_another_entry_does_not_stop_the_good_one(tmp_path: Path) -> None:
+    text = stage("not_configured_action: deny", name="good") + (
+        f"  - model: {VALIDATE}\n    identifiers:\n      name: bad\n    attrs:\n      last_auth_threshold: !Index x\n"
+    )
+    code, out, err = run([write(tmp_path, "two.yaml", text)])
+    assert code == 1
+    assert [json.loads(line)["name"] for line in out.splitlines()] == ["good"]
+    assert "'bad': not written: line 12, column 28: [AV113 tag-arguments]" in err
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "!Enumerate x",
+        "!AtIndex [1]",
+        "!Condition []",
+        "!Format []",
+        "!Index x",
+        "!Value [a, b]",
+        "!Env {a: b}",
+        "!Context {a: b}",
+        "!Enumerate [5, SEQ, !Value 0]",
+        "!Enumerate [[a], MAP, [[x], 1]]",
+        "!Condition [[a], true]",
+        "!Context [[a], b]",
+    ],
+)
+def test_the_evaluator_raises_only_resolve_errors(value: str) -> None:
+    """Malformed shapes, on their own and without lint in front: a ResolveError with a position."""
+    with pytest.raises(ResolveError) as caught:
+        resolve(value)
+    assert caught.value.line == 1 and caught.value.column >= 4
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "!Enumerate x",
+        "!AtIndex [1]",
+        "!Condition []",
+        "!Format []",
+        "!Index x",
+        "!Value [a, b]",
+        "!Env {a: b}",
+        "!If [a, b]",
+    ],
+)
+def test_the_evaluator_words_a_malformed_tag_as_lint_does(value: str) -> None:
+    """A malformed tag payload meets first through !Context is described as lint's AV113 does."""
+    from avlint.engine import lint_text
+
+    text = f"version: 1\ncontext:\n  a: {value}\nentries: []\n"
+    messages = [f.message for f in lint_text("x.yaml", text, settings()).findings if f.rule == "AV113"]
+    with pytest.raises(ResolveError) as caught:
+        resolve(value)
+    assert messages[0].startswith(caught.value.message), (messages, caught.value.message)
+
+
+def test_a_context_that_refers_to_itself_is_bounded() -> None:
+    root = compose("a: !Context a\n")
+    assert root is not None
+    resolver = Resolver(environ={})
+    resolver.context = {"a": root.value[0][1]}
+    with pytest.raises(ResolveError, match=r"too deep to evaluate .* a !Context that refers to itself"):
+        resolver.resolve(root.value[0][1])
+
+
+def test_deep_tag_nesting_is_bounded() -> None:
+    """Nesting the loader accepts (under 500 levels) but too deep to evaluate: an error, not a crash."""
+    value = "!If [" * 450 + "true" + ", a, b]" * 450
+    with pytest.raises(ResolveError, match="too deep to evaluate"):
+        resolve(value)
+    assert resolve("!If [" * 100 + "true" + ", a, b]" * 100) == "a"
+
+
+def test_parsejson_nested_100000_deep_stops_the_file_without_a_crash(tmp_path: Path) -> None:
+    deep = "[" * 100_000 + "]" * 100_000
+    path = write(tmp_path, "deep.yaml", stage(f"device_classes: !ParseJSON '{deep}'"))
+    code, out, err = run([path])
+    assert code == 1 and out == ""
+    assert f"{path}: no payloads: not fixed: !ParseJSON holds JSON nested deeper than 500 levels (line 7)" in err
+
+
+@pytest.mark.parametrize(
+    "value", ['!Format ["%999999999s", x]', '!Format ["%.99999999f", 1.5]', '!Format ["%*s", 999999999, x]']
+)
+def test_format_too_wide_to_build_is_refused_quickly(value: str) -> None:
+    with pytest.raises(ResolveError, match="over 10,000 characters wide"):
+        resolve(value)
+    assert resolve('!Format ["%%%s-%5s", a, b]') == "%a-    b"
+
+
+def test_enumerate_that_multiplies_is_stopped() -> None:
+    """Four nested !Enumerate over 40 items: 2.5 million values, stopped at the step budget."""
+    items = "[" + ", ".join(str(i) for i in range(40)) + "]"
+    value = f"!Enumerate [{items}, SEQ, " * 4 + "!Index 0" + "]" * 4
+    with pytest.raises(ResolveError, match="over 1,000,000 steps"):
+        resolve(value)
+    assert len(resolve(f"!Enumerate [{items}, SEQ, !Enumerate [{items}, SEQ, !Index 0]]")) == 40
+
+
+def test_parsejson_bound_ignores_brackets_inside_strings() -> None:
+    assert resolve("!ParseJSON '[\"" + "[" * 600 + "\"]'") == ["[" * 600]
+
+
+def test_json_body_with_a_lone_surrogate_is_refused(tmp_path: Path) -> None:
+    path = write(tmp_path, "body.json", '{"name": "\\ud800", "not_configured_action": "skip"}')
+    result = invoke(str(path))
+    assert result.exit_code == 1, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert result.stdout == ""
+    assert (
+        "'name' holds a lone surrogate" in result.stderr
+        and "not written" not in result.stderr.split("surrogate")[0][-20:]
+    )
+
+
+@pytest.mark.parametrize(
+    "value",
+    ['!Format ["hours=%s;minutes=%s", 1]', '!Format ["%d", abc]', '!Format ["%s", 1, 2]', '!Format ["%(x)s", 1]'],
+)
+def test_lint_and_payload_agree_on_a_failing_format(tmp_path: Path, value: str) -> None:
+    """issue 12 #14: one evaluator. What payload refuses, lint reports (AV121) at the tag, with
+    the same words; what lint passes, payload evaluates."""
+    from avlint.engine import lint_text
+
+    text = stage(f"last_auth_threshold: {value}")
+    findings = [f for f in lint_text("x.yaml", text, settings()).findings if f.rule == "AV121"]
+    assert [(f.line, f.column) for f in findings] == [(7, 28)]
+    payload = one(text)
+    assert payload.error is not None and payload.error.startswith("line 7, column 28: !Format fails: ")
+    assert findings[0].message.startswith(payload.error.removeprefix("line 7, column 28: "))
+    good = stage('last_auth_threshold: !Format ["hours=%s;minutes=%s", 1, 30]')
+    assert not [f for f in lint_text("x.yaml", good, settings()).findings if f.rule == "AV121"]
+    assert one(good).body["last_auth_threshold"] == "hours=1;minutes=30"
+
+
+def test_lint_imports_the_evaluator_only_for_a_tag_it_evaluates(tmp_path: Path) -> None:
+    """The evaluator is imported lazily, and without dataclasses, which cost lint start-up time."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys\n"
+        "sys.argv = ['avlint', 'lint', sys.argv[1]]\n"
+        "from avlint.__main__ import main\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print('avlint.payload.resolve' in sys.modules, 'dataclasses' in sys.modules, file=sys.stderr)\n"
+    )
+    results = []
+    for name, value in (("plain.yaml", "hours=1"), ("format.yaml", '!Format ["hours=%s", 1]')):
+        path = write(tmp_path, name, stage(f"last_auth_threshold: {value}"))
+        done = subprocess.run(
+            [sys.executable, "-c", probe, str(path)], capture_output=True, text=True, timeout=120, check=False
+        )
+        results.append(done.stderr.strip().splitlines()[-1])
+    assert results == ["False False", "True False"]
+
+
+# ---------------------------------------------------------------------------------------------
+# issue 9 §4.8: references to objects this payload run creates
+
+
+REFERENCES = """\
+version: 1
+entries:
+  - model: authentik_flows.flow
+    id: login
+    identifiers:
+      pk: 2a841ebe-d5a2-4341-9a77-935409b6a3e5
+      slug: login
+    attrs: {name: Login, title: Login, designation: authentication}
+  - model: authentik_stages_authenticator_validate.authenticatorvalidatestage
+    id: setup
+    identifiers:
+      pk: 9b2c1a43-2a1d-4f0e-8c3b-5d7e6f8a9b0c
+      name: mfa-setup
+    attrs: {not_configured_action: deny}
+  - model: authentik_stages_authenticator_validate.authenticatorvalidatestage
+    identifiers:
+      name: mfa
+    attrs:
+      not_configured_action: configure
+      configuration_stages: [!KeyOf setup]
+  - model: authentik_flows.flowstagebinding
+    identifiers:
+      target: 2a841ebe-d5a2-4341-9a77-935409b6a3e5
+      stage: !KeyOf setup
+      order: 10
+"""
+
+
+def test_reference_to_an_object_the_run_creates_is_unresolved_never_a_pk(tmp_path: Path) -> None:
+    found = payloads(REFERENCES, all_models=True)
+    by_name = {p.name: p for p in found}
+    for payload in found:  # no body holds a pk of the file: the server ignores them on create
+        assert "2a841ebe-d5a2-4341-9a77-935409b6a3e5" not in json.dumps(payload.body)
+        assert "9b2c1a43-2a1d-4f0e-8c3b-5d7e6f8a9b0c" not in json.dumps(payload.body)
+    assert [(m.tag, m.line, m.column) for m in by_name["mfa"].unresolved] == [("!KeyOf", 20, 30)]
+    assert [(m.tag, m.line, m.column) for m in by_name["binding-10"].unresolved] == [("pk", 23, 15), ("!KeyOf", 24, 14)]
+    assert "created by this payload run" in by_name["binding-10"].unresolved[0].reason
+    path = write(tmp_path, "refs.yaml", REFERENCES)
+    code, out, err = run([path], all_models=True)
+    assert code == 1
+    assert [json.loads(line)["name"] for line in out.splitlines()] == ["login", "mfa-setup"]
+    assert f"{path}:23:15: unresolved pk: {FLOW} 'login' is created by this payload run" in err
+    assert f"{path}:20:30: unresolved !KeyOf: {VALIDATE} 'mfa-setup' is created by this payload run" in err
+
+
+def test_without_all_models_only_validation_stages_count_as_created() -> None:
+    """A flow this run does not create is on the server already: its pk stands."""
+    found = payloads(REFERENCES.replace("stage: !KeyOf setup", "stage: 0f8a4b41-0608-487d-82d3-6c2e8eb7738e"))
+    assert [p.name for p in found] == ["mfa-setup", "mfa"]
+    assert [m.tag for m in found[1].unresolved] == ["!KeyOf"]
+
+
+def test_keyof_to_an_entry_that_is_skipped_is_not_created_by_the_run() -> None:
+    text = REFERENCES.replace("      name: mfa-setup\n", "      name: mfa-setup\n    conditions: [false]\n")
+    found = payloads(text)
+    assert found[0].skipped is not None
+    assert found[1].unresolved == [] and found[1].body["configuration_stages"] == [
+        "9b2c1a43-2a1d-4f0e-8c3b-5d7e6f8a9b0c"
+    ]
+
+
+# ---------------------------------------------------------------------------------------------
+# issue 9 §4.9: every record can be traced to its source
+
+
+def test_records_carry_path_line_model_and_endpoint(tmp_path: Path) -> None:
+    path = write(tmp_path, "refs.yaml", REFERENCES)
+    _, out, _ = run([path], all_models=True, allow_unresolved=True)
+    records = [json.loads(line) for line in out.splitlines()]
+    assert [(r["path"], r["line"], r["model"], r["endpoint"]) for r in records] == [
+        (str(path), 3, FLOW, "/api/v3/flows/instances/"),
+        (str(path), 9, VALIDATE, "/api/v3/stages/authenticator/validate/"),
+    ]  # 'mfa' loses its only configuration stage (AV301) and the binding its stage: not written
+
+
+def test_record_line_is_the_source_line_when_fixes_remove_lines(tmp_path: Path) -> None:
+    """Safe fixes drop read-only keys before the body is built; the record still points at
+    the entry's line in the file as written."""
+    text = stage("component: ak-stage\nverbose_name: x\nnot_configured_action: deny", name="first") + (
+        f"  - model: {VALIDATE}\n    identifiers:\n      name: second\n    attrs:\n      last_auth_threshold: !Index x\n"
+    )
+    path = write(tmp_path, "fixed.yaml", text)
+    code, out, err = run([path])
+    assert code == 1
+    assert [json.loads(line)["line"] for line in out.splitlines()] == [3]
+    assert f"{path}:10: {VALIDATE} 'second': not written: line 14, column 28:" in err
+
+
+@pytest.mark.skipif(os.name != "posix", reason="file names of arbitrary bytes are a POSIX thing")
+def test_record_of_a_file_whose_name_is_not_utf8(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    raw = os.fsencode(folder) + b"/\xff.yaml"
+    with open(raw, "wb") as handle:
+        handle.write(stage("not_configured_action: deny").encode("utf-8"))
+    result = invoke(str(folder))
+    assert result.exit_code == 0, result.output
+    record = json.loads(result.stdout)
+    assert record["path"] == os.fsdecode(raw) and record["name"] == "mfa"
+
+
+def test_out_names_never_collide_across_source_files(tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    first = write(tmp_path / "a", "mfa.yaml", stage("not_configured_action: deny", name="MFA"))
+    second = write(tmp_path / "b", "mfa.yaml", stage("not_configured_action: skip", name="mfa"))
+    third = write(tmp_path, "other.yaml", stage("not_configured_action: deny", name="mfa"))
+    out_dir = tmp_path / "out"
+    code, _, err = run([first, second, third], out_dir=out_dir)
+    assert code == 0, err
+    names = sorted(p.name for p in out_dir.iterdir())
+    assert names == [
+        "mfa.authenticatorvalidatestage-MFA.json",
+        "mfa.authenticatorvalidatestage-mfa-2.json",  # same name but for case: a new name on every file system
+        "other.authenticatorvalidatestage-mfa.json",
+    ]
+    assert len({name.casefold() for name in names}) == 3
+    assert (
+        json.loads(read_text(out_dir / "mfa.authenticatorvalidatestage-mfa-2.json"))["not_configured_action"] == "skip"
+    )
+
+
+def test_out_dir_that_cannot_be_written_is_reported(tmp_path: Path) -> None:
+    path = write(tmp_path, "stage.yaml", stage("not_configured_action: deny"))
+    blocker = write(tmp_path, "file", "")
+    code, _, err = run([path], out_dir=blocker / "sub")
+    assert code == 1
+    assert "error: cannot write in" in err and "Traceback" not in err
+
+
+# ---------------------------------------------------------------------------------------------
+# issue 9 §4.11: entries whose conditions are false are skipped
+
+
+@pytest.mark.parametrize("conditions", ["[false]", "[true, '']", "[!Condition [AND, true, false]]", "[!Context off]"])
+def test_entry_with_false_conditions_is_skipped_not_rejected(tmp_path: Path, conditions: str) -> None:
+    text = stage("not_configured_action: configure", extra="context:\n  off: false\n").replace(
+        "    attrs:\n", f"    conditions: {conditions}\n    attrs:\n"
+    )
+    path = write(tmp_path, "skipped.yaml", text)
+    code, out, err = run([path])
+    assert code == 0, err
+    assert out == ""
+    assert "would reject" not in err and "not written" not in err
+    assert f"{path}:5: {VALIDATE} 'mfa': skipped: its conditions are false (item" in err
+    assert err.endswith("0 payloads written, 0 refused, 1 skipped.\n")
+
+
+def test_entry_with_true_or_unknown_conditions_is_checked() -> None:
+    for conditions in ("[true, 1]", "[!Find [authentik_flows.flow, [slug, x]]]"):
+        text = stage("not_configured_action: configure").replace(
+            "    attrs:\n", f"    conditions: {conditions}\n    attrs:\n"
+        )
+        payload = one(text)
+        assert payload.skipped is None
+        assert [f.rule for f in payload.problems] == ["AV301"]
+
+
+# ---------------------------------------------------------------------------------------------
+# issue 9 §4.14: --context values are YAML scalars
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("false", "hours=2"),
+        ("no", "hours=2"),
+        ("0", "hours=2"),
+        ("''", "hours=2"),
+        ("null", "hours=2"),
+        ("true", "hours=1"),
+        ("'false'", "hours=1"),
+        ("1", "hours=1"),
+        ("text", "hours=1"),
+    ],
+)
+def test_context_option_values_are_yaml_scalars(tmp_path: Path, value: str, expected: str) -> None:
+    path = write(tmp_path, "strict.yaml", stage("last_auth_threshold: !If [!Context strict, hours=1, hours=2]"))
+    result = invoke(str(path), "--context", f"strict={value}")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["body"]["last_auth_threshold"] == expected
+
+
+def test_context_option_keeps_its_type_in_the_body(tmp_path: Path) -> None:
+    path = write(tmp_path, "typed.yaml", stage("totp_otp_throttling_factor: !Context factor"))
+    result = invoke(str(path), "--context", "factor=2.5")
+    assert json.loads(result.stdout)["body"]["totp_otp_throttling_factor"] == 2.5
+
+
+@pytest.mark.parametrize("value", ["[1", "[a, b]", "{a: b}"])
+def test_context_option_that_is_not_a_scalar_is_a_usage_error(tmp_path: Path, value: str) -> None:
+    path = write(tmp_path, "stage.yaml", stage("not_configured_action: deny"))
+    result = invoke(str(path), "--context", f"k={value}")
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"avlint: error: --context k={value}:") and result.stdout == ""
+
+
+# ---------------------------------------------------------------------------------------------
 # the bodies against the fake authentik server (2025.12.4)
 
 # stages of the fake's seed state (its /api/v3/stages/all/)
 FAKE_TOTP_SETUP = "08e2f220-9a7f-40de-a915-8f5fbf95c4e3"
 FAKE_STATIC_SETUP = "af98752b-3aef-4126-9117-cb2df15982bb"
-MADE_UP_PKS = ("9b2c1a43-2a1d-4f0e-8c3b-5d7e6f8a9b0c",)
+MADE_UP_PKS = ("9b2c1a43-2a1d-4f0e-8c3b-5d7e6f8a9b0c", "7c1e2d3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f")
 
 FAKE_BLUEPRINT = f"""\
 version: 1
@@ -949,9 +1353,9 @@ def test_written_payloads_are_accepted_by_the_fake_server(fake_authentik: Any, t
     assert code == 0, err
     files = sorted(out_dir.iterdir())
     assert [p.name for p in files] == [
-        "authenticatorvalidatestage-fake-configure.json",
-        "authenticatorvalidatestage-fake-defaults.json",
-        "authenticatorvalidatestage-fake-deny.json",
+        "fake.authenticatorvalidatestage-fake-configure.json",
+        "fake.authenticatorvalidatestage-fake-defaults.json",
+        "fake.authenticatorvalidatestage-fake-deny.json",
     ]
     for file in files:
         body = json.loads(read_text(file))
@@ -970,7 +1374,7 @@ def test_golden_payloads_are_accepted_by_the_fake_server(fake_authentik: Any, pa
     """Every golden validation-stage body, under a fresh name and with its made-up stage pks
     pointing at a stage of the fake, is created (201)."""
     case = case_name(path)
-    for file in sorted(expected_dir(case).glob("authenticatorvalidatestage-*.json")):
+    for file in sorted(expected_dir(case).glob("*.authenticatorvalidatestage-*.json")):
         text = read_text(file)
         for pk in MADE_UP_PKS:
             text = text.replace(pk, FAKE_TOTP_SETUP)

@@ -127,7 +127,13 @@ class Run:
 
 
 @pytest.fixture(scope="module")
-def runs(workspace: Path) -> list[Run]:
+def checkout_before() -> set[str]:
+    """The checkout's top-level names before the README's commands run."""
+    return set(os.listdir(ROOT))
+
+
+@pytest.fixture(scope="module")
+def runs(workspace: Path, checkout_before: set[str]) -> list[Run]:
     """Each offline avlint command of the README, run once in README order, in-process through
     the click entry point (the `avlint` script calls the same `cli`; a subprocess per command
     would cost a second each)."""
@@ -186,3 +192,21 @@ def test_readme_has_the_ci_snippets() -> None:
     assert any(step.get("uses", "").startswith("github/codeql-action/upload-sarif") for step in steps)
     gitlab = next(d for d in documents if isinstance(d, dict) and "avlint" in d and "script" in d["avlint"])
     assert gitlab["avlint"]["artifacts"]["reports"]["codequality"] == "gl-code-quality.json"
+
+
+def test_readme_commands_run_in_a_temporary_folder_and_write_nothing_in_the_checkout(
+    workspace: Path, checkout_before: set[str], runs: list[Run]
+) -> None:
+    assert not workspace.resolve().is_relative_to(ROOT)
+    assert any("--output" in run.args or "--write-baseline" in run.args for run in runs)  # some do write
+    assert set(os.listdir(ROOT)) == checkout_before
+
+
+def test_contributing_lists_the_tools_ci_runs() -> None:
+    section = README[README.index("## Contributing") :]
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    commands = [line.strip() for body in _BLOCK.findall(section) for line in body[1].splitlines()]
+    for tool in ("python -m pytest", "ruff check .", "ruff format --check .", "mypy", "lint-imports"):
+        assert tool in commands, tool
+        assert tool in ci, tool
+    assert 'pip install -e ".[test,lint]"' in commands

@@ -396,3 +396,30 @@ def test_junit_has_one_testcase_per_linted_file() -> None:
     ]
     failed = {case.name.rsplit("/", 1)[-1] for case in cases if case.result and isinstance(case.result[0], Failure)}
     assert "bp-keyof-undefined.yaml" in failed and "stage-mfa-login.yaml" not in failed
+
+
+def test_junit_fails_a_case_exactly_when_the_exit_code_fails(tmp_path: Path) -> None:
+    from tests.snippets import BAD
+
+    warnings_only = BAD.replace("      not_configured_action: configure\n", "")  # AV403 and AV307, both warnings
+    (tmp_path / "warn.yaml").write_text(warnings_only, encoding="utf-8")
+    (tmp_path / "bad.yaml").write_text(BAD, encoding="utf-8")
+    for strict in (False, True):
+        for files in (["warn.yaml"], ["warn.yaml", "bad.yaml"]):
+            out, err = io.StringIO(), io.StringIO()
+            request = LintRequest(
+                paths=tuple(str(tmp_path / f) for f in files), format="junit", isolated=True, strict=strict
+            )
+            code = run_lint(request, out, err)
+            suite = next(iter(JUnitXml.fromstring(out.getvalue().encode("utf-8"))))
+            cases = {Path(case.name).name: case for case in suite}
+            warn = cases["warn.yaml"]
+            assert (code == 1) == (suite.failures > 0), (strict, files, code, suite.failures)
+            if strict:
+                assert isinstance(warn.result[0], Failure) and warn.result[0].type == "warning"
+                assert warn.result[0].message == "0 errors, 2 warnings"
+            else:
+                assert warn.is_passed  # a warning does not fail the run, so it does not fail the case...
+                assert "[AV403 duplicate-device-class]" in (warn.system_out or "")  # ...and is still shown
+            if "bad.yaml" in cases:
+                assert isinstance(cases["bad.yaml"].result[0], Failure)

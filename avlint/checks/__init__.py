@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-from avlint.checks import binding, document, entries, fields, flows, references, stage, tags
+from avlint.checks import binding, document, entries, evaluation, fields, flows, references, stage, tags
 from avlint.checks.base import CheckContext, Hit
 
 Check = Callable[[CheckContext], Iterator[Hit]]
@@ -17,6 +17,7 @@ REGISTRY: tuple[tuple[Check, frozenset[str]], ...] = (
     (document.check_duplicate_keys, frozenset({"AV002"})),
     (document.check_top_level, frozenset({"AV101", "AV102", "AV103", "AV104", "AV105"})),
     (tags.check_tags, frozenset({"AV003", "AV113", "AV114", "AV115"})),
+    (evaluation.check_evaluation, frozenset({"AV006", "AV121"})),
     (entries.check_entries, frozenset({"AV106", "AV107", "AV108", "AV109", "AV116", "AV117", "AV118"})),
     (entries.check_entry_ids, frozenset({"AV110"})),
     (references.check_keyof, frozenset({"AV111", "AV112"})),

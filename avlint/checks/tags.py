@@ -9,6 +9,7 @@ from typing import Any
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from avlint.checks.base import CheckContext, Hit
+from avlint.findings import YamlPath
 from avlint.fix.edits import flow_scalar
 from avlint.fix.model import replace
 from avlint.nodes import a_or_an, is_custom_tag, kind_name, text_of
@@ -22,7 +23,8 @@ ENUMERATE_MODES = ("SEQ", "MAP")
 
 @lru_cache(maxsize=1)
 def tag_table() -> dict[str, dict[str, Any]]:
-    return load_data("tags.yaml")
+    table: dict[str, dict[str, Any]] = load_data("tags.yaml")
+    return table
 
 
 def check_tags(ctx: CheckContext) -> Iterator[Hit]:
@@ -44,7 +46,7 @@ def check_tags(ctx: CheckContext) -> Iterator[Hit]:
             yield from _enumerate_depth(node, path, enumerates)
 
 
-def _enumerate_depth(node: ScalarNode, path: tuple, enumerates: list[tuple]) -> Iterator[Hit]:
+def _enumerate_depth(node: ScalarNode, path: YamlPath, enumerates: list[YamlPath]) -> Iterator[Hit]:
     """!Index N and !Value N need N+1 enclosing !Enumerate tags."""
     try:
         depth = int(node.value)
@@ -58,7 +60,7 @@ def _enumerate_depth(node: ScalarNode, path: tuple, enumerates: list[tuple]) -> 
         yield Hit("AV113", node, f"{node.tag} {depth} is {where}; it fails when the blueprint is applied", path)
 
 
-def _shape(node: Node, spec: dict[str, Any], path: tuple) -> Iterator[Hit]:
+def _shape(node: Node, spec: dict[str, Any], path: YamlPath) -> Iterator[Hit]:
     shape = "scalar" if isinstance(node, ScalarNode) else "sequence" if isinstance(node, SequenceNode) else "mapping"
     if shape not in spec["shapes"]:
         wanted = " or ".join(spec["shapes"])
@@ -86,10 +88,11 @@ def _shape(node: Node, spec: dict[str, Any], path: tuple) -> Iterator[Hit]:
     if "max" in args and count > args["max"]:
         yield Hit("AV113", node, f"{node.tag} takes at most {args['max']} items, not {count}", path)
         return
-    yield from _sequence_arguments(node, path)
+    if isinstance(node, SequenceNode):  # the shapes table allows no mapping with arguments
+        yield from _sequence_arguments(node, path)
 
 
-def _scalar_arguments(node: ScalarNode, path: tuple) -> Iterator[Hit]:
+def _scalar_arguments(node: ScalarNode, path: YamlPath) -> Iterator[Hit]:
     if node.tag in ("!Index", "!Value"):
         try:
             int(node.value)
@@ -114,15 +117,18 @@ def _scalar_arguments(node: ScalarNode, path: tuple) -> Iterator[Hit]:
             fix,
         )
     elif node.tag == "!ParseJSON":
-        import json
+        # payload's evaluator, imported only for a file with the tag; too deep is AV006 (checks.evaluation)
+        from avlint.loader.yaml_nodes import MAX_DEPTH
+        from avlint.payload.resolve import ResolveError, json_depth, parse_json
 
-        try:
-            json.loads(node.value)
-        except ValueError as error:
-            yield Hit("AV113", node, f"!ParseJSON holds invalid JSON: {error}", path)
+        if json_depth(node.value) <= MAX_DEPTH:
+            try:
+                parse_json(node, node.value)
+            except ResolveError as error:
+                yield Hit("AV113", node, error.message, path)
 
 
-def _sequence_arguments(node: SequenceNode, path: tuple) -> Iterator[Hit]:
+def _sequence_arguments(node: SequenceNode, path: YamlPath) -> Iterator[Hit]:
     items = node.value
     if node.tag in ("!Find", "!FindObject"):
         model = items[0]

@@ -8,6 +8,7 @@ import click
 from avlint.cli.apply_cmd import apply
 from avlint.cli.diff_cmd import diff
 from avlint.cli.fix_cmd import fix
+from avlint.cli.graph_cmd import graph
 from avlint.cli.lint_cmd import lint
 from avlint.cli.migrate_cmd import migrate
 from avlint.cli.payload_cmd import payload
@@ -46,3 +47,4 @@ cli.add_command(pull)
 cli.add_command(rules)
 cli.add_command(explain)
 cli.add_command(spec)
+cli.add_command(graph)

@@ -21,7 +21,14 @@ from avlint.cli.live_options import server_from, server_options
     type=click.Path(dir_okay=False),
     help="Diff against a saved retrieval (the JSON of a list endpoint) instead of a server.",
 )
-@click.option("--format", "output_format", type=click.Choice(("text", "json")), default="text", show_default=True)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(("text", "json", "html")),
+    default="text",
+    show_default=True,
+    help="text (a plan), json, or html (the drift drawn on the flows, as `avlint graph --format html`).",
+)
 @click.option("--show-defaults", is_flag=True, help="Also show the live values of fields the files leave out.")
 @click.option("--orphans", is_flag=True, help="Also list live validation stages that no file defines.")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Use this config file.")

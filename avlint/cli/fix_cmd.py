@@ -20,8 +20,13 @@ from avlint.cli.options import jobs_option, target_version_option
 )
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Use this config file.")
 @click.option("--isolated", is_flag=True, help="Ignore every config file.")
-@click.option("--select", multiple=True, metavar="IDS", help="Only fix these rules (ids or names, comma-separated).")
-@click.option("--ignore", multiple=True, metavar="IDS", help="Do not fix these rules.")
+@click.option(
+    "--select",
+    multiple=True,
+    metavar="IDS",
+    help="Only apply these rules' fixes (ids or names, comma-separated); every remaining error still counts.",
+)
+@click.option("--ignore", multiple=True, metavar="IDS", help="Do not apply these rules' fixes.")
 @click.option("--exclude", multiple=True, metavar="GLOB", help="Skip files matching this glob.")
 @jobs_option
 def fix(
@@ -39,8 +44,10 @@ def fix(
     """Apply safe fixes in place, keeping comments and formatting byte for byte.
 
     A file is written (atomically) only when it still loads and re-lints with no new finding.
+    The findings that remain are listed as `avlint lint` lists them.
     Exit status: 0 when no error remains, 1 when errors remain or a file could not be fixed
-    (with --diff: 1 when there is something to fix), 2 for usage errors and unreadable paths.
+    (with --diff: 1 when there is something to fix), 2 for usage errors and unreadable paths,
+    130 or 143 when stopped by SIGINT or SIGTERM.
     """
     from avlint.fix.command import FixRequest, run_fix
     from avlint.run import LintRequest

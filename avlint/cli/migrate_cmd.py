@@ -17,13 +17,19 @@ import click
     "--source-version",
     "from_version",
     metavar="VERSION",
-    help="The release the files were written for (default: inferred from their content).",
+    help="The release the files were written for (default: the range their content fits; asked for when a step depends on it).",
 )
 @click.option("--diff", is_flag=True, help="Print a unified diff and write nothing.")
 @click.option(
     "--live-file",
     type=click.Path(dir_okay=False),
     help="A saved API listing (e.g. /api/v3/stages/all/ as JSON) to turn pks of objects outside the file into !Find.",
+)
+@click.option(
+    "--flow-set-order",
+    type=click.IntRange(-(2**31), 2**31 - 1),
+    metavar="N",
+    help="Crossing 2025.12: bind the flows a stage's flow_set names at this order (flow_set holds none).",
 )
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Use this config file.")
 @click.option("--isolated", is_flag=True, help="Ignore every config file.")
@@ -33,6 +39,7 @@ def migrate(
     from_version: str | None,
     diff: bool,
     live_file: str | None,
+    flow_set_order: int | None,
     config_path: str | None,
     isolated: bool,
 ) -> None:
@@ -46,4 +53,4 @@ def migrate(
     from avlint.run import LintRequest
 
     lint = LintRequest(paths=paths or (".",), target_version=to_version, config=config_path, isolated=isolated)
-    sys.exit(run_migrate(MigrateRequest(lint, from_version, diff, live_file), sys.stdout, sys.stderr))
+    sys.exit(run_migrate(MigrateRequest(lint, from_version, diff, live_file, flow_set_order), sys.stdout, sys.stderr))

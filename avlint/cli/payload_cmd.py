@@ -16,7 +16,7 @@ from avlint.cli.options import jobs_option, target_version_option
     "--out",
     "out_dir",
     type=click.Path(file_okay=False),
-    help="Write one <model>-<name>.json per object here (default: JSON Lines on stdout).",
+    help="Write one <source stem>.<model>-<name>.json per object here (default: JSON Lines on stdout).",
 )
 @click.option("--all-models", is_flag=True, help="Also emit flows and flow-stage bindings, not only validation stages.")
 @click.option(
@@ -31,7 +31,7 @@ from avlint.cli.options import jobs_option, target_version_option
     "--context",
     multiple=True,
     metavar="KEY=VALUE|FILE",
-    help="Values for !Context (repeatable; a YAML/JSON file of values also works).",
+    help="Values for !Context (repeatable): KEY=VALUE, read as a YAML scalar (false, 3, null; quote for text), or a YAML/JSON file.",
 )
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Use this config file.")
 @click.option("--isolated", is_flag=True, help="Ignore every config file.")
@@ -52,8 +52,10 @@ def payload(
 
     Safe fixes are applied, identifiers merged into attrs, only writable fields kept and tags
     resolved offline. A body that authentik would reject, or that has unresolved references
-    (without --allow-unresolved), is not written. Exit status: 0 when every payload was
-    written, 1 when some were refused, 2 for usage errors and unreadable paths.
+    (without --allow-unresolved; a reference to an object this run creates is one), is not
+    written; an entry whose conditions are false is skipped. Each JSON Lines record carries
+    the source path, line, model and API endpoint. Exit status: 0 when every payload was
+    written or skipped, 1 when some were refused, 2 for usage errors and unreadable paths.
     """
     from avlint.payload.command import PayloadRequest, run_payload
     from avlint.run import LintRequest

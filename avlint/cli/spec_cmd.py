@@ -31,6 +31,7 @@ def import_(schema: str, out_file: str | None) -> None:
     SCHEMA is a YAML or JSON file, or a server's URL such as https://HOST/api/v3/schema/
     (readable without a token). Lint with the result through `avlint lint --spec FILE`.
     """
+    from avlint.atomic_write import write_file
     from avlint.spec.errors import SpecError
     from avlint.spec.text import import_note, imported_text
 
@@ -45,8 +46,7 @@ def import_(schema: str, out_file: str | None) -> None:
         click.echo(text, nl=False)
         return
     try:
-        with open(out_file, "w", encoding="utf-8") as stream:
-            stream.write(text)
+        write_file(out_file, text)
     except OSError as error:
         _fail(f"cannot write {out_file}: {error.strerror or error}")
     click.echo(

@@ -15,6 +15,8 @@ from avlint.findings import Finding
 from avlint.fix.edits import CannotEdit, Edit, apply_edits, edits_for
 from avlint.settings import Settings
 
+_Path = tuple[str | int, ...]  # a place in the document: keys and list indices
+_Identity = tuple[str, _Path, str]
 MAX_LINTS = 60  # bound on re-lints per file, whatever the fixes do
 UNLOADABLE = ("AV001", "AV004", "AV006")
 
@@ -43,7 +45,11 @@ class FixOutcome:
         return self.refused is None and self.fixed != self.original
 
 
-def fix_text(path: str, text: str, settings: Settings, unsafe: bool = False) -> FixOutcome:
+def fix_text(
+    path: str, text: str, settings: Settings, unsafe: bool = False, fixable: frozenset[str] | None = None
+) -> FixOutcome:
+    """Fix what `settings` finds (the fixes of the rules in `fixable` only, when given); a fix
+    must not add a finding of any rule `settings` checks, selected for fixing or not."""
     had_bom = text.startswith("\ufeff")
     body = text.lstrip("\ufeff")
     before = lint_text(path, body, settings, had_bom)
@@ -55,10 +61,15 @@ def fix_text(path: str, text: str, settings: Settings, unsafe: bool = False) -> 
         outcome.refused = f"not fixed: {broken[0].message} (line {broken[0].line})"
         return outcome
     state = _State(body, had_bom, before.findings)
-    rejected: set[tuple[str, tuple, str]] = set()
+    rejected: set[_Identity] = set()
     for _ in range(MAX_LINTS):
         chosen = [
-            f for f in state.findings if f.fix is not None and (f.fix.safe or unsafe) and _identity(f) not in rejected
+            f
+            for f in state.findings
+            if f.fix is not None
+            and (f.fix.safe or unsafe)
+            and (fixable is None or f.rule in fixable)
+            and _identity(f) not in rejected
         ]
         if not chosen:
             break
@@ -66,10 +77,15 @@ def fix_text(path: str, text: str, settings: Settings, unsafe: bool = False) -> 
         # renamed key that now reaches the server), try them one by one and drop the culprits.
         if _try(path, settings, state, chosen, before.findings, outcome):
             continue
-        if not any(
-            _try(path, settings, state, [finding], before.findings, outcome) or rejected.add(_identity(finding))
-            for finding in chosen
-        ):
+        # The first that applies alone wins; the others' nodes belong to the old text, so they
+        # wait for the next pass. Those that failed alone are not tried again.
+        applied_one = False
+        for finding in chosen:
+            if _try(path, settings, state, [finding], before.findings, outcome):
+                applied_one = True
+                break
+            rejected.add(_identity(finding))
+        if not applied_one:
             break
     outcome.fixed = ("\ufeff" if state.keep_bom else "") + state.body
     outcome.remaining = state.findings
@@ -138,7 +154,7 @@ def _refusal(before: list[Finding], after: list[Finding]) -> str | None:
     return None
 
 
-def _key(finding: Finding) -> tuple[str, str, tuple]:
+def _key(finding: Finding) -> tuple[str, object, _Path]:
     # Positions move when lines are removed, and list indices when items are: compare the rule,
     # the entry the finding is in (fixes never move one) and where in it, list indices masked.
     # Not the message where there is a place: it may quote what a fix changed (removing a
@@ -149,7 +165,7 @@ def _key(finding: Finding) -> tuple[str, str, tuple]:
     return finding.rule, where or re.sub(r"\d+", "#", finding.message), _entry_of(finding.yaml_path)
 
 
-def _entry_of(path: tuple) -> tuple:
+def _entry_of(path: _Path) -> _Path:
     if len(path) >= 2 and path[0] == "entries" and isinstance(path[1], int):
         return tuple(path[:2])
     if len(path) >= 3 and path[0] == "entries" and isinstance(path[2], int):
@@ -157,6 +173,6 @@ def _entry_of(path: tuple) -> tuple:
     return ()
 
 
-def _identity(finding: Finding) -> tuple[str, tuple, str]:
+def _identity(finding: Finding) -> _Identity:
     """One finding across passes: its rule, where in the document, and its message."""
     return finding.rule, tuple(finding.yaml_path), re.sub(r"\d+", "#", finding.message)

@@ -29,34 +29,57 @@ class FixRequest:
 def run_fix(request: FixRequest, out: TextIO, err: TextIO, cwd: Path | None = None) -> int:
     from avlint.discovery import discover
     from avlint.engine import RunResult
-    from avlint.workers import map_paths
+    from avlint.workers import iter_paths, stop_on_signals
 
     try:
-        settings, strict = build_settings(request.lint, cwd or Path.cwd())
+        # --select and --ignore choose which fixes are applied, not what is checked: the findings
+        # that remain, the summary and the exit code are those `avlint lint` reports (config
+        # file included), so a narrow fix run cannot hide the errors it leaves.
+        settings, strict = build_settings(request.lint._replace(select=(), ignore=()), cwd or Path.cwd())
+        chosen = (
+            build_settings(request.lint, cwd or Path.cwd())[0]
+            if request.lint.select or request.lint.ignore
+            else settings
+        )
     except UsageError as error:
         err.write(f"avlint: error: {error}\n")
         return EXIT_USAGE
     files, path_errors = discover(list(request.lint.paths), settings.exclude)
-    failures = changed = 0
+    failures = changed = done_files = 0
     results = []
+    work = partial(
+        _fix_file, settings=settings, fixable=chosen.enabled_codes(), diff=request.diff, unsafe=request.unsafe
+    )
     # Each file is fixed and written on its own, in worker processes when there are many; the
-    # reports are printed here, in input order.
-    for done in map_paths(
-        partial(_fix_file, settings=settings, diff=request.diff, unsafe=request.unsafe), files, settings
-    ):
-        if done.path_error is not None:
-            path_errors.append(done.path_error)
-            continue
-        out.writelines(done.out)
-        err.writelines(done.err)
-        failures += done.failed
-        changed += done.changed
-        if done.result is not None:
-            results.append(done.result)
-    for error in path_errors:
-        err.write(f"{error.path}: error: {error.reason}\n")
-    remaining = RunResult(results, path_errors)
+    # reports are printed here, in input order, as the files are done. SIGINT or SIGTERM stops
+    # the run after the files in progress, with an account of what was written.
+    with stop_on_signals() as stop:
+        for _, done in iter_paths(work, files, settings, stop):
+            done_files += 1
+            if done.path_error is not None:
+                path_errors.append(done.path_error)
+                continue
+            out.writelines(done.out)
+            err.writelines(done.err)
+            failures += done.failed
+            changed += done.changed
+            if done.result is not None:
+                results.append(done.result)
+    for path_error in path_errors:
+        err.write(f"{path_error.path}: error: {path_error.reason}\n")
     verb = "would fix" if request.diff else "fixed"
+    if stop.requested:
+        out.write(
+            f"Stopped by {stop.name}: {verb} {plural(changed, 'file')}; "
+            f"{plural(len(files) - done_files, 'file')} not processed.\n"
+        )
+        out.flush()
+        return stop.exit_code
+    remaining = RunResult(results, path_errors)
+    if not request.diff:  # (a diff stays a patch)
+        from avlint.reporters.text import TextReporter
+
+        out.writelines(TextReporter().finding_line(finding) + "\n" for finding in remaining.findings)
     out.write(
         f"{verb.capitalize()} {plural(changed, 'file')}; {plural(remaining.count('error'), 'error')} and {plural(remaining.count('warning'), 'warning')} remain.\n"
     )
@@ -78,9 +101,9 @@ class FileFix(NamedTuple):
     path_error: PathError | None = None
 
 
-def _fix_file(path: str, settings: Settings, diff: bool, unsafe: bool) -> FileFix:
-    """Read, fix, verify and (unless `diff`) write one file."""
-    from avlint.fix.writer import WriteError, write_atomic
+def _fix_file(path: str, settings: Settings, fixable: frozenset[str], diff: bool, unsafe: bool) -> FileFix:
+    """Read, fix (the rules in `fixable` only), verify and (unless `diff`) write one file."""
+    from avlint.atomic_write import WriteError, write_file
     from avlint.loader.problems import ContentProblem
     from avlint.loader.source import read_source
 
@@ -91,7 +114,7 @@ def _fix_file(path: str, settings: Settings, diff: bool, unsafe: bool) -> FileFi
     except ContentProblem as problem:
         return FileFix(err=(f"{path}: not fixed: {problem.message}\n",), failed=True)
     text = ("\ufeff" if source.had_bom else "") + source.text
-    outcome = fix_text(path, text, settings, unsafe)
+    outcome = fix_text(path, text, settings, unsafe, fixable)
     if outcome.refused:
         return FileFix(FileResult(path, _light(outcome.before)), err=(f"{path}: {outcome.refused}\n",), failed=True)
     remaining = FileResult(path, _light(outcome.remaining))
@@ -100,7 +123,7 @@ def _fix_file(path: str, settings: Settings, diff: bool, unsafe: bool) -> FileFi
     if diff:
         return FileFix(remaining, out=tuple(_diff(outcome)), changed=True)
     try:
-        write_atomic(path, outcome.fixed)
+        write_file(path, outcome.fixed)
     except WriteError as error:
         return FileFix(
             FileResult(path, _light(outcome.before)), err=(f"{error.path}: error: {error.reason}\n",), failed=True

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.nodes import CollectionNode, MappingNode, Node, ScalarNode, SequenceNode
 
 from avlint.fix.model import Step
 
@@ -34,10 +34,29 @@ def content_end(node: Node) -> int:
         and node.end_mark.index > node.start_mark.index
     ):
         return node.end_mark.index - 1  # a block scalar's end mark is past its final newline
-    if isinstance(node, ScalarNode) or node.flow_style or not node.value:
-        return node.end_mark.index
-    last = node.value[-1]
-    return content_end(last[1] if isinstance(node, MappingNode) else last)
+    if isinstance(node, MappingNode) and not node.flow_style and node.value:
+        return content_end(node.value[-1][1])
+    if isinstance(node, SequenceNode) and not node.flow_style and node.value:
+        return content_end(node.value[-1])
+    return int(node.end_mark.index)
+
+
+def _target(step: Step) -> Node:
+    if step.target is None:
+        raise CannotEdit(f"the {step.action} step names no node")
+    return step.target
+
+
+def _mapping(node: Node | None) -> MappingNode:
+    if not isinstance(node, MappingNode):
+        raise CannotEdit("the step needs a mapping")
+    return node
+
+
+def _sequence(node: Node | None) -> SequenceNode:
+    if not isinstance(node, SequenceNode):
+        raise CannotEdit("the step needs a sequence")
+    return node
 
 
 def edits_for(step: Step, text: str) -> list[Edit]:
@@ -51,12 +70,12 @@ def edits_for(step: Step, text: str) -> list[Edit]:
 
 
 def _replace(step: Step, text: str) -> list[Edit]:
-    node = step.target
+    node = _target(step)
     start, end = _after_anchor(text, node.start_mark.index), content_end(node)
     replacement = step.text or ""
     if start == end and start > 0 and text[start - 1] == ":":  # an empty value right after `key:`
         replacement = " " + replacement
-    return [Edit(start, end, replacement)]
+    return _keeping_comments(text, [Edit(start, end, replacement)], [node])
 
 
 def _after_anchor(text: str, start: int) -> int:
@@ -72,12 +91,18 @@ def _after_anchor(text: str, start: int) -> int:
 
 
 def _rename_key(step: Step, text: str) -> list[Edit]:
-    key = step.target
+    key = _target(step)
     return [Edit(key.start_mark.index, key.end_mark.index, step.text or "")]
 
 
 def _delete_pair(step: Step, text: str) -> list[Edit]:
-    mapping, key = step.parent, step.target
+    key = _target(step)
+    value = next(v for k, v in _mapping(step.parent).value if k is key)
+    return _keeping_comments(text, _pair_removal(step, text), [key, value])
+
+
+def _pair_removal(step: Step, text: str) -> list[Edit]:
+    mapping, key = _mapping(step.parent), _target(step)
     pairs = mapping.value
     index = next(i for i, (k, _) in enumerate(pairs) if k is key)
     value = pairs[index][1]
@@ -98,7 +123,11 @@ def _delete_pair(step: Step, text: str) -> list[Edit]:
 
 
 def _delete_item(step: Step, text: str) -> list[Edit]:
-    sequence, item = step.parent, step.target
+    return _keeping_comments(text, _item_removal(step, text), [_target(step)])
+
+
+def _item_removal(step: Step, text: str) -> list[Edit]:
+    sequence, item = _sequence(step.parent), _target(step)
     items = sequence.value
     index = next(i for i, node in enumerate(items) if node is item)
     if sequence.flow_style:
@@ -135,8 +164,8 @@ def _flow_removal(
 
 
 def _wrap_list(step: Step, text: str) -> list[Edit]:
-    node = step.target
-    if not isinstance(node, ScalarNode) and not node.flow_style:
+    node = _target(step)
+    if not (isinstance(node, ScalarNode) or (isinstance(node, CollectionNode) and node.flow_style)):
         raise CannotEdit("only a scalar or a flow value can be wrapped in a list")
     return [Edit(node.start_mark.index, node.start_mark.index, "["), Edit(content_end(node), content_end(node), "]")]
 
@@ -144,7 +173,7 @@ def _wrap_list(step: Step, text: str) -> list[Edit]:
 def _insert_pair(step: Step, text: str) -> list[Edit]:
     """Add `step.text` (a `key: value` line, possibly with indented lines below it) to a
     mapping: after its last pair in block style, before the closing brace in flow style."""
-    mapping = step.target
+    mapping = _mapping(step.target)
     if mapping.flow_style:
         if "\n" in (step.text or ""):
             raise CannotEdit("a multi-line pair cannot go into a flow mapping")
@@ -164,7 +193,7 @@ def _insert_pair(step: Step, text: str) -> list[Edit]:
 
 def _insert_first_key(step: Step, text: str) -> list[Edit]:
     """Put `step.text` (`key: value`) before a block mapping's first key, on its own line."""
-    mapping = step.target
+    mapping = _mapping(step.target)
     if not mapping.value:
         raise CannotEdit("an empty mapping has no first key to go before")
     first = mapping.value[0][0]
@@ -179,12 +208,76 @@ def _insert_first_key(step: Step, text: str) -> list[Edit]:
     ]
 
 
+def _keeping_comments(text: str, edits: list[Edit], removed: list[Node]) -> list[Edit]:
+    """`edits`, with every comment in the text they remove moved, not deleted: onto lines of its
+    own just above the line where the removal starts (a comment on a line of its own keeps its
+    indentation; one that ended a removed line gets that line's indentation). A comment is the
+    user's note; a fix that removes a value has no way to know the note is obsolete."""
+    flat = [edit for item in edits for edit in (item if isinstance(item, _Pair) else [item])]
+    spans = _scalar_spans(text, removed)
+    comments = [comment for edit in flat for comment in _comments_in(text, edit.start, edit.end, spans)]
+    if not comments:
+        return edits
+    start = min(edit.start for edit in flat)
+    line_start = text.rfind("\n", 0, start) + 1
+    line = text[line_start : _line_end(text, line_start)]
+    indent = line[: len(line) - len(line.lstrip(" \t"))]
+    newline = _newline(text)
+    block = "".join(
+        f"{own_indent if own_indent is not None else indent}{comment}{newline}" for own_indent, comment in comments
+    )
+    first = min(flat)
+    if first.start == line_start:  # the removal starts its line: the comments take its place
+        return [*(e for e in flat if e is not first), Edit(first.start, first.end, block + first.text)]
+    return [_join(Edit(line_start, line_start, block), *flat)]
+
+
+def _scalar_spans(text: str, nodes: list[Node]) -> list[tuple[int, int]]:
+    """Where the scalars under `nodes` are in the text: a `#` there is text, not a comment."""
+    spans: list[tuple[int, int]] = []
+    seen: set[int] = set()
+    stack = list(nodes)
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, ScalarNode):
+            start = node.start_mark.index
+            if node.style in ("|", ">"):  # the header line (`|-  # note`) may end in a comment
+                header_end = text.find("\n", start)
+                start = header_end if header_end >= 0 else start
+            spans.append((start, node.end_mark.index))
+        elif isinstance(node, MappingNode):
+            stack.extend(part for pair in node.value for part in pair)
+        elif isinstance(node, SequenceNode):
+            stack.extend(node.value)
+    return spans
+
+
+def _comments_in(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> list[tuple[str | None, str]]:
+    """The comments that begin in text[start:end], outside scalars: (the indentation of a comment
+    alone on its line, else None; the comment)."""
+    found: list[tuple[str | None, str]] = []
+    position = text.find("#", start, end)
+    while position >= 0:
+        if any(low <= position < high for low, high in spans):
+            position = text.find("#", position + 1, end)
+            continue
+        line_start = text.rfind("\n", 0, position) + 1
+        before = text[line_start:position]
+        stop = _line_end(text, position)
+        found.append((before if not before.strip(" \t") else None, text[position:stop].rstrip("\r\n")))
+        position = text.find("#", stop, end)
+    return found
+
+
 def _join(*edits: Edit) -> Edit:
     """Marker for two edits that belong together; see edits_for."""
     return _Pair(edits)  # type: ignore[return-value]
 
 
-class _Pair(tuple):
+class _Pair(tuple[Edit, ...]):
     pass
 
 

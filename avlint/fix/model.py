@@ -15,8 +15,8 @@ class Step(NamedTuple):
     """One change. Actions:
     replace      target: node, text: its new source text
     rename_key   target: key node, text: the new key
-    delete_pair  parent: mapping, target: key node (the pair goes, with its comment lines)
-    delete_item  parent: sequence, target: item node
+    delete_pair  parent: mapping, target: key node (the pair goes; comments in it are moved above it)
+    delete_item  parent: sequence, target: item node (likewise)
     wrap_list    target: node, written inside [ ]
     insert_pair  target: mapping, text: `key: value` added after its last pair
     insert_first_key  target: block mapping, text: `key: value` put before its first key

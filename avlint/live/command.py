@@ -98,7 +98,7 @@ def run_diff(request: DiffRequest, out: TextIO, err: TextIO, cwd: Path | None = 
     from avlint.live.client import ApiError
     from avlint.live.connection import ConnectionError_
     from avlint.live.drift import MODELS, compute_drift
-    from avlint.live.render import render_json, render_text
+    from avlint.live.render import render_html, render_json, render_text
     from avlint.live.state import load_state
     from avlint.versions import UnknownVersionError
 
@@ -135,6 +135,8 @@ def run_diff(request: DiffRequest, out: TextIO, err: TextIO, cwd: Path | None = 
         report.orphans = []
     if request.output_format == "json":
         render_json(report, out, request.show_defaults)
+    elif request.output_format == "html":
+        render_html(report, documents, settings, out)
     else:
         render_text(report, out, request.colour, request.show_defaults)
     if problems:

@@ -168,17 +168,15 @@ def _refuse_replacing(planned: list[_Planned], force: bool) -> None:
 
 def _write(planned: list[_Planned], out: TextIO, err: TextIO) -> bool:
     """Write each file atomically; list what was written. False when one could not be."""
-    from avlint.fix.writer import WriteError, write_atomic, write_new
+    from avlint.atomic_write import WriteError, write_file
 
     ok = True
     for item in planned:
         try:
-            # A regular file keeps its mode; a symbolic link is replaced by a file, never written
-            # through (its target may be outside --out).
-            if item.replaces and os.path.isfile(item.path) and not os.path.islink(item.path):
-                write_atomic(item.path, item.text)
-            else:
-                write_new(item.path, item.text)
+            if os.path.islink(item.path):
+                # Replaced by a file, never written through: its target may be outside --out.
+                os.unlink(item.path)
+            write_file(item.path, item.text)  # a file that exists keeps its mode
         except WriteError as error:
             err.write(f"{error.path}: error: {error.reason}\n")
             ok = False

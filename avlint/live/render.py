@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import json
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from avlint.live.drift import DriftReport, ObjectDrift
+
+if TYPE_CHECKING:
+    from avlint.blueprint import Document
+    from avlint.settings import Settings
 
 _SYMBOLS = {
     "create": ("+", "32"),
@@ -47,6 +51,13 @@ def render_text(
     for pk, name in report.orphans:
         stream.write(paint(f'? orphan validation stage "{name}"', "35") + f" ({pk}): on the server, in no file\n")
     stream.write(summary_line(report) + "\n")
+
+
+def render_html(report: DriftReport, documents: list[tuple[str, Document]], settings: Settings, stream: TextIO) -> None:
+    """The drift drawn on the flows of the files (avlint.graph does the drawing)."""
+    from avlint.graph.command import drift_html
+
+    stream.write(drift_html(report, documents, settings))
 
 
 def summary_line(report: DriftReport) -> str:

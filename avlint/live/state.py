@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from avlint.blueprint import BINDING, FLOW, VALIDATE_STAGE
@@ -107,7 +105,12 @@ async def fetch_state(client: Client, models: set[str]) -> LiveState:
 
 def load_state(path: str) -> LiveState:
     """A saved retrieval: the JSON of a list endpoint (or a plain list of its objects)."""
-    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    from avlint.loader.side import SideInputError, load_json
+
+    try:
+        data = load_json(path)  # guarded like a blueprint: regular file, size, depth
+    except SideInputError as error:
+        raise ValueError(error.detail) from None
     items = data.get("results") if isinstance(data, dict) else data
     if not isinstance(items, list):
         raise ValueError("expected the JSON of a list endpoint ({'results': [...]}) or a list of objects")

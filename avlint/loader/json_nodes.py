@@ -32,7 +32,7 @@ class _Parser:
 
     def mark(self, offset: int) -> Mark:
         line = bisect_right(self.line_starts, offset) - 1
-        return Mark("<json>", offset, line, offset - self.line_starts[line], None, None)
+        return Mark("<json>", offset, line, offset - self.line_starts[line], None, None)  # type: ignore[arg-type]  # no buffer: PyYAML takes None
 
     def fail(self, message: str, offset: int | None = None) -> ContentProblem:
         mark = self.mark(self.pos if offset is None else offset)

@@ -26,28 +26,34 @@ def read_source(path: str, max_size: int = DEFAULT_MAX_FILE_SIZE) -> SourceText:
     return decode(data)
 
 
-def _read_bytes(path: str, max_size: int) -> bytes:
+_RAISE_IT = " (raise it with --max-file-size)"
+
+
+def _read_bytes(path: str, max_size: int, hint: str = _RAISE_IT) -> bytes:
+    # Opened without blocking and checked through the open descriptor: a path swapped for a
+    # FIFO between a stat and an open could otherwise block the run forever.
     try:
-        info = os.stat(path)
-    except OSError as error:
-        raise PathError(path, _describe(error)) from None
-    if stat.S_ISDIR(info.st_mode):
-        raise PathError(path, "is a directory")
-    if not stat.S_ISREG(info.st_mode):
-        raise PathError(path, "not a regular file (a FIFO, socket or device is never read)")
-    if info.st_size > max_size:
-        raise ContentProblem(
-            "AV006",
-            f"file is {_megabytes(info.st_size)}, over the {_megabytes(max_size)} limit (raise it with --max-file-size)",
-        )
-    try:
-        with open(path, "rb") as handle:
+        with open(path, "rb", opener=_open_without_blocking) as handle:
+            info = os.fstat(handle.fileno())
+            if stat.S_ISDIR(info.st_mode):
+                raise PathError(path, "is a directory")
+            if not stat.S_ISREG(info.st_mode):
+                raise PathError(path, "not a regular file (a FIFO, socket or device is never read)")
+            if info.st_size > max_size:
+                raise ContentProblem(
+                    "AV006",
+                    f"file is {_size(info.st_size, max_size)}, over the {_size(max_size, info.st_size)} limit{hint}",
+                )
             data = handle.read(max_size + 1)
     except OSError as error:
         raise PathError(path, _describe(error)) from None
-    if len(data) > max_size:  # the file grew between stat and read
-        raise ContentProblem("AV006", f"file is over the {_megabytes(max_size)} limit (raise it with --max-file-size)")
+    if len(data) > max_size:  # the file grew between the check and the read
+        raise ContentProblem("AV006", f"file is over the {_size(max_size, max_size)} limit{hint}")
     return data
+
+
+def _open_without_blocking(path: str, flags: int) -> int:
+    return os.open(path, flags | getattr(os, "O_NONBLOCK", 0))
 
 
 def decode(data: bytes) -> SourceText:
@@ -76,8 +82,14 @@ def _position(data: bytes, offset: int) -> tuple[int, int]:
     return data.count(b"\n", 0, offset) + 1, column
 
 
-def _megabytes(size: int) -> str:
-    return f"{size / (1024 * 1024):.1f} MB"
+def _size(size: int, other: int) -> str:
+    """`size` in the largest unit that still shows how it differs from `other`: 50.0 MB against
+    10.0 MB, but 1,048,577 bytes against a 1,048,576-byte limit, and never "0.0 MB"."""
+    for unit, factor in (("MB", 1024 * 1024), ("KB", 1024)):
+        text = f"{size / factor:.1f} {unit}"
+        if size >= factor and other >= factor and text != f"{other / factor:.1f} {unit}":
+            return text
+    return f"{size:,} byte{'' if size == 1 else 's'}"
 
 
 def _describe(error: OSError) -> str:
@@ -90,4 +102,7 @@ def _describe(error: OSError) -> str:
         errno.EISDIR: "is a directory",
         errno.ENOTDIR: "a part of the path is not a directory",
     }
+    if error.errno == errno.ENOENT and isinstance(error.filename, str) and os.path.islink(error.filename):
+        # The name is there (`ls` shows it): say that what is missing is the link's target.
+        return f"no such file or directory (a symbolic link to {os.readlink(error.filename)}, which does not exist)"
     return reasons.get(error.errno or 0, error.strerror or str(error))

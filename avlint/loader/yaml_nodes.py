@@ -25,13 +25,25 @@ _last: tuple[str, Node | None] | None = None
 
 
 def compose(text: str) -> Node | None:
-    """The single document's root node (None for an empty document) or ContentProblem."""
+    """A blueprint's root node (None for an empty document) or ContentProblem, also when
+    authentik's stricter loader would reject what libyaml accepts."""
     global _last
     if _last is not None and _last[0] == text:
         return _last[1]
     root = _compose(text)
+    from avlint.loader.authentik_yaml import rejection
+
+    problem = rejection(text)
+    if problem is not None:
+        raise problem
     _last = (text, root)
     return root
+
+
+def compose_plain(text: str) -> Node | None:
+    """The root node of a YAML file that is not a blueprint (a config, a side input): the same
+    guards, without authentik's verdict, which only matters for what authentik reads."""
+    return _compose(text)
 
 
 def _compose(text: str) -> Node | None:
@@ -68,9 +80,8 @@ def _check_depth_exactly(text: str) -> None:
                 depth += 1
                 if depth > MAX_DEPTH:
                     mark = event.start_mark
-                    raise ContentProblem(
-                        "AV006", f"nesting deeper than {MAX_DEPTH} levels", mark.line + 1, mark.column + 1
-                    )
+                    line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+                    raise ContentProblem("AV006", f"nesting deeper than {MAX_DEPTH} levels", line, column)
             elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
                 depth -= 1
     except yaml.MarkedYAMLError as error:
@@ -119,6 +130,11 @@ def _check_aliases(root: Node) -> None:
 
 def _syntax_problem(error: yaml.MarkedYAMLError) -> ContentProblem:
     mark = error.problem_mark or error.context_mark
+    if error.problem and "maximum nesting depth" in error.problem:
+        # libyaml 0.2.5 as bundled since PyYAML 6.0.3 stops at 1,000 levels by itself, and its
+        # scanner can get there before our event count does: the user's problem is the nesting.
+        line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+        return ContentProblem("AV006", f"nesting deeper than {MAX_DEPTH} levels", line, column)
     parts = [part for part in (error.context, error.problem) if part]
     message = "; ".join(parts) or "invalid YAML"
     if mark is None:

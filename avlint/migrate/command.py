@@ -10,14 +10,15 @@ from yaml.nodes import MappingNode
 
 from avlint.blueprint import Document, build_document, classify
 from avlint.fix.apply import fix_text
-from avlint.fix.edits import CannotEdit, apply_edits, edits_for
+from avlint.fix.edits import CannotEdit, Edit, apply_edits, edits_for
 from avlint.fix.model import Fix
 from avlint.loader.problems import ContentProblem
 from avlint.loader.yaml_nodes import compose
+from avlint.migrate.flow_set import FlowSetRefused, NewBinding, append_entries
 from avlint.migrate.infer import infer_release
 from avlint.migrate.references import Known, plan_references
 from avlint.migrate.reorder import ReorderError, reorder
-from avlint.migrate.steps import plan, steps_between
+from avlint.migrate.steps import MigrationStep, plan, steps_between
 from avlint.run import EXIT_USAGE, LintRequest, UsageError, build_settings
 from avlint.settings import Settings
 from avlint.versions import Release, UnknownVersionError, resolve_release
@@ -31,6 +32,7 @@ class MigrateRequest:
     source: str | None = None
     diff: bool = False
     live_file: str | None = None
+    flow_set_order: int | None = None  # the order of bindings that replace a flow_set
 
 
 @dataclass
@@ -38,11 +40,26 @@ class Migration:
     path: str
     original: str
     text: str
-    source: Release | None = None
+    # The releases the file may be for: one when given with --from, a range when inferred.
+    source_range: tuple[Release, Release] | None = None
     source_note: str = ""
     changes: list[tuple[int, str]] = field(default_factory=list)
     unresolved: list[tuple[int, int, str]] = field(default_factory=list)
     error: str | None = None
+
+    @property
+    def source(self) -> Release | None:
+        """The release the file was written for, when that is known exactly."""
+        if self.source_range is None or self.source_range[0] != self.source_range[1]:
+            return None
+        return self.source_range[0]
+
+    @property
+    def source_label(self) -> str:
+        if self.source_range is None:
+            return "?"
+        oldest, newest = self.source_range
+        return str(oldest) if oldest == newest else f"{oldest}-{newest}"
 
 
 class MigrationError(Exception):
@@ -50,37 +67,47 @@ class MigrationError(Exception):
 
 
 def migrate_text(
-    path: str, text: str, settings: Settings, source: Release | None, known: dict[str, Known]
+    path: str,
+    text: str,
+    settings: Settings,
+    source: Release | None,
+    known: dict[str, Known],
+    flow_set_order: int | None = None,
 ) -> Migration:
     migration = Migration(path, text, text)
     document = _document(text)
+    target = settings.release
     if source is None:
-        inference = infer_release(document, text)
-        if inference.release is None:
-            raise MigrationError(f"{inference.conflict()}; give --from")
-        source, migration.source_note = inference.release, f"inferred {inference.explain()}"
-        if source > settings.release and inference.oldest is not None and inference.oldest <= settings.release:
-            source, migration.source_note = (
-                settings.release,
-                f"nothing in it needs a release newer than {settings.release}{inference.needs()}",
-            )
-        elif source > settings.release:
-            raise MigrationError(
-                f"the file needs authentik {inference.oldest} or newer{inference.needs()}, which is newer than --to {settings.release}; migrate only moves forward"
-            )
-    else:
-        migration.source_note = "given with --from"
-    migration.source = source
-    if source > settings.release:
+        oldest, newest, migration.source_note = _inferred_range(document, text, target)
+    elif source > target:
         raise MigrationError(
-            f"the file is for authentik {source}, newer than --to {settings.release}; migrate only moves forward (use `avlint fix --target-version` to drop what an older release lacks)"
+            f"the file is for authentik {source}, newer than --to {target}; migrate only moves forward (use `avlint fix --target-version` to drop what an older release lacks)"
         )
-    for step in steps_between(source, settings.release):
-        changes = plan(step, document)
+    else:
+        oldest = newest = source
+        migration.source_note = "given with --from"
+    migration.source_range = (oldest, newest)
+    steps = steps_between(oldest, target)
+    _refuse_ambiguous_steps([s for s in steps if s.to <= newest], document, migration)
+    for step in steps:
+        try:
+            changes = plan(step, document, flow_set_order)
+        except FlowSetRefused as refusal:
+            raise MigrationError(str(refusal)) from None
         text = _apply(text, [(change.line, change.note, change.fix) for change in changes], migration)
         document = _document(text)
-    if settings.release >= TAGS_SINCE:  # !KeyOf and !Find arrived with blueprints v1
-        references = plan_references(document, settings.release, known)
+        # Only where the flow_set did go: a binding beside a flow_set left in place would double it.
+        bindings = [
+            binding
+            for change in changes
+            if change.bindings and "flow_set" not in document.entries[change.entry].attrs
+            for binding in change.bindings
+        ]
+        if bindings:
+            text = _add_bindings(text, document, bindings, migration)
+            document = _document(text)
+    if target >= TAGS_SINCE:  # !KeyOf and !Find arrived with blueprints v1
+        references = plan_references(document, target, known)
         migration.unresolved = references.unresolved
         text = _apply(text, references.fixes, migration)
         document = _document(text)
@@ -101,6 +128,60 @@ def migrate_text(
     return migration
 
 
+def _inferred_range(document: Document, text: str, target: Release) -> tuple[Release, Release, str]:
+    """The oldest and newest release the file fits (the newest no later than the target), and
+    the evidence for them."""
+    inference = infer_release(document, text)
+    if inference.release is None or inference.oldest is None:
+        raise MigrationError(f"{inference.conflict()}; give --from")
+    if inference.oldest > target:
+        raise MigrationError(
+            f"the file needs authentik {inference.oldest} or newer{inference.needs()}, which is newer than --to {target}; migrate only moves forward"
+        )
+    return inference.oldest, min(inference.release, target), f"inferred from what it uses: {inference.evidence_text()}"
+
+
+def _refuse_ambiguous_steps(steps: list[MigrationStep], document: Document, migration: Migration) -> None:
+    """A step inside the inferred range whose effect depends on the source release (a default
+    that changed) cannot be decided from the file: ask for --from, naming it and the range.
+
+    A step that renames or removes an old form is not ambiguous: the old form in the file
+    says the file predates it, and the step changes nothing where the form is absent."""
+    assert migration.source_range is not None
+    oldest = migration.source_range[0]
+    ambiguous: dict[tuple[Release, str], tuple[list[str], set[int]]] = {}
+    for step in steps:
+        if step.old is None and step.to > oldest:
+            lines = {change.line for change in plan(step, document)}
+            if lines:
+                notes, where = ambiguous.setdefault((step.to, step.model), ([], set()))
+                notes.append(step.note)
+                where.update(lines)
+    if not ambiguous:
+        return
+    parts = [
+        f"the {to} step ({'; '.join(notes)}) changes the {model} entr{'ies' if len(where) > 1 else 'y'} at "
+        f"line{'s' if len(where) > 1 else ''} {', '.join(map(str, sorted(where)))} only if the file was written "
+        f"for a release before {to}"
+        for (to, model), (notes, where) in ambiguous.items()
+    ]
+    raise MigrationError(
+        f"{'; '.join(parts)}, and what the file uses fits authentik {migration.source_label} "
+        f"({migration.source_note.removeprefix('inferred from what it uses: ')}): give --from with the release it "
+        "was written for"
+    )
+
+
+def _add_bindings(text: str, document: Document, bindings: list[NewBinding], migration: Migration) -> str:
+    body = text.removeprefix("\ufeff")
+    try:
+        added = append_entries(body, document, bindings)
+    except FlowSetRefused as refusal:
+        raise MigrationError(str(refusal)) from None
+    migration.changes.extend((binding.line, binding.note) for binding in bindings)
+    return text[: len(text) - len(body)] + added
+
+
 def _document(text: str) -> Document:
     try:
         root = compose(text.removeprefix("\ufeff"))
@@ -113,7 +194,7 @@ def _document(text: str) -> Document:
 
 def _apply(text: str, planned: list[tuple[int, str, Fix]], migration: Migration) -> str:
     body = text.removeprefix("\ufeff")
-    edits = []
+    edits: list[Edit] = []
     for line, note, fix in planned:
         try:
             step_edits = [edit for step in fix.steps for edit in edits_for(step, body)]
@@ -128,10 +209,10 @@ def _apply(text: str, planned: list[tuple[int, str, Fix]], migration: Migration)
 
 
 def run_migrate(request: MigrateRequest, out: TextIO, err: TextIO, cwd: Path | None = None) -> int:
+    from avlint.atomic_write import WriteError, write_file
     from avlint.discovery import discover
     from avlint.engine import lint_text
     from avlint.fix.command import _diff_lines
-    from avlint.fix.writer import WriteError, write_atomic
     from avlint.loader.problems import PathError
     from avlint.loader.source import read_source
     from avlint.migrate.references import load_known
@@ -153,7 +234,7 @@ def run_migrate(request: MigrateRequest, out: TextIO, err: TextIO, cwd: Path | N
             text = (
                 "\ufeff" if (source_text := read_source(path, settings.max_file_size)).had_bom else ""
             ) + source_text.text
-            migration = migrate_text(path, text, settings, source, known)
+            migration = migrate_text(path, text, settings, source, known, request.flow_set_order)
         except PathError as error:
             path_errors.append(error)
             continue
@@ -161,7 +242,7 @@ def run_migrate(request: MigrateRequest, out: TextIO, err: TextIO, cwd: Path | N
             err.write(f"{path}: not migrated: {getattr(error, 'message', error)}\n")
             failed += 1
             continue
-        out.write(f"{path}: from authentik {migration.source} to {settings.release} ({migration.source_note})\n")
+        out.write(f"{path}: from authentik {migration.source_label} to {settings.release} ({migration.source_note})\n")
         for line, note in migration.changes:
             out.write(f"  line {line}: {note}\n")
         for line, column, pk in migration.unresolved:
@@ -176,7 +257,7 @@ def run_migrate(request: MigrateRequest, out: TextIO, err: TextIO, cwd: Path | N
             out.writelines(_diff_lines(path, migration.original, migration.text))
             continue
         try:
-            write_atomic(path, migration.text)
+            write_file(path, migration.text)
         except WriteError as error:
             err.write(f"{error.path}: error: {error.reason}\n")
             failed += 1
@@ -186,8 +267,8 @@ def run_migrate(request: MigrateRequest, out: TextIO, err: TextIO, cwd: Path | N
         out.write(
             f"  written; {errors} error{'s' if errors != 1 else ''} left for `avlint lint --target-version {settings.release}`\n"
         )
-    for error in path_errors:
-        err.write(f"{error.path}: error: {error.reason}\n")
+    for problem in path_errors:
+        err.write(f"{problem.path}: error: {problem.reason}\n")
     if path_errors:
         return EXIT_USAGE
     return 1 if failed or (request.diff and changed) else 0

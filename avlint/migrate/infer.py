@@ -1,15 +1,18 @@
-"""Infer the release a blueprint was written for from what it uses.
+"""Infer the releases a blueprint may have been written for from what it uses.
 
-Every field, choice and tag avlint knows has a release range; the file's source release is the
-newest one consistent with all of them. A file that uses nothing version-specific is taken as
-written for the newest release (so no migration step runs on it).
+Every field, choice and tag avlint knows has a release range; the file fits every release
+consistent with all of them, from `oldest` to `release` (the newest). Evidence rarely pins one
+release, so `avlint migrate` works with the range: a step past its newest end certainly
+applies, a step before its oldest end certainly does not, and a step inside it is either
+unambiguous (its old form is in the file) or needs `--from`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
-from yaml.nodes import ScalarNode
+from yaml.nodes import Node, ScalarNode
 
 from avlint.blueprint import Document
 from avlint.checks.tags import tag_table
@@ -34,7 +37,7 @@ class Inference:
 
     def needs(self) -> str:
         """`; it uses X (2025.2+)` for the evidence that sets the oldest possible release."""
-        floors = sorted((e for e in self.evidence if e.since is not None), key=lambda e: e.since, reverse=True)
+        floors = _distinct(sorted((e for e in self.evidence if e.since is not None), key=_since, reverse=True))
         if not floors:
             return ""
         return "; it uses " + ", ".join(f"{e.what} (line {e.line}, {e.since}+)" for e in floors[:3])
@@ -44,18 +47,38 @@ class Inference:
         ceilings = [e for e in self.evidence if e.until is not None]
         if not floors or not ceilings:
             return "no release fits everything the file uses"
-        newest = max(floors, key=lambda e: e.since)
-        oldest = min(ceilings, key=lambda e: e.until)
+        newest = max(floors, key=_since)
+        oldest = min(ceilings, key=_until)
         return f"{newest.what} (line {newest.line}) needs {newest.since}+, but {oldest.what} (line {oldest.line}) is gone from {oldest.until}: no release has both"
 
-    def explain(self) -> str:
-        if self.release is None:
-            return "no release fits everything the file uses"
-        binding = [e for e in self.evidence if e.until is not None]
-        if not binding:
-            return f"{self.release} (nothing in the file needs an older release)"
-        reasons = "; ".join(f"{e.what} (line {e.line}) exists only before {e.until}" for e in binding[:3])
-        return f"{self.release}: {reasons}"
+    def evidence_text(self, limit: int = 3) -> str:
+        """What bounds the range, newest floors and oldest ceilings first."""
+        floors = _distinct(sorted((e for e in self.evidence if e.since is not None), key=_since, reverse=True))
+        ceilings = _distinct(sorted((e for e in self.evidence if e.until is not None), key=_until))
+        parts = [f"{e.what} (line {e.line}) exists only before {e.until}" for e in ceilings[:limit]]
+        parts += [f"{e.what} (line {e.line}) needs {e.since}+" for e in floors[:limit]]
+        return "; ".join(parts) if parts else "nothing in it is specific to a release"
+
+
+def _distinct(evidence: list[Evidence]) -> list[Evidence]:
+    """One line per kind of evidence (the first use of each field, choice or tag)."""
+    seen: set[str] = set()
+    distinct = []
+    for item in evidence:
+        if item.what not in seen:
+            seen.add(item.what)
+            distinct.append(item)
+    return distinct
+
+
+def _since(evidence: Evidence) -> Release:
+    assert evidence.since is not None
+    return evidence.since
+
+
+def _until(evidence: Evidence) -> Release:
+    assert evidence.until is not None
+    return evidence.until
 
 
 def infer_release(document: Document, text: str) -> Inference:
@@ -72,7 +95,7 @@ def _fits(release: Release, evidence: Evidence) -> bool:
     )
 
 
-def _field_evidence(document: Document):
+def _field_evidence(document: Document) -> Iterator[Evidence]:
     newest = known_releases()[-1]
     for entry in document.entries:
         spec = model_spec(entry.model, newest) if entry.model else None
@@ -85,7 +108,7 @@ def _field_evidence(document: Document):
                 yield from _choice_evidence(rows, pair.value, key)
 
 
-def _choice_evidence(rows: list[FieldSpec], node, key: str):
+def _choice_evidence(rows: list[FieldSpec], node: Node, key: str) -> Iterator[Evidence]:
     field = rows[-1].items if rows[-1].type == "list" else rows[-1]
     if field is None or not field.all_choices:
         return
@@ -100,8 +123,9 @@ def _choice_evidence(rows: list[FieldSpec], node, key: str):
 def _span(rows: list[FieldSpec]) -> tuple[Release | None, Release | None]:
     since = [row.since for row in rows]
     until = [row.until for row in rows]
-    return (None if None in since else min(map(Release.parse, since))), (
-        None if None in until else max(map(Release.parse, until))
+    # A field some row has without a bound is unbounded on that side.
+    return (None if None in since else min(Release.parse(s) for s in since if s is not None)), (
+        None if None in until else max(Release.parse(u) for u in until if u is not None)
     )
 
 
@@ -109,7 +133,7 @@ def _release(text: str | None) -> Release | None:
     return Release.parse(text) if text else None
 
 
-def _tag_evidence(document: Document, text: str):
+def _tag_evidence(document: Document, text: str) -> Iterator[Evidence]:
     if "!" not in text:
         return
     table = tag_table()

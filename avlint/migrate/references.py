@@ -8,11 +8,10 @@ anything else is reported, with its position, for a human to resolve.
 
 from __future__ import annotations
 
-import json
 import re
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
@@ -90,7 +89,7 @@ def plan_references(document: Document, release: Release, known: dict[str, Known
     return result
 
 
-def _reference_candidates(entry: Entry, release: Release):
+def _reference_candidates(entry: Entry, release: Release) -> Iterator[tuple[str, ScalarNode, bool]]:
     """(field, node, is a declared reference field) for every UUID string in the entry's data,
     except the entry's own pk."""
     spec = model_spec(entry.model, release) if entry.model else None
@@ -109,7 +108,7 @@ def _reference_candidates(entry: Entry, release: Release):
                 yield key, node, declared
 
 
-def _strings(node: Node):
+def _strings(node: Node) -> Iterator[ScalarNode]:
     if isinstance(node, ScalarNode):
         if node.tag == STR:
             yield node
@@ -146,7 +145,12 @@ def _new_id(entry: Entry, taken: set[str]) -> str:
 
 def load_known(path: str) -> dict[str, Known]:
     """Objects from a saved API listing (a list endpoint's JSON, or a list of objects)."""
-    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    from avlint.loader.side import SideInputError, load_json
+
+    try:
+        data = load_json(path)  # guarded like a blueprint: regular file, size, depth
+    except SideInputError as error:
+        raise ValueError(error.detail) from None
     items = data.get("results", []) if isinstance(data, dict) else data
     if not isinstance(items, list):
         raise ValueError("expected a list endpoint's JSON or a list of objects")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from yaml.nodes import ScalarNode, SequenceNode
+from yaml.nodes import Node, ScalarNode, SequenceNode
 
 from avlint.blueprint import Document
 from avlint.fix.edits import content_end
@@ -16,7 +16,7 @@ class ReorderError(Exception):
 def reorder(document: Document, text: str) -> str:
     """The text with entries in dependency order; unchanged when already in order."""
     entries = document.entries
-    ids = {}
+    ids: dict[str, int] = {}
     for entry in entries:
         if entry.id is not None:
             ids.setdefault(entry.id, entry.index)
@@ -58,7 +58,7 @@ def _stable_topological(count: int, needs: dict[int, set[int]]) -> list[int]:
     return placed
 
 
-def _spans(text: str, nodes: list) -> list[tuple[int, int]]:
+def _spans(text: str, nodes: list[Node]) -> list[tuple[int, int]]:
     """Each entry's text: from its `- ` line (with the comment lines right above it) to the
     start of the next entry's block."""
     starts = []

@@ -6,10 +6,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from yaml.nodes import MappingNode
+from yaml.nodes import MappingNode, SequenceNode
 
 from avlint.blueprint import Document, Entry
 from avlint.fix.model import Fix, Step, delete_pair
+from avlint.migrate.flow_set import NewBinding, bindings_for
 from avlint.nodes import is_null, start
 from avlint.resources import load_data
 from avlint.versions import Release
@@ -31,6 +32,8 @@ class Change:
     line: int
     note: str
     fix: Fix
+    bindings: tuple[NewBinding, ...] = ()  # entries to add once the fix is applied
+    entry: int = -1  # the index of the entry the fix changes
 
 
 @lru_cache(maxsize=1)
@@ -55,15 +58,38 @@ def steps_between(source: Release, target: Release) -> list[MigrationStep]:
     return [step for step in migration_steps() if source < step.to <= target]
 
 
-def plan(step: MigrationStep, document: Document) -> list[Change]:
+def plan(step: MigrationStep, document: Document, flow_set_order: int | None = None) -> list[Change]:
+    """The step's changes to the document. FlowSetRefused when a flow_set cannot become
+    bindings (a flow it names has no binding and no order was given)."""
     changes = []
     for entry in document.entries:
         if entry.model != step.model or entry.state in ("absent", None) or not isinstance(entry.node, MappingNode):
+            continue
+        if step.transform == "flow_set_to_bindings":
+            change = _flow_set_to_bindings(step, entry, document, flow_set_order)
+            if change is not None:
+                changes.append(change)
             continue
         fix = _TRANSFORMS[step.transform](step, entry)
         if fix is not None:
             changes.append(Change(start(entry.node)[0], f"{step.to}: {step.note}", fix))
     return changes
+
+
+def _flow_set_to_bindings(step: MigrationStep, entry: Entry, document: Document, order: int | None) -> Change | None:
+    fix = _delete(step, entry)
+    if fix is None:
+        return None
+    bindings = tuple(bindings_for(entry, document, order))
+    pair = entry.attrs[step.old or ""]
+    named = len(pair.value.value) if isinstance(pair.value, SequenceNode) else 0
+    if bindings:
+        note = f"{step.to}: {step.note}: {len(bindings)} binding entr{'ies' if len(bindings) > 1 else 'y'} added"
+    elif named:
+        note = f"{step.to}: {step.note}: the file binds the stage to each of its flows already"
+    else:
+        note = f"{step.to}: {step.note}"
+    return Change(start(entry.node)[0], note, fix, bindings, entry.index)
 
 
 def _wrap_list(step: MigrationStep, entry: Entry) -> Fix | None:

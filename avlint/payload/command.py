@@ -40,7 +40,7 @@ def run_payload(request: PayloadRequest, out: TextIO, err: TextIO, cwd: Path | N
         err.write(f"avlint: error: {error}\n")
         return EXIT_USAGE
     files, path_errors = discover(list(request.lint.paths), settings.exclude)
-    written = refused = 0
+    written = refused = skipped = 0
     taken: set[str] = set()
     # Files are built in worker processes when there are many; written here, in input order,
     # so that names taken by earlier files stay taken.
@@ -55,14 +55,21 @@ def run_payload(request: PayloadRequest, out: TextIO, err: TextIO, cwd: Path | N
             refused += 1
             continue
         for payload in outcome:
-            if _report_and_check(payload, request.allow_unresolved, err):
-                _emit(payload, request.out_dir, out, taken)
+            if payload.skipped is not None:
+                err.write(
+                    f"{payload.path}:{payload.line}: {payload.model} '{payload.name}': skipped: {payload.skipped}\n"
+                )
+                skipped += 1
+            elif not _report_and_check(payload, request.allow_unresolved, err):
+                refused += 1
+            elif _emit(payload, request.out_dir, out, taken, err):
                 written += 1
             else:
                 refused += 1
-    for error in path_errors:
-        err.write(f"{error.path}: error: {error.reason}\n")
-    err.write(f"{written} payload{'s' if written != 1 else ''} written, {refused} refused.\n")
+    for problem in path_errors:
+        err.write(f"{problem.path}: error: {problem.reason}\n")
+    summary = f"{written} payload{'s' if written != 1 else ''} written, {refused} refused"
+    err.write(summary + (f", {skipped} skipped.\n" if skipped else ".\n"))
     if path_errors:
         return EXIT_USAGE
     return 1 if refused else 0
@@ -102,24 +109,53 @@ def _report_and_check(payload: Payload, allow_unresolved: bool, err: TextIO) -> 
     return True
 
 
-def _emit(payload: Payload, out_dir: str | None, out: TextIO, taken: set[str]) -> None:
+def _emit(payload: Payload, out_dir: str | None, out: TextIO, taken: set[str], err: TextIO) -> bool:
+    """Write one payload; False (with the reason on `err`) when it cannot be written."""
     if out_dir is None:
-        out.write(
-            json.dumps(
-                {"model": payload.model, "name": payload.name, "body": payload.body}, ensure_ascii=False, default=str
-            )
-            + "\n"
-        )
-        return
-    from avlint.fix.writer import write_new
+        record = {
+            "path": payload.path,
+            "line": payload.line,
+            "model": payload.model,
+            "endpoint": payload.endpoint,
+            "name": payload.name,
+            "body": payload.body,
+        }
+        line = json.dumps(record, ensure_ascii=False, default=str)
+        if not _encodable(line):  # a file name that is not UTF-8: escape it, JSON allows that
+            line = json.dumps(record, default=str)
+        out.write(line + "\n")
+        return True
+    from avlint.atomic_write import WriteError, write_file
 
+    target = _out_name(payload, out_dir, taken)
+    try:
+        write_file(target, json.dumps(payload.body, indent=2, ensure_ascii=False, default=str) + "\n", make_folder=True)
+    except WriteError as error:
+        err.write(f"{error.path}: error: {error.reason}\n")
+        return False
+    return True
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _out_name(payload: Payload, out_dir: str, taken: set[str]) -> str:
+    """`<source file stem>.<model>-<name>.json`: the source file is in the name, so files from
+    two sources never take each other's names. Names already taken in this run (compared
+    without case, as macOS and Windows compare them) get a number: nothing is overwritten."""
+    source = _safe_name(Path(payload.path).stem)
     short = payload.model.rsplit(".", 1)[-1]
-    stem, number = f"{short}-{_safe_name(payload.name)}", 2
+    stem, number = f"{source}.{short}-{_safe_name(payload.name)}", 2
     target = os.path.join(out_dir, f"{stem}.json")
-    while target in taken:  # two objects with one name (e.g. bindings at one order): never overwrite
+    while target.casefold() in taken:  # two objects with one name (e.g. bindings at one order)
         target, number = os.path.join(out_dir, f"{stem}-{number}.json"), number + 1
-    taken.add(target)
-    write_new(target, json.dumps(payload.body, indent=2, ensure_ascii=False, default=str) + "\n")
+    taken.add(target.casefold())
+    return target
 
 
 def _safe_name(name: str) -> str:
@@ -135,10 +171,12 @@ def _environ(request: PayloadRequest) -> dict[str, str]:
 
 def _read_env_file(path: str) -> dict[str, str]:
     values: dict[str, str] = {}
+    from avlint.loader.side import SideInputError, read_text
+
     try:
-        lines = Path(path).read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as error:
-        raise UsageError(f"cannot read --env-file {path}: {error}") from None
+        lines = read_text(path).splitlines()
+    except SideInputError as error:
+        raise UsageError(f"cannot read --env-file {path}: {error.detail}") from None
     for number, line in enumerate(lines, start=1):
         stripped = line.strip()
         if not stripped or stripped.startswith("#"):
@@ -150,19 +188,42 @@ def _read_env_file(path: str) -> dict[str, str]:
     return values
 
 
+def _scalar(key: str, text: str) -> Any:
+    import yaml
+
+    # A flow collection is refused before parsing: it is never a scalar, and a deeply nested one
+    # would exhaust the pure-Python parser's recursion.
+    if text.lstrip()[:1] in ("[", "{"):
+        value: Any = []
+    else:
+        try:
+            value = yaml.safe_load(text) if text.strip() else ""
+        except yaml.YAMLError as error:
+            raise UsageError(
+                f"--context {key}={text}: not a YAML scalar ({getattr(error, 'problem', error)})"
+            ) from None
+    if isinstance(value, (list, dict)):
+        raise UsageError(
+            f"--context {key}={text}: a value on the command line is a scalar; put lists and mappings in a YAML file"
+        )
+    return value
+
+
 def _context(items: tuple[str, ...]) -> dict[str, Any]:
     context: dict[str, Any] = {}
     for item in items:
         key, sep, value = item.partition("=")
         if sep:
-            context[key.strip()] = value
+            # A YAML scalar, as in the file's own `context:`: `false` is False (falsy in !If),
+            # `3` is 3, `null` is None; quote to keep text: strict='false'.
+            context[key.strip()] = _scalar(key.strip(), value)
             continue
-        import yaml
+        from avlint.loader.side import SideInputError, load_data
 
         try:
-            loaded = yaml.safe_load(Path(item).read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
-            raise UsageError(f"--context {item}: expected KEY=VALUE or a YAML/JSON file ({error})") from None
+            loaded = load_data(item)
+        except SideInputError as error:
+            raise UsageError(f"--context {item}: expected KEY=VALUE or a YAML/JSON file ({error.detail})") from None
         if not isinstance(loaded, dict):
             raise UsageError(f"--context {item}: the file must hold a mapping")
         context.update(loaded)

@@ -1,8 +1,9 @@
 """JUnit XML, for CI test-report views: one testcase per file.
 
-A file with findings is a failure listing them (warnings too: the report shows what to look
-at, the exit code still decides whether the job fails); a file that is not a blueprint is
-skipped; an unreadable path is an error.
+A test case fails exactly when its findings fail the run: errors always, warnings only with
+`--strict` (as the exit code has it), so a CI test view never shows red for a run that passed.
+Warnings that do not fail are still listed, in the case's system-out. A file that is not a
+blueprint is skipped; an unreadable path is an error.
 """
 
 from __future__ import annotations
@@ -20,10 +21,13 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 class JunitReporter:
+    def __init__(self, strict: bool = False) -> None:
+        self.strict = strict
+
     def render(self, result: RunResult, stream: TextIO) -> None:
         suite = ET.Element("testsuite", name="avlint")
         for file in sorted(result.files, key=lambda item: item.path):
-            suite.append(testcase(file))
+            suite.append(testcase(file, self.strict))
         for error in result.path_errors:
             case = ET.SubElement(
                 suite, "testcase", classname="avlint", name=_clean(error.path), file=_clean(error.path)
@@ -41,7 +45,7 @@ class JunitReporter:
         stream.write("\n")
 
 
-def testcase(file: FileResult) -> ET.Element:
+def testcase(file: FileResult, strict: bool = False) -> ET.Element:
     case = ET.Element("testcase", classname="avlint", name=_clean(file.path), file=_clean(file.path))
     if file.skipped is not None:
         ET.SubElement(case, "skipped", message=_clean(file.skipped))
@@ -49,8 +53,12 @@ def testcase(file: FileResult) -> ET.Element:
         errors = sum(1 for finding in file.findings if finding.severity == "error")
         warnings = len(file.findings) - errors
         message = f"{plural(errors, 'error')}, {plural(warnings, 'warning')}"
-        failure = ET.SubElement(case, "failure", message=message, type="error" if errors else "warning")
-        failure.text = "".join(_line(finding) for finding in file.findings)
+        text = "".join(_line(finding) for finding in file.findings)
+        if errors or strict:
+            failure = ET.SubElement(case, "failure", message=message, type="error" if errors else "warning")
+            failure.text = text
+        else:  # warnings that do not fail the run: shown, not failed
+            ET.SubElement(case, "system-out").text = text
     return case
 
 
@@ -75,5 +83,5 @@ def _clean(text: str) -> str:
     return _NOT_XML.sub("\ufffd", text)
 
 
-def create(**_: object) -> JunitReporter:
-    return JunitReporter()
+def create(strict: bool = False, **_: object) -> JunitReporter:
+    return JunitReporter(strict=strict)

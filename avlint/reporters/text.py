@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from avlint.engine import RunResult
 from avlint.reporters.summary import plural, summary
+
+if TYPE_CHECKING:
+    from avlint.findings import Finding
 
 _COLOURS = {"error": "\033[31m", "warning": "\033[33m", "dim": "\033[2m", "bold": "\033[1m"}
 _RESET = "\033[0m"
@@ -20,11 +23,15 @@ class TextReporter:
 
     def render(self, result: RunResult, stream: TextIO) -> None:
         for finding in result.findings:
-            location = self._paint(f"{finding.path}:{finding.line}:{finding.column}:", "bold")
-            severity = self._paint(finding.severity, finding.severity)
-            rule = self._paint(f"[{finding.rule} {finding.name}]", "dim")
-            stream.write(f"{location} {severity} {rule} {finding.message}\n")
+            stream.write(self.finding_line(finding) + "\n")
         stream.write(self.summary_line(result) + "\n")
+
+    def finding_line(self, finding: Finding) -> str:
+        """`path:line:col: severity [ID name] message` (also how `fix` lists what remains)."""
+        location = self._paint(f"{finding.path}:{finding.line}:{finding.column}:", "bold")
+        severity = self._paint(finding.severity, finding.severity)
+        rule = self._paint(f"[{finding.rule} {finding.name}]", "dim")
+        return f"{location} {severity} {rule} {finding.message}"
 
     def summary_line(self, result: RunResult) -> str:
         counts = summary(result)

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
+import re
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -36,36 +35,57 @@ def schema_url(url: str) -> str:
 
 
 def parse_document(text: str, origin: str) -> Any:
-    import yaml
+    """The document's data; what it is, when it is not the JSON or YAML of a schema."""
+    from avlint.loader.side import SideInputError, parse_data
 
-    if text.lstrip().startswith(("{", "[")):
-        try:
-            return json.loads(text)
-        except json.JSONDecodeError:
-            pass  # YAML flow style starts the same way; let the YAML parser decide
-        except RecursionError:
-            raise SchemaError(f"{origin} is nested too deeply to be an OpenAPI schema") from None
     try:
-        return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
-        raise SchemaError(
-            f"{origin} is neither YAML nor JSON: {getattr(error, 'problem', None) or error}{where}"
-        ) from None
-    except RecursionError:
-        raise SchemaError(f"{origin} is nested too deeply to be an OpenAPI schema") from None
+        return parse_data(text, origin)
+    except SideInputError as error:
+        raise SchemaError(_not_a_schema(text, origin, error)) from None
+
+
+def describe_document(document: Any) -> str:
+    """What a document that is not an OpenAPI schema looks like, for the error message."""
+    if isinstance(document, dict) and "entries" in document:
+        return "an authentik blueprint (it has 'entries')"
+    if isinstance(document, dict) and {"tool", "findings"} <= document.keys():
+        return "an avlint baseline"
+    if isinstance(document, dict) and {"authentik", "models"} <= document.keys():
+        return "an avlint spec snapshot (use it with --spec, not spec import)"
+    if document is None:
+        return "empty"
+    return f"{_kind(document)} without a top-level 'openapi' field"
+
+
+_EXPECTED = "expected authentik's OpenAPI schema (JSON or YAML, as served at /api/v3/schema/)"
+_BLUEPRINT = re.compile(r"^entries[ \t]*:", re.MULTILINE)
+
+
+def _not_a_schema(text: str, origin: str, error: Any) -> str:
+    where = f" (line {error.line}, column {error.column})" if error.line is not None else ""
+    if error.rule == "AV003" and _BLUEPRINT.search(text):
+        return f"{origin} is an authentik blueprint (it has 'entries' and the tag {error.reason.split()[2]}), not an OpenAPI schema; {_EXPECTED}"
+    if error.rule == "AV003":
+        return f"{origin} is YAML with a tag, which an OpenAPI schema never has: {error.reason}{where}; {_EXPECTED}"
+    if error.rule == "AV006":
+        return f"{origin}: {error.reason}{where}, too deeply for an OpenAPI schema"
+    return f"{origin} is neither YAML nor JSON: {error.reason}{where}"
+
+
+def _kind(document: Any) -> str:
+    names = {list: "a list", str: "a plain text", int: "a number", float: "a number", bool: "a boolean"}
+    return names.get(type(document), "a mapping" if isinstance(document, dict) else type(document).__name__)
 
 
 def _read_file(path: str) -> str:
+    from avlint.loader.side import SideInputError, read_text
+
     try:
-        data = Path(path).read_bytes()
-    except OSError as error:
-        raise SchemaError(f"cannot read {path}: {error.strerror or error}") from None
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise SchemaError(f"{path} is not UTF-8 text, so neither YAML nor JSON") from None
+        return read_text(path)  # guarded like a blueprint: regular file, size, UTF-8
+    except SideInputError as error:
+        if error.rule == "AV004":
+            raise SchemaError(f"{path} is not UTF-8 text, so neither YAML nor JSON: {error.detail}") from None
+        raise SchemaError(f"cannot read {path}: {error.detail}") from None
 
 
 def _fetch(url: str) -> str:

@@ -24,9 +24,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -243,12 +241,10 @@ def write(files: dict[str, str], out: Path) -> None:
     for stale in target.glob("*.json"):
         if stale.name not in wanted:
             stale.unlink()
+    from avlint.atomic_write import write_file
+
     for name, text in files.items():
-        path = out / name
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
-            stream.write(text)
-        os.replace(temporary, path)
+        write_file(str(out / name), text)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -84,7 +84,12 @@ def nearest_known_release(release: Release) -> Release:
 
 def _schemas(document: Any, origin: str) -> dict[str, Any]:
     if not isinstance(document, dict) or "openapi" not in document:
-        raise SchemaError(f"{origin} is not an OpenAPI document (it has no top-level 'openapi' field)")
+        from avlint.spec.fetch import describe_document
+
+        raise SchemaError(
+            f"{origin} is not an OpenAPI document: it is {describe_document(document)}; expected authentik's"
+            " OpenAPI schema (JSON or YAML, as served at /api/v3/schema/)"
+        )
     schemas = (
         (document.get("components") or {}).get("schemas") if isinstance(document.get("components"), dict) else None
     )

@@ -85,24 +85,19 @@ def load_snapshot(path: str) -> Snapshot:
 
 @lru_cache(maxsize=8)
 def _load(path: str, _resolved: str, _mtime: int, _size: int) -> Snapshot:
-    import yaml
+    from avlint.loader.side import SideInputError, parse_yaml, read_text
 
     try:
-        text = Path(path).read_bytes().decode("utf-8-sig")
-    except OSError as error:
-        raise SnapshotError(f"{path}: cannot read the spec snapshot: {error.strerror or error}") from None
-    except UnicodeDecodeError:
-        raise SnapshotError(f"{path}: not a spec snapshot: the file is not UTF-8 text") from None
+        text = read_text(path)  # guarded like a blueprint: regular file, size, UTF-8
+    except SideInputError as error:
+        if error.rule == "AV004":
+            raise SnapshotError(f"{path}: not a spec snapshot: the file is not UTF-8 text") from None
+        raise SnapshotError(f"{path}: cannot read the spec snapshot: {error.detail}") from None
     try:
-        data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f" (line {mark.line + 1})" if mark is not None else ""
-        raise SnapshotError(
-            f"{path}: not a spec snapshot: not YAML: {getattr(error, 'problem', None) or error}{where}"
-        ) from None
-    except RecursionError:
-        raise SnapshotError(f"{path}: not a spec snapshot: nested too deeply") from None
+        data = parse_yaml(text, path)  # without recursion: deep nesting is refused with its place
+    except SideInputError as error:
+        where = f" (line {error.line})" if error.line is not None else ""
+        raise SnapshotError(f"{path}: not a spec snapshot: not YAML: {error.reason}{where}") from None
     problem = check_snapshot(data)
     if problem:
         raise SnapshotError(f"{path}: {problem}")
