@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from avlint.cli.live_options import server_from, server_options
+from avlint.cli.live_options import env_file_option, server_from, server_options
 
 
 class _Progress:
@@ -31,10 +31,13 @@ class _Progress:
 @click.argument("paths", nargs=-1, type=click.Path())
 @server_options
 @click.option(
-    "--target-version", metavar="VERSION|auto", help="authentik version of the server; `auto` asks the server."
+    "--target-version",
+    metavar="VERSION|auto",
+    help="authentik version to target (default: the server's own, unless a config file names one).",
 )
 @click.option("--yes", is_flag=True, help="Carry out the plan (without it, only print the plan).")
 @click.option("--prune", is_flag=True, help="Also delete objects the files mark `state: absent`.")
+@env_file_option
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Use this config file.")
 @click.option("--isolated", is_flag=True, help="Ignore every config file.")
 def apply(
@@ -44,6 +47,7 @@ def apply(
     prune: bool,
     config_path: str | None,
     isolated: bool,
+    env_file: str | None,
     **server: object,
 ) -> None:
     """Bring a live authentik in line with the files: print the plan, then with --yes create
@@ -58,5 +62,5 @@ def apply(
 
     lint = LintRequest(paths=paths or (".",), target_version=target_version, config=config_path, isolated=isolated)
     colour = sys.stdout.isatty() and "NO_COLOR" not in os.environ
-    request = ApplyRequest(DiffRequest(lint, server_from(server), colour=colour), yes, prune)
+    request = ApplyRequest(DiffRequest(lint, server_from(server), colour=colour, env_file=env_file), yes, prune)
     sys.exit(run_apply(request, sys.stdout, sys.stderr, progress_factory=_Progress))

@@ -8,7 +8,6 @@ fails, but the other files are still written: each is valid on its own.
 
 from __future__ import annotations
 
-import asyncio
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -16,9 +15,10 @@ from datetime import UTC, datetime
 from typing import TextIO
 
 from avlint.blueprint import BINDING, FLOW, VALIDATE_STAGE
-from avlint.live.command import ServerOptions, connection_from
+from avlint.live.command import RunDeadline, ServerOptions, connection_from, guarded_streams, within
 from avlint.live.connection import Connection
 from avlint.live.pull import Origin, PulledFile
+from avlint.live.redact import Redactor
 from avlint.live.state import LiveState
 from avlint.run import EXIT_USAGE
 from avlint.versions import Release
@@ -45,11 +45,20 @@ class _NoSuchStage(Exception):
 
 
 def run_pull(request: PullRequest, out: TextIO, err: TextIO) -> int:
+    redact, out, err = guarded_streams(request.server, out, err)
+    try:
+        return _run_pull(request, out, err, redact)
+    finally:  # the redacting streams pass on what they still hold, however the run ends
+        out.flush()
+        err.flush()
+
+
+def _run_pull(request: PullRequest, out: TextIO, err: TextIO, redact: Redactor) -> int:
     try:
         _check_out_dir(request.out_dir)
         when = pull_time(os.environ)
         files, release = _pull(request, when)
-        planned = _plan(request, files, release, err)
+        planned = _plan(request, files, release, err, redact)
         if planned:
             _make_folder(request.out_dir)
     except _Refused as refusal:
@@ -95,9 +104,9 @@ def _pull(request: PullRequest, when: datetime) -> tuple[list[PulledFile], Relea
     try:
         connection = connection_from(request.server)
         fixed = None if request.target_version in (None, "auto") else resolve_release(request.target_version)
-        version, state = asyncio.run(_fetch(connection, request.with_flows))
+        version, state = within(connection.run_timeout, _fetch(connection, request.with_flows))
         release = fixed or resolve_release(version)
-    except (ConnectionError_, ApiError, UnknownVersionError) as error:
+    except (ConnectionError_, ApiError, UnknownVersionError, RunDeadline) as error:
         raise _Refused(f"avlint: error: {error}") from None
     if request.name is not None:
         state.objects[VALIDATE_STAGE] = [
@@ -125,9 +134,12 @@ class _Planned:
     replaces: bool  # a file of that name exists (and --force was given)
 
 
-def _plan(request: PullRequest, files: list[PulledFile], release: Release, err: TextIO) -> list[_Planned]:
+def _plan(
+    request: PullRequest, files: list[PulledFile], release: Release, err: TextIO, redact: Redactor
+) -> list[_Planned]:
     """The files to write, once every check passed: lint clean, unique names, no existing file
-    replaced without --force."""
+    replaced without --force. The text is what will be written: passed through the same
+    redaction as the output streams, so the API token cannot reach a file."""
     from avlint.engine import lint_text
     from avlint.live.pull_names import caseless
     from avlint.settings import Settings
@@ -145,11 +157,12 @@ def _plan(request: PullRequest, files: list[PulledFile], release: Release, err: 
             raise _Refused(f"avlint: error: '{pulled.label}' and '{seen[caseless(name)]}' would share the file {name}")
         seen[caseless(name)] = pulled.label
         path = os.path.join(request.out_dir, name)
-        errors = [f for f in lint_text(path, pulled.text, settings).findings if f.severity == "error"]
+        text = redact(pulled.text)
+        errors = [f for f in lint_text(path, text, settings).findings if f.severity == "error"]
         if errors:
             err.write(f"{path}: not written: it would not lint clean ({errors[0].rule}: {errors[0].message})\n")
             continue
-        planned.append(_Planned(path, pulled.text, os.path.lexists(path)))
+        planned.append(_Planned(path, text, os.path.lexists(path)))
     _refuse_replacing(planned, request.force)
     return planned
 
