@@ -734,3 +734,16 @@ def test_server_values_in_comments_cannot_act_as_directives() -> None:
     assert pulled.text.splitlines()[0].startswith("# Pulled from https://auth.example.com (authentik ?) at ")
     assert "  identifiers:  # pk ?\n" in pulled.text
     assert yaml.safe_load(pulled.text)["version"] == 1
+
+
+def test_the_token_reaches_neither_a_file_nor_its_name(fake_authentik: FakeAuthentik, tmp_path: Path) -> None:
+    leaky = f"leak-{fake_authentik.token}"
+    api(fake_authentik, "POST", "/stages/authenticator/validate/", {"name": leaky, "device_classes": ["totp"]})
+    out = tmp_path / "out"
+    result = pull(fake_authentik, out, "--all")
+    assert result.exit_code == 0, result.output
+    assert fake_authentik.token not in result.output
+    for path in out.iterdir():
+        assert fake_authentik.token not in path.name
+        assert fake_authentik.token not in path.read_text(encoding="utf-8")
+    assert any(path.name.startswith("stage-leak~") for path in out.iterdir())

@@ -141,14 +141,14 @@ def _plan(
     replaced without --force. The text is what will be written: passed through the same
     redaction as the output streams, so the API token cannot reach a file."""
     from avlint.engine import lint_text
-    from avlint.live.pull_names import caseless
+    from avlint.live.pull_names import caseless, file_name
     from avlint.settings import Settings
 
     settings = Settings(release=release)
     planned: list[_Planned] = []
     seen: dict[str, str] = {}  # caseless file name -> label
     for pulled in files:
-        name = pulled.name
+        name = file_name(pulled.kind, redact(pulled.label))  # the token is kept out of names too
         # Never a path outside --out, never a hidden file: pull_names gives plain, visible names,
         # and this keeps it so whatever changes there.
         if os.path.basename(name) != name or name.startswith(".") or os.sep in name:
