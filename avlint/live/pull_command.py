@@ -20,7 +20,7 @@ from avlint.live.connection import Connection
 from avlint.live.pull import Origin, PulledFile
 from avlint.live.redact import Redactor
 from avlint.live.state import LiveState
-from avlint.run import EXIT_USAGE
+from avlint.usage import EXIT_USAGE
 from avlint.versions import Release
 
 EXIT_NOT_WRITTEN = 1
