@@ -7,7 +7,18 @@ codes are all deselected and stamps rule data on what it yields.
 
 from __future__ import annotations
 
-from avlint.checks import binding, document, entries, evaluation, fields, flows, references, stage, tags
+from avlint.checks import (
+    binding,
+    document,
+    entries,
+    evaluation,
+    fields,
+    flows,
+    references,
+    stage,
+    tags,
+    userless,
+)
 from avlint.checks.base import Check, CheckContext, Hit
 
 REGISTRY: tuple[Check, ...] = (
@@ -26,6 +37,7 @@ REGISTRY: tuple[Check, ...] = (
     binding.check_evaluation,
     flows.check_disjoint_stages,
     flows.check_stage_names,
+    userless.check_userless_validation,
 )
 
 __all__ = ["REGISTRY", "Check", "CheckContext", "Hit"]

@@ -8,6 +8,7 @@ from yaml.nodes import Node, ScalarNode, SequenceNode
 
 from avlint.blueprint import VALIDATE_STAGE, Entry
 from avlint.checks.base import CheckContext, Hit, reports
+from avlint.checks.flow_position import positions
 from avlint.checks.threshold import parse_threshold
 from avlint.checks.values import string_field_text
 from avlint.fix.model import Fix, delete_item, replace
@@ -201,10 +202,15 @@ def _is_set(node: Node, key: str) -> bool:
 
 @reports("AV401", "AV404", "AV406")
 def check_enrolment(ctx: CheckContext) -> Iterator[Hit]:
+    """What happens to a pending user without a device. A stage bound only before the user is
+    identified never has one and never reads not_configured_action: these rules skip it."""
+    where = positions(ctx)
     has_setup_stage = any(
         is_setup_stage(entry.model) and entry.state not in ("absent", None) for entry in ctx.document.entries
     )
     for entry, data in validation_stages(ctx):
+        if where.userless_everywhere(entry):
+            continue
         action = data.get("not_configured_action")
         action_text = text_of(action.value) if action else None
         if action is not None and action_text == "deny" and not has_setup_stage:

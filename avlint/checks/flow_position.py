@@ -1,0 +1,154 @@
+"""Where a validation stage sits in the flows of the file: before or after the user is known.
+
+authentik's validation stage reads `not_configured_action` only for a pending user. Bound
+before any stage that identifies the user (a passwordless flow), it has none: it offers a
+user-less WebAuthn challenge when `webauthn` is allowed and the flow is an authentication
+flow, and otherwise passes. Rules that assume a pending user must stay quiet there; the
+rules of this module say what does matter there.
+
+Position comes from the bindings' `order` within this file only: a binding elsewhere is
+unknown, so a stage counts as user-less only when everything bound before it in the file is
+known not to identify the user. The rules about that position are in `avlint.checks.userless`.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import NamedTuple
+
+from yaml.nodes import Node, ScalarNode, SequenceNode
+
+from avlint.blueprint import BINDING, FLOW, VALIDATE_STAGE, Entry
+from avlint.checks.base import CheckContext
+from avlint.modelinfo import is_stage
+from avlint.nodes import Pair, scalar_value, text_of
+
+# Stages after which the plan has a pending user: the identification stage names the user,
+# a source stage returns with one, a user-write stage creates one.
+IDENTIFYING_STAGES = frozenset(
+    {
+        "authentik_stages_identification.identificationstage",
+        "authentik_stages_source.sourcestage",
+        "authentik_stages_user_write.userwritestage",
+    }
+)
+# A flow that needs a logged-in user starts with that user pending.
+_AUTHENTICATED = frozenset({"require_authenticated", "require_superuser", "require_outpost"})
+
+
+class Bound(NamedTuple):
+    """One binding of a validation stage: its flow (an entry of the file, or a key naming an
+    outside flow), the binding, and whether a pending user exists there."""
+
+    flow: object
+    binding: Entry
+    stage_pair: Pair
+    userless: bool
+
+
+class FlowPositions:
+    """The bindings of the file's validation stages and their position, computed once."""
+
+    def __init__(self, ctx: CheckContext) -> None:
+        self.ctx = ctx
+
+    @cached_property
+    def bound(self) -> dict[Entry, list[Bound]]:
+        ctx = self.ctx
+        rows: list[tuple[object, int | None, Entry | None, Entry, Pair]] = []
+        for binding in ctx.document.entries_of(BINDING):
+            if binding.state in ("absent", None):
+                continue
+            data = binding.data()
+            target, stage, order = data.get("target"), data.get("stage"), data.get("order")
+            if target is None or stage is None:
+                continue
+            flow = _resolve(ctx, target.value, FLOW)
+            if flow is None:
+                continue
+            stage_entry = _resolve(ctx, stage.value, None)
+            known = stage_entry if isinstance(stage_entry, Entry) else None
+            rows.append((flow, _order(order.value) if order else 0, known, binding, stage))
+        found: dict[Entry, list[Bound]] = {}
+        for flow, order, stage_entry, binding, stage_pair in rows:
+            if stage_entry is None or stage_entry.model != VALIDATE_STAGE or order is None:
+                continue
+            others = [row for row in rows if row[0] == flow and row[3] is not binding]
+            userless = not _flow_has_user(flow) and all(
+                _runs_later_or_leaves_no_user(order, other_order, other_stage)
+                for _, other_order, other_stage, _, _ in others
+            )
+            found.setdefault(stage_entry, []).append(Bound(flow, binding, stage_pair, userless))
+        return found
+
+    def userless_everywhere(self, stage: Entry) -> bool:
+        """True when the stage is bound in the file and every binding puts it before the user
+        is known: a rule about what happens to a pending user never applies to it."""
+        bound = self.bound.get(stage)
+        return bool(bound) and all(b.userless for b in bound)
+
+    def userless_anywhere(self, stage: Entry) -> bool:
+        return any(b.userless for b in self.bound.get(stage, ()))
+
+
+def positions(ctx: CheckContext) -> FlowPositions:
+    """One FlowPositions per context, shared by the checks that need it."""
+    cached = ctx.__dict__.get("_flow_positions")
+    if not isinstance(cached, FlowPositions):
+        cached = FlowPositions(ctx)
+        ctx.__dict__["_flow_positions"] = cached
+    return cached
+
+
+def _order(node: Node) -> int | None:
+    value = scalar_value(node) if isinstance(node, ScalarNode) else None
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str):
+        try:
+            return int(value.strip())
+        except ValueError:
+            return None
+    return None
+
+
+def _runs_later_or_leaves_no_user(order: int, other_order: int | None, other: Entry | None) -> bool:
+    """Another binding of the same flow cannot have identified the user before `order`: it
+    runs later, or it binds a stage of this file that identifies nobody. An unknown order or
+    stage, or an identifying stage at the same order, may have."""
+    if other_order is None:
+        return False
+    if other_order > order:
+        return True
+    return other is not None and is_stage(other.model) and other.model not in IDENTIFYING_STAGES
+
+
+def _flow_has_user(flow: object) -> bool:
+    if not isinstance(flow, Entry):
+        return False  # an outside flow: its settings are unknown, and by default it has none
+    pair = flow.data().get("authentication")
+    return pair is not None and text_of(pair.value) in _AUTHENTICATED
+
+
+def _resolve(ctx: CheckContext, node: Node, model: str | None) -> object:
+    """An entry of this file a reference points at (of `model`, when given), or for a flow a
+    key naming the outside object; None when unknown."""
+    if node.tag == "!KeyOf" and isinstance(node, ScalarNode):
+        entry = ctx.entries_by_id.get(node.value)
+        if entry is None or (model is not None and entry.model != model):
+            return None
+        return entry
+    text = text_of(node) if isinstance(node, ScalarNode) and node.tag != "!KeyOf" else None
+    if text is None and isinstance(node, ScalarNode) and not node.tag.startswith("!"):
+        text = str(node.value)
+    if text is not None:
+        for entry in ctx.document.entries:
+            pk = entry.identifiers.get("pk")
+            if pk is not None and text_of(pk.value) == text and (model is None or entry.model == model):
+                return entry
+        return ("pk", text) if model == FLOW else None
+    if node.tag in ("!Find", "!FindObject") and isinstance(node, SequenceNode) and model == FLOW:
+        return ("find", tuple(repr(getattr(part, "value", None)) for part in node.value))
+    return None
