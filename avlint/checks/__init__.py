@@ -15,6 +15,8 @@ from avlint.checks import (
     fields,
     flows,
     references,
+    serializer_rules,
+    serializer_values,
     stage,
     tags,
     userless,
@@ -38,6 +40,15 @@ REGISTRY: tuple[Check, ...] = (
     flows.check_disjoint_stages,
     flows.check_stage_names,
     userless.check_userless_validation,
+    serializer_rules.check_serializer_rules,
+    serializer_values.check_durations,
+    serializer_values.check_file_names,
+    serializer_values.check_urls,
+    serializer_values.check_expressions,
+    serializer_values.check_redirect_uris,
+    serializer_values.check_policy_binding_kind,
+    serializer_values.check_shared_tables,
+    serializer_values.check_enterprise,
 )
 
 __all__ = ["REGISTRY", "Check", "CheckContext", "Hit"]

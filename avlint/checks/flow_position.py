@@ -60,7 +60,7 @@ class FlowPositions:
             if binding.state in ("absent", None):
                 continue
             data = binding.data()
-            target, stage, order = data.get("target"), data.get("stage"), data.get("order")
+            target, stage, order_pair = data.get("target"), data.get("stage"), data.get("order")
             if target is None or stage is None:
                 continue
             flow = _resolve(ctx, target.value, FLOW)
@@ -68,7 +68,7 @@ class FlowPositions:
                 continue
             stage_entry = _resolve(ctx, stage.value, None)
             known = stage_entry if isinstance(stage_entry, Entry) else None
-            rows.append((flow, _order(order.value) if order else 0, known, binding, stage))
+            rows.append((flow, _order(order_pair.value) if order_pair else 0, known, binding, stage))
         found: dict[Entry, list[Bound]] = {}
         for flow, order, stage_entry, binding, stage_pair in rows:
             if stage_entry is None or stage_entry.model != VALIDATE_STAGE or order is None:
@@ -84,7 +84,7 @@ class FlowPositions:
     def userless_everywhere(self, stage: Entry) -> bool:
         """True when the stage is bound in the file and every binding puts it before the user
         is known: a rule about what happens to a pending user never applies to it."""
-        bound = self.bound.get(stage)
+        bound = self.bound.get(stage, [])
         return bool(bound) and all(b.userless for b in bound)
 
     def userless_anywhere(self, stage: Entry) -> bool:
