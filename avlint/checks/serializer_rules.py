@@ -100,15 +100,13 @@ def _holds(when: dict[str, Any], data: dict[str, Pair]) -> bool:
     pair = data.get(when["field"])
     if pair is None:
         return bool(when.get("or_absent"))
+    if when.get("set"):
+        return not is_null(pair.value)  # a tag (a !Find of the keypair, say) sets it too
     if is_unknown(pair.value):
         return False  # unknown: the rule cannot be said to apply
     if "in" in when:
         return _text(pair) in when["in"]
-    if when.get("truthy"):
-        return is_true(pair.value)
-    if when.get("set"):
-        return not is_null(pair.value)
-    return False
+    return bool(when.get("truthy")) and is_true(pair.value)
 
 
 def _requires(rule: dict[str, Any], entry: Entry, data: dict[str, Pair]) -> Iterator[Hit]:
@@ -180,7 +178,7 @@ def _on_create(rule: dict[str, Any], entry: Entry, data: dict[str, Pair]) -> Ite
         yield Hit(
             "AV612",
             pair.value,
-            f"{rule['message']}: authentik refuses this when no object matches the identifiers yet (it is accepted only on an existing object)",
+            f"{rule['message']} (authentik refuses this when no object matches the identifiers yet; it is accepted only on an existing object)",
             pair.path,
         )
 
