@@ -32,8 +32,12 @@ IDENTIFYING_STAGES = frozenset(
         "authentik_stages_user_write.userwritestage",
     }
 )
-# A flow that needs a logged-in user starts with that user pending.
+# A stage without a pending user in the plan falls back to the logged-in user of the request.
+# A flow that requires one has it, and so do flows only logged-in users run: authorization
+# (a provider sends the user to log in first), stage configuration, invalidation (logout)
+# and unenrolment.
 _AUTHENTICATED = frozenset({"require_authenticated", "require_superuser", "require_outpost"})
+_RUN_LOGGED_IN = frozenset({"authorization", "stage_configuration", "invalidation", "unenrollment"})
 
 
 class Bound(NamedTuple):
@@ -128,8 +132,11 @@ def _runs_later_or_leaves_no_user(order: int, other_order: int | None, other: En
 def _flow_has_user(flow: object) -> bool:
     if not isinstance(flow, Entry):
         return False  # an outside flow: its settings are unknown, and by default it has none
-    pair = flow.data().get("authentication")
-    return pair is not None and text_of(pair.value) in _AUTHENTICATED
+    data = flow.data()
+    authentication, designation = data.get("authentication"), data.get("designation")
+    if authentication is not None and text_of(authentication.value) in _AUTHENTICATED:
+        return True
+    return designation is not None and text_of(designation.value) in _RUN_LOGGED_IN
 
 
 def _resolve(ctx: CheckContext, node: Node, model: str | None) -> object:
