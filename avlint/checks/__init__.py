@@ -48,7 +48,7 @@ REGISTRY: tuple[Check, ...] = (
     serializer_values.check_redirect_uris,
     serializer_values.check_policy_binding_kind,
     serializer_values.check_shared_tables,
-    serializer_values.check_enterprise,
+    serializer_values.check_runtime_notes,
 )
 
 __all__ = ["REGISTRY", "Check", "CheckContext", "Hit"]

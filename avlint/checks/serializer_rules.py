@@ -168,19 +168,11 @@ def _forbid(rule: dict[str, Any], entry: Entry, data: dict[str, Pair]) -> Iterat
 
 
 def _on_create(rule: dict[str, Any], entry: Entry, data: dict[str, Pair]) -> Iterator[Hit]:
+    """Refused on create: certain for a must_created entry. For one that may update an
+    existing object the runtime notes (AV612, serializer_values) report it."""
     pair = data.get(rule["field"])
-    text = _text(pair)
-    if pair is None or text not in rule["values"]:
-        return
-    if entry.state == "must_created":
+    if pair is not None and entry.state == "must_created" and _text(pair) in rule["values"]:
         yield Hit("AV604", pair.value, f"{rule['message']} (the entry always creates the object)", pair.path)
-    else:
-        yield Hit(
-            "AV612",
-            pair.value,
-            f"{rule['message']} (authentik refuses this when no object matches the identifiers yet; it is accepted only on an existing object)",
-            pair.path,
-        )
 
 
 SHAPES = {
@@ -200,7 +192,7 @@ def anchor(entry: Entry) -> tuple[Node, tuple[str | int, ...]]:
     return (pair.value, pair.path) if pair is not None else (entry.node, entry.path)
 
 
-@reports("AV603", "AV604", "AV612")
+@reports("AV603", "AV604")
 def check_serializer_rules(ctx: CheckContext) -> Iterator[Hit]:
     if not ctx.document.entries:
         return

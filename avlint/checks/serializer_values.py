@@ -281,11 +281,33 @@ LICENSED = "goauthentik.io/enterprise/licensed"
 
 
 @reports("AV612")
-def check_enterprise(ctx: CheckContext) -> Iterator[Hit]:
-    """R-EN-01, R-PR-15: an enterprise model or option fails on a server without a licence,
-    unless the entry is guarded by a condition."""
+def check_runtime_notes(ctx: CheckContext) -> Iterator[Hit]:
+    """Failures the file makes likely but cannot decide: an enterprise model or option without
+    a licence guard (R-EN-01, R-PR-15), a value refused only when the object is new
+    (R-CORE-03) in an entry that may create it."""
     if not ctx.document.entries or not applies(_RULE, ctx):
         return
+    yield from _enterprise(ctx)
+    by_model = rule_data()["models"]
+    for entry in checked_entries(ctx, by_model):
+        if entry.state == "must_created":
+            continue  # certain: serializer_rules reports it as AV604
+        data = entry.data()
+        for rule in by_model[str(entry.model)]:
+            if rule["shape"] != "on_create" or not applies(rule, ctx):
+                continue
+            pair = data.get(rule["field"])
+            if pair is not None and string_field_text(pair.value) in rule["values"]:
+                yield Hit(
+                    "AV612",
+                    pair.value,
+                    f"{rule['message']} (authentik refuses this when no object matches the identifiers yet; "
+                    "it is accepted only on an existing object)",
+                    pair.path,
+                )
+
+
+def _enterprise(ctx: CheckContext) -> Iterator[Hit]:
     spec = rule_data()["enterprise"]
     models, options = frozenset(spec["models"]), spec["options"]
     for entry in checked_entries(ctx, models | set(options)):
