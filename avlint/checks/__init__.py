@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from avlint.checks import (
     binding,
+    default_patch,
     document,
     entries,
     evaluation,
@@ -41,6 +42,7 @@ REGISTRY: tuple[Check, ...] = (
     flows.check_stage_names,
     userless.check_userless_validation,
     serializer_rules.check_serializer_rules,
+    default_patch.check_default_patches,
     serializer_values.check_durations,
     serializer_values.check_file_names,
     serializer_values.check_urls,
