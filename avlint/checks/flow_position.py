@@ -6,9 +6,9 @@ user-less WebAuthn challenge when `webauthn` is allowed and the flow is an authe
 flow, and otherwise passes. Rules that assume a pending user must stay quiet there; the
 rules of this module say what does matter there.
 
-Position comes from the bindings' `order` within this file only: a binding elsewhere is
-unknown, so a stage counts as user-less only when everything bound before it in the file is
-known not to identify the user. The rules about that position are in `avlint.checks.userless`.
+Position comes from the bindings' `order` within this file only, for a flow the file defines
+(an outside or default flow has bindings elsewhere): a stage counts as user-less only when
+everything bound before it in the file is known not to identify the user. The rules about that position are in `avlint.checks.userless`.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from yaml.nodes import Node, ScalarNode, SequenceNode
 
 from avlint.blueprint import BINDING, FLOW, VALIDATE_STAGE, Entry
 from avlint.checks.base import CheckContext
+from avlint.default_objects import patched_default
 from avlint.modelinfo import is_stage
 from avlint.nodes import Pair, scalar_value, text_of
 
@@ -78,9 +79,13 @@ class FlowPositions:
             if stage_entry is None or stage_entry.model != VALIDATE_STAGE or order is None:
                 continue
             others = [row for row in rows if row[0] == flow and row[3] is not binding]
-            userless = not _flow_has_user(flow) and all(
-                _runs_later_or_leaves_no_user(order, other_order, other_stage)
-                for _, other_order, other_stage, _, _ in others
+            userless = (
+                _bindings_all_here(ctx, flow)
+                and not _flow_has_user(flow)
+                and all(
+                    _runs_later_or_leaves_no_user(order, other_order, other_stage)
+                    for _, other_order, other_stage, _, _ in others
+                )
             )
             found.setdefault(stage_entry, []).append(Bound(flow, binding, stage_pair, userless))
         return found
@@ -127,6 +132,12 @@ def _runs_later_or_leaves_no_user(order: int, other_order: int | None, other: En
     if other_order > order:
         return True
     return other is not None and is_stage(other.model) and other.model not in IDENTIFYING_STAGES
+
+
+def _bindings_all_here(ctx: CheckContext, flow: object) -> bool:
+    """Only a flow this file defines has its bindings here: an outside flow (a `!Find` of the
+    default login, say) or one of authentik's default flows has others on the server."""
+    return isinstance(flow, Entry) and patched_default(flow, ctx.release) is None
 
 
 def _flow_has_user(flow: object) -> bool:
