@@ -26,7 +26,7 @@ def test_the_committed_data_is_a_fresh_generation_from_the_archives() -> None:
 def test_an_archive_with_another_name_is_refused(tmp_path: Path) -> None:
     odd = tmp_path / "blueprints.tar.gz"
     odd.write_bytes(ARCHIVES[0].read_bytes())
-    with pytest.raises(ValueError, match="not named blueprints-YEAR.MINOR.PATCH"):
+    with pytest.raises(ValueError, match=r"not named blueprints-YEAR\.MINOR\.PATCH"):
         generate([odd])
 
 
