@@ -165,7 +165,10 @@ def _forbid(rule: dict[str, Any], entry: Entry, data: dict[str, Pair]) -> Iterat
     pair = data.get(rule["field"])
     text = _text(pair)
     if pair is not None and text and re.search(rule["regex"], text):
-        yield Hit("AV604", pair.value, f"{rule['field']} '{text}': {rule['message']}", pair.path)
+        message = rule["message"].format(value=text)
+        yield Hit(
+            "AV604", pair.value, message if text in message else f"{rule['field']} '{text}': {message}", pair.path
+        )
 
 
 def _on_create(rule: dict[str, Any], entry: Entry, data: dict[str, Pair]) -> Iterator[Hit]:
@@ -207,8 +210,11 @@ def check_serializer_rules(ctx: CheckContext) -> Iterator[Hit]:
         # A patch of one of authentik's default objects: AV613 reports these rules with the
         # reason and the default's values to restate.
         patches_default = entry.state != "must_created" and patched_default(entry, ctx.release) is not None
+        spec = ctx.spec(entry.model)
         for rule in by_model[str(entry.model)]:
             if patches_default and rule["shape"] in PARTIAL_UPDATE_SHAPES:
                 continue
+            if rule["shape"] == "present" and spec is not None and rule["field"] in spec.required:
+                continue  # a required field: the field rules report it missing, once
             if applies(rule, ctx):
                 yield from SHAPES[rule["shape"]](rule, entry, data)
