@@ -40,6 +40,8 @@ def check_durations(ctx: CheckContext) -> Iterator[Hit]:
         return
     table = rule_data()["durations"]
     for _, field, text, pair in _string_pairs(ctx, table["fields"]):
+        if not text:
+            continue  # blank: refused as blank by the field rules
         result = parse_threshold(text)
         if result.overflow:
             yield Hit(
@@ -112,11 +114,14 @@ def url_problem(value: str, schemes: list[str]) -> str | None:
     if scheme.lower() not in schemes:
         return f"scheme '{scheme}' is not one of {', '.join(schemes)}"
     netloc = re.split(r"[/?#]", rest, maxsplit=1)[0].rpartition("@")[2]
-    host = netloc
-    if not netloc.startswith("["):
+    if netloc.startswith("["):
+        host, bracket, port = netloc.partition("]")
+        host += bracket
+        port = port.removeprefix(":")
+    else:
         host, _, port = netloc.partition(":")
-        if port and not (port.isdigit() and len(port) <= 5):
-            return f"port '{port}' is not a number"
+    if port and not (port.isdigit() and len(port) <= 5):
+        return f"port '{port}' is not a number"
     if not host:
         return "it has no host"
     if _IPV6.match(host):
