@@ -82,12 +82,27 @@ class FlowPositions:
             userless = (
                 _bindings_all_here(ctx, flow)
                 and not _flow_has_user(flow)
+                and flow not in self.source_authentication_flows
                 and all(
                     _runs_later_or_leaves_no_user(order, other_order, other_stage)
                     for _, other_order, other_stage, _, _ in others
                 )
             )
             found.setdefault(stage_entry, []).append(Bound(flow, binding, stage_pair, userless))
+        return found
+
+    @cached_property
+    def source_authentication_flows(self) -> list[object]:
+        """Flows a source of this file logs its users in with: authentik starts them with the
+        user the source matched already pending."""
+        found: list[object] = []
+        for entry in self.ctx.document.entries:
+            if entry.model is None or not entry.model.startswith("authentik_sources_"):
+                continue
+            pair = entry.data().get("authentication_flow")
+            flow = _resolve(self.ctx, pair.value, FLOW) if pair is not None else None
+            if flow is not None:
+                found.append(flow)
         return found
 
     def userless_everywhere(self, stage: Entry) -> bool:

@@ -16,6 +16,11 @@ from avlint.checks.stage import device_classes
 from avlint.nodes import Pair, text_of
 
 
+def _designation_text(flow: object) -> str | None:
+    found = _designation(flow)
+    return found[0] if found else None
+
+
 def _designation(flow: object) -> tuple[str, Pair] | None:
     if not isinstance(flow, Entry):
         return None
@@ -32,7 +37,10 @@ def check_userless_validation(ctx: CheckContext) -> Iterator[Hit]:
         if not userless or stage.state in ("absent", None):
             continue
         classes = device_classes(ctx, stage.data())
-        if classes is not None and classes and "webauthn" not in {value for value, _ in classes}:
+        # In a flow that is not an authentication flow the stage passes whatever its classes
+        # are: AV602 says so, once.
+        in_authentication = any(_designation_text(b.flow) in (None, "authentication") for b in userless)
+        if in_authentication and classes and "webauthn" not in {value for value, _ in classes}:
             pair = stage.data()["device_classes"]
             yield Hit(
                 "AV601",
