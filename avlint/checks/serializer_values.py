@@ -293,6 +293,7 @@ def check_runtime_notes(ctx: CheckContext) -> Iterator[Hit]:
     if not ctx.document.entries or not applies(_RULE, ctx):
         return
     yield from _enterprise(ctx)
+    yield from _binding_target_found_by_pk(ctx)
     by_model = rule_data()["models"]
     for entry in checked_entries(ctx, by_model):
         if entry.state == "must_created":
@@ -333,3 +334,28 @@ def _enterprise(ctx: CheckContext) -> Iterator[Hit]:
             f"{message} (on a server without an enterprise licence; guard the entry with conditions: [!Context {LICENSED}])",
             path,
         )
+
+
+_PBM_PK_DIFFERS = ("authentik_flows.flow", "authentik_flows.flowstagebinding")
+
+
+def _binding_target_found_by_pk(ctx: CheckContext) -> Iterator[Hit]:
+    """R-PB-03: a policy binding's identifiers compare `target` with the target's pbm_uuid, but
+    `!Find` of a flow or a flow-stage binding gives its own pk, which differs: the lookup never
+    finds the existing binding, so every apply after the first creates it again (a duplicate,
+    or for a policy the unique (policy, target, order) error)."""
+    for entry in checked_entries(ctx, POLICY_BINDINGS):
+        pair = entry.identifiers.get("target")
+        node = pair.value if pair is not None else None
+        if node is None or node.tag != "!Find" or not isinstance(node, SequenceNode) or not node.value:
+            continue
+        model = (text_of(node.value[0]) or "").lower()
+        if model in _PBM_PK_DIFFERS:
+            yield Hit(
+                "AV612",
+                node,
+                f"a !Find of {model} in a policy binding's identifiers never matches the existing binding "
+                "(the lookup compares the target's pbm_uuid, !Find gives its pk): every later apply "
+                "creates it again; use !KeyOf of an entry of this file",
+                pair.path if pair is not None else entry.path,
+            )
