@@ -183,6 +183,12 @@ def _on_create(rule: dict[str, Any], entry: Entry, data: dict[str, Pair]) -> Ite
 # object they fire although the stored object has the fields.
 PARTIAL_UPDATE_SHAPES = frozenset({"at_least_one", "requires", "present"})
 
+
+def _reported_elsewhere(rule: dict[str, Any], entry: Entry, data: dict[str, Pair]) -> Iterator[Hit]:
+    """A runtime note (AV612): serializer_values reports it with the other notes."""
+    return iter(())
+
+
 SHAPES = {
     "at_least_one": _at_least_one,
     "requires": _requires,
@@ -191,6 +197,7 @@ SHAPES = {
     "not_empty": _not_empty,
     "forbid": _forbid,
     "on_create": _on_create,
+    "note_unless": _reported_elsewhere,
 }
 
 

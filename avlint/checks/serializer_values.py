@@ -300,6 +300,8 @@ def check_runtime_notes(ctx: CheckContext) -> Iterator[Hit]:
             continue  # certain: serializer_rules reports it as AV604
         data = entry.data()
         for rule in by_model[str(entry.model)]:
+            if rule["shape"] == "note_unless" and applies(rule, ctx):
+                yield from _note_unless(rule, data)
             if rule["shape"] != "on_create" or not applies(rule, ctx):
                 continue
             pair = data.get(rule["field"])
@@ -359,3 +361,11 @@ def _binding_target_found_by_pk(ctx: CheckContext) -> Iterator[Hit]:
                 "creates it again; use !KeyOf of an entry of this file",
                 pair.path if pair is not None else entry.path,
             )
+
+
+def _note_unless(rule: dict[str, Any], data: dict[str, Any]) -> Iterator[Hit]:
+    when = rule["when"]
+    trigger = data.get(when["field"])
+    if trigger is None or rule["field"] in data or string_field_text(trigger.value) not in when["in"]:
+        return
+    yield Hit("AV612", trigger.value, rule["message"], trigger.path)
