@@ -19,7 +19,8 @@ from avlint.resources import rules_dir
 from avlint.versions import Release
 
 _ARCHIVE = re.compile(r"blueprints-(\d+)\.(\d+)\.\d+\.tar\.gz$")
-_FOLDERS = ("blueprints/default/", "blueprints/system/")  # applied on every install
+# The folders applied on every install.
+_MEMBER = re.compile(r"(?:^|/)(blueprints/(?:default|system)/.+\.yaml)$")
 _STATES = ("present", "created", "must_created")
 _LONG = 160
 
@@ -60,9 +61,12 @@ def objects_of_archive(archive: Path) -> list[dict[str, Any]]:
     with tarfile.open(archive) as tar:
         members = sorted((m for m in tar.getmembers() if m.isfile()), key=lambda m: m.name)
         for member in members:
-            relative = member.name.split("/", 1)[1] if "/" in member.name else member.name
-            if not relative.startswith(_FOLDERS) or not relative.endswith(".yaml"):
+            # authentik's folder as released (blueprints-X.Y.Z/blueprints/default/...) or
+            # repacked without the release folder (blueprints/default/...).
+            place = _MEMBER.search(member.name)
+            if place is None:
                 continue
+            relative = place[1]
             handle = tar.extractfile(member)
             if handle is None:
                 continue

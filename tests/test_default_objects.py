@@ -77,3 +77,40 @@ def test_tags_and_missing_identifiers_match_nothing() -> None:
     assert patched_default(tagged, Release(2025, 12)) is None
     bare = _entry("entries:\n  - model: authentik_flows.flow\n    attrs: {slug: default-authentication-flow}\n")
     assert patched_default(bare, Release(2025, 12)) is None
+
+
+def test_only_default_and_system_blueprints_count_in_either_layout(tmp_path: Path) -> None:
+    """The archive as released (a release folder first) or repacked (blueprints/ first); the
+    examples are opt-in, and entries with conditions or state absent create nothing certain."""
+    import io
+    import tarfile
+
+    from avlint.default_objects_generate import objects_of_archive
+
+    stage = "version: 1\nentries:\n  - model: authentik_stages_deny.DenyStage\n    identifiers: {name: %s}\n"
+    files = {
+        "blueprints-2025.12.4/blueprints/default/a.yaml": stage % "released-default",
+        "blueprints/system/b.yaml": stage % "repacked-system",
+        "blueprints/example/c.yaml": stage % "example",
+        "blueprints/default/d.yaml": (
+            "version: 1\nentries:\n"
+            "  - model: authentik_stages_deny.denystage\n    state: absent\n    identifiers: {name: gone}\n"
+            "  - model: authentik_stages_deny.denystage\n    conditions: [false]\n    identifiers: {name: maybe}\n"
+            "  - model: authentik_stages_deny.denystage\n    identifiers: {name: !Context name}\n"
+        ),
+    }
+    archive = tmp_path / "blueprints-2025.12.4.tar.gz"
+    with tarfile.open(archive, "w:gz") as tar:
+        for name, text in files.items():
+            data = text.encode()
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    found = {(row["blueprint"], str(row["identifiers"]["name"])) for row in objects_of_archive(archive)}
+    assert found == {
+        ("default/a.yaml", "released-default"),
+        ("system/b.yaml", "repacked-system"),
+        ("default/d.yaml", '!Context "name"'),
+    }
+    models = {row["model"] for row in objects_of_archive(archive)}
+    assert models == {"authentik_stages_deny.denystage"}  # the model name as Django resolves it
