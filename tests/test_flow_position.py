@@ -8,9 +8,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import SAMPLES, lint_source
+from tests.conftest import DATA, lint_source
 
-PASSKEY_FIRST = SAMPLES / "good" / "stage-passkey-first.yaml"
+PASSKEY_FIRST = DATA / "passkey-first.yaml"
 
 
 def _strict(path: Path) -> subprocess.CompletedProcess[str]:
