@@ -2,6 +2,9 @@
 
     python bench/live.py            # diff at 20 ms and 500 ms per request, the per-object
                                     # baseline, fix/payload against lint, apply of 200 stages
+    python bench/live.py --before DIR  # diff and apply of this checkout against the avlint in
+                                       # DIR (e.g. `git archive OLD avlint rules | tar -x -C DIR`),
+                                       # runs alternating so that machine load hits both alike
 
 The fake adds a fixed latency to every request, standing in for a real server's pace (a real
 authentik 2025.12.4 with one worker took about 0.5 s per page of 100 validation stages). Each
@@ -161,10 +164,60 @@ def fix_payload_rows(report: list[str]) -> None:
         )
 
 
+def timed_in(tree: Path, args: list[str], fake: FakeAuthentik) -> float:
+    """Wall time of `python -m avlint ARGS` run in `tree`, so that `-m` imports that tree's avlint."""
+    fake.requests.clear()
+    started = time.perf_counter()
+    done = subprocess.run(
+        [*AVLINT, *args, "--url", fake.url, "--token", fake.token], capture_output=True, text=True, env=ENV, cwd=tree
+    )
+    wall = time.perf_counter() - started
+    if done.returncode != 0:
+        raise SystemExit(f"{tree}: avlint {' '.join(args)} exited {done.returncode}: {done.stderr[-500:]}")
+    return wall
+
+
+def compare(before: Path, rounds: int = 7) -> None:
+    """Median (and fastest) wall time of diff and apply, this checkout against `before`."""
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(before / "avlint")], check=True, env=ENV)
+    trees = {"before": before, "after": ROOT}
+    report = []
+
+    def row(label: str, samples: dict[str, list[float]]) -> None:
+        cells = [f"{statistics.median(samples[t]):.2f} s (fastest {min(samples[t]):.2f})" for t in trees]
+        report.append(f"| {label} | {cells[0]} | {cells[1]} |")
+
+    with FakeAuthentik() as fake, tempfile.TemporaryDirectory() as folder:
+        write_blueprints(Path(folder), seed_stages(fake, 1000))
+        for latency in (0.02, 0.5):
+            fake.faults.clear()
+            fake.faults.latency(latency, path="/api/v3/stages/*")
+            fake.faults.latency(latency, path="/api/v3/flows/*")
+            samples: dict[str, list[float]] = {t: [] for t in trees}
+            for _ in range(rounds):
+                for name, tree in trees.items():
+                    samples[name].append(timed_in(tree, ["diff", folder], fake))
+            row(f"diff, 1,000 stages, {latency * 1000:.0f} ms/request", samples)
+    samples = {t: [] for t in trees}
+    for _ in range(max(3, rounds // 2)):
+        for name, tree in trees.items():
+            with FakeAuthentik() as fake, tempfile.TemporaryDirectory() as folder:
+                write_blueprints(Path(folder), [{"name": f"apply-{index:03d}"} for index in range(200)])
+                fake.faults.latency(0.02, path="/api/v3/*")
+                samples[name].append(timed_in(tree, ["apply", "--yes", folder], fake))
+    row("apply --yes, 200 creations, 20 ms/request", samples)
+    print(f"load average after: {os.getloadavg()}")
+    print("| what | before (median, fastest) | after (median, fastest) |\n| --- | --- | --- |")
+    print("\n".join(report))
+
+
 def main() -> None:
     if PYCACHE_NOTE:
         print(PYCACHE_NOTE)
     warm_bytecode()
+    if len(sys.argv) == 3 and sys.argv[1] == "--before":
+        compare(Path(sys.argv[2]).resolve())
+        return
     report = ["| what | wall | detail | comparison | target | result |", "| --- | --- | --- | --- | --- | --- |"]
     diff_rows(report)
     apply_row(report)

@@ -625,6 +625,7 @@ _NOT_ON_THE_PLAIN_LINT_PATH = (
     "avlint.fix.apply",
     "avlint.payload",
     "avlint.live",
+    "pydantic",
 )
 
 

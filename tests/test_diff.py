@@ -684,3 +684,295 @@ def test_file_problems_come_before_a_server_error(tmp_path: Path) -> None:
     lines = result.stderr.splitlines()
     assert lines[0].startswith(f"{broken}:3:1: error:"), lines
     assert lines[-1].startswith("avlint: error: GET /admin/version/: could not connect"), lines
+
+
+# -- matching exactly as the importer does (issue 12 item 1) -----------------------------------------
+def create_stage(fake: FakeAuthentik, name: str) -> str:
+    headers = {"authorization": f"Bearer {fake.token}", "content-type": "application/json"}
+    from tests.fake_authentik.http import Request
+
+    body = json.dumps({"name": name, "device_classes": ["totp"]}).encode()
+    response = fake.handle(Request("POST", "/api/v3/stages/authenticator/validate/", {}, headers, body))
+    assert response.status == 201, response.body
+    return str(json.loads(response.body)["pk"])
+
+
+def test_names_match_with_their_letter_case(fake_authentik: FakeAuthentik) -> None:
+    live_pk = create_stage(fake_authentik, "Partner-MFA")
+    path = write("partner.yaml", blueprint(NEW_STAGE.replace("avlint-new-mfa", "partner-mfa")))
+    code, document = diff_json(fake_authentik, path)
+    assert code == 1
+    entry = by_name(document, "partner-mfa")
+    assert (entry["action"], entry["live_pk"]) == ("create", None)  # not the live `Partner-MFA`
+    exact = write("exact.yaml", blueprint(NEW_STAGE.replace("avlint-new-mfa", "Partner-MFA")))
+    _, document = diff_json(fake_authentik, exact)
+    assert by_name(document, "Partner-MFA")["live_pk"] == live_pk
+
+
+def test_apply_creates_a_new_stage_instead_of_renaming_one_that_differs_in_case(fake_authentik: FakeAuthentik) -> None:
+    live_pk = create_stage(fake_authentik, "Partner-MFA")
+    path = write("partner.yaml", blueprint(NEW_STAGE.replace("avlint-new-mfa", "partner-mfa")))
+    result = CliRunner().invoke(
+        cli, ["apply", str(path), "--yes", "--url", fake_authentik.url, "--token", fake_authentik.token]
+    )
+    assert result.exit_code == 0, result.output
+    assert fake_authentik.state.stages[live_pk].name == "Partner-MFA"
+    assert fake_authentik.state.stages[live_pk].fields.get("not_configured_action") != "deny"
+    writes = [r for r in fake_authentik.requests if r.method != "GET"]
+    assert [(r.method, r.path) for r in writes] == [("POST", "/api/v3/stages/authenticator/validate/")]
+    assert sorted(s.name for s in fake_authentik.state.stages.values() if s.name.lower() == "partner-mfa") == [
+        "Partner-MFA",
+        "partner-mfa",
+    ]
+
+
+def test_a_name_that_looks_like_a_uuid_still_matches_exactly(fake_authentik: FakeAuthentik) -> None:
+    looks_like_a_uuid = "ABCDEF01-0000-4000-8000-000000000000"
+    create_stage(fake_authentik, looks_like_a_uuid)
+    path = write("uuidname.yaml", blueprint(NEW_STAGE.replace("avlint-new-mfa", looks_like_a_uuid.lower())))
+    _, document = diff_json(fake_authentik, path)
+    assert by_name(document, looks_like_a_uuid.lower())["action"] == "create"
+
+
+# -- the token is not for blueprints (issue 12 item 4) ----------------------------------------------------
+ENV_STAGE = f"""\
+- model: {VALIDATE_MODEL}
+  identifiers:
+    name: avlint-env-mfa
+  attrs:
+    device_classes: [totp]
+    last_auth_threshold: !Format ["hours=1;x=%s", !Env AUTHENTIK_TOKEN]
+- model: {VALIDATE_MODEL}
+  identifiers:
+    name: avlint-env-copy
+  attrs:
+    device_classes: [totp]
+    last_auth_threshold: !Format ["hours=2;x=%s", !Env [MY_COPY, none]]
+"""
+
+
+def test_env_never_resolves_the_token_in_diff_or_apply(fake_authentik: FakeAuthentik) -> None:
+    token = fake_authentik.token
+    path = write("env.yaml", blueprint(ENV_STAGE))
+    env = {"AUTHENTIK_URL": fake_authentik.url, "AUTHENTIK_TOKEN": token, "MY_COPY": token}
+    runner = CliRunner()
+    outputs = []
+    for args in (["diff", str(path)], ["diff", str(path), "--format", "json"], ["apply", str(path), "--yes"]):
+        result = runner.invoke(cli, args, env=env)
+        assert result.exit_code in (0, 1), result.output
+        outputs.append(result.stdout + result.stderr)
+        # each use of a withheld variable is reported at its position, as a warning
+        line, column = position(path.read_text(), 'x=%s", ')
+        assert f"env.yaml:{line}:{column}: warning: !Env AUTHENTIK_TOKEN resolves as unset" in result.stderr
+        assert "!Env MY_COPY resolves as unset" in result.stderr
+    sent = [r.body.decode() for r in fake_authentik.requests if r.method == "POST"]
+    assert len(sent) == 2
+    assert all(token not in body and token[:8] not in body for body in sent)
+    assert "hours=1;x=None" in sent[0] + sent[1]  # unset, as the importer's `os.getenv` gives it
+    for text in outputs:
+        assert token[:8] not in text
+
+
+def test_env_file_values_are_used_as_given(fake_authentik: FakeAuthentik) -> None:
+    path = write("env.yaml", blueprint(ENV_STAGE))
+    env_file = write("values.env", "AUTHENTIK_TOKEN=deliberate-value\n# a comment\nexport MY_COPY='x'\n")
+    result = CliRunner().invoke(
+        cli,
+        ["diff", str(path), "--env-file", str(env_file), "--format", "json"],
+        env={"AUTHENTIK_URL": fake_authentik.url, "AUTHENTIK_TOKEN": fake_authentik.token},
+    )
+    assert result.exit_code == 1, result.output
+    assert "resolves as unset" not in result.stderr
+    broken = write("broken.env", "no equals sign\n")
+    result = CliRunner().invoke(
+        cli, ["diff", str(path), "--env-file", str(broken)], env={"AUTHENTIK_URL": fake_authentik.url}
+    )
+    assert result.exit_code == 2
+    assert "broken.env:1: expected KEY=VALUE" in result.stderr
+
+
+# -- a property: avlint finds what the importer's query finds -------------------------------------------
+import uuid  # noqa: E402
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from avlint.blueprint import build_document  # noqa: E402
+from avlint.live.drift import LiveResolver, match_entry  # noqa: E402
+from avlint.live.state import LiveState  # noqa: E402
+from avlint.loader.yaml_nodes import compose  # noqa: E402
+
+PROPERTY = settings(
+    max_examples=300,
+    deadline=None,
+    database=None,
+    derandomize=os.environ.get("CI") == "true",
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+
+
+def _importer_finds(objects: list[dict], identifiers: dict, uuid_fields: set[str], int_fields: set[str]) -> list:
+    """An independent model of the importer's lookup (authentik's `__query_from_identifier`):
+    `pk = <pk>` OR (every other identifier ANDed); Django compares UUID fields as parsed UUIDs,
+    integer fields as integers, and text exactly."""
+
+    def equal(field: str, stored: object, given: object) -> bool:
+        if field in uuid_fields:
+            try:
+                return uuid.UUID(hex=str(stored)) == uuid.UUID(hex=str(given))
+            except ValueError:
+                return False
+        if field in int_fields:
+            return int(str(stored)) == int(str(given))
+        return stored == given
+
+    others = {key: value for key, value in identifiers.items() if key != "pk"}
+    return [
+        obj
+        for obj in objects
+        if ("pk" in identifiers and equal("pk", obj["pk"], identifiers["pk"]))
+        or (others and all(equal(key, obj.get(key), value) for key, value in others.items()))
+    ]
+
+
+def _avlint_finds(model: str, objects: list[dict], identifiers: dict) -> dict | None:
+    lines = "".join(f"    {key}: {json.dumps(value)}\n" for key, value in identifiers.items())
+    text = blueprint(f"- model: {model}\n  identifiers:\n{lines}")
+    entry = build_document("p.yaml", compose(text), api_body=False).entries[0]
+    return match_entry(entry, LiveState({model: objects}), LiveResolver(LiveState(), {}))
+
+
+def _spellings(value: str) -> st.SearchStrategy[str]:
+    """The same UUID as Django reads it: any letter case, with or without hyphens or braces."""
+    return st.sampled_from([value, value.upper(), value.replace("-", ""), "{" + value.upper() + "}"])
+
+
+_UUIDS = st.uuids().map(str)
+_NAMES = st.sampled_from(["mfa", "MFA", "Mfa", "partner-mfa", "Partner-MFA", "mfa ", "ﬁ-mfa", "FI-MFA"]) | _UUIDS.map(
+    lambda value: value.upper()
+)
+
+
+@PROPERTY
+@given(data=st.data(), names=st.lists(_NAMES, min_size=1, max_size=5, unique=True))
+def test_stage_matching_agrees_with_the_importer(data: st.DataObject, names: list[str]) -> None:
+    objects = [{"pk": data.draw(_UUIDS), "name": name} for name in names]
+    identifiers: dict = {}
+    if data.draw(st.booleans()):
+        known = data.draw(st.sampled_from([obj["pk"] for obj in objects]))
+        identifiers["pk"] = data.draw(_spellings(known) | _UUIDS)
+    if not identifiers or data.draw(st.booleans()):
+        name = data.draw(st.sampled_from(names) | _NAMES)
+        identifiers["name"] = data.draw(st.sampled_from([name, name.lower(), name.upper(), name.swapcase()]))
+    expected = _importer_finds(objects, identifiers, {"pk"}, set())
+    found = _avlint_finds(VALIDATE_MODEL, objects, identifiers)
+    assert (found is None) == (not expected), (identifiers, objects)
+    assert found is None or found in expected
+
+
+@PROPERTY
+@given(data=st.data(), count=st.integers(min_value=1, max_value=5))
+def test_binding_matching_agrees_with_the_importer(data: st.DataObject, count: int) -> None:
+    flows, stages = [data.draw(_UUIDS) for _ in range(2)], [data.draw(_UUIDS) for _ in range(2)]
+    objects = [
+        {
+            "pk": data.draw(_UUIDS),
+            "target": data.draw(st.sampled_from(flows)),
+            "stage": data.draw(st.sampled_from(stages)),
+            "order": data.draw(st.integers(0, 3)),
+        }
+        for _ in range(count)
+    ]
+    identifiers = {
+        "target": data.draw(st.sampled_from(flows).flatmap(_spellings)),
+        "stage": data.draw(st.sampled_from(stages).flatmap(_spellings)),
+        "order": data.draw(st.integers(0, 3).flatmap(lambda n: st.sampled_from([n, str(n)]))),
+    }
+    expected = _importer_finds(objects, identifiers, {"pk", "target", "stage"}, {"order"})
+    found = _avlint_finds(BINDING_MODEL, objects, identifiers)
+    assert (found is None) == (not expected), (identifiers, objects)
+    assert found is None or found in expected
+
+
+# -- the server's release is the default target (issue 14 item 6) --------------------------------------
+HINTS_STAGE = f"""\
+- model: {VALIDATE_MODEL}
+  identifiers:
+    name: avlint-hints
+  attrs:
+    device_classes: [webauthn]
+    webauthn_hints: [security-key]
+"""
+
+
+def test_fields_the_servers_release_lacks_are_ignored_not_sent(fake_authentik: FakeAuthentik) -> None:
+    text = blueprint(HINTS_STAGE)
+    path = write("hints.yaml", text)
+    line, column = position(text, "webauthn_hints: ")
+    result = diff(fake_authentik, path)
+    assert result.exit_code == 1
+    assert (
+        "    webauthn_hints: ignored (authentik 2025.12 has no writable field of that name; not sent)"
+        f" (hints.yaml:{line}:{column})\n"
+    ) in result.stdout
+    assert "1 field ignored" in result.stdout
+    _, document = diff_json(fake_authentik, path)
+    assert by_name(document, "avlint-hints")["ignored"] == [
+        {"field": "webauthn_hints", "file": ["security-key"], "line": line, "column": column}
+    ]
+    applied = CliRunner().invoke(
+        cli, ["apply", str(path), "--yes", "--url", fake_authentik.url, "--token", fake_authentik.token]
+    )
+    assert applied.exit_code == 0, applied.output
+    sent = [json.loads(r.body) for r in fake_authentik.requests if r.method == "POST"]
+    assert len(sent) == 1 and "webauthn_hints" not in sent[0]
+
+
+def test_a_named_target_version_is_used_instead_of_the_servers(fake_authentik: FakeAuthentik) -> None:
+    path = write("hints.yaml", blueprint(HINTS_STAGE))
+    result = diff(fake_authentik, path, "--target-version", "2026.5", "--format", "json")
+    assert "ignored" not in by_name(json.loads(result.stdout), "avlint-hints")
+    write(".avlint.yaml", "target_version: '2026.5'\n")
+    result = diff(fake_authentik, path, "--format", "json")
+    assert "ignored" not in by_name(json.loads(result.stdout), "avlint-hints")
+    result = diff(fake_authentik, path, "--format", "json", "--isolated")  # no config: the server's release
+    assert [i["field"] for i in by_name(json.loads(result.stdout), "avlint-hints")["ignored"]] == ["webauthn_hints"]
+
+
+def test_a_name_another_stage_type_holds_is_a_conflict_not_a_creation(fake_authentik: FakeAuthentik) -> None:
+    path = write("taken.yaml", blueprint(NEW_STAGE.replace("avlint-new-mfa", "default-authentication-password")))
+    result = diff(fake_authentik, path)
+    assert result.exit_code == 1
+    assert result.stdout.splitlines()[0].startswith(
+        f'! {VALIDATE_MODEL} "default-authentication-password" (taken.yaml:5): cannot be created; '
+        "the name is taken by a stage of another type (authentik_stages_password.passwordstage, "
+    )
+    assert "0 to create" in result.stdout and "1 in conflict" in result.stdout
+    code, document = diff_json(fake_authentik, path)
+    assert code == 1
+    assert by_name(document, "default-authentication-password")["action"] == "conflict"
+    assert document["summary"]["conflict"] == 1 and document["summary"]["create"] == 0
+    planned = CliRunner().invoke(
+        cli, ["apply", str(path), "--url", fake_authentik.url, "--token", fake_authentik.token]
+    )
+    assert planned.exit_code == 1 and "run again with --yes" not in planned.stdout
+
+
+def test_a_tag_that_fails_is_reported_not_raised(fake_authentik: FakeAuthentik) -> None:
+    text = blueprint(
+        NEW_STAGE.replace("not_configured_action: deny", 'last_auth_threshold: !Format ["hours=%s;x=%s", 1]')
+    )
+    path = write("failing.yaml", text)
+    line, column = position(text, "last_auth_threshold: ")
+    result = diff(fake_authentik, path)
+    assert result.exit_code == 0, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert (
+        f"(failing.yaml:5): not checked; !Format at line {line}, column {column} cannot be evaluated: "
+        "!Format fails: not enough arguments for format string"
+    ) in result.stdout
+    applied = CliRunner().invoke(
+        cli, ["apply", str(path), "--yes", "--url", fake_authentik.url, "--token", fake_authentik.token]
+    )
+    assert applied.exception is None or isinstance(applied.exception, SystemExit)
+    assert all(r.method == "GET" for r in fake_authentik.requests)  # nothing sent

@@ -219,3 +219,78 @@ def test_session_fixture_is_reset_between_uses(fake_authentik_session: FakeAuthe
         assert http.post(LIST, json={"name": "avlint-session"}).status_code == 201
         fake_authentik_session.reset()
         assert http.get(LIST).json()["pagination"]["count"] == 5
+
+
+# -- hostile answers -------------------------------------------------------------------------------------
+def test_html_page_with_200(fake_authentik: FakeAuthentik, client: httpx.Client) -> None:
+    fake_authentik.faults.html_page(path=LIST)
+    answer = client.get(LIST)
+    assert (answer.status_code, answer.headers["Content-Type"]) == (200, "text/html; charset=utf-8")
+    assert answer.text.startswith("<!DOCTYPE html>")
+    assert client.get(VERSION).headers["Content-Type"] == "application/json; charset=utf-8"
+
+
+def test_redirect_names_its_location(fake_authentik: FakeAuthentik, client: httpx.Client) -> None:
+    fake_authentik.faults.redirect(301, "https://elsewhere.example.com/", path=LIST)
+    answer = client.get(LIST)  # httpx does not follow redirects unless asked
+    assert (answer.status_code, answer.headers["Location"], answer.content) == (
+        301,
+        "https://elsewhere.example.com/",
+        b"",
+    )
+
+
+def test_malformed_json_says_json_and_is_cut_off(fake_authentik: FakeAuthentik, client: httpx.Client) -> None:
+    fake_authentik.faults.malformed_json(path=LIST)
+    answer = client.get(LIST)
+    assert answer.headers["Content-Type"] == "application/json; charset=utf-8"
+    with pytest.raises(ValueError):
+        answer.json()
+
+
+def test_huge_total_pages_rewrites_only_the_page_count(fake_authentik: FakeAuthentik, client: httpx.Client) -> None:
+    real = client.get(LIST).json()
+    fake_authentik.faults.huge_total_pages(10_000_000, path=LIST)
+    changed = client.get(LIST).json()
+    assert changed["pagination"]["total_pages"] == 10_000_000
+    assert changed["pagination"]["count"] == real["pagination"]["count"] == 5
+    assert changed["results"] == real["results"]
+    created = client.post(LIST, json={"name": "avlint-x"})
+    assert created.status_code == 201 and "pk" in created.json()  # writes are untouched (GET only)
+
+
+def test_echo_token_repeats_the_authorization_header(fake_authentik: FakeAuthentik, client: httpx.Client) -> None:
+    fake_authentik.faults.echo_token(path=LIST)
+    answer = client.get(LIST)
+    assert answer.status_code == 500
+    assert f"HTTP_AUTHORIZATION = 'Bearer {fake_authentik.token}'" in answer.text
+
+
+def test_drip_sends_one_byte_at_a_time(fake_authentik: FakeAuthentik, client: httpx.Client) -> None:
+    rule = fake_authentik.faults.drip(delay=0.01, path=VERSION)
+    with client.stream("GET", VERSION) as answer:
+        chunks = list(answer.iter_raw())
+    assert len(chunks) > 10 and all(len(chunk) == 1 for chunk in chunks)
+    assert rule.hits == 1 and (rule.chunk_size, rule.delay) == (1, 0.01)
+
+
+def test_lose_answer_carries_the_request_out_then_hangs_up(fake_authentik: FakeAuthentik, client: httpx.Client) -> None:
+    fake_authentik.faults.lose_answer(times=1, method="POST", path=LIST)
+    with pytest.raises(httpx.RemoteProtocolError):
+        client.post(LIST, json={"name": "avlint-lost", "device_classes": ["totp"]})
+    assert "avlint-lost" in {s.name for s in fake_authentik.state.stages.values()}  # created nonetheless
+    assert logged(fake_authentik, 1)[0].faults == ["lose_answer"]
+
+
+def test_late_answer_is_carried_out_before_it_is_sent(fake_authentik: FakeAuthentik, client: httpx.Client) -> None:
+    fake_authentik.faults.late_answer(1.0, times=1, method="POST", path=LIST)
+    with pytest.raises(httpx.ReadTimeout):
+        client.post(LIST, json={"name": "avlint-late", "device_classes": ["totp"]}, timeout=httpx.Timeout(5, read=0.2))
+    assert "avlint-late" in {s.name for s in fake_authentik.state.stages.values()}
+
+
+def test_after_lets_the_first_matching_requests_through(fake_authentik: FakeAuthentik, client: httpx.Client) -> None:
+    rule = fake_authentik.faults.status(500, times=None, path=LIST)
+    rule.after = 2
+    assert [client.get(LIST).status_code for _ in range(4)] == [200, 200, 500, 500]
+    assert rule.hits == 2

@@ -1028,3 +1028,228 @@ def test_the_token_never_appears_in_output_logs_errors_or_files(
         for path in files:
             assert secret.encode() not in path.read_bytes(), f"the token appears in the file {path}"
         assert secret not in caplog.text, "the token appears in the logs"
+
+
+# -- answers that are not the API's (issue 12 item 3) -------------------------------------------------
+HOSTILE_SHAPES = {
+    "a list where an object belongs": (VERSION, "[1, 2]", "GET /admin/version/"),
+    "results that are not a list": (
+        VALIDATE,
+        '{"pagination": {"count": 1, "total_pages": 1}, "results": {}}',
+        "results",
+    ),
+    "an item without pk": (
+        VALIDATE,
+        '{"pagination": {"count": 1, "total_pages": 1}, "results": [{"name": "x"}]}',
+        "pk",
+    ),
+    "pagination as text": (VALIDATE, '{"pagination": {"count": "1", "total_pages": 1}, "results": []}', "count"),
+    "fractional pagination": (
+        VALIDATE,
+        '{"pagination": {"count": 1, "total_pages": 1.5}, "results": []}',
+        "total_pages",
+    ),
+    "no pagination": (VALIDATE, '{"results": []}', "pagination"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(HOSTILE_SHAPES))
+def test_an_answer_of_another_shape_is_one_clear_error(fake_authentik: FakeAuthentik, case: str) -> None:
+    path, body, named = HOSTILE_SHAPES[case]
+    fake_authentik.faults.status(200, times=None, path=path, body=body, content_type="application/json")
+    result = invoke("diff", EXPORT, "--url", fake_authentik.url, "--token", fake_authentik.token)
+    assert result.exit_code == 2, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("avlint: error: GET /"), lines
+    assert path.removeprefix("/api/v3") in lines[0] and named in lines[0]
+    assert "unexpected answer" in lines[0] or "did not report its version" in lines[0]
+
+
+def test_a_redirect_is_not_followed_and_names_where_it_led(fake_authentik: FakeAuthentik) -> None:
+    fake_authentik.faults.redirect(302, "https://sso.example.com/login?next=/x", path=VALIDATE)
+    _, error = fails(connect(fake_authentik), lambda c: c.list_all("/stages/authenticator/validate/"))
+    assert isinstance(error, client_module.BadAnswer)
+    assert str(error).startswith(
+        "GET /stages/authenticator/validate/: the server answered a redirect (HTTP 302 to https://sso.example.com/login"
+    )
+    assert len(records(fake_authentik, VALIDATE)) == 1  # neither followed nor retried
+
+
+def test_an_html_page_with_200_is_not_json(fake_authentik: FakeAuthentik) -> None:
+    fake_authentik.faults.html_page(path=VERSION)
+    _, error = fails(connect(fake_authentik), lambda c: c.version())
+    assert "GET /admin/version/: the server answered an HTML page (HTTP 200) instead of JSON" in str(error)
+
+
+def test_malformed_json_is_reported_with_its_size(fake_authentik: FakeAuthentik) -> None:
+    fake_authentik.faults.malformed_json(path=VALIDATE)
+    _, error = fails(connect(fake_authentik), lambda c: c.list_all("/stages/authenticator/validate/"))
+    assert "GET /stages/authenticator/validate/: the server answered malformed JSON (HTTP 200, 26 bytes" in str(error)
+
+
+def test_a_write_answered_with_html_is_a_bad_answer(fake_authentik: FakeAuthentik) -> None:
+    fake_authentik.faults.html_page(path=VALIDATE, method="POST")
+    _, error = fails(
+        connect(fake_authentik),
+        lambda c: c.write("POST", "/stages/authenticator/validate/", {"name": "x", "device_classes": ["totp"]}),
+    )
+    assert isinstance(error, client_module.BadAnswer) and "POST /stages/authenticator/validate/" in str(error)
+
+
+# -- pages: lazy, and no more than the count allows (issue 12 item 6) ----------------------------------
+def test_huge_total_pages_is_refused_after_one_request(fake_authentik: FakeAuthentik) -> None:
+    fake_authentik.faults.huge_total_pages(10_000_000, path=VALIDATE)
+    client, error = fails(connect(fake_authentik), lambda c: c.list_all("/stages/authenticator/validate/"))
+    assert str(error) == (
+        "GET /stages/authenticator/validate/: the server claims 10000000 pages for 5 objects at 100 a page "
+        "(at most 1); refusing to request them"
+    )
+    assert client.stats.requests == 1
+
+
+def test_page_requests_are_created_lazily_within_the_bound(fake_authentik: FakeAuthentik, monkeypatch) -> None:
+    create_stages(fake_authentik, 995)  # 1,000 stages: 10 pages
+    pending = {"now": 0, "most": 0}
+    real_page = Client._page
+
+    async def counted(self: Client, path: str, params: dict) -> Any:
+        pending["now"] += 1
+        pending["most"] = max(pending["most"], pending["now"])
+        try:
+            return await real_page(self, path, params)
+        finally:
+            pending["now"] -= 1
+
+    monkeypatch.setattr(Client, "_page", counted)
+    _, stages = use(connect(fake_authentik, concurrency=3), lambda c: c.list_all("/stages/authenticator/validate/"))
+    assert len(stages) == 1000 and len({s["pk"] for s in stages}) == 1000
+    assert pending["most"] <= 3  # never a request object per page up front
+    assert sorted(int(r.arg("page")) for r in records(fake_authentik, VALIDATE)) == list(range(1, 11))
+
+
+# -- deadlines (issue 12 item 7) ----------------------------------------------------------------------
+def test_a_body_dripping_one_byte_at_a_time_hits_the_request_deadline(fake_authentik: FakeAuthentik) -> None:
+    fake_authentik.faults.drip(delay=0.2, path=VERSION)  # each read is quick; the whole never arrives
+    started = time.monotonic()
+    _, error = fails(
+        connect(fake_authentik, connect_timeout=0.2, read_timeout=0.6, max_retries=0), lambda c: c.version()
+    )
+    assert time.monotonic() - started < 5
+    assert str(error) == "GET /admin/version/: timed out: no complete answer within 0.8 seconds (after 1 attempt)"
+
+
+def test_timeout_bounds_the_whole_run(fake_authentik: FakeAuthentik) -> None:
+    fake_authentik.faults.latency(1.0, path="/api/v3/stages/*")
+    for command in (["diff", EXPORT], ["apply", EXPORT, "--yes"], ["pull", "--out", "pulled"]):
+        started = time.monotonic()
+        result = invoke(*command, "--url", fake_authentik.url, "--token", fake_authentik.token, "--timeout", "0.3")
+        assert time.monotonic() - started < 5
+        assert result.exit_code == 2, result.output
+        assert result.stderr.splitlines()[-1] == (
+            "avlint: error: the run did not finish within 0.3 seconds (--timeout); nothing more was sent"
+        )
+
+
+def test_timeout_must_be_positive(fake_authentik: FakeAuthentik) -> None:
+    result = invoke("diff", EXPORT, "--url", fake_authentik.url, "--timeout", "0")
+    assert result.exit_code == 2 and "--timeout" in result.stderr
+
+
+# -- usage errors that used to look like network errors (issue 12 item 12, issue 14 item 6) ---------
+@pytest.mark.parametrize(
+    "token, message",
+    [
+        ("abcdefgh\nijkl", "contains a line break"),
+        ("abcdefgh\r\nijkl", "contains a line break"),
+        ("abcdéfgh", "contains a non-ASCII character"),
+        ("abcd efgh", "contains whitespace"),
+        ("abcd\x00efgh", "contains a control character"),
+    ],
+)
+def test_a_token_no_header_can_carry_is_a_usage_error(
+    fake_authentik: FakeAuthentik, tmp_path: Path, token: str, message: str
+) -> None:
+    for source in ("option", "file"):
+        if source == "option":
+            args = ["--token", token]
+        else:
+            (tmp_path / "token").write_text(token, encoding="utf-8")
+            args = ["--token-file", tmp_path / "token"]
+        for command in (["diff", EXPORT], ["apply", EXPORT], ["pull", "--out", tmp_path / "out"]):
+            result = invoke(*command, "--url", fake_authentik.url, *args)
+            assert result.exit_code == 2, (command, result.output)
+            assert result.stderr.count("\n") == 1 and message in result.stderr
+            assert token not in result.output and "abcdefgh" not in result.output
+    assert len(fake_authentik.requests) == 0  # never sent, never retried
+
+
+def test_a_ca_bundle_without_certificates_is_a_usage_error(fake_authentik: FakeAuthentik, tmp_path: Path) -> None:
+    bundle = tmp_path / "bundle.pem"
+    bundle.write_text("this is not a certificate\n", encoding="utf-8")
+    for url in (fake_authentik.url, "https://auth.example.com"):
+        for command in (["diff", EXPORT], ["apply", EXPORT], ["pull", "--out", tmp_path / "out"]):
+            result = invoke(*command, "--url", url, "--token", fake_authentik.token, "--ca-bundle", bundle)
+            assert result.exit_code == 2, result.output
+            assert (
+                result.stderr
+                == f"avlint: error: --ca-bundle {bundle} holds no usable certificate (NO_CERTIFICATE_OR_CRL_FOUND); give a PEM file of CA certificates\n"
+            )
+            assert "--live-file" not in result.stderr
+    assert len(fake_authentik.requests) == 0
+
+
+# -- redaction at the output boundary (issue 12 item 5) -----------------------------------------------
+def test_redactor_masks_the_token_and_long_prefixes_only() -> None:
+    from avlint.live.redact import Redactor
+
+    token = "ak-0123456789abcdefghijklmnopqrstuvwxyz"
+    redact = Redactor([token, None, ""])
+    assert redact(f"Authorization: Bearer {token}.") == "Authorization: Bearer ***."
+    assert redact(f"{token[:8]}|{token[:7]}|{token[:20]}X{token}{token}") == f"***|{token[:7]}|***X******"
+    assert redact("nothing here") == "nothing here"
+    assert Redactor(["abc"])("abc") == "abc"  # too short to be a token: would mask ordinary words
+
+
+def test_a_server_error_that_echoes_the_token_is_redacted(fake_authentik: FakeAuthentik, sleeps: list[float]) -> None:
+    token = fake_authentik.token
+    fake_authentik.faults.echo_token(path=ALL_STAGES)
+    result = invoke("diff", EXPORT, "--url", fake_authentik.url, "--token", token, "--retries", "0")
+    assert result.exit_code == 2
+    assert "GET /stages/all/: HTTP 500:" in result.stderr and "HTTP_AUTHORIZATION = 'Bearer ***'" in result.stderr
+    assert token[:8] not in result.output
+
+
+def test_spec_import_from_a_url_has_a_deadline_for_the_whole_answer(
+    fake_authentik: FakeAuthentik, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import avlint.spec.fetch as fetch
+    from avlint.spec.errors import SchemaError
+
+    monkeypatch.setattr(fetch, "TIMEOUT_SECONDS", 0.6)
+    fake_authentik.faults.status(
+        200, times=None, path="/api/v3/schema/", body="{" + " " * 200 + "}", content_type="application/json"
+    )
+    fake_authentik.faults.drip(delay=0.1, path="/api/v3/schema/")  # each read is quick; the whole takes 20 s
+    started = time.monotonic()
+    with pytest.raises(SchemaError) as caught:
+        fetch.read_schema(fake_authentik.url)
+    assert time.monotonic() - started < 5
+    assert (
+        str(caught.value) == f"cannot fetch {fake_authentik.url}/api/v3/schema/: no complete answer within 0.6 seconds"
+    )
+
+
+def test_redacting_stream_recognises_a_token_written_in_pieces() -> None:
+    import io
+
+    from avlint.live.redact import RedactingStream, Redactor
+
+    token = "ak-0123456789abcdefghijklmnopqrstuvwxyz"
+    sink = io.StringIO()
+    stream = RedactingStream(sink, Redactor([token]))
+    for piece in ("value: ", token[:5], token[5:20], token[20:], "\nnext ", token[:12]):
+        stream.write(piece)
+    assert sink.getvalue() == "value: ***\n"  # the unfinished line waits
+    stream.flush()
+    assert sink.getvalue() == "value: ***\nnext ***"

@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from avlint.cli.live_options import server_from, server_options
+from avlint.cli.live_options import env_file_option, server_from, server_options
 from avlint.cli.options import colour_wanted, config_options
 
 
@@ -31,10 +31,13 @@ class _Progress:
 @click.argument("paths", nargs=-1, type=click.Path())
 @server_options
 @click.option(
-    "--target-version", metavar="VERSION|auto", help="authentik version of the server; `auto` asks the server."
+    "--target-version",
+    metavar="VERSION|auto",
+    help="authentik version to target (default: the server's own, unless a config file names one).",
 )
 @click.option("--yes", is_flag=True, help="Carry out the plan (without it, only print the plan).")
 @click.option("--prune", is_flag=True, help="Also delete objects the files mark `state: absent`.")
+@env_file_option
 @config_options
 def apply(
     paths: tuple[str, ...],
@@ -43,6 +46,7 @@ def apply(
     prune: bool,
     config_path: str | None,
     isolated: bool,
+    env_file: str | None,
     **server: object,
 ) -> None:
     """Bring a live authentik in line with the files: print the plan, then with --yes create
@@ -56,6 +60,6 @@ def apply(
     from avlint.settings_options import SettingsOptions
 
     options = SettingsOptions(target_version=target_version, config=config_path, isolated=isolated)
-    diff = DiffRequest(paths or (".",), options, server_from(server), colour=colour_wanted())
+    diff = DiffRequest(paths or (".",), options, server_from(server), colour=colour_wanted(), env_file=env_file)
     request = ApplyRequest(diff, yes, prune)
     sys.exit(run_apply(request, sys.stdout, sys.stderr, progress_factory=_Progress))

@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from avlint.cli.live_options import server_from, server_options
+from avlint.cli.live_options import env_file_option, server_from, server_options
 from avlint.cli.options import colour_wanted, config_options
 
 
@@ -14,7 +14,9 @@ from avlint.cli.options import colour_wanted, config_options
 @click.argument("paths", nargs=-1, type=click.Path())
 @server_options
 @click.option(
-    "--target-version", metavar="VERSION|auto", help="authentik version of the server; `auto` asks the server."
+    "--target-version",
+    metavar="VERSION|auto",
+    help="authentik version to target (default: the server's own, unless a config file names one).",
 )
 @click.option(
     "--live-file",
@@ -31,6 +33,7 @@ from avlint.cli.options import colour_wanted, config_options
 )
 @click.option("--show-defaults", is_flag=True, help="Also show the live values of fields the files leave out.")
 @click.option("--orphans", is_flag=True, help="Also list live validation stages that no file defines.")
+@env_file_option
 @config_options
 def diff(
     paths: tuple[str, ...],
@@ -41,6 +44,7 @@ def diff(
     orphans: bool,
     config_path: str | None,
     isolated: bool,
+    env_file: str | None,
     **server: object,
 ) -> None:
     """Show drift between blueprint files and a live authentik, like `terraform plan`.
@@ -53,6 +57,14 @@ def diff(
     options = SettingsOptions(target_version=target_version, config=config_path, isolated=isolated)
     colour = output_format == "text" and colour_wanted()
     request = DiffRequest(
-        paths or (".",), options, server_from(server), live_file, output_format, show_defaults, orphans, colour
+        paths or (".",),
+        options,
+        server_from(server),
+        live_file,
+        output_format,
+        show_defaults,
+        orphans,
+        colour,
+        env_file,
     )
     sys.exit(run_diff(request, sys.stdout, sys.stderr))

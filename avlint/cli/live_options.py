@@ -19,8 +19,21 @@ _SERVER_OPTIONS = [
     click.option("--ca-bundle", type=click.Path(dir_okay=False), help="CA bundle to verify the server's certificate."),
     click.option("--insecure", is_flag=True, help="Do not verify TLS certificates."),
     click.option("--allow-http", is_flag=True, help="Allow sending the token over plain http to a non-loopback host."),
-    click.option("--connect-timeout", type=float, help="Seconds to wait for a connection (default 5)."),
-    click.option("--read-timeout", type=float, help="Seconds to wait for a response (default 30)."),
+    click.option(
+        "--connect-timeout",
+        type=click.FloatRange(min=0, min_open=True),
+        help="Seconds to wait for a connection (default 5).",
+    ),
+    click.option(
+        "--read-timeout",
+        type=click.FloatRange(min=0, min_open=True),
+        help="Seconds for a whole answer, body included, to arrive (default 30).",
+    ),
+    click.option(
+        "--timeout",
+        type=click.FloatRange(min=0, min_open=True),
+        help="Seconds for the whole run, retries included (default 300).",
+    ),
     click.option(
         "--retries",
         "max_retries",
@@ -51,5 +64,13 @@ def server_from(values: dict[str, Any]) -> ServerOptions:
         "read_timeout",
         "max_retries",
         "concurrency",
+        "timeout",
     )
     return ServerOptions(**{key: values.pop(key) for key in keys})
+
+
+env_file_option = click.option(
+    "--env-file",
+    type=click.Path(dir_okay=False),
+    help="KEY=VALUE lines for !Env, used as given (AUTHENTIK_TOKEN from the environment resolves as unset).",
+)

@@ -4,21 +4,30 @@ bounded retries, authentik's pagination and its 403 semantics.
 authentik answers 403 both for a bad token and for a missing permission (never 401); the
 body's `detail` tells them apart. 404 on an object means "not on the server", not an error.
 Pagination numbers pages (`next` is a page number, 0 when done) and caps pages at 100, so the
-client asks for 100, learns `total_pages` from the first page and fetches the rest at once.
+client asks for 100, learns `total_pages` from the first page and fetches the rest concurrently.
+
+No answer is trusted: every 2xx body is checked against the endpoint's shape (avlint.live.wire)
+and a redirect, an HTML page or malformed JSON ends the run with a `BadAnswer` naming the
+endpoint. Each request has a deadline for its whole answer, so a body that drips in one byte
+at a time cannot hold a run forever.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json as jsonlib
+import math
 import random
 import ssl
 import time
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 
-from avlint.live.connection import Connection
+from avlint.live import wire
+from avlint.live.connection import Connection, ConnectionError_, ssl_context
 
 PAGE_SIZE = 100
 RETRY_STATUSES = {429, 502, 503, 504}
@@ -35,10 +44,13 @@ _VERBS = {"GET": "view", "HEAD": "view", "POST": "add", "PUT": "change", "PATCH"
 class ApiError(Exception):
     """A request that failed for good; the message never contains the token."""
 
-    def __init__(self, message: str, status: int | None = None, body: Any = None) -> None:
+    def __init__(self, message: str, status: int | None = None, body: Any = None, maybe_done: bool = False) -> None:
         super().__init__(message)
         self.status = status
         self.body = body
+        # A write whose answer never came (a timeout, a dropped connection after sending): the
+        # server may have carried it out.
+        self.maybe_done = maybe_done
 
     @property
     def field_errors(self) -> dict[str, Any]:
@@ -51,6 +63,15 @@ class AuthError(ApiError):
 
 class PermissionDenied(ApiError):
     """403 for a valid token whose user lacks the permission."""
+
+
+class BadAnswer(ApiError):
+    """A 2xx or 3xx answer that is not what the endpoint returns (a redirect, a proxy's HTML
+    page, malformed JSON, another shape): the server cannot be trusted for the rest of the run."""
+
+
+class _Deadline(Exception):
+    """The whole answer did not arrive within the request's deadline."""
 
 
 @dataclass
@@ -76,13 +97,10 @@ class Client:
         if self.connection.token is not None:
             headers["Authorization"] = f"Bearer {self.connection.token.reveal()}"
         timeout = httpx.Timeout(self.connection.read_timeout, connect=self.connection.connect_timeout)
-        verify: bool | ssl.SSLContext = (
-            self.connection.verify
-            if isinstance(self.connection.verify, bool)
-            else ssl.create_default_context(cafile=self.connection.verify)
-        )
-        if self.connection.url.startswith("http://"):
-            verify = False  # no TLS to verify: skip loading the system's certificate store
+        verify: bool | ssl.SSLContext = False  # plain http: no TLS, no certificate store to load
+        if not self.connection.url.startswith("http://"):
+            setting = self.connection.verify
+            verify = setting if isinstance(setting, bool) else ssl_context(setting)
         limits = httpx.Limits(
             max_connections=self.connection.concurrency, max_keepalive_connections=self.connection.concurrency
         )
@@ -101,40 +119,70 @@ class Client:
         if self._client is not None:
             await self._client.aclose()
 
-    async def get(self, path: str, params: dict[str, Any] | None = None) -> Any | None:
+    async def get(self, path: str, params: dict[str, Any] | None = None) -> dict[str, Any] | None:
         """One object, or None when the server has no such object (404)."""
         response = await self.request("GET", path, params=params, missing_ok=True)
-        return None if response is None else response.json()
+        if response is None:
+            return None
+        found: dict[str, Any] = _shaped("GET", path, wire.api_object, _json("GET", path, response))
+        return found
 
-    async def first_page(self, path: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
-        response = await self.request("GET", path, params={**(params or {}), "page_size": PAGE_SIZE, "page": 1})
+    async def write(self, method: str, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        """POST or PATCH an object; the object as the server stored it."""
+        response = await self.request(method, path, json=body)
         assert response is not None
-        return response.json()
+        stored: dict[str, Any] = _shaped(method, path, wire.api_object, _json(method, path, response))
+        return stored
 
-    async def list_all(
-        self, path: str, params: dict[str, Any] | None = None, first: dict[str, Any] | None = None
-    ) -> list[dict[str, Any]]:
-        """Every object of a list endpoint: page 1 first (unless given), then the other pages
-        concurrently."""
+    async def delete(self, path: str) -> None:
+        await self.request("DELETE", path, missing_ok=True)
+
+    async def list_all(self, path: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        """Every object of a list endpoint: page 1 first, then the other pages concurrently.
+
+        The page requests are made lazily by at most `concurrency` workers, and the number of
+        pages is checked against the object count first: a server claiming ten million pages
+        gets an error, not ten million requests."""
         query = {**(params or {}), "page_size": PAGE_SIZE}
-        body = first if first is not None else await self.first_page(path, params)
-        pages = int(body.get("pagination", {}).get("total_pages", 1) or 1)
-        rest = await gather_all(
-            *(self.request("GET", path, params={**query, "page": page}) for page in range(2, pages + 1))
+        pagination, first = await self._page(path, {**query, "page": 1})
+        allowed = max(1, math.ceil(pagination.count / PAGE_SIZE))
+        pages = max(1, pagination.total_pages)
+        if pages > allowed:
+            raise BadAnswer(
+                f"GET {path}: the server claims {pagination.total_pages} pages for {pagination.count} objects "
+                f"at {PAGE_SIZE} a page (at most {allowed}); refusing to request them"
+            )
+        fetched: dict[int, list[dict[str, Any]]] = {1: first}
+        numbers = iter(range(2, pages + 1))
+
+        async def worker() -> None:
+            for number in numbers:  # one shared iterator: each page is taken by one worker
+                fetched[number] = (await self._page(path, {**query, "page": number}))[1]
+
+        await gather_all(*(worker() for _ in range(min(self.connection.concurrency, pages - 1))))
+        return [obj for number in sorted(fetched) for obj in fetched[number]]
+
+    async def _page(self, path: str, params: dict[str, Any]) -> tuple[wire.Pagination, list[dict[str, Any]]]:
+        response = await self.request("GET", path, params=params)
+        assert response is not None
+        page: tuple[wire.Pagination, list[dict[str, Any]]] = _shaped(
+            "GET", path, wire.page, _json("GET", path, response)
         )
-        results = list(body.get("results", []))
-        for response in rest:
-            if response is not None:
-                results.extend(response.json().get("results", []))
-        return results
+        return page
 
     async def version(self) -> str:
         """The server's authentik version (asked once per client)."""
         if self._version is None:
-            body = await self.get("/admin/version/")
-            if not isinstance(body, dict) or "version_current" not in body:
-                raise ApiError("the server did not report its version (is this an authentik API?)")
-            self._version = str(body["version_current"])
+            path = "/admin/version/"
+            response = await self.request("GET", path)
+            assert response is not None
+            body = _json("GET", path, response)
+            try:
+                self._version = wire.version(body)
+            except wire.ShapeError as error:
+                raise BadAnswer(
+                    f"GET {path}: the server did not report its version (is this an authentik API?): {error}"
+                ) from None
         return self._version
 
     async def request(
@@ -147,18 +195,29 @@ class Client:
         missing_ok: bool = False,
     ) -> httpx.Response | None:
         assert self._client is not None and self._gate is not None, "use the client in `async with`"
+        client = self._client
         started = time.monotonic()
         attempt = 0
+        # The whole answer, body included, must arrive within this many seconds: httpx's read
+        # timeout is per read, and a body sent one byte at a time never trips it.
+        deadline = self.connection.connect_timeout + self.connection.read_timeout
         while True:
             async with self._gate:
                 self._count(path, +1)
                 try:
-                    response = await self._client.request(method, path, params=params, json=json)
+                    async with asyncio.timeout(deadline):
+                        response = await client.request(method, path, params=params, json=json)
                     error: Exception | None = None
                 except (httpx.TransportError, httpx.DecodingError) as caught:
                     response, error = None, caught
+                except TimeoutError:
+                    response, error = None, _Deadline(f"no complete answer within {deadline:g} seconds")
                 finally:
                     self._count(path, -1)
+            if isinstance(error, httpx.UnsupportedProtocol | httpx.LocalProtocolError):
+                # The request could not even be written (a header value it cannot send):
+                # asking again cannot help, and it is not a network problem.
+                raise ConnectionError_(f"{method} {path}: the request cannot be sent: {error}") from None
             delay = self._retry_delay(method, response, error, attempt, started)
             if delay is None:
                 break
@@ -167,13 +226,26 @@ class Client:
             await asyncio.sleep(delay)
         if error is not None:
             raise ApiError(
-                f"{method} {path}: {_describe_transport(error)} (after {attempt + 1} attempt{'s' if attempt else ''})"
+                f"{method} {path}: {_describe_transport(error)} (after {attempt + 1} attempt{'s' if attempt else ''})",
+                maybe_done=method not in ("GET", "HEAD")
+                and not isinstance(error, httpx.ConnectError | httpx.ConnectTimeout),
             ) from None
         assert response is not None
-        if response.status_code == 404 and missing_ok:
+        status = response.status_code
+        if 300 <= status < 400:
+            location = response.headers.get("Location")
+            to = f" to {_clip(location)}" if location else ""
+            raise BadAnswer(
+                f"{method} {path}: the server answered a redirect (HTTP {status}{to}) instead of the API; "
+                "check --url (a login proxy in front of authentik?)",
+                status,
+            )
+        if status == 404 and missing_ok:
             return None
-        if response.status_code >= 400:
+        if status >= 400:
             raise _error(method, path, response)
+        if status < 200:
+            raise BadAnswer(f"{method} {path}: the server answered HTTP {status}, which the API never does", status)
         return response
 
     def _count(self, path: str, change: int) -> None:
@@ -203,7 +275,7 @@ class Client:
             or (method not in ("GET", "HEAD") and response.status_code != 429)
         ):
             return None
-        delay = min(5.0, 0.2 * 2**attempt) + random.uniform(0, 0.1 * 2**attempt)
+        delay = min(5.0, 0.2 * 2.0**attempt) + random.uniform(0, 0.1 * 2.0**attempt)
         if response is not None and response.status_code == 429:
             delay = max(delay, _retry_after(response))
         if time.monotonic() - started + delay > self.connection.max_retry_seconds:
@@ -211,7 +283,7 @@ class Client:
         return delay
 
 
-async def gather_all(*coroutines: Any) -> list[Any]:
+async def gather_all(*coroutines: Coroutine[Any, Any, Any]) -> list[Any]:
     """Like asyncio.gather, but when one fails the others are cancelled and awaited before the
     error propagates, so no request is left half-open when the client closes."""
     tasks = [asyncio.ensure_future(coroutine) for coroutine in coroutines]
@@ -222,6 +294,44 @@ async def gather_all(*coroutines: Any) -> list[Any]:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         raise
+
+
+def _json(method: str, path: str, response: httpx.Response) -> Any:
+    """The JSON of a 2xx answer; a BadAnswer for anything else (an HTML page, broken JSON)."""
+    status = response.status_code
+    media = response.headers.get("Content-Type", "").split(";", 1)[0].strip().lower()
+    if media and media != "application/json" and not media.endswith("+json"):
+        raise BadAnswer(
+            f"{method} {path}: the server answered {_media_name(media)} (HTTP {status}) instead of JSON; "
+            "check --url (a login proxy or another service in front of authentik?)",
+            status,
+        )
+    try:
+        return jsonlib.loads(response.content)
+    except RecursionError:
+        raise BadAnswer(f"{method} {path}: the server's JSON is nested too deeply (HTTP {status})", status) from None
+    except ValueError as error:
+        reason = f"at character {error.pos}" if isinstance(error, jsonlib.JSONDecodeError) else "not UTF-8"
+        size = len(response.content)
+        raise BadAnswer(
+            f"{method} {path}: the server answered malformed JSON (HTTP {status}, {size} bytes, {reason})", status
+        ) from None
+
+
+def _shaped(method: str, path: str, check: Any, body: Any) -> Any:
+    try:
+        return check(body)
+    except wire.ShapeError as error:
+        raise BadAnswer(f"{method} {path}: unexpected answer: {error}") from None
+
+
+def _media_name(media: str) -> str:
+    return {"text/html": "an HTML page", "text/plain": "plain text"}.get(media, f"'{_clip(media)}'")
+
+
+def _clip(text: str, limit: int = 120) -> str:
+    text = " ".join(text[: limit * 4].split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _retry_after(response: httpx.Response) -> float:
@@ -253,6 +363,8 @@ def _describe_transport(error: Exception) -> str:
         return "could not connect"
     if isinstance(error, httpx.TimeoutException):
         return "timed out waiting for the response"
+    if isinstance(error, _Deadline):
+        return f"timed out: {error}"
     if isinstance(error, httpx.RemoteProtocolError):
         return "the server closed the connection without a complete response"
     return f"network error ({error.__class__.__name__})"
@@ -260,10 +372,10 @@ def _describe_transport(error: Exception) -> str:
 
 def _error(method: str, path: str, response: httpx.Response) -> ApiError:
     try:
-        body = response.json()
-    except ValueError:
+        body = jsonlib.loads(response.content)
+    except (ValueError, RecursionError):
         body = None
-    detail = body.get("detail") if isinstance(body, dict) else None
+    detail = wire.error_detail(body)
     status = response.status_code
     if status == 403:
         if detail == "You do not have permission to perform this action.":
@@ -278,7 +390,7 @@ def _error(method: str, path: str, response: httpx.Response) -> ApiError:
         return AuthError(f"{method} {path}: {reason}", status, body)
     if status == 400:
         return ApiError(f"{method} {path}: rejected: {_flatten(body)}", status, body)
-    text = detail or (response.text[:200].strip() if response.text else "") or response.reason_phrase
+    text = detail or _clip(response.text, 200) or response.reason_phrase
     return ApiError(f"{method} {path}: HTTP {status}: {text}", status, body)
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import ssl
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -45,6 +47,8 @@ class Connection:
     # stage list plus the all-stages list, flows and bindings): after the first pages, 32 lets
     # the rest go out in one round instead of two, while a large estate still queues.
     concurrency: int = 32
+    # The whole run (every request, retries and waits included) ends after this many seconds.
+    run_timeout: float = 300.0
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -59,8 +63,9 @@ def make_connection(
     ca_bundle: str | None = None,
     insecure: bool = False,
     allow_http: bool = False,
-    environ: dict[str, str] | None = None,
-    **tuning: float,  # connect_timeout, read_timeout, max_retries, concurrency: None keeps the default
+    environ: Mapping[str, str] | None = None,
+    **tuning: float
+    | None,  # connect_timeout, read_timeout, max_retries, concurrency, run_timeout: None keeps the default
 ) -> Connection:
     """Build a Connection from options, falling back to AUTHENTIK_URL and AUTHENTIK_TOKEN."""
     env = os.environ if environ is None else environ
@@ -77,12 +82,27 @@ def make_connection(
         )
     if ca_bundle and not Path(ca_bundle).is_file():
         raise ConnectionError_(f"--ca-bundle {ca_bundle} is not a file")
+    if ca_bundle:
+        ssl_context(ca_bundle)  # a bundle that holds no certificate is a usage error, found before any request
     verify: bool | str = False if insecure else (ca_bundle or True)
     root = url.split("/api/v3")[0].rstrip("/")
-    return Connection(root, secret, verify, **{k: v for k, v in tuning.items() if v is not None})
+    return Connection(root, secret, verify, **{k: v for k, v in tuning.items() if v is not None})  # type: ignore[arg-type]
 
 
-def _token(token: str | None, token_file: str | None, env: dict[str, str]) -> Secret | None:
+def ssl_context(ca_bundle: str) -> ssl.SSLContext:
+    """A TLS context that trusts the certificates of `ca_bundle`."""
+    try:
+        return ssl.create_default_context(cafile=ca_bundle)
+    except ssl.SSLError as error:
+        reason = error.reason or error.__class__.__name__
+        raise ConnectionError_(
+            f"--ca-bundle {ca_bundle} holds no usable certificate ({reason}); give a PEM file of CA certificates"
+        ) from None
+    except (OSError, ValueError) as error:
+        raise ConnectionError_(f"--ca-bundle {ca_bundle} cannot be read ({error.__class__.__name__})") from None
+
+
+def _token(token: str | None, token_file: str | None, env: Mapping[str, str]) -> Secret | None:
     if token_file:
         try:
             value = Path(token_file).read_text(encoding="utf-8").strip()
@@ -90,9 +110,30 @@ def _token(token: str | None, token_file: str | None, env: dict[str, str]) -> Se
             raise ConnectionError_(f"cannot read --token-file {token_file}: {error.__class__.__name__}") from None
         if not value:
             raise ConnectionError_(f"--token-file {token_file} is empty")
-        return Secret(value)
-    value = token or env.get("AUTHENTIK_TOKEN")
-    return Secret(value.strip()) if value else None
+        return Secret(_checked(value, f"the token in --token-file {token_file}"))
+    given = token or env.get("AUTHENTIK_TOKEN")
+    if not given:
+        return None
+    return Secret(_checked(given.strip(), "the API token (--token or AUTHENTIK_TOKEN)"))
+
+
+def _checked(value: str, source: str) -> str:
+    """The token, if an HTTP header can carry it. authentik's tokens are printable ASCII; a line
+    break or a non-ASCII character is a copy-and-paste accident, told (without the token) before
+    any request rather than failing as a network error on every retry."""
+    for character in value:
+        if character in "\r\n":
+            raise ConnectionError_(f"{source} contains a line break; an API token is a single line")
+        if not " " < character < "\x7f":
+            what = (
+                "whitespace"
+                if character.isspace()
+                else "a non-ASCII character"
+                if ord(character) > 127
+                else "a control character"
+            )
+            raise ConnectionError_(f"{source} contains {what}; an API token is printable ASCII without spaces")
+    return value
 
 
 def _is_loopback(host: str) -> bool:

@@ -5,6 +5,10 @@ identifier must match). Its data is attrs merged with identifiers; a field the f
 is not drift (the server keeps its value); many-to-many lists and device classes compare as
 sets; references compare by what they point at. `state: created` only checks existence and
 `state: absent` requires the object to be gone.
+
+Fields the target release has no writable field for are `ignored` (the importer drops them; they
+are never sent), and a validation stage to create whose name another stage type holds is a
+`conflict` (stage names are unique across every type: the server would refuse it).
 """
 
 from __future__ import annotations
@@ -12,11 +16,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from yaml.nodes import Node, ScalarNode, SequenceNode
+
 from avlint.blueprint import BINDING, FLOW, VALIDATE_STAGE, Document, Entry
-from avlint.live.state import LiveState, same_pk
+from avlint.live.identity import same_pk
+from avlint.live.state import LiveState
 from avlint.modelinfo import is_stage
 from avlint.nodes import start, text_of
-from avlint.payload.resolve import Resolver, Unresolved
+from avlint.payload.resolve import ResolveError, Resolver, Unresolved
 from avlint.spec import FieldSpec, model_spec
 from avlint.versions import Release
 
@@ -40,17 +47,18 @@ class ObjectDrift:
     line: int
     model: str
     name: str
-    action: str  # "create", "change", "delete", "in-sync", "absent-ok", "unknown"
+    action: str  # "create", "change", "delete", "conflict", "in-sync", "absent-ok", "unknown"
     live_pk: str | None = None
     changes: list[FieldChange] = field(default_factory=list)
     defaults: list[FieldChange] = field(default_factory=list)  # live values the file leaves out
+    ignored: list[FieldChange] = field(default_factory=list)  # fields the target release lacks (file value)
     note: str = ""
     entry: Entry | None = field(default=None, repr=False, compare=False)
     body: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)  # the resolved file data
 
     @property
     def drifted(self) -> bool:
-        return self.action in ("create", "change", "delete")
+        return self.action in ("create", "change", "delete", "conflict")
 
 
 @dataclass
@@ -99,13 +107,28 @@ class LiveResolver(Resolver):
     """Tags resolved against the server: !KeyOf to an entry's live object, !Find on the lists."""
 
     def __init__(self, live: LiveState, environ: dict[str, str] | None) -> None:
-        import os
+        from avlint.live.environ import default_environ
 
-        super().__init__(environ=os.environ if environ is None else environ)
+        # Without an environment from the command, the process's, less avlint's credentials.
+        super().__init__(environ=default_environ() if environ is None else environ)
         self.live = live
         self.matched: dict[str, str | None] = {}
+        self.failed: list[Unresolved] = []  # tags that would fail on the server too
 
-    def _keyof(self, node):
+    def evaluate(self, node: Node) -> Any:
+        """The node's value, or an Unresolved marker saying why it has none: a tag that fails
+        (a `!Format` short of arguments, bad JSON) is reported, not raised."""
+        try:
+            return self.resolve(node)
+        except ResolveError as error:
+            marker = Unresolved(
+                node.tag if node.tag.startswith("!") else "value", error.line, error.column, error.message
+            )
+            self.unresolved.append(marker)
+            self.failed.append(marker)
+            return marker
+
+    def _keyof(self, node: Node) -> Any:
         pk = self.matched.get(node.value)
         if pk is not None:
             return pk
@@ -116,7 +139,7 @@ class LiveResolver(Resolver):
             )
         return self._needs_server(node, f"no entry has id '{node.value}'")
 
-    def _find(self, node):
+    def _find(self, node: Node) -> Any:
         items = node.value
         model = str(self.value(items[0])).lower()
         conditions = [
@@ -134,18 +157,33 @@ def _entry_drift(path: str, entry: Entry, live: LiveState, release: Release, res
     if not live.has(entry.model or ""):
         drift.note = "not in the saved retrieval"
         return drift
-    spec = model_spec(entry.model, release)
+    spec = model_spec(entry.model, release) if entry.model else None
     writable = spec.writable if spec else {}
-    resolver.unresolved = []
-    body = {key: resolver.value(pair.value) for key, pair in data.items() if key in writable}
+    resolver.unresolved, resolver.failed = [], []
+    body = {key: resolver.evaluate(pair.value) for key, pair in data.items() if key in writable}
     drift.body = body
-    obj = _match(entry, live, resolver)
+    if spec is not None:
+        drift.ignored = [
+            FieldChange(key, None, _plain(pair.value), *start(pair.value))
+            for key, pair in data.items()
+            if key not in writable
+        ]
+    obj = match_entry(entry, live, resolver)
     drift.live_pk = str(obj["pk"]) if obj else None
+    if resolver.failed:
+        failed = resolver.failed[0]
+        drift.note = f"{failed.tag} at line {failed.line}, column {failed.column} cannot be evaluated: {failed.reason}"
+        return drift  # "unknown": what the server would make of it cannot be told
     if entry.state == "absent":
         drift.action = "delete" if obj else "absent-ok"
         return drift
     if obj is None:
-        drift.action = "create"
+        holder = _name_holder(entry.model or "", body.get("name"), live)
+        if holder is not None:
+            drift.action = "conflict"
+            drift.note = f"the name is taken by a stage of another type ({holder[1]}, {holder[0]})"
+        else:
+            drift.action = "create"
         return drift
     if entry.state == "created":
         drift.action = "in-sync"
@@ -181,6 +219,23 @@ def _entry_drift(path: str, entry: Entry, live: LiveState, release: Release, res
     return drift
 
 
+def _plain(node: Node) -> Any:
+    """A file value as written, for showing it (scalars and lists of them; None otherwise)."""
+    if isinstance(node, SequenceNode):
+        return [_plain(item) for item in node.value]
+    return text_of(node) if isinstance(node, ScalarNode) else None
+
+
+def _name_holder(model: str, name: Any, live: LiveState) -> tuple[str, str] | None:
+    """(pk, model) of a stage of another type that holds `name`, which every stage type shares."""
+    if not is_stage(model) or not isinstance(name, str):
+        return None
+    return next(
+        ((pk, kind) for pk, (held, kind) in live.stage_names.items() if held == name and kind and kind != model),
+        None,
+    )
+
+
 def _differing_fields(live_side: dict[str, Any], file_side: dict[str, Any]) -> set[str]:
     from deepdiff import DeepDiff  # a third of a second to import: only when something differs
 
@@ -196,14 +251,14 @@ def _other_stage(entry: Entry, live: LiveState) -> str | None:
     )
 
 
-def _match(entry: Entry, live: LiveState, resolver: LiveResolver) -> dict[str, Any] | None:
+def match_entry(entry: Entry, live: LiveState, resolver: LiveResolver) -> dict[str, Any] | None:
     """The importer's lookup: pk OR (every other identifier)."""
     pk_pair = entry.identifiers.get("pk")
     if pk_pair is not None:
-        found = live.by_pk(entry.model or "", str(resolver.value(pk_pair.value)))
+        found = live.by_pk(entry.model or "", str(resolver.evaluate(pk_pair.value)))
         if found is not None:
             return found
-    others = {key: resolver.value(pair.value) for key, pair in entry.identifiers.items() if key != "pk"}
+    others = {key: resolver.evaluate(pair.value) for key, pair in entry.identifiers.items() if key != "pk"}
     if not others or any(isinstance(value, Unresolved) or value is None for value in others.values()):
         return None
     return live.by_fields(entry.model or "", others)
@@ -239,8 +294,9 @@ def _name(entry: Entry) -> str:
     data = entry.data()
     for key in ("slug", "name") if entry.model == FLOW else ("name",):
         pair = data.get(key)
-        if pair is not None and text_of(pair.value):
-            return text_of(pair.value)
+        text = text_of(pair.value) if pair is not None else None
+        if text:
+            return text
     order = data.get("order")
     if order is not None:
         return f"order {getattr(order.value, 'value', '?')}"

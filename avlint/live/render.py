@@ -15,6 +15,7 @@ _SYMBOLS = {
     "create": ("+", "32"),
     "change": ("~", "33"),
     "delete": ("-", "31"),
+    "conflict": ("!", "31"),
     "in-sync": ("=", "2"),
     "absent-ok": ("=", "2"),
     "unknown": ("?", "35"),
@@ -23,6 +24,7 @@ _WORDS = {
     "create": "missing on server",
     "change": "changed",
     "delete": "should be absent",
+    "conflict": "cannot be created",
     "in-sync": "in sync",
     "absent-ok": "absent, as it should be",
     "unknown": "not checked",
@@ -30,14 +32,19 @@ _WORDS = {
 
 
 def render_text(
-    report: DriftReport, stream: TextIO, colour: bool = False, show_defaults: bool = False, show_in_sync: bool = False
+    report: DriftReport,
+    stream: TextIO,
+    colour: bool = False,
+    show_defaults: bool = False,
+    show_in_sync: bool = False,
+    release: object = None,
 ) -> None:
     def paint(text: str, code: str) -> str:
         return f"\033[{code}m{text}\033[0m" if colour else text
 
     for obj in report.objects:
         shows_defaults = show_defaults and bool(obj.defaults)
-        if not obj.drifted and not show_in_sync and obj.action != "unknown" and not shows_defaults:
+        if not obj.drifted and not show_in_sync and obj.action != "unknown" and not shows_defaults and not obj.ignored:
             continue
         symbol, code = _SYMBOLS[obj.action]
         where = f"{obj.path}:{obj.line}"
@@ -45,6 +52,12 @@ def render_text(
         stream.write(paint(f'{symbol} {obj.model} "{obj.name}"', code) + f" ({where}): {_WORDS[obj.action]}{note}\n")
         for change in obj.changes:
             stream.write(f"    {change.field}: {_value(change.live)} -> {_value(change.file)}\n")
+        target = f"authentik {release}" if release is not None else "the target release"
+        for ignored in obj.ignored:
+            stream.write(
+                paint(f"    {ignored.field}: ignored ({target} has no writable field of that name; not sent)", "2")
+                + f" ({obj.path}:{ignored.line}:{ignored.column})\n"
+            )
         if show_defaults:
             for default in obj.defaults:
                 stream.write(paint(f"    {default.field}: {_value(default.live)} (kept; not in the file)", "2") + "\n")
@@ -67,6 +80,11 @@ def summary_line(report: DriftReport) -> str:
     extras = [f"{synced} in sync"]
     if count["unknown"]:
         extras.append(f"{count['unknown']} not checked")
+    if count["conflict"]:
+        extras.append(f"{count['conflict']} in conflict")
+    ignored = sum(len(obj.ignored) for obj in report.objects)
+    if ignored:
+        extras.append(f"{ignored} field{'s' if ignored != 1 else ''} ignored")
     if report.orphans:
         extras.append(f"{len(report.orphans)} orphan{'s' if len(report.orphans) != 1 else ''}")
     verdict = "Drift" if report.drifted or report.orphans else "No drift"
@@ -74,12 +92,15 @@ def summary_line(report: DriftReport) -> str:
 
 
 def render_json(report: DriftReport, stream: TextIO, show_defaults: bool = False) -> None:
+    summary = {action: sum(1 for obj in report.objects if obj.action == action) for action in _SYMBOLS}
+    if not summary["conflict"]:
+        del summary["conflict"]  # present only when there is one: the shape stays what it was
     document = {
         "version": 1,
         "drift": report.drifted or bool(report.orphans),
         "objects": [_object(obj, show_defaults) for obj in report.objects],
         "orphans": [{"pk": pk, "name": name} for pk, name in report.orphans],
-        "summary": {action: sum(1 for obj in report.objects if obj.action == action) for action in _SYMBOLS},
+        "summary": summary,
     }
     json.dump(document, stream, indent=2, ensure_ascii=False, default=str)
     stream.write("\n")
@@ -99,6 +120,8 @@ def _object(obj: ObjectDrift, show_defaults: bool) -> dict[str, Any]:
     }
     if obj.note:
         data["note"] = obj.note
+    if obj.ignored:
+        data["ignored"] = [{"field": i.field, "file": i.file, "line": i.line, "column": i.column} for i in obj.ignored]
     if show_defaults:
         data["kept"] = {d.field: d.live for d in obj.defaults}
     return data

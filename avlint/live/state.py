@@ -6,7 +6,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from avlint.blueprint import BINDING, FLOW, VALIDATE_STAGE
+from avlint.live import identity
 from avlint.live.client import Client, gather_all
+from avlint.live.identity import same_pk
 
 ENDPOINTS = {
     VALIDATE_STAGE: "/stages/authenticator/validate/",
@@ -21,7 +23,7 @@ class LiveState:
     objects: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # model -> objects
     stage_names: dict[str, tuple[str, str]] = field(default_factory=dict)  # pk -> (name, model)
     source: str = "server"
-    _indexes: dict[tuple, dict] = field(default_factory=dict, repr=False)
+    _indexes: dict[tuple[Any, ...], dict[Any, dict[str, Any]]] = field(default_factory=dict, repr=False)
 
     def has(self, model: str) -> bool:
         return model in self.objects
@@ -29,16 +31,20 @@ class LiveState:
     def by_pk(self, model: str, pk: str) -> dict[str, Any] | None:
         return self._pk_index(model).get(same_pk(pk))
 
-    def by_fields(self, model: str, wanted: dict[str, str]) -> dict[str, Any] | None:
-        """The first object whose fields equal `wanted` (values compared as pks compare)."""
+    def by_fields(self, model: str, wanted: dict[str, Any]) -> dict[str, Any] | None:
+        """The first object whose fields equal `wanted`, compared as the importer's query
+        compares them (avlint.live.identity): UUIDs as UUIDs, everything else exactly."""
+        if not wanted or any(value is None for value in wanted.values()):
+            return None
         keys = tuple(sorted(wanted))
         index = self._indexes.get((model, keys))
         if index is None:  # built once per model and key set: matching stays linear overall
             index = {}
             for obj in self.objects.get(model, []):
-                index.setdefault(tuple(same_pk(obj.get(key)) for key in keys), obj)
+                if all(obj.get(name) is not None for name in keys):
+                    index.setdefault(tuple(identity.key(model, name, obj.get(name)) for name in keys), obj)
             self._indexes[(model, keys)] = index
-        return index.get(tuple(same_pk(wanted[key]) for key in keys))
+        return index.get(tuple(identity.key(model, name, wanted[name]) for name in keys))
 
     def _pk_index(self, model: str) -> dict[str, dict[str, Any]]:
         index = self._indexes.get((model, "pk"))
@@ -72,22 +78,19 @@ class LiveState:
         else:
             return None
         for obj in candidates:
-            if all(_matches(obj, field_name, value) for field_name, value in conditions):
+            if all(_matches(model, obj, field_name, value) for field_name, value in conditions):
                 return str(obj.get("pk"))
         return None
 
 
-def same_pk(value: Any) -> str:
-    """UUIDs compare whatever their case (authentik parses them)."""
-    return str(value).lower()
-
-
-def _matches(obj: dict[str, Any], lookup: str, value: Any) -> bool:
+def _matches(model: str, obj: dict[str, Any], lookup: str, value: Any) -> bool:
     name, _, operator = lookup.partition("__")
     live = obj.get(name)
     if operator == "iexact":
         return isinstance(live, str) and isinstance(value, str) and live.lower() == value.lower()
-    return live == value or str(live) == str(value)
+    if live is None or value is None:
+        return False
+    return bool(identity.key(model, name, live) == identity.key(model, name, value))
 
 
 async def fetch_state(client: Client, models: set[str]) -> LiveState:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -11,6 +12,7 @@ from avlint.spec.errors import SchemaError
 SCHEMA_PATH = "/api/v3/schema/"  # drf-spectacular's view; readable without a token
 TIMEOUT_SECONDS = 60.0  # the schema is about 1.6 MB and generated on the first request
 CONNECT_TIMEOUT_SECONDS = 10.0
+MAX_BYTES = 64_000_000  # authentik's schema is about 1.6 MB; far more is not a schema
 
 
 def read_schema(source: str) -> Any:
@@ -93,19 +95,36 @@ def _fetch(url: str) -> str:
 
     headers = {"Accept": "application/json, application/yaml;q=0.9, */*;q=0.5"}
     timeout = httpx.Timeout(TIMEOUT_SECONDS, connect=CONNECT_TIMEOUT_SECONDS)
+    # httpx's timeout bounds each read; a body that drips in a byte at a time would never end,
+    # so the whole answer also has a deadline, checked as each piece arrives.
+    deadline = time.monotonic() + TIMEOUT_SECONDS
+    late = SchemaError(f"cannot fetch {url}: no complete answer within {TIMEOUT_SECONDS:g} seconds")
     try:
-        response = httpx.get(url, headers=headers, timeout=timeout, follow_redirects=True)
+        with httpx.stream("GET", url, headers=headers, timeout=timeout, follow_redirects=True) as response:
+            if response.status_code != 200:
+                raise SchemaError(
+                    f"cannot fetch {url}: the server answered HTTP {response.status_code} {response.reason_phrase}".rstrip()
+                )
+            pieces: list[bytes] = []
+            size = 0
+            for piece in response.iter_bytes():
+                size += len(piece)
+                if size > MAX_BYTES:
+                    raise SchemaError(f"cannot fetch {url}: the answer is larger than {MAX_BYTES // 1_000_000} MB")
+                if time.monotonic() > deadline:
+                    raise late
+                pieces.append(piece)
+            encoding = response.charset_encoding or "utf-8"
     except httpx.TimeoutException:
-        raise SchemaError(f"cannot fetch {url}: no answer within {TIMEOUT_SECONDS:g} seconds") from None
+        raise late from None
     except httpx.ConnectError as error:
         raise SchemaError(f"cannot fetch {url}: cannot connect ({_reason(error)})") from None
     except (httpx.HTTPError, httpx.InvalidURL) as error:
         raise SchemaError(f"cannot fetch {url}: {_reason(error)}") from None
-    if response.status_code != 200:
-        raise SchemaError(
-            f"cannot fetch {url}: the server answered HTTP {response.status_code} {response.reason_phrase}".rstrip()
-        )
-    return response.text
+    try:
+        return b"".join(pieces).decode(encoding, errors="replace")
+    except LookupError:  # a charset Python does not know
+        return b"".join(pieces).decode("utf-8", errors="replace")
 
 
 def _reason(error: Exception) -> str:

@@ -143,6 +143,18 @@ class _Server(ThreadingHTTPServer):
         self.connections_lock = threading.Lock()
         super().__init__(*args, **kwargs)
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hung up mid-answer (its deadline passed during a drip-fed body) is no
+        bug of the fake; anything else is recorded. Nothing is printed: socketserver's default
+        prints to sys.stderr, which a test may be capturing as a command's output."""
+        import sys
+        import traceback
+
+        error = sys.exc_info()[1]
+        if isinstance(error, OSError):
+            return
+        self.app.errors.append(traceback.format_exc())
+
     def close_connections(self) -> None:
         with self.connections_lock:
             connections = list(self.connections)
@@ -202,18 +214,21 @@ class _Handler(BaseHTTPRequestHandler):
         headers = {name.lower(): value for name, value in self.headers.items()}
         record = app.requests.begin(self.command, path, query, headers, body)
         status: int | None = None
-        plan = app.faults.plan(self.command, path)
+        plan = app.faults.plan(self.command, path, headers)
         try:
             if plan.latency:
                 time.sleep(plan.latency)
             if plan.drop:
-                self.close_connection = True
-                with contextlib.suppress(OSError):
-                    self.connection.shutdown(socket.SHUT_RDWR)
+                self._hang_up()
                 return
             response = plan.response
             if response is None:
-                response = app.handle(Request(self.command, path, query, headers, body))
+                response = plan.rewritten(app.handle(Request(self.command, path, query, headers, body)))
+            if plan.lose_answer:
+                self._hang_up()
+                return
+            if plan.answer_after:
+                time.sleep(plan.answer_after)
             try:
                 self._write(response, plan.chunk_size, plan.delay)
             except (BrokenPipeError, ConnectionResetError):  # the client went away (e.g. its timeout)
@@ -222,6 +237,11 @@ class _Handler(BaseHTTPRequestHandler):
             status = response.status
         finally:
             app.requests.end(record, status, plan.applied)
+
+    def _hang_up(self) -> None:
+        self.close_connection = True
+        with contextlib.suppress(OSError):
+            self.connection.shutdown(socket.SHUT_RDWR)
 
     def _write(self, response: Response, chunk_size: int, delay: float) -> None:
         body = response.body
