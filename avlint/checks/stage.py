@@ -82,15 +82,20 @@ def _empty_list(node: Node) -> bool:
 
 @reports("AV303", "AV304", "AV305", "AV306", "AV307")
 def check_threshold(ctx: CheckContext) -> Iterator[Hit]:
-    for _, data in validation_stages(ctx):
+    for entry, data in validation_stages(ctx):
         pair = data.get("last_auth_threshold")
         text = string_field_text(pair.value) if pair else None
         if pair is None or text is None or not text.strip():
             continue  # absent, a tag, null, a wrong type or blank: the field rules report those
-        yield from _threshold(ctx, text.strip(), pair, data)
+        # Without a pending user only a user-less WebAuthn challenge is offered: code-based
+        # devices never come into it.
+        user_devices = not positions(ctx).userless_everywhere(entry)
+        yield from _threshold(ctx, text.strip(), pair, data, user_devices)
 
 
-def _threshold(ctx: CheckContext, text: str, pair: Pair, data: dict[str, Pair]) -> Iterator[Hit]:
+def _threshold(
+    ctx: CheckContext, text: str, pair: Pair, data: dict[str, Pair], user_devices: bool = True
+) -> Iterator[Hit]:
     result = parse_threshold(text)
     if result.overflow:
         yield Hit(
@@ -129,7 +134,7 @@ def _threshold(ctx: CheckContext, text: str, pair: Pair, data: dict[str, Pair]) 
     classes = device_classes(ctx, data)
     code_based = [c for c, _ in classes] if classes is not None else list(CODE_BASED_CLASSES)
     code_based = [c for c in code_based if c in CODE_BASED_CLASSES]
-    if 0 < seconds < 30 and code_based:
+    if 0 < seconds < 30 and code_based and user_devices:
         yield Hit(
             "AV307",
             pair.value,
