@@ -12,7 +12,6 @@ reads: it is loaded only when a file has an entry that could patch a default obj
 
 from __future__ import annotations
 
-import json
 from functools import lru_cache
 from typing import Any
 
@@ -37,6 +36,8 @@ def _covers(runs: list[str], line: str, releases: list[str]) -> bool:
 
 @lru_cache(maxsize=1)
 def _data() -> dict[str, Any]:
+    import json
+
     loaded: dict[str, Any] = json.loads((rules_dir() / DATA).read_text(encoding="utf-8"))
     return loaded
 

@@ -11,6 +11,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
+from avlint.blueprint import Entry
 from avlint.checks.base import CheckContext, Hit, reports
 from avlint.checks.serializer_rules import PARTIAL_UPDATE_SHAPES, SHAPES, anchor, applies, rule_data
 from avlint.default_objects import patched_default
@@ -22,38 +23,49 @@ def check_default_patches(ctx: CheckContext) -> Iterator[Hit]:
     for entry in ctx.document.entries:
         if entry.api_body or entry.state not in ("present", "created", "must_created") or not entry.identifiers:
             continue
-        if entry.state != "must_created" and entry.model not in by_model:
-            continue  # nothing a patch of this model can leave out: do not load the data
-        default = patched_default(entry, ctx.release)
-        if default is None:
-            continue
-        what = f"authentik's default {default['model']} with {_name(default)} (created on every server by {default['blueprint']})"
         if entry.state == "must_created":
-            node, path = anchor(entry)
-            state = entry.pairs.get("state")
-            if state is not None:
-                node, path = state.value, state.path
-            yield Hit(
-                "AV613",
-                node,
-                f"State is set to must_created and object exists already: the identifiers name {what}",
-                path,
-            )
+            yield from _must_created(ctx, entry)
             continue
         data = entry.data()
+        fired = []
         for rule in by_model.get(str(entry.model), ()):
-            if rule["shape"] not in PARTIAL_UPDATE_SHAPES or not applies(rule, ctx):
-                continue
-            for hit in SHAPES[rule["shape"]](rule, entry, data):
-                message = hit.message.split(" (", 1)[0]
-                yield Hit(
-                    "AV613",
-                    hit.node,
-                    f"{message}: this entry patches {what}, and authentik validates the patch on its own, "
-                    f"without the stored values; restate {_restate(rule, default)}",
-                    hit.path,
-                )
-                break
+            if rule["shape"] in PARTIAL_UPDATE_SHAPES and applies(rule, ctx):
+                hit = next(iter(SHAPES[rule["shape"]](rule, entry, data)), None)
+                if hit is not None:
+                    fired.append((rule, hit))
+        # Only an entry a rule fires on needs the default objects: most files never load them.
+        default = patched_default(entry, ctx.release) if fired else None
+        if default is None:
+            continue  # not a default object: AV603 reports what fired
+        for rule, hit in fired:
+            message = hit.message.split(" (", 1)[0]
+            yield Hit(
+                "AV613",
+                hit.node,
+                f"{message}: this entry patches {_what(default)}, and authentik validates the patch on its own, "
+                f"without the stored values; restate {_restate(rule, default)}",
+                hit.path,
+            )
+
+
+def _must_created(ctx: CheckContext, entry: Entry) -> Iterator[Hit]:
+    default = patched_default(entry, ctx.release)
+    if default is None:
+        return
+    node, path = anchor(entry)
+    state = entry.pairs.get("state")
+    if state is not None:
+        node, path = state.value, state.path
+    yield Hit(
+        "AV613",
+        node,
+        f"State is set to must_created and object exists already: the identifiers name {_what(default)}",
+        path,
+    )
+
+
+def _what(default: dict[str, Any]) -> str:
+    return f"authentik's default {default['model']} with {_name(default)} (created on every server by {default['blueprint']})"
 
 
 def _name(default: dict[str, Any]) -> str:

@@ -79,14 +79,16 @@ class FlowPositions:
             if stage_entry is None or stage_entry.model != VALIDATE_STAGE or order is None:
                 continue
             others = [row for row in rows if row[0] == flow and row[3] is not binding]
+            # The default-object lookup last: it loads data, and most stages are decided before.
             userless = (
-                _bindings_all_here(ctx, flow)
+                isinstance(flow, Entry)
                 and not _flow_has_user(flow)
                 and flow not in self.source_authentication_flows
                 and all(
                     _runs_later_or_leaves_no_user(order, other_order, other_stage)
                     for _, other_order, other_stage, _, _ in others
                 )
+                and _bindings_all_here(ctx, flow)
             )
             found.setdefault(stage_entry, []).append(Bound(flow, binding, stage_pair, userless))
         return found

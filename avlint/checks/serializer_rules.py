@@ -214,14 +214,19 @@ def check_serializer_rules(ctx: CheckContext) -> Iterator[Hit]:
     by_model = rule_data()["models"]
     for entry in checked_entries(ctx, by_model):
         data = entry.data()
-        # A patch of one of authentik's default objects: AV613 reports these rules with the
-        # reason and the default's values to restate.
-        patches_default = entry.state != "must_created" and patched_default(entry, ctx.release) is not None
         spec = ctx.spec(entry.model)
+        patches_default: bool | None = None  # looked up only when a rule fires: most never do
         for rule in by_model[str(entry.model)]:
-            if patches_default and rule["shape"] in PARTIAL_UPDATE_SHAPES:
-                continue
             if rule["shape"] == "present" and spec is not None and rule["field"] in spec.required:
                 continue  # a required field: the field rules report it missing, once
-            if applies(rule, ctx):
-                yield from SHAPES[rule["shape"]](rule, entry, data)
+            if not applies(rule, ctx):
+                continue
+            hits = list(SHAPES[rule["shape"]](rule, entry, data))
+            if hits and rule["shape"] in PARTIAL_UPDATE_SHAPES:
+                # A patch of one of authentik's default objects: AV613 reports it with the
+                # reason and the default's values to restate.
+                if patches_default is None:
+                    patches_default = entry.state != "must_created" and patched_default(entry, ctx.release) is not None
+                if patches_default:
+                    continue
+            yield from hits
