@@ -1,254 +1,178 @@
-"""Comment-preserving round-trip loading and dumping of blueprint YAML.
+"""Blueprint YAML in authentik's export style, with comments: the writer behind `avlint pull`.
 
-avlint rewrites blueprints (fixes, migrations) with ruamel.yaml's round-trip
-mode, so that a file it did not change comes back byte for byte and a file it
-changed differs only where it was changed. The lint path does not use this
-module: it parses with PyYAML, which is much faster.
+authentik writes its exports with PyYAML (`yaml.dump(..., Dumper=BlueprintDumper)`, a
+SafeDumper): keys sorted, block style, two-space indentation with a sequence's dashes at its
+key's column, `null`, strings quoted only where YAML needs it, long scalars folded past 80
+columns. A pulled file follows that layout, so that it reads like, and diffs cleanly against,
+what authentik itself writes.
 
-What ruamel keeps by itself: comments, key order, quoting style (with
-``preserve_quotes``), flow/block style, anchors, block scalars, empty ``[]``
-and ``{}``, and tags. authentik's 14 tags (``!KeyOf``, ``!Find``, ...) and any
-unknown tag load as ruamel's tagged objects: a tagged scalar is a
-``TaggedScalar`` whose ``.value`` is the text, a tagged sequence or mapping is
-a ``CommentedSeq``/``CommentedMap``; :func:`tag_of` reads the tag name.
+PyYAML cannot write comments, and a pulled file carries some (where and when it was pulled,
+each object's pk on that server). So this module writes with ruamel.yaml's round-trip dumper,
+configured and patched where ruamel differs from PyYAML (null spelt as nothing, folding of long
+scalars). Two things PyYAML's exports never hold are added: a tag on a value (`!KeyOf flow`,
+`!Find [model, [field, value]]`) and comments.
 
-What this module adds, because ruamel alone gets it wrong:
-
-* indentation is detected from the file (mapping indent, sequence indent and
-  dash offset), e.g. authentik's exports use ``entries:\\n- attrs:`` while
-  hand-written files use ``entries:\\n  - attrs:``;
-* the line width: PyYAML (which writes authentik's exports) folds long
-  scalars at 80 columns, so a file with folded scalars is dumped at width 80
-  and any other file at an unlimited width, so that long lines stay long;
-* long double-quoted strings are folded the way PyYAML folds them (a
-  trailing ``\\`` and a ``\\ `` continuation), not ruamel's way;
-* ``~``, ``null``, ``Null``, ``True``, ``FALSE``... keep their spelling
-  (ruamel writes every null as an empty value and every bool as true/false);
-* a byte order mark; comments, blank lines and directives before an
-  explicit ``---``; an explicit ``...``; a missing final newline; CRLF line
-  endings.
-
-Constructs that do NOT round-trip byte for byte; :func:`roundtrips_exactly`
-tells a caller to refuse rewriting such a file:
-
-* spacing inside flow collections (``[ a, b ]`` becomes ``[a, b]``), and
-  comments inside a flow collection, which ruamel drops;
-* extra spaces after a colon (``key:   value``), trailing whitespace, and a
-  comment on the ``---`` line;
-* indentation that varies within a file (ruamel has one setting for all);
-* in a file whose dashes are indented (``key:\\n  - item``), a block sequence
-  that is itself an item of a block sequence (``- - a``, or ``- !Env`` with
-  its items on the lines below): ruamel indents the inner dashes by the
-  offset again (files with authentik's ``- `` at offset 0 are fine);
-* flow scalars folded over lines other than the way PyYAML folds at width 80
-  (a hand-wrapped plain or single-quoted scalar), and escapes spelt otherwise
-  than PyYAML spells them (``\\u00e9`` comes back as ``\\xE9`` in an ASCII
-  file and as ``é`` in any other);
-* spellings ruamel normalises: ``+1``, explicit core tags (``!!int '3'``),
-  complex keys (``? key``);
-* files mixing CRLF and LF line endings.
-
-A file with duplicate keys or more than one document does not load at all: a
-:class:`RoundTripError`.
+ruamel.yaml is imported here and nowhere else, and only `avlint pull` imports this module: the
+lint path, which parses with PyYAML's C binding, never loads it.
 """
 
 from __future__ import annotations
 
 import io
 import re
-from collections import Counter
-from dataclasses import dataclass, field
-from typing import Any, ClassVar
+import unicodedata
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
 
+import yaml
 from ruamel.yaml import YAML
-from ruamel.yaml.constructor import ConstructorError, RoundTripConstructor
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.emitter import RoundTripEmitter
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
-from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
-from ruamel.yaml.reader import ReaderError
+from ruamel.yaml.events import ScalarEvent
+from ruamel.yaml.nodes import Node, ScalarNode
 from ruamel.yaml.representer import RoundTripRepresenter
+from ruamel.yaml.resolver import VersionedResolver
+from ruamel.yaml.tag import Tag
 
-__all__ = [
-    "PYYAML_WIDTH",
-    "UNFOLDED_WIDTH",
-    "Layout",
-    "RoundTripDocument",
-    "RoundTripError",
-    "dump_roundtrip",
-    "load_roundtrip",
-    "roundtrips_exactly",
-    "tag_of",
-]
+__all__ = ["Noted", "Tagged", "dump_export"]
 
-PYYAML_WIDTH = 80  # PyYAML's default best_width, used by authentik's exports
-UNFOLDED_WIDTH = 1 << 30  # "never fold"
+EXPORT_WIDTH = 80  # PyYAML's default best_width, which authentik's exports keep
 
 _LINE_BREAKS = "\n\x85\u2028\u2029"
 
-# Resolved tags whose spelling ruamel normalises on output.
-_RESPELLED_TAGS = ("tag:yaml.org,2002:null", "tag:yaml.org,2002:bool")
 
-# Position of a scalar as ruamel's ``.lc`` records it: 0-based (line, column).
-Position = tuple[int, int]
+@dataclass(frozen=True)
+class Tagged:
+    """A value written with a local tag: a text as `!KeyOf flow`, a list in flow style as
+    `!Find [model, [name, value]]`, the way blueprints spell these tags by hand."""
 
-
-class RoundTripError(Exception):
-    """A file ruamel cannot load, with a 1-based line and column."""
-
-    def __init__(self, message: str, line: int, column: int) -> None:
-        super().__init__(message, line, column)
-        self.message = message
-        self.line = line
-        self.column = column
-
-    def __str__(self) -> str:
-        return f"{self.line}:{self.column}: {self.message}"
+    tag: str
+    value: str | Sequence[Any]
 
 
 @dataclass(frozen=True)
-class Layout:
-    """The text-level settings needed to write a document back identically."""
+class Noted:
+    """A mapping value whose key carries a comment at the end of its line."""
 
-    mapping_indent: int = 2
-    sequence_indent: int = 2
-    sequence_offset: int = 0
-    width: int = UNFOLDED_WIDTH
-    allow_unicode: bool = True
-    explicit_start: bool = False
-    explicit_end: bool = False
-    preamble: str = ""  # text ruamel drops: a BOM, and what precedes `---`
-    final_newline: bool = True
-    line_break: str = "\n"
+    value: Any
+    note: str
 
 
-@dataclass
-class RoundTripDocument:
-    """ruamel round-trip data plus what is needed to dump it identically."""
+def dump_export(data: Mapping[str, Any], header: Sequence[str] = ()) -> str:
+    """*data* as authentik would export it, with *header* as comment lines at the top.
 
-    data: Any
-    layout: Layout = field(default_factory=Layout)
-    # Original spelling of null and bool scalars, by position, with the value
-    # it was read as: re-spelt only while the value is unchanged.
-    spellings: dict[Position, tuple[str, Any]] = field(default_factory=dict)
-
-
-def tag_of(value: Any) -> str | None:
-    """The tag of a loaded value (e.g. ``"!KeyOf"``), or None if it has none."""
-    name = getattr(getattr(value, "tag", None), "value", None)
-    return name if isinstance(name, str) else None
+    Values are what JSON and blueprints hold (mappings with text keys, lists, text, numbers,
+    booleans, None) plus `Tagged` and `Noted`."""
+    tree = _tree(data)
+    if header:
+        tree.yaml_set_start_comment("\n".join(_comment_text(line) for line in header))
+    stream = io.StringIO()
+    _make_yaml().dump(tree, stream)
+    return stream.getvalue()
 
 
-def load_roundtrip(text: str) -> RoundTripDocument:
-    """Load *text* in round-trip mode; raise :class:`RoundTripError` if it is not YAML."""
-    body, line_break = _split_line_breaks(text)
-    yaml = _make_yaml()
-    try:
-        data = yaml.load(body)
-    except YAMLError as exc:
-        raise _error_from(exc, body) from None
-    if data is None:  # empty, comments only, or just `~`: nothing to dump
-        return RoundTripDocument(None, Layout(preamble=body, line_break=line_break))
-    survey = _Survey()
-    survey.walk(yaml.constructor.root_node)
-    preamble, explicit_start = _document_start(body)
-    layout = Layout(
-        **survey.indents(),
-        width=PYYAML_WIDTH if survey.folded else UNFOLDED_WIDTH,
-        # An ASCII-only file spells non-ASCII characters as escapes.
-        allow_unicode=not body.isascii(),
-        explicit_start=explicit_start,
-        explicit_end=_has_explicit_end(body),
-        preamble=preamble,
-        final_newline=body.endswith("\n"),
-        line_break=line_break,
-    )
-    return RoundTripDocument(data, layout, survey.spellings)
+def _comment_text(text: str) -> str:
+    """*text* made safe for a comment: one line, every control and line-break character shown as
+    `?`, so that a value from a server (a version, a pk) cannot end the comment and add YAML."""
+    return "".join("?" if unicodedata.category(char)[0] == "C" or char in _LINE_BREAKS else char for char in text)
 
 
-def dump_roundtrip(doc: RoundTripDocument) -> str:
-    """Write *doc* back as text, in the layout it was read with."""
-    layout = doc.layout
-    text = layout.preamble
-    if doc.data is not None:
-        yaml = _make_yaml(layout)
-        yaml.representer.spellings = doc.spellings
-        stream = io.StringIO()
-        yaml.dump(doc.data, stream)
-        text += stream.getvalue()
-    if not layout.final_newline and text.endswith("\n"):
-        text = text[:-1]
-    if layout.line_break != "\n":
-        text = text.replace("\n", layout.line_break)
-    return text
-
-
-def roundtrips_exactly(text: str) -> bool:
-    """True if dumping the loaded *text* gives *text* back byte for byte."""
-    try:
-        return dump_roundtrip(load_roundtrip(text)) == text
-    except RoundTripError:
-        return False
-
-
-# --- ruamel configuration -------------------------------------------------
-
-
-class _Constructor(RoundTripConstructor):
-    """Keeps the root node (for the survey) and reports unhashable keys as YAML errors."""
-
-    root_node: Node | None = None
-
-    def construct_document(self, node: Node) -> Any:
-        self.root_node = node
-        return super().construct_document(node)
-
-    def construct_mapping(self, node: Any, maptyp: Any, deep: bool = False) -> Any:
-        try:
-            return super().construct_mapping(node, maptyp, deep=deep)
-        except TypeError as exc:  # a key such as `? [{a: 1}]` cannot be hashed
-            raise ConstructorError(None, None, f"unhashable key ({exc})", node.start_mark) from None
+def _tree(value: Any) -> Any:
+    """Plain data as ruamel's commented containers, keys sorted as PyYAML's `sort_keys` does."""
+    if isinstance(value, Mapping):
+        tree = CommentedMap()
+        for key in sorted(value):
+            item = value[key]
+            tree[key] = _tree(item.value if isinstance(item, Noted) else item)
+            if isinstance(item, Noted):
+                tree.yaml_add_eol_comment("# " + _comment_text(item.note), key)
+        return tree
+    if isinstance(value, Tagged):
+        return value
+    if isinstance(value, list | tuple):
+        return CommentedSeq(_tree(item) for item in value)
+    return value
 
 
 class _Representer(RoundTripRepresenter):
-    """Writes null and bool scalars with their original spelling."""
+    def represent_none(self, data: Any) -> ScalarNode:
+        # ruamel writes a null mapping value as nothing (`key:`); PyYAML, so authentik, as `null`.
+        return self.represent_scalar("tag:yaml.org,2002:null", "null")
 
-    spellings: ClassVar[dict[Position, tuple[str, Any]]] = {}  # set by dump_roundtrip
+    def represent_float(self, data: Any) -> ScalarNode:
+        # PyYAML's spelling (`1.0e-05`, `.inf`), which its YAML 1.1 rules read back as a float.
+        if data != data:
+            text = ".nan"
+        elif data in (float("inf"), float("-inf")):
+            text = ".inf" if data > 0 else "-.inf"
+        else:
+            text = repr(data).lower()
+            if "." not in text and "e" in text:
+                text = text.replace("e", ".0e", 1)
+        return self.represent_scalar("tag:yaml.org,2002:float", text)
 
-    def represent_mapping(self, tag: Any, mapping: Any, flow_style: Any = None) -> MappingNode:
-        node = super().represent_mapping(tag, mapping, flow_style)
-        positions = getattr(getattr(mapping, "lc", None), "data", None) or {}
-        for key_node, value_node in node.value:
-            key = key_node.value
-            if isinstance(key, str) and key in positions and key in mapping:
-                line, column = positions[key][2:4]  # [key line, key col, value line, value col]
-                self._respell(value_node, mapping[key], (line, column))
-        return node
+    def represent_tagged(self, data: Tagged) -> Node:
+        if isinstance(data.value, str):
+            return self.represent_scalar(data.tag, data.value)
+        return self.represent_sequence(data.tag, CommentedSeq(_tree(item) for item in data.value), flow_style=True)
 
-    def represent_sequence(self, tag: Any, sequence: Any, flow_style: Any = None) -> SequenceNode:
-        node = super().represent_sequence(tag, sequence, flow_style)
-        positions = getattr(getattr(sequence, "lc", None), "data", None) or {}
-        for index, (item, item_node) in enumerate(zip(sequence, node.value, strict=False)):
-            if index in positions:
-                self._respell(item_node, item, tuple(positions[index][:2]))
-        return node
 
-    def _respell(self, node: Node, value: Any, position: Position) -> None:
-        spelling = self.spellings.get(position)
-        # `type() is` keeps True from matching a recorded 1 and vice versa.
-        if spelling and isinstance(node, ScalarNode) and type(value) is type(spelling[1]):
-            if value == spelling[1]:
-                node.value = spelling[0]
+_Representer.add_representer(type(None), _Representer.represent_none)
+_Representer.add_representer(float, _Representer.represent_float)
+_Representer.add_representer(Tagged, _Representer.represent_tagged)
+
+
+class _Resolver(VersionedResolver):
+    """Which texts need quotes, decided by PyYAML's own resolver (YAML 1.1), which is how
+    authentik reads a blueprint: a text such as `yes`, `off` or `12:30` is quoted, or authentik
+    would read a boolean or a number (ruamel's YAML 1.2 rules would leave them plain)."""
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        if kind is ScalarNode and implicit[0]:
+            tag: str = _PYYAML_RESOLVER.resolve(yaml.ScalarNode, value, (True, False))  # type: ignore[no-untyped-call]
+            return Tag(suffix=tag)
+        return super().resolve(kind, value, implicit)
+
+
+_PYYAML_RESOLVER = yaml.resolver.Resolver()
 
 
 class _Emitter(RoundTripEmitter):
-    """Folds long flow scalars the way PyYAML (so authentik's exports) does."""
+    """Chooses scalar styles and folds long flow scalars the way PyYAML (so authentik's
+    exports) does."""
+
+    def choose_scalar_style(self) -> Any:
+        # PyYAML's choice: plain where YAML allows it, else single quotes, else double quotes.
+        # ruamel prefers double quotes for text holding a `'` or a line break.
+        if self.analysis is None:
+            self.analysis = self.analyze_scalar(self.event.value)
+        analysis, event = self.analysis, self.event
+        if event.style == '"' or self.canonical:
+            return '"'
+        # A scalar with a local tag (`!KeyOf flow`) may be plain too, unless empty; ruamel's
+        # implicit[2] is True only for YAML's own tags.
+        tagged = not event.implicit[2] and not analysis.empty
+        if not event.style and (event.implicit[0] or tagged):
+            plain = analysis.allow_flow_plain if self.flow_level else analysis.allow_block_plain
+            if plain and not (self.simple_key_context and (analysis.empty or analysis.multiline)):
+                return ""
+        if analysis.allow_single_quoted and not (self.simple_key_context and analysis.multiline):
+            return "'"
+        return '"'
+
+    def check_simple_key(self) -> bool:
+        # PyYAML writes an empty text key as an explicit one (`? ''`).
+        if isinstance(self.event, ScalarEvent):
+            if self.analysis is None:
+                self.analysis = self.analyze_scalar(self.event.value)
+            if self.analysis.empty:
+                return False
+        return bool(super().check_simple_key())
 
     def write_double_quoted(self, text: Any, split: Any = True) -> None:
-        # PyYAML ends a folded line with `\` and escapes a space starting the
-        # next line as `\ `; ruamel often folds at a bare line break instead.
-        if self.root_context:  # a document that is one scalar: ruamel's own handling
-            super().write_double_quoted(text, split)
-            return
+        # PyYAML ends a folded line with `\` and escapes a space starting the next line as
+        # `\ `; ruamel often folds at a bare line break instead.
         self.write_indicator('"', True)
         run = 0  # start of the pending run of characters written as they are
         for pos, char in enumerate(text):
@@ -256,8 +180,8 @@ class _Emitter(RoundTripEmitter):
             if escape is not None:
                 self._write_raw(text[run:pos] + escape)
                 run = pos + 1
-            # Fold at a space, or right after an escape, once past the width;
-            # never at the first or the last character.
+            # Fold at a space, or right after an escape, once past the width; never at the
+            # first or the last character.
             can_fold = char == " " or run >= pos
             too_wide = self.column + (pos - run) > self.best_width
             if split and 0 < pos < len(text) - 1 and can_fold and too_wide:
@@ -271,10 +195,9 @@ class _Emitter(RoundTripEmitter):
         self.write_indicator('"', False)
 
     def write_plain(self, text: Any, split: Any = True) -> None:
-        # PyYAML folds a plain scalar only at a single space past the width;
-        # ruamel also moves a long word to a line of its own, and folds at
-        # the width itself rather than past it.
-        if self.root_context or not text or any(c in _LINE_BREAKS for c in text):
+        # PyYAML folds a plain scalar only at a single space past the width; ruamel also moves
+        # a long word to a line of its own, and folds at the width itself rather than past it.
+        if not text:
             super().write_plain(text, split)
             return
         if not self.whitespace:
@@ -289,8 +212,9 @@ class _Emitter(RoundTripEmitter):
 
     def _escape(self, char: str) -> str | None:
         """The escape for *char* in a double-quoted scalar, None to write it as is."""
+        # As PyYAML: characters past U+FFFF are escaped in double quotes, even with allow_unicode.
         printable = "\x20" <= char <= "\x7e" or (
-            self.allow_unicode and ("\xa0" <= char <= "\ud7ff" or "\ue000" <= char <= "\ufffd" or char >= "\U00010000")
+            self.allow_unicode and ("\xa0" <= char <= "\ud7ff" or "\ue000" <= char <= "\ufffd")
         )
         if printable and char not in '"\\\x85\u2028\u2029\ufeff':
             return None
@@ -306,148 +230,15 @@ class _Emitter(RoundTripEmitter):
         self.stream.write(data.encode(self.encoding) if self.encoding else data)
 
 
-def _make_yaml(layout: Layout | None = None) -> YAML:
-    """A fresh round-trip YAML instance (ruamel instances keep state)."""
-    yaml = YAML(typ="rt")
-    yaml.Constructor = _Constructor
-    yaml.Representer = _Representer
-    yaml.Emitter = _Emitter
-    yaml.preserve_quotes = True
-    if layout is not None:
-        yaml.indent(
-            mapping=layout.mapping_indent,
-            sequence=layout.sequence_indent,
-            offset=layout.sequence_offset,
-        )
-        yaml.width = layout.width
-        yaml.allow_unicode = layout.allow_unicode
-        yaml.explicit_start = layout.explicit_start
-        yaml.explicit_end = layout.explicit_end
-    return yaml
-
-
-# --- what the nodes tell about the file -------------------------------------
-
-
-class _Survey:
-    """One walk over the composed nodes: indentation, folding, spellings."""
-
-    def __init__(self) -> None:
-        self.mapping = Counter[int]()
-        self.sequence = Counter[tuple[int, int]]()  # (indent, dash offset)
-        self.folded = False
-        self.spellings: dict[Position, tuple[str, Any]] = {}
-
-    def walk(self, root: Node) -> None:
-        stack, seen = [root], set()
-        while stack:
-            node = stack.pop()
-            if id(node) in seen:  # an alias: already visited
-                continue
-            seen.add(id(node))
-            # A flow node over several lines was folded by an emitter's width.
-            if node.end_mark.line > node.start_mark.line and _is_flow(node):
-                self.folded = True
-            if isinstance(node, ScalarNode):
-                self._spelling(node)
-            elif isinstance(node, MappingNode):
-                for key, value in node.value:
-                    self._indent(key, value)
-                    stack += (key, value)
-            elif isinstance(node, SequenceNode):
-                stack += node.value
-
-    def indents(self) -> dict[str, int]:
-        """The most common indentation seen, with ruamel's defaults if none."""
-        mapping = self.mapping.most_common(1)[0][0] if self.mapping else 2
-        sequence, offset = self.sequence.most_common(1)[0][0] if self.sequence else (2, 0)
-        return {"mapping_indent": mapping, "sequence_indent": sequence, "sequence_offset": offset}
-
-    def _indent(self, key: Node, value: Node) -> None:
-        """Count the indent of a block collection that starts below its key."""
-        if _is_flow(value) or value.start_mark.line <= key.start_mark.line:
-            return
-        column = key.start_mark.column
-        if isinstance(value, MappingNode) and value.start_mark.column > column:
-            self.mapping[value.start_mark.column - column] += 1
-        elif isinstance(value, SequenceNode) and value.value:
-            dash, first = value.start_mark, value.value[0].start_mark
-            if first.line == dash.line and dash.column >= column:
-                self.sequence[(first.column - column, dash.column - column)] += 1
-
-    def _spelling(self, node: ScalarNode) -> None:
-        # Only spellings ruamel would change: an empty null and true/false stay.
-        if node.tag in _RESPELLED_TAGS and node.value not in ("", "true", "false"):
-            value = None if node.tag.endswith("null") else node.value.lower() == "true"
-            self.spellings[(node.start_mark.line, node.start_mark.column)] = (node.value, value)
-
-
-def _is_flow(node: Node) -> bool:
-    if isinstance(node, ScalarNode):
-        return node.style in (None, "'", '"')
-    return bool(node.flow_style)
-
-
-# --- text-level details ruamel does not keep --------------------------------
-
-
-def _split_line_breaks(text: str) -> tuple[str, str]:
-    """Text with LF line breaks, and the file's line break (CRLF only if used throughout)."""
-    crlf = text.count("\r\n")
-    if crlf and crlf == text.count("\n"):
-        return text.replace("\r\n", "\n"), "\r\n"
-    return text, "\n"
-
-
-def _is_filler(line: str) -> bool:
-    """A blank or comment-only line."""
-    stripped = line.strip()
-    return not stripped or stripped.startswith("#")
-
-
-def _is_marker(line: str, marker: str) -> bool:
-    """*line* is the document marker *marker* (``---`` or ``...``)."""
-    rest = line[len(marker) : len(marker) + 1]
-    return line.startswith(marker) and rest in ("", " ", "\t", "\n")
-
-
-def _document_start(text: str) -> tuple[str, bool]:
-    """The text ruamel drops before the content, and whether `---` starts it.
-
-    ruamel drops a byte order mark and, before an explicit ``---``, every
-    comment, blank line and directive (``%YAML``); they are put back verbatim.
-    """
-    bom = "\ufeff" if text.startswith("\ufeff") else ""
-    lines = text[len(bom) :].splitlines(keepends=True)
-    for index, line in enumerate(lines):
-        if _is_marker(line, "---"):
-            return bom + "".join(lines[:index]), True
-        if not (_is_filler(line) or line.startswith("%")):
-            break
-    return bom, False
-
-
-def _has_explicit_end(text: str) -> bool:
-    for line in reversed(text.splitlines()):
-        if not _is_filler(line):
-            return _is_marker(line, "...")
-    return False
-
-
-def _error_from(exc: YAMLError, text: str) -> RoundTripError:
-    """The one place where ruamel's 0-based positions become 1-based."""
-    line = column = 0
-    if isinstance(exc, MarkedYAMLError):
-        parts = [exc.context, exc.problem]
-        message = "; ".join(str(part) for part in parts if part) or type(exc).__name__
-        mark = exc.problem_mark or exc.context_mark
-        if mark is not None:
-            line, column = mark.line, mark.column
-    elif isinstance(exc, ReaderError):  # a character YAML does not allow
-        before = text[: exc.position]
-        line, column = before.count("\n"), exc.position - (before.rfind("\n") + 1)
-        char = exc.character if isinstance(exc.character, int) else ord(exc.character)
-        message = f"{exc.reason} (#x{char:04x})"
-    else:
-        message = str(exc)
-    return RoundTripError(message, line + 1, column + 1)
+def _make_yaml() -> YAML:
+    """A fresh round-trip YAML instance (ruamel instances keep state) set up as PyYAML's
+    SafeDumper: mappings indented by two, a sequence's dashes at its key's column."""
+    writer = YAML(typ="rt")
+    writer.Representer = _Representer
+    writer.Resolver = _Resolver
+    writer.Emitter = _Emitter
+    writer.indent(mapping=2, sequence=2, offset=0)
+    writer.width = EXPORT_WIDTH
+    # authentik's exports escape non-ASCII text; a pulled file is UTF-8 and keeps names readable.
+    writer.allow_unicode = True
+    return writer

@@ -291,3 +291,11 @@ def test_settings_are_immutable_and_copy_with_replace() -> None:
     assert (settings.jobs, changed.jobs) == (2, 3) and changed.release == settings.release
     assert pickle.loads(pickle.dumps(changed)) == changed
     assert not isinstance(settings, tuple)
+
+
+def test_only_the_lint_command_imports_avlint_run() -> None:
+    """avlint.run is `avlint lint`; what every command shares (exit codes, UsageError, building
+    Settings) lives in avlint.usage and avlint.settings_options, so no command reaches into
+    another's module (the run <-> lint_steps cycle came from that)."""
+    importers = sorted(name for name, tree in TREES.items() if "avlint.run" in _imports(tree))
+    assert importers == ["avlint.__main__", "avlint.cli.lint_cmd"]
