@@ -114,3 +114,21 @@ def test_only_default_and_system_blueprints_count_in_either_layout(tmp_path: Pat
     }
     models = {row["model"] for row in objects_of_archive(archive)}
     assert models == {"authentik_stages_deny.denystage"}  # the model name as Django resolves it
+
+
+def test_a_patch_of_a_default_is_one_finding_and_an_own_stage_another() -> None:
+    """One problem, one finding: the patch of the default stage is AV613 only (not also
+    AV603), and the same patch of a stage of the user's own is AV603 only."""
+    from tests.conftest import lint_source
+
+    text = """version: 1
+entries:
+  - model: authentik_stages_identification.identificationstage
+    identifiers: {name: %s}
+    attrs:
+      passwordless_flow: !Find [authentik_flows.flow, [slug, passwordless]]
+"""
+    assert [f.rule for f in lint_source(text % "default-authentication-identification")] == ["AV613"]
+    assert [f.rule for f in lint_source(text % "my-identification")] == ["AV603"]
+    # Before the cross-field rules' release range, neither.
+    assert [f.rule for f in lint_source(text % "default-authentication-identification", target="2025.10")] == []

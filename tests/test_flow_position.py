@@ -75,3 +75,20 @@ entries:
     assert [f.rule for f in lint_source(text)] == ["AV601"]
     swapped = text.replace("order: 50", "order: 30")
     assert [f.rule for f in lint_source(swapped)] == []
+
+
+def test_an_enrollment_flow_stage_without_webauthn_is_one_finding() -> None:
+    text = """version: 1
+entries:
+  - id: flow
+    model: authentik_flows.flow
+    identifiers: {slug: signup}
+    attrs: {name: Sign up, title: Sign up, designation: enrollment}
+  - id: mfa
+    model: authentik_stages_authenticator_validate.authenticatorvalidatestage
+    identifiers: {name: signup-mfa}
+    attrs: {device_classes: [totp], not_configured_action: deny}
+  - model: authentik_flows.flowstagebinding
+    identifiers: {target: !KeyOf flow, stage: !KeyOf mfa, order: 10}
+"""
+    assert [f.rule for f in lint_source(text)] == ["AV602"]
