@@ -132,6 +132,33 @@ def test_the_samples_do_not_need_the_slow_loader() -> None:
     assert len(suspects) <= 2, suspects
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "id: dbf33bae-8756-4d24-83aa-7d35e8fc9a01\n",  # a UUID's `8756-4d24` is no date
+        "metadata:\n  name: authentik Export - 2026-07-22 02:48:01\n",  # a date inside text
+        'expression: "flow_plan = request.context"\n',  # an `=` inside text
+        "expression: |\n  a = 1\n  return a == 1\n",
+        "a: x - =\n",
+    ],
+)
+def test_what_every_export_holds_stays_on_the_fast_path(text: str) -> None:
+    """Exports are full of UUIDs, export dates and expressions: none may cost the slow loader."""
+    from avlint.loader.authentik_yaml import suspect
+
+    assert not suspect(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["a: =\n", "- - =\n", "a: &x =\n", "a: &x 2025-02-30\n", "  - 2025-2-3\n", "2025-02-30: x\n", "a: [=, b]\n"],
+)
+def test_a_scalar_that_may_not_construct_is_suspect(text: str) -> None:
+    from avlint.loader.authentik_yaml import suspect
+
+    assert suspect(text)
+
+
 # --- generated YAML: the same verdict ------------------------------------------------------------
 
 KEYS = ["a", "name", "<<", "[a]", "{a: 1}", "? a", "*x", "&x k", "'q'", "2025-01-01", "1"]

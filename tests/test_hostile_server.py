@@ -1,6 +1,6 @@
 """Every hostile behaviour of the fake authentik against every live command (issue 12).
 
-Whatever the server (or a proxy in its place) does, `diff`, `apply` and `pull` end with exit
+Whatever the server (or a proxy in its place) does, `diff`, `apply`, `pull` and `graph --url` end with exit
 code 1 or 2, never a traceback, with one error line that names the endpoint, and the API token
 appears in no output and no written file. The README's reliability section quotes the counts
 this module asserts (`HOSTILE` behaviours x `COMMANDS`, plus every behaviour on apply's writes).
@@ -50,7 +50,7 @@ HOSTILE: dict[str, Callable[..., object]] = {
     "500 echoing the token": lambda faults, **where: faults.echo_token(**where),
     "drip-feed": lambda faults, **where: faults.drip(delay=0.3, **where),
 }
-COMMANDS = ("diff", "apply", "pull")
+COMMANDS = ("diff", "apply", "pull", "graph")
 # On a write, these two deliver the server's answer too late: the object was created, and apply
 # says so after looking it up (exit 0, one note naming the endpoint) instead of failing.
 RECOVERED_WRITES = {"slow body", "drip-feed"}
@@ -71,6 +71,7 @@ def _run(fake: FakeAuthentik, folder: Path, command: str) -> object:
         "diff": ["diff", str(blueprint)],
         "apply": ["apply", str(blueprint), "--yes"],
         "pull": ["pull", "--out", str(folder / "pulled")],
+        "graph": ["graph", str(blueprint), "--format", "svg", "--output", str(folder / "drift.svg")],
     }[command]
     return CliRunner().invoke(cli, [*args, "--url", fake.url, "--token", fake.token, *FAST])
 

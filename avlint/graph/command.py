@@ -7,6 +7,7 @@ no file draws, a live source that fails, or an output file that cannot be writte
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
@@ -18,8 +19,11 @@ if TYPE_CHECKING:
     from avlint.graph.model import FlowGraph
     from avlint.graph.summary import FileInfo
     from avlint.live.command import ServerOptions
+    from avlint.live.connection import Connection
     from avlint.live.drift import DriftReport
+    from avlint.live.state import LiveState
     from avlint.settings import Settings
+    from avlint.versions import Release
 
 
 @dataclass(frozen=True)
@@ -38,6 +42,23 @@ class _Failed(Exception):
 
 
 def run_graph(request: GraphRequest, out: TextIO, err: TextIO, cwd: Path | None = None) -> int:
+    if request.server is None or not _has_url(request):
+        return _run_graph(request, out, err, cwd, None)
+    # A run that talks to a server holds its token: every stream and the drawing go through the
+    # same redaction as the live commands', so server text that echoes the token cannot show it.
+    from avlint.live.command import guarded_streams
+
+    redact, out, err = guarded_streams(request.server, out, err)
+    try:
+        return _run_graph(request, out, err, cwd, redact)
+    finally:
+        out.flush()
+        err.flush()
+
+
+def _run_graph(
+    request: GraphRequest, out: TextIO, err: TextIO, cwd: Path | None, redact: Callable[[str], str] | None
+) -> int:
     from avlint.graph.render import render
 
     try:
@@ -46,6 +67,8 @@ def run_graph(request: GraphRequest, out: TextIO, err: TextIO, cwd: Path | None 
         drift = _live_drift(request, infos, settings) if (request.live_file or _has_url(request)) else None
         graphs = select_flows(_graphs(infos, drift), request.flows)
         text = render(request.output_format, graphs, live=drift is not None)
+        if redact is not None:
+            text = redact(text)
         _write(text, request.output, out)
     except _Failed as failure:
         err.write(f"avlint: error: {failure}\n")
@@ -120,10 +143,9 @@ def select_flows(graphs: list[FlowGraph], slugs: tuple[str, ...]) -> list[FlowGr
 def _live_drift(request: GraphRequest, infos: list[FileInfo], settings: Settings) -> DriftReport:
     """Drift against a saved listing or a server, as `avlint diff` computes it (on the parsed
     documents, read again here: only a live run needs them)."""
-    import asyncio
-
     from avlint.graph.summary import parse_document
     from avlint.live.client import ApiError
+    from avlint.live.command import RunDeadline
     from avlint.live.connection import ConnectionError_
     from avlint.live.drift import compute_drift
     from avlint.loader.problems import ContentProblem
@@ -136,9 +158,12 @@ def _live_drift(request: GraphRequest, infos: list[FileInfo], settings: Settings
 
             state, release = load_state(request.live_file), settings.release
         else:
+            from avlint.live.command import connection_from, within
+
             assert request.server is not None
-            state, release = asyncio.run(_fetch(request, settings))
-    except (ConnectionError_, ApiError, UnknownVersionError) as error:
+            connection = connection_from(request.server)
+            state, release = within(connection.run_timeout, _fetch(connection, request.options, settings))
+    except (ConnectionError_, ApiError, UnknownVersionError, RunDeadline) as error:
         raise _Failed(str(error)) from None
     except (OSError, ValueError) as error:
         raise _Failed(f"--live-file {request.live_file}: {error}") from None
@@ -154,15 +179,14 @@ def _live_drift(request: GraphRequest, infos: list[FileInfo], settings: Settings
     return compute_drift(documents, state, release)
 
 
-async def _fetch(request: GraphRequest, settings: Settings):  # type: ignore[no-untyped-def]
+async def _fetch(connection: Connection, options: SettingsOptions, settings: Settings) -> tuple[LiveState, Release]:
     from avlint.live.client import Client
-    from avlint.live.command import connection_from, resolve_target
+    from avlint.live.command import resolve_target
     from avlint.live.drift import MODELS
     from avlint.live.state import fetch_state
 
-    assert request.server is not None
-    async with Client(connection_from(request.server)) as client:
-        release = await resolve_target(client, request.options.target_version) or settings.release
+    async with Client(connection) as client:
+        release = await resolve_target(client, options.target_version) or settings.release
         return await fetch_state(client, set(MODELS)), release
 
 

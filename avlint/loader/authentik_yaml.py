@@ -37,11 +37,40 @@ _KEY_AFTER = re.compile(r"[ \t]*:")
 _ALIAS_KEY = re.compile(r"\*[^\s,\[\]{}]*[ \t]*:(?:\s|$)")
 
 
+def _skip_blanks_back(text: str, at: int) -> int:
+    while at >= 0 and text[at] in " \t":
+        at -= 1
+    return at
+
+
+def _starts_scalar(text: str, at: int) -> bool:
+    """Whether a plain scalar may start at `at`: at a line's indentation, after a flow indicator
+    or a `:`, or after a block sequence's `- ` (itself at the start of a line or after another).
+    The `- ` inside `name: Export - 2026-07-22` is text, not an indicator."""
+    before = _skip_blanks_back(text, at - 1)
+    word = before
+    while word >= 0 and text[word] not in " \t\n\r":
+        word -= 1
+    if word < before and text[word + 1] == "&":  # an anchor (`key: &a 2025-02-30`) stands before the scalar
+        before = _skip_blanks_back(text, word)
+    while before >= 0 and text[before] == "-" and before + 1 < at and text[before + 1] in " \t":
+        before = _skip_blanks_back(text, before - 1)
+        if before < 0 or text[before] in "\n\r":
+            return True
+        if text[before] != "-":
+            return False
+    return before < 0 or text[before] in "\n\r[{,:?"
+
+
 def _plain_equals(text: str, at: int) -> bool:
-    """A plain `=` alone: YAML 1.1's value tag, which SafeLoader cannot construct."""
-    before = text[at - 1] if at else " "
-    after = text[at + 1 : at + 2] or " "
-    return (before.isspace() or before in "[{,:") and (after.isspace() or after in ",]}")
+    """A plain `=` that is a whole scalar: YAML 1.1's value tag, which SafeLoader cannot construct.
+    The `=` of `expression: "a = b"`, common in policies, is text inside a scalar."""
+    if not _starts_scalar(text, at):
+        return False
+    after = at + 1
+    while after < len(text) and text[after] in " \t":
+        after += 1
+    return after == len(text) or text[after] in "\n\r#,]}"
 
 
 def _complex_key(text: str, at: int) -> bool:
@@ -50,9 +79,14 @@ def _complex_key(text: str, at: int) -> bool:
     return (before.isspace() or before in "[{,") and after.isspace()
 
 
+_DATE = re.compile(r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}")
+
+
 def _timestamp(text: str, at: int) -> bool:
-    """`dddd-d` at a `-`: maybe a date that does not exist (2025-02-30)."""
-    return at >= 4 and text[at - 4 : at].isdigit() and text[at + 1 : at + 2].isdigit()
+    """`dddd-d?-d?` starting a scalar at a `-`: maybe a date that does not exist (2025-02-30).
+    A UUID's `8756-4d24` or a date inside text starts no scalar; exports are full of both."""
+    start = at - 4
+    return start >= 0 and _DATE.match(text, start) is not None and _starts_scalar(text, start)
 
 
 # (character, test at each of its occurrences): the character is searched at C speed, and the
