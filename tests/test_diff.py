@@ -788,7 +788,7 @@ def test_env_file_values_are_used_as_given(fake_authentik: FakeAuthentik) -> Non
         cli, ["diff", str(path), "--env-file", str(broken)], env={"AUTHENTIK_URL": fake_authentik.url}
     )
     assert result.exit_code == 2
-    assert "broken.env:1: expected KEY=VALUE" in result.stderr
+    assert "broken.env:1:1: expected KEY=VALUE" in result.stderr
 
 
 # -- a property: avlint finds what the importer's query finds -------------------------------------------

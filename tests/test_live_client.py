@@ -214,6 +214,32 @@ def test_token_file_problems_are_reported_without_connecting(tmp_path: Path, fak
     assert len(fake_authentik.requests) == 0
 
 
+def test_a_token_file_that_is_a_fifo_is_refused_at_once(tmp_path: Path) -> None:
+    """Read like every side input: a FIFO nobody writes to would block the run for ever."""
+    fifo = tmp_path / "token.fifo"
+    os.mkfifo(fifo)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "avlint",
+            "diff",
+            str(EXPORT),
+            "--url",
+            "https://a.example.com",
+            "--token-file",
+            str(fifo),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+        check=False,
+    )
+    assert done.returncode == 2, done.stderr
+    assert "cannot read --token-file" in done.stderr and "Traceback" not in done.stderr
+
+
 @pytest.mark.parametrize("url", [None, "ftp://auth.example.com", "auth.example.com", "https://"])
 def test_a_server_url_is_required(url: str | None) -> None:
     with pytest.raises(ConnectionError_):

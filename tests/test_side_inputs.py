@@ -31,6 +31,15 @@ def commands(side: Path) -> dict[str, list[str]]:
         "diff --live-file": ["diff", "--isolated", "--live-file", str(side), str(BLUEPRINT)],
         "migrate --live-file": ["migrate", "--isolated", "--to", "2025.12", "--live-file", str(side), str(BLUEPRINT)],
         "--env-file": ["payload", "--isolated", "--env-file", str(side), str(BLUEPRINT)],
+        "diff --env-file": [
+            "diff",
+            "--isolated",
+            "--live-file",
+            str(BLUEPRINT),
+            "--env-file",
+            str(side),
+            str(BLUEPRINT),
+        ],
         "--context": ["payload", "--isolated", "--context", str(side), str(BLUEPRINT)],
         "spec import": ["spec", "import", str(side)],
     }

@@ -70,13 +70,25 @@ def check_fields(ctx: CheckContext) -> Iterator[Hit]:
         yield from _required(entry, spec)
         if entry.state == "absent":
             continue
+        own_urls = _serializer_urls().get(str(entry.model), {})
         for key, pair in entry.data().items():
             field = spec.fields.get(key)
             if field is not None and not field.read_only:
+                if field.format == "uri" and key in own_urls:
+                    field = field._replace(format=None)  # AV607 knows this field's own schemes
                 yield from _value(ctx, field, pair.value, pair.path)
         pk = entry.identifiers.get("pk")
         if pk is not None:
             yield from _value(ctx, FieldSpec(name="pk", type="uuid"), pk.value, pk.path)
+
+
+def _serializer_urls() -> dict[str, dict[str, object]]:
+    """URL fields whose serializer takes its own schemes (an LDAP source's ldap://): the
+    serializer rules (AV607) check those, not the schema's generic `uri` format (AV501)."""
+    from avlint.checks.serializer_rules import rule_data
+
+    fields: dict[str, dict[str, object]] = rule_data()["urls"]["fields"]
+    return fields
 
 
 def _unknown_and_read_only(entry: Entry, spec: ModelSpec) -> Iterator[Hit]:

@@ -78,8 +78,10 @@ def _secrets(server: ServerOptions) -> list[str | None]:
     """Every value that may be avlint's API token in this run, wherever it came from."""
     secrets: list[str | None] = [server.token, os.environ.get("AUTHENTIK_TOKEN")]
     if server.token_file:
-        with contextlib.suppress(OSError, UnicodeDecodeError):  # reported when the connection is made
-            secrets.extend(line.strip() for line in Path(server.token_file).read_text(encoding="utf-8").splitlines())
+        from avlint.live.connection import TokenFileError, read_token_file
+
+        with contextlib.suppress(TokenFileError):  # reported when the connection is made
+            secrets.extend(line.strip() for line in read_token_file(server.token_file).splitlines())
     return [secret.strip() if secret else None for secret in secrets]
 
 

@@ -14,6 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from avlint.loader.problems import ContentProblem, PathError
+from avlint.loader.source import read_bytes
+
 
 class ConnectionError_(Exception):
     """A connection setting is wrong: reported before any request is made."""
@@ -102,12 +105,34 @@ def ssl_context(ca_bundle: str) -> ssl.SSLContext:
         raise ConnectionError_(f"--ca-bundle {ca_bundle} cannot be read ({error.__class__.__name__})") from None
 
 
+TOKEN_FILE_LIMIT = 64 * 1024  # far above any token; a larger file is not a token file
+
+
+def read_token_file(path: str) -> str:
+    """The token file's text, read like every side input: a regular file (a FIFO would block
+    the run), bounded in size. What the text holds is judged as a token, by the caller."""
+    try:
+        data = read_bytes(path, TOKEN_FILE_LIMIT)
+    except PathError as error:
+        raise TokenFileError(f"{path}: {error.reason}") from None
+    except ContentProblem as problem:
+        raise TokenFileError(f"{path}: {problem.message}") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise TokenFileError(f"{path}: not UTF-8 text") from None
+
+
+class TokenFileError(Exception):
+    """--token-file cannot be read."""
+
+
 def _token(token: str | None, token_file: str | None, env: Mapping[str, str]) -> Secret | None:
     if token_file:
         try:
-            value = Path(token_file).read_text(encoding="utf-8").strip()
-        except (OSError, UnicodeDecodeError) as error:
-            raise ConnectionError_(f"cannot read --token-file {token_file}: {error.__class__.__name__}") from None
+            value = read_token_file(token_file).strip()
+        except TokenFileError as error:
+            raise ConnectionError_(f"cannot read --token-file {error}") from None
         if not value:
             raise ConnectionError_(f"--token-file {token_file} is empty")
         return Secret(_checked(value, f"the token in --token-file {token_file}"))

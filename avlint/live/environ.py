@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
@@ -86,18 +85,12 @@ def _first_scalar(node: Node) -> str | None:
 
 
 def read_env_file(path: str) -> dict[str, str]:
-    """KEY=VALUE lines (blank lines, `#` comments and an `export ` prefix allowed)."""
+    """`--env-file`, read by the shared guarded reader (regular file, size): its values are
+    used as given."""
+    from avlint.loader.side import SideInputError
+    from avlint.loader.side import read_env_file as read
+
     try:
-        lines = Path(path).read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as error:
-        raise EnvFileError(f"cannot read --env-file {path}: {error.__class__.__name__}") from None
-    values: dict[str, str] = {}
-    for number, line in enumerate(lines, start=1):
-        stripped = line.strip()
-        if not stripped or stripped.startswith("#"):
-            continue
-        key, sep, value = stripped.removeprefix("export ").partition("=")
-        if not sep or not key.strip():
-            raise EnvFileError(f"{path}:{number}: expected KEY=VALUE")
-        values[key.strip()] = value.strip().strip("'\"")
-    return values
+        return read(path)
+    except SideInputError as error:
+        raise EnvFileError(f"--env-file: {error}") from None

@@ -49,6 +49,21 @@ def read_text(path: str, max_size: int = DEFAULT_MAX_FILE_SIZE) -> str:
         raise _from_problem(path, problem) from None
 
 
+def read_env_file(path: str, max_size: int = DEFAULT_MAX_FILE_SIZE) -> dict[str, str]:
+    """`--env-file`: KEY=VALUE lines (blank lines, `#` comments and an `export ` prefix allowed),
+    read with the same guards as every side input."""
+    values: dict[str, str] = {}
+    for number, line in enumerate(read_text(path, max_size).splitlines(), start=1):
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        key, sep, value = stripped.removeprefix("export ").partition("=")
+        if not sep or not key.strip():
+            raise SideInputError(path, "expected KEY=VALUE", number, 1)
+        values[key.strip()] = value.strip().strip("'\"")
+    return values
+
+
 def load_json(path: str, max_size: int = DEFAULT_MAX_FILE_SIZE) -> Any:
     return parse_json(read_text(path, max_size), path)
 

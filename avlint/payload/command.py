@@ -172,22 +172,12 @@ def _environ(request: PayloadRequest) -> dict[str, str]:
 
 
 def _read_env_file(path: str) -> dict[str, str]:
-    values: dict[str, str] = {}
-    from avlint.loader.side import SideInputError, read_text
+    from avlint.loader.side import SideInputError, read_env_file
 
     try:
-        lines = read_text(path).splitlines()
+        return read_env_file(path)
     except SideInputError as error:
-        raise UsageError(f"cannot read --env-file {path}: {error.detail}") from None
-    for number, line in enumerate(lines, start=1):
-        stripped = line.strip()
-        if not stripped or stripped.startswith("#"):
-            continue
-        key, sep, value = stripped.removeprefix("export ").partition("=")
-        if not sep or not key.strip():
-            raise UsageError(f"{path}:{number}: expected KEY=VALUE")
-        values[key.strip()] = value.strip().strip("'\"")
-    return values
+        raise UsageError(f"--env-file: {error}") from None
 
 
 def _scalar(key: str, text: str) -> Any:
