@@ -282,3 +282,27 @@ entries:
 def test_an_unknown_model_has_no_field_findings() -> None:
     text = "version: 1\nentries:\n  - model: authentik_core.nothing\n    identifiers: {x: 1}\n    attrs: {y: [1]}\n"
     assert [rule for _, _, rule in lint(text)] == ["AV107"]
+
+
+def test_url_fields_with_their_own_schemes_are_left_to_the_serializer_rules() -> None:
+    """An LDAP source's server_uri is an ldap:// URL: the schema's generic `uri` format (AV501)
+    does not judge it; the serializer rules (AV607) know its schemes. One problem, one finding."""
+    text = """\
+version: 1
+entries:
+  - model: authentik_sources_ldap.ldapsource
+    identifiers: {slug: ldap}
+    attrs:
+      name: LDAP
+      server_uri: ldaps://dc1.example.org
+      base_dn: dc=example,dc=org
+  - model: authentik_providers_proxy.proxyprovider
+    identifiers: {name: proxy}
+    attrs:
+      authorization_flow: !Find [authentik_flows.flow, [slug, default-provider-authorization-implicit-consent]]
+      invalidation_flow: !Find [authentik_flows.flow, [slug, default-provider-invalidation-flow]]
+      external_host: app.example.org
+"""
+    found = lint(text)
+    assert [rule for _, _, rule in found if rule in ("AV501", "AV607")] == ["AV607"]
+    assert not [f for f in found if f[0] == 7]
