@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from functools import cached_property
 from typing import TYPE_CHECKING, NamedTuple
@@ -17,6 +18,10 @@ from avlint.versions import Release
 
 if TYPE_CHECKING:
     from avlint.spec.model import SpecSource
+
+
+# Where a YAML tag can begin; a `!=` then a blank is Python's operator inside an expression.
+_TAG_START = re.compile(r"(?:^|[\s\[{,:])!(?!=(?:\s|$))", re.MULTILINE)
 
 
 class Hit(NamedTuple):
@@ -70,8 +75,10 @@ class CheckContext:
     @cached_property
     def tagged_nodes(self) -> list[tuple[Node, YamlPath]]:
         """Every explicitly tagged node (custom tags, and standard tags the safe loader cannot
-        build such as !!python/object), with its path. Only a text with a `!` can have one."""
-        if "!" not in self.text:
+        build such as !!python/object), with its path. Only a text with a `!` where a tag can
+        start (a line's start, a blank or a flow indicator before it) can have one: the `!=` and
+        `Hello!` of expression policies and messages do not cost a walk of the whole tree."""
+        if "!" not in self.text or _TAG_START.search(self.text) is None:
             return []
         return [(node, path) for node, path in walk(self.document.root) if node.tag not in SAFE_STANDARD_TAGS]
 
