@@ -32,6 +32,7 @@ from tests.test_property import MUTATION, mutate
 
 MUTATION_EXAMPLES = 500  # in CI: five commands each, ~20 ms an example (most mutants stop early), ~10 s
 EXAMPLES = int(os.environ.get("AVLINT_FUZZ_EXAMPLES", str(MUTATION_EXAMPLES)))
+COMMAND_RUNS = 5  # lint, payload, migrate --diff, fix, migrate: each mutant goes through all
 FUZZ = settings(
     deadline=None,
     database=None,
@@ -130,13 +131,14 @@ def run_everything(name: str, mutant: bytes) -> None:
         for made in (folder, out, cwd):
             made.mkdir()
         path = folder / name
-        commands = {
+        commands = {  # as many as COMMAND_RUNS
             "lint": ["lint", "--isolated", str(path)],
             "payload": ["payload", "--isolated", "--all-models", "--allow-unresolved", "--out", str(out), str(path)],
             "migrate --diff": ["migrate", "--isolated", "--to", "2026.5", "--diff", str(path)],
             "fix": ["fix", "--isolated", str(path)],
             "migrate": ["migrate", "--isolated", "--to", "2026.5", "--from", "2024.12", str(path)],
         }
+        assert len(commands) == COMMAND_RUNS
         here = os.getcwd()
         os.chdir(cwd)
         try:
