@@ -201,7 +201,15 @@ def test_validation_details_and_configuration_stages(tmp_path: Path) -> None:
     model: authentik_stages_authenticator_validate.authenticatorvalidatestage
     identifiers:
       name: defaults
+  - id: identification
+    model: authentik_stages_identification.identificationstage
+    identifiers:
+      name: identification
+    attrs:
+      user_fields: [username]
 """,
+        # The user is identified first: AV401 and AV406 are about a pending user.
+        BINDING.format(target="!KeyOf flow", stage="!KeyOf identification", order=0),
         BINDING.format(target="!KeyOf flow", stage="!KeyOf v", order=10),
         BINDING.format(target="!KeyOf flow", stage="!KeyOf plain", order=20),
     )

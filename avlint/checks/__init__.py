@@ -7,7 +7,21 @@ codes are all deselected and stamps rule data on what it yields.
 
 from __future__ import annotations
 
-from avlint.checks import binding, document, entries, evaluation, fields, flows, references, stage, tags
+from avlint.checks import (
+    binding,
+    default_patch,
+    document,
+    entries,
+    evaluation,
+    fields,
+    flows,
+    references,
+    serializer_rules,
+    serializer_values,
+    stage,
+    tags,
+    userless,
+)
 from avlint.checks.base import Check, CheckContext, Hit
 
 REGISTRY: tuple[Check, ...] = (
@@ -26,6 +40,17 @@ REGISTRY: tuple[Check, ...] = (
     binding.check_evaluation,
     flows.check_disjoint_stages,
     flows.check_stage_names,
+    userless.check_userless_validation,
+    serializer_rules.check_serializer_rules,
+    default_patch.check_default_patches,
+    serializer_values.check_durations,
+    serializer_values.check_file_names,
+    serializer_values.check_urls,
+    serializer_values.check_expressions,
+    serializer_values.check_redirect_uris,
+    serializer_values.check_policy_binding_kind,
+    serializer_values.check_shared_tables,
+    serializer_values.check_runtime_notes,
 )
 
 __all__ = ["REGISTRY", "Check", "CheckContext", "Hit"]

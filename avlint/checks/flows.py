@@ -9,6 +9,7 @@ from yaml.nodes import Node, ScalarNode, SequenceNode
 
 from avlint.blueprint import BINDING, FLOW, VALIDATE_STAGE, Entry
 from avlint.checks.base import CheckContext, Hit, reports
+from avlint.checks.flow_position import positions
 from avlint.checks.stage import device_classes
 from avlint.modelinfo import is_stage
 from avlint.nodes import Pair, text_of
@@ -30,8 +31,11 @@ def check_disjoint_stages(ctx: CheckContext) -> Iterator[Hit]:
         if flow_key is None or not isinstance(stage_entry, Entry):
             continue
         by_flow.setdefault(flow_key, []).append((stage_entry, stage))
+    where = positions(ctx)
     for bound in by_flow.values():
         for (first, _), (second, pair) in combinations(bound, 2):
+            if where.userless_anywhere(first) or where.userless_anywhere(second):
+                continue  # without a pending user, no one needs a device of each kind
             classes_a, classes_b = _classes(ctx, first), _classes(ctx, second)
             if classes_a is not None and classes_b is not None and not classes_a & classes_b:
                 yield Hit(

@@ -8,6 +8,7 @@ from yaml.nodes import Node, ScalarNode, SequenceNode
 
 from avlint.blueprint import VALIDATE_STAGE, Entry
 from avlint.checks.base import CheckContext, Hit, reports
+from avlint.checks.flow_position import positions
 from avlint.checks.threshold import parse_threshold
 from avlint.checks.values import string_field_text
 from avlint.fix.model import Fix, delete_item, replace
@@ -81,15 +82,20 @@ def _empty_list(node: Node) -> bool:
 
 @reports("AV303", "AV304", "AV305", "AV306", "AV307")
 def check_threshold(ctx: CheckContext) -> Iterator[Hit]:
-    for _, data in validation_stages(ctx):
+    for entry, data in validation_stages(ctx):
         pair = data.get("last_auth_threshold")
         text = string_field_text(pair.value) if pair else None
         if pair is None or text is None or not text.strip():
             continue  # absent, a tag, null, a wrong type or blank: the field rules report those
-        yield from _threshold(ctx, text.strip(), pair, data)
+        # Without a pending user only a user-less WebAuthn challenge is offered: code-based
+        # devices never come into it.
+        user_devices = not positions(ctx).userless_everywhere(entry)
+        yield from _threshold(ctx, text.strip(), pair, data, user_devices)
 
 
-def _threshold(ctx: CheckContext, text: str, pair: Pair, data: dict[str, Pair]) -> Iterator[Hit]:
+def _threshold(
+    ctx: CheckContext, text: str, pair: Pair, data: dict[str, Pair], user_devices: bool = True
+) -> Iterator[Hit]:
     result = parse_threshold(text)
     if result.overflow:
         yield Hit(
@@ -128,7 +134,7 @@ def _threshold(ctx: CheckContext, text: str, pair: Pair, data: dict[str, Pair]) 
     classes = device_classes(ctx, data)
     code_based = [c for c, _ in classes] if classes is not None else list(CODE_BASED_CLASSES)
     code_based = [c for c in code_based if c in CODE_BASED_CLASSES]
-    if 0 < seconds < 30 and code_based:
+    if 0 < seconds < 30 and code_based and user_devices:
         yield Hit(
             "AV307",
             pair.value,
@@ -201,10 +207,15 @@ def _is_set(node: Node, key: str) -> bool:
 
 @reports("AV401", "AV404", "AV406")
 def check_enrolment(ctx: CheckContext) -> Iterator[Hit]:
+    """What happens to a pending user without a device. A stage bound only before the user is
+    identified never has one and never reads not_configured_action: these rules skip it."""
+    where = positions(ctx)
     has_setup_stage = any(
         is_setup_stage(entry.model) and entry.state not in ("absent", None) for entry in ctx.document.entries
     )
     for entry, data in validation_stages(ctx):
+        if where.userless_everywhere(entry):
+            continue
         action = data.get("not_configured_action")
         action_text = text_of(action.value) if action else None
         if action is not None and action_text == "deny" and not has_setup_stage:
