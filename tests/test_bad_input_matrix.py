@@ -144,8 +144,22 @@ def test_bad_input_x_command(kind: str, command: str, tmp_path: Path, monkeypatc
             assert f"{path}:{position[0]}:{position[1]}:" in said, said
     else:
         assert result.exit_code in (0, 1, 2), said
-        if command == "lint":  # the warning names the file, at its position when it has one
+        if kind == "directory":  # every command names a folder in which it found nothing to read
+            assert f"{path}: warning: no blueprint in this folder" in result.stderr, said
+        elif command == "lint":  # the warning names the file, at its position when it has one
             assert (f"{path}:{position[0]}:{position[1]}:" if position else f"{path}:") in said, said
+
+
+def test_a_folder_with_blueprints_is_not_named(tmp_path: Path) -> None:
+    from avlint.discovery import folders_without_files
+
+    (tmp_path / "full").mkdir()
+    (tmp_path / "full-not").mkdir()
+    named = [str(tmp_path / "full"), str(tmp_path / "full-not") + "/", str(tmp_path / "full" / "a.yaml")]
+    files = [str(tmp_path / "full" / "a.yaml")]
+    assert folders_without_files(named, files) == [str(tmp_path / "full-not") + "/"]
+    assert folders_without_files(["."], ["a.yaml"]) == []
+    assert folders_without_files(["."], []) == ["."]
 
 
 def test_every_kind_in_the_brief_is_covered() -> None:
