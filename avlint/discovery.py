@@ -36,6 +36,28 @@ def discover(paths: list[str], exclude: tuple[str, ...] = ()) -> tuple[list[str]
     return files, errors
 
 
+def folders_without_files(paths: list[str], files: list[str]) -> list[str]:
+    """The named folders in which discovery found nothing: most often a typo in a CI script, so
+    the commands name them (lint, which also knows what was a blueprint, has its own check)."""
+    empty = []
+    for raw in paths:
+        root = os.path.normpath(raw)
+        if not os.path.isdir(root):
+            continue  # a file, or a path that does not exist (already an error)
+        inside = root.rstrip(os.sep) + os.sep if root != os.curdir else ""
+        if not any(os.path.normpath(file).startswith(inside) for file in files):
+            empty.append(raw)
+    return empty
+
+
+def empty_folder_warnings(paths: list[str], files: list[str], verb: str) -> list[str]:
+    """One warning line per named folder with no blueprint in it, for the command to print."""
+    return [
+        f"{folder}: warning: no blueprint in this folder; nothing was {verb} there\n"
+        for folder in folders_without_files(paths, files)
+    ]
+
+
 def _walk(root: str, exclude: tuple[str, ...], errors: list[PathError]) -> list[str]:
     found: list[str] = []
     visited: set[tuple[int, int]] = set()

@@ -460,8 +460,10 @@ def test_deep_nesting_position_and_message(tmp_path: Path) -> None:
 
 
 def test_nesting_just_under_the_limit_is_analysed() -> None:
-    data = b"version: 1\nentries: []\nx: " + b"[" * 400 + b"]" * 400 + b"\n"
-    assert "AV006" not in [f.rule for f in result_of("ok.yaml", data).findings]
+    # 400 levels with the root mapping: the deepest authentik's loader is sure to load (AV001 beyond)
+    data = b"version: 1\nentries: []\nx: " + b"[" * 399 + b"]" * 399 + b"\n"
+    rules = [f.rule for f in result_of("ok.yaml", data).findings]
+    assert "AV006" not in rules and "AV001" not in rules
 
 
 @pytest.fixture(scope="module")

@@ -1009,10 +1009,21 @@ def test_a_context_that_refers_to_itself_is_bounded() -> None:
 
 
 def test_deep_tag_nesting_is_bounded() -> None:
-    """Nesting the loader accepts (under 500 levels) but too deep to evaluate: an error, not a crash."""
+    """Tags nested too deep to evaluate: an error, not a crash. authentik's loader cannot load 450
+    levels, so a blueprint is refused before (AV001); a tree composed without that verdict still
+    meets the evaluator's own bound."""
+    from yaml.nodes import MappingNode
+
+    from avlint.loader.problems import ContentProblem
+    from avlint.loader.yaml_nodes import compose_plain
+
     value = "!If [" * 450 + "true" + ", a, b]" * 450
-    with pytest.raises(ResolveError, match="too deep to evaluate"):
+    with pytest.raises(ContentProblem, match="authentik cannot load this file"):
         resolve(value)
+    root = compose_plain(f"v: {value}\n")
+    assert isinstance(root, MappingNode)
+    with pytest.raises(ResolveError, match="too deep to evaluate"):
+        Resolver(environ={}).resolve(root.value[0][1])
     assert resolve("!If [" * 100 + "true" + ", a, b]" * 100) == "a"
 
 

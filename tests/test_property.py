@@ -32,9 +32,14 @@ COMMON = settings(
 )
 
 
+CI_COUNTS: list[int] = []  # each test's example count in CI, quoted in tests/README.md (test_fuzz_figures.py)
+
+
 def examples(count: int) -> settings:
-    """The shared settings (no deadline, no example database in the repo) with `count` examples."""
-    return settings(COMMON, max_examples=count)
+    """The shared settings (no deadline, no example database in the repo) with `count` examples,
+    or AVLINT_FUZZ_EXAMPLES of them for a longer search."""
+    CI_COUNTS.append(count)
+    return settings(COMMON, max_examples=int(os.environ.get("AVLINT_FUZZ_EXAMPLES", str(count))))
 
 
 def source_files() -> list[Path]:

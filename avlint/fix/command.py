@@ -29,7 +29,7 @@ class FixRequest:
 
 
 def run_fix(request: FixRequest, out: TextIO, err: TextIO, cwd: Path | None = None) -> int:
-    from avlint.discovery import discover
+    from avlint.discovery import discover, empty_folder_warnings
     from avlint.engine import RunResult
     from avlint.workers import iter_paths, stop_on_signals
 
@@ -47,6 +47,7 @@ def run_fix(request: FixRequest, out: TextIO, err: TextIO, cwd: Path | None = No
         err.write(f"avlint: error: {error}\n")
         return EXIT_USAGE
     files, path_errors = discover(list(request.paths), settings.exclude)
+    err.writelines(empty_folder_warnings(list(request.paths), files, "fixed"))
     failures = changed = done_files = 0
     results = []
     work = partial(

@@ -104,11 +104,12 @@ def load_and_lint(paths: list[str], settings: Settings, err: TextIO) -> tuple[li
     cannot be read, or a file that does not parse, is reported with its position."""
     from functools import partial
 
-    from avlint.discovery import discover
+    from avlint.discovery import discover, empty_folder_warnings
     from avlint.graph.summary import summarise_file
     from avlint.workers import map_paths
 
     files, errors = discover(paths, settings.exclude)
+    err.writelines(empty_folder_warnings(list(paths), files, "drawn"))
     problems = Problems(unreadable=len(errors))
     for error in errors:
         err.write(f"{error.path}: error: {error.reason}\n")

@@ -125,12 +125,13 @@ def blueprint_environ(
 
 def load_documents(paths: list[str], settings: Settings, err: TextIO) -> tuple[list[tuple[str, Document]], int]:
     """Blueprints of the given paths, parsed on the lint path; unreadable ones are reported."""
-    from avlint.discovery import discover
+    from avlint.discovery import discover, empty_folder_warnings
     from avlint.loader.problems import ContentProblem, PathError
     from avlint.loader.source import read_source
     from avlint.loader.yaml_nodes import compose
 
     files, errors = discover(paths, settings.exclude)
+    err.writelines(empty_folder_warnings(list(paths), files, "read"))
     documents: list[tuple[str, Document]] = []
     problems = len(errors)
     for error in errors:

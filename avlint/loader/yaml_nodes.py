@@ -12,8 +12,8 @@ from __future__ import annotations
 import yaml
 from yaml.nodes import MappingNode, Node, SequenceNode
 
+from avlint.loader.limits import AUTHENTIK_SAFE_DEPTH, MAX_EXPANDED_NODES
 from avlint.loader.limits import MAX_DEPTH as MAX_DEPTH  # re-exported: its users import it from here
-from avlint.loader.limits import MAX_EXPANDED_NODES
 from avlint.loader.problems import ContentProblem
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -29,7 +29,7 @@ def compose(text: str) -> Node | None:
     global _last
     if _last is not None and _last[0] == text:
         return _last[1]
-    root = _compose(text)
+    root = _compose(text, AUTHENTIK_SAFE_DEPTH)
     from avlint.loader.authentik_yaml import rejection
 
     problem = rejection(text)
@@ -42,12 +42,15 @@ def compose(text: str) -> Node | None:
 def compose_plain(text: str) -> Node | None:
     """The root node of a YAML file that is not a blueprint (a config, a side input): the same
     guards, without authentik's verdict, which only matters for what authentik reads."""
-    return _compose(text)
+    return _compose(text, MAX_DEPTH)
 
 
-def _compose(text: str) -> Node | None:
-    if _depth_bound(text) > MAX_DEPTH:
-        _check_depth_exactly(text)
+def _compose(text: str, loadable_depth: int) -> Node | None:
+    """`loadable_depth`: nesting beyond it is refused (AV001) because the program that reads the
+    file cannot load it, below avlint's own limit (AV006). Only a text whose cheap bound passes
+    it walks its events."""
+    if _depth_bound(text) > loadable_depth:
+        _check_depth_exactly(text, loadable_depth)
     try:
         root = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as error:
@@ -71,22 +74,35 @@ def _depth_bound(text: str) -> int:
     return text.count("[") + text.count("{") + longest + 1
 
 
-def _check_depth_exactly(text: str) -> None:
+def _check_depth_exactly(text: str, loadable_depth: int) -> None:
     depth = 0
+    too_deep_to_load: ContentProblem | None = None
     try:
         for event in yaml.parse(text, Loader=_Loader):  # an event stream: no recursion
             if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
                 depth += 1
-                if depth > MAX_DEPTH:
+                if depth > loadable_depth:
                     mark = event.start_mark
                     line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
-                    raise ContentProblem("AV006", f"nesting deeper than {MAX_DEPTH} levels", line, column)
+                    if depth > MAX_DEPTH:
+                        raise ContentProblem("AV006", f"nesting deeper than {MAX_DEPTH} levels", line, column)
+                    if too_deep_to_load is None:  # kept: deeper still (AV006) or a syntax error comes first
+                        too_deep_to_load = ContentProblem("AV001", _unloadable(loadable_depth), line, column)
             elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
                 depth -= 1
     except yaml.MarkedYAMLError as error:
         raise _syntax_problem(error) from None
     except yaml.YAMLError as error:
         raise _reader_problem(error, text) from None
+    if too_deep_to_load is not None:
+        raise too_deep_to_load
+
+
+def _unloadable(depth: int) -> str:
+    return (
+        f"authentik cannot load this file: it nests deeper than {depth} levels, and PyYAML's SafeLoader, "
+        "which authentik reads blueprints with, recurses once per level and overflows Python's recursion limit"
+    )
 
 
 def _check_aliases(root: Node) -> None:

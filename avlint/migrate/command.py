@@ -212,7 +212,7 @@ def _apply(text: str, planned: list[tuple[int, str, Fix]], migration: Migration)
 
 def run_migrate(request: MigrateRequest, out: TextIO, err: TextIO, cwd: Path | None = None) -> int:
     from avlint.atomic_write import WriteError, write_file
-    from avlint.discovery import discover
+    from avlint.discovery import discover, empty_folder_warnings
     from avlint.engine import lint_text
     from avlint.fix.command import diff_lines
     from avlint.loader.problems import PathError
@@ -230,6 +230,7 @@ def run_migrate(request: MigrateRequest, out: TextIO, err: TextIO, cwd: Path | N
         err.write(f"avlint: error: --live-file {request.live_file}: {error}\n")
         return EXIT_USAGE
     files, path_errors = discover(list(request.paths), settings.exclude)
+    err.writelines(empty_folder_warnings(list(request.paths), files, "migrated"))
     failed = changed = 0
     for path in files:
         try:

@@ -32,7 +32,7 @@ class PayloadRequest:
 
 
 def run_payload(request: PayloadRequest, out: TextIO, err: TextIO, cwd: Path | None = None) -> int:
-    from avlint.discovery import discover
+    from avlint.discovery import discover, empty_folder_warnings
     from avlint.workers import map_paths
 
     try:
@@ -42,6 +42,7 @@ def run_payload(request: PayloadRequest, out: TextIO, err: TextIO, cwd: Path | N
         err.write(f"avlint: error: {error}\n")
         return EXIT_USAGE
     files, path_errors = discover(list(request.paths), settings.exclude)
+    err.writelines(empty_folder_warnings(list(request.paths), files, "read"))
     written = refused = skipped = 0
     taken: set[str] = set()
     # Files are built in worker processes when there are many; written here, in input order,
