@@ -70,6 +70,15 @@ COMMANDS: dict[str, Callable[[Path, Path], list[str]]] = {
     "diff": lambda path, listing: ["diff", "--live-file", str(listing), str(path)],
 }
 POSITIONED = ("lint", "graph", "diff")  # the commands that report a content problem at line:column
+# Where deep nesting is reported depends on which guard trips first: avlint's own event scan (at
+# level 501, column 503), or, with PyYAML >= 6.0.4, libyaml's scanner, which reads a run of flow
+# openings ahead and stops at its own limit of 1,000 levels (column 1003). Both are AV006 on line 3.
+ALSO_AT = {"deep-nesting": (3, 503)}
+
+
+def _reported_at(said: str, path: Path, kind: str, position: tuple[int, int]) -> bool:
+    places = [position] + ([ALSO_AT[kind]] if kind in ALSO_AT else [])
+    return any(f"{path}:{line}:{column}:" in said for line, column in places)
 
 
 def _snapshot(folder: Path) -> dict[str, bytes | None]:
@@ -141,13 +150,13 @@ def test_bad_input_x_command(kind: str, command: str, tmp_path: Path, monkeypatc
         assert result.exit_code in (1, 2), said
         assert str(path) in said, said
         if position is not None and command in POSITIONED:
-            assert f"{path}:{position[0]}:{position[1]}:" in said, said
+            assert _reported_at(said, path, kind, position), said
     else:
         assert result.exit_code in (0, 1, 2), said
         if kind == "directory":  # every command names a folder in which it found nothing to read
             assert f"{path}: warning: no blueprint in this folder" in result.stderr, said
         elif command == "lint":  # the warning names the file, at its position when it has one
-            assert (f"{path}:{position[0]}:{position[1]}:" if position else f"{path}:") in said, said
+            assert _reported_at(said, path, kind, position) if position else f"{path}:" in said, said
 
 
 def test_a_folder_with_blueprints_is_not_named(tmp_path: Path) -> None:
