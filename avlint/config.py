@@ -14,7 +14,7 @@ from avlint.catalogue import UnknownRuleError, lookup
 from avlint.suggest import did_you_mean
 
 CONFIG_NAMES = (".avlint.yaml", ".avlint.yml")
-LEVELS = ("error", "warning", "off")
+LEVELS = ("error", "warning", "info", "off")
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(b|kb|k|mb|m|gb|g)?\s*$", re.IGNORECASE)
 _UNITS = {None: 1, "b": 1, "k": 1024, "kb": 1024, "m": 1024**2, "mb": 1024**2, "g": 1024**3, "gb": 1024**3}
 
@@ -37,6 +37,7 @@ class Config(NamedTuple):
     max_file_size: int | None = None
     strict: bool | None = None
     baseline: str | None = None  # relative to the config file's folder
+    project: str | None = None  # the blueprints root (as --project), relative to the config file's folder
 
 
 def find_config(start: Path) -> Path | None:
@@ -151,7 +152,7 @@ def _from_pyproject(path: Path, text: str) -> tuple[dict[str, Any], dict[str, in
     return section, lines
 
 
-_KEYS = ("target_version", "select", "ignore", "severity", "exclude", "max_file_size", "strict", "baseline")
+_KEYS = ("target_version", "select", "ignore", "severity", "exclude", "max_file_size", "strict", "baseline", "project")
 
 
 def _validate(path: str, raw: dict[str, Any], lines: dict[str, int]) -> Config:
@@ -204,7 +205,7 @@ def _rule_code(path: str, line: int, key: str) -> str:
 
 def _severity(path: str, line: int, value: Any, line_of: Any) -> tuple[tuple[str, str], ...]:
     if not isinstance(value, dict):
-        raise ConfigError(path, line, "'severity' must map rule ids or names to error, warning or off")
+        raise ConfigError(path, line, "'severity' must map rule ids or names to error, warning, info or off")
     result = []
     for rule, level in value.items():
         if level is False:  # YAML 1.1 reads an unquoted `off` as false
@@ -244,4 +245,5 @@ _VALIDATORS = {
     "max_file_size": _size,
     "strict": _boolean,
     "baseline": _path,
+    "project": _path,
 }

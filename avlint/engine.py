@@ -11,7 +11,7 @@ from typing import Any, NamedTuple
 
 from yaml.nodes import MappingNode, Node, ScalarNode
 
-from avlint.blueprint import build_document, classify
+from avlint.blueprint import Document, build_document, classify
 from avlint.catalogue import by_code
 from avlint.checks import REGISTRY, CheckContext, Hit
 from avlint.findings import Finding, YamlPath
@@ -97,8 +97,12 @@ class RunResult:
         return 0
 
 
-def lint_text(path: str, text: str, settings: Settings, had_bom: bool = False) -> FileResult:
-    """Lint one file's text. `path` is only used for display and to tell JSON from YAML."""
+def lint_text(
+    path: str, text: str, settings: Settings, had_bom: bool = False, documents: list[Document] | None = None
+) -> FileResult:
+    """Lint one file's text. `path` is only used for display and to tell JSON from YAML.
+    `documents`, when given, receives every blueprint document built (the cross-file checks of
+    avlint.project summarise them without parsing the file again)."""
     enabled = settings.enabled_codes()
     if text.startswith("\ufeff"):  # text read without the utf-8-sig codec keeps the mark
         text, had_bom = text[1:], True
@@ -123,7 +127,7 @@ def lint_text(path: str, text: str, settings: Settings, had_bom: bool = False) -
     root = None
     try:
         root = _compose(path, text)
-        hits.extend(_lint_root(path, text, root, settings, enabled))
+        hits.extend(_lint_root(path, text, root, settings, enabled, documents=documents))
     except ContentProblem as problem:
         hits.append(Located.at(problem.rule, problem.line, problem.column, problem.message))
     except _NotABlueprint as skip:
@@ -133,7 +137,7 @@ def lint_text(path: str, text: str, settings: Settings, had_bom: bool = False) -
     )
 
 
-def lint_file(path: str, settings: Settings) -> FileResult:
+def lint_file(path: str, settings: Settings, documents: list[Document] | None = None) -> FileResult:
     """Read and lint one file; PathError when it cannot be read at all."""
     try:
         source = read_source(path, settings.max_file_size)
@@ -145,7 +149,7 @@ def lint_file(path: str, settings: Settings) -> FileResult:
             settings,
             settings.enabled_codes(),
         )
-    return lint_text(path, source.text, settings, source.had_bom)
+    return lint_text(path, source.text, settings, source.had_bom, documents)
 
 
 def lint_bytes(path: str, data: bytes, settings: Settings) -> FileResult:
@@ -206,7 +210,13 @@ def compose_json_text(text: str) -> Node | None:
 
 
 def _lint_root(
-    path: str, text: str, root: Node | None, settings: Settings, enabled: frozenset[str], api_model: str | None = None
+    path: str,
+    text: str,
+    root: Node | None,
+    settings: Settings,
+    enabled: frozenset[str],
+    api_model: str | None = None,
+    documents: list[Document] | None = None,
 ) -> Iterator[Located]:
     if root is None or is_null(root):
         yield Located.at("AV007", 1, 1, "the file holds no YAML document (or only null); authentik skips it")
@@ -232,6 +242,8 @@ def _lint_root(
     document = build_document(
         path, root, api_body=(kind == "api-body"), **({"api_model": api_model} if api_model else {})
     )
+    if documents is not None and not document.api_body:
+        documents.append(document)
     context = CheckContext(document, settings.release, text, settings.spec)
     for check in REGISTRY:
         if check.codes & enabled:
@@ -308,6 +320,18 @@ def _stamp(
         )
     result.findings = stamp_fingerprints(text, result.findings)
     result.findings.sort()
+    return result
+
+
+def stamp_hits(path: str, hits: list[Located], settings: Settings) -> FileResult:
+    """Findings for hits made outside a check (the set checks of avlint.project), stamped like
+    a check's: rule data, severity, suppressions and fingerprints from the file's text."""
+    try:
+        text = read_source(path, settings.max_file_size).text
+    except (PathError, ContentProblem):
+        text = ""
+    result = _stamp(path, text.removeprefix("\ufeff"), list(hits), settings, settings.enabled_codes())
+    result.findings = [f for f in result.findings if f.rule != "AV009"]  # the file's own lint reported them
     return result
 
 

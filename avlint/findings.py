@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from avlint.fix.model import Fix
 
-SEVERITIES = ("error", "warning")
+SEVERITIES = ("error", "warning", "info")  # info: worth knowing, never fails a run
 EFFECTS = ("rejected", "ignored", "runtime", "risk", "style")
 
 YamlPath = tuple[str | int, ...]

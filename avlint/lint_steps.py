@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from avlint.config import Config
     from avlint.engine import RunResult
     from avlint.loader.problems import PathError
+    from avlint.project.lint_set import ProjectOptions
     from avlint.settings import Settings
 
 
@@ -44,6 +45,26 @@ def select_files(
     files, errors = discover(changed, settings.exclude)
     err.write(f"linting {len(files)} file{'' if len(files) == 1 else 's'} changed since {changed_since}\n")
     return files, errors
+
+
+def project_options(project: str | None, cache_dir: str | None, no_cache: bool, config: Config) -> ProjectOptions:
+    """The blueprints root of the set (--project, else the config's `project:`, relative to the
+    config file) and the summary cache folder (only a --project run uses one)."""
+    from avlint.project.lint_set import ProjectOptions
+
+    root = project
+    if root is None and config.project and config.path:
+        root = str(Path(config.path).parent / config.project)
+    if root is None:
+        return ProjectOptions()
+    if not os.path.isdir(root):
+        where = "--project" if project is not None else f"{config.path}: project"
+        raise UsageError(f"{where}: {root} is not a folder")
+    if no_cache:
+        return ProjectOptions(root)
+    from avlint.project.cache import cache_folder
+
+    return ProjectOptions(root, cache_folder(cache_dir))
 
 
 def folders_without_blueprints(paths: tuple[str, ...], result: RunResult) -> list[str]:

@@ -21,15 +21,19 @@ class LintRequest(NamedTuple):
     baseline: str | None = None
     write_baseline: str | None = None
     changed_since: str | None = None  # a git ref
+    project: str | None = None  # --project DIR: every blueprint under DIR is the set's context
+    cache_dir: str | None = None  # --cache-dir: where --project keeps file summaries
+    no_cache: bool = False  # --no-cache
 
 
 def run_lint(request: LintRequest, out: TextIO, err: TextIO, cwd: Path | None = None) -> int:
-    from avlint.engine import RunResult, lint_paths
+    from avlint.engine import RunResult
     from avlint.lint_steps import (
         apply_baseline,
         check_format,
         folders_without_blueprints,
         load_baseline,
+        project_options,
         select_files,
         write_reports,
     )
@@ -40,10 +44,15 @@ def run_lint(request: LintRequest, out: TextIO, err: TextIO, cwd: Path | None = 
         settings, strict = merge_settings(request.options, config)
         baseline = load_baseline(request.baseline, request.write_baseline, config)
         files, path_errors = select_files(request.paths, request.changed_since, settings, err)
+        project = project_options(request.project, request.cache_dir, request.no_cache, config)
     except UsageError as error:
         err.write(f"avlint: error: {error}\n")
         return EXIT_USAGE
-    results, read_errors = lint_paths(files, settings)
+    from avlint.project.lint_set import lint_set
+
+    notes: list[str] = []
+    results, read_errors = lint_set(files, settings, project, notes)
+    err.writelines(note + "\n" for note in notes)
     result = RunResult(results, path_errors + read_errors)
     for path_error in result.path_errors:
         err.write(f"{path_error.path}: error: {path_error.reason}\n")

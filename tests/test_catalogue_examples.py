@@ -2,7 +2,9 @@
 the `bad:` example triggers its rule and the `good:` example lints clean.
 
 An example that starts with `# with --target-version X` is linted for that release; a rule's
-`bad_encoding` names the encoding its bad example is saved in (AV004)."""
+`bad_encoding` names the encoding its bad example is saved in (AV004). An example made of
+`# file: NAME` parts is several blueprints under one root, linted as
+`avlint lint --project ROOT ROOT/<first file>` (the cross-file rules, AV7xx)."""
 
 from __future__ import annotations
 
@@ -16,12 +18,15 @@ from avlint.settings import Settings
 from avlint.versions import resolve_release
 
 TARGET = re.compile(r"\A# with --target-version (\S+)\n")
+FILE = re.compile(r"^# file: (\S+)\n", re.MULTILINE)
 RULES = all_rules()
 
 
 def _lint(rule: Rule, text: str, encoding: str = "utf-8") -> list[tuple[str, int, int, str]]:
     target = TARGET.match(text)
     settings = Settings(release=resolve_release(target.group(1) if target else None))
+    if FILE.match(text):
+        return _lint_set(text, settings)
     findings = lint_bytes(f"{rule.code}-example.yaml", text.encode(encoding), settings).findings
     return [(f.rule, f.line, f.column, f.message) for f in findings]
 
@@ -35,3 +40,29 @@ def test_the_bad_example_triggers_its_rule(rule: Rule) -> None:
 @pytest.mark.parametrize("rule", RULES, ids=[rule.code for rule in RULES])
 def test_the_good_example_lints_clean(rule: Rule) -> None:
     assert _lint(rule, rule.good) == []
+
+
+def _lint_set(text: str, settings: Settings) -> list[tuple[str, int, int, str]]:
+    import tempfile
+    from pathlib import Path
+
+    from avlint.project.lint_set import ProjectOptions, lint_set
+
+    parts = FILE.split(text)[1:]  # name, text, name, text...
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        for name, body in zip(parts[::2], parts[1::2], strict=True):
+            (root / name).parent.mkdir(parents=True, exist_ok=True)
+            (root / name).write_text(body, encoding="utf-8")
+        first = str(root / parts[0])
+        results, errors = lint_set([first], settings, ProjectOptions(str(root)), [])
+    assert errors == []
+    return [(f.rule, f.line, f.column, f.message) for result in results for f in result.findings]
+
+
+def test_a_multi_file_example_is_split_into_its_files() -> None:
+    (rule,) = [rule for rule in RULES if rule.code == "AV709"]
+    assert len(FILE.findall(rule.bad)) == 2
+    found = _lint(rule, rule.bad)
+    assert [code for code, *_ in found] == ["AV709"]
+    assert "a.yaml -> " in found[0][3] and "b.yaml" in found[0][3]

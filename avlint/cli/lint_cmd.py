@@ -61,6 +61,19 @@ FORMAT_NAMES = tuple(FORMATS)
     metavar="REF",
     help="Lint only files changed since this git ref (committed, staged, unstaged and untracked).",
 )
+@click.option(
+    "--project",
+    metavar="DIR",
+    type=click.Path(file_okay=False),
+    help="Check the named files together with every blueprint under DIR (the blueprints root); findings are reported for the named files only.",
+)
+@click.option(
+    "--cache-dir",
+    metavar="DIR",
+    type=click.Path(file_okay=False),
+    help="Where --project keeps file summaries (default $AVLINT_CACHE_DIR, else $XDG_CACHE_HOME/avlint or ~/.cache/avlint).",
+)
+@click.option("--no-cache", is_flag=True, help="With --project: summarise every file afresh; read and write no cache.")
 def lint(
     paths: tuple[str, ...],
     output_format: str,
@@ -78,6 +91,9 @@ def lint(
     baseline: str | None,
     write_baseline: str | None,
     changed_since: str | None,
+    project: str | None,
+    cache_dir: str | None,
+    no_cache: bool,
 ) -> None:
     """Lint blueprint files and folders (folders are searched for *.yaml, *.yml and *.json).
 
@@ -108,5 +124,8 @@ def lint(
         baseline=baseline,
         write_baseline=write_baseline,
         changed_since=changed_since,
+        project=project,
+        cache_dir=cache_dir,
+        no_cache=no_cache,
     )
     sys.exit(run_lint(request, sys.stdout, sys.stderr))

@@ -74,7 +74,7 @@ class Box:
 
     @property
     def worst(self) -> str | None:
-        severities = {issue.severity for issue in self.issues}
+        severities = {issue.severity for issue in self.issues} - {"info"}
         return "error" if "error" in severities else ("warning" if severities else None)
 
 

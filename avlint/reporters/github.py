@@ -12,6 +12,9 @@ from avlint.engine import RunResult
 from avlint.findings import Finding
 from avlint.reporters.text import TextReporter
 
+# The runner's annotation levels: an info finding is a notice.
+_COMMANDS = {"error": "error", "warning": "warning", "info": "notice"}
+
 
 class GithubReporter:
     def render(self, result: RunResult, stream: TextIO) -> None:
@@ -20,7 +23,7 @@ class GithubReporter:
             for error in result.path_errors
         )
         stream.writelines(
-            command(finding.severity, properties(finding), finding.message) for finding in result.findings
+            command(_COMMANDS[finding.severity], properties(finding), finding.message) for finding in result.findings
         )
         stream.write(TextReporter().summary_line(result) + "\n")
 

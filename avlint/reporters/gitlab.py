@@ -15,7 +15,7 @@ from avlint.engine import RunResult
 from avlint.fingerprint import digest
 from avlint.reporters.paths import relative_path
 
-SEVERITY = {"error": "major", "warning": "minor"}
+SEVERITY = {"error": "major", "warning": "minor", "info": "info"}
 CATEGORY = {"rejected": "Bug Risk", "ignored": "Bug Risk", "runtime": "Bug Risk", "risk": "Security", "style": "Style"}
 
 

@@ -51,7 +51,7 @@ def testcase(file: FileResult, strict: bool = False) -> ET.Element:
         ET.SubElement(case, "skipped", message=_clean(file.skipped))
     elif file.findings:
         errors = sum(1 for finding in file.findings if finding.severity == "error")
-        warnings = len(file.findings) - errors
+        warnings = sum(1 for finding in file.findings if finding.severity == "warning")
         message = f"{plural(errors, 'error')}, {plural(warnings, 'warning')}"
         text = "".join(_line(finding) for finding in file.findings)
         if errors or strict:

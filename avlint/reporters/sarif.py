@@ -22,6 +22,8 @@ from avlint.findings import Finding
 from avlint.reporters.paths import relative_path
 from avlint.reporters.summary import summary
 
+# SARIF's result levels: an info finding is a note.
+LEVELS = {"error": "error", "warning": "warning", "info": "note"}
 SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 FINGERPRINT_KEY = "avlint/v1"
 
@@ -61,7 +63,7 @@ def rule_descriptor(rule: Rule) -> dict[str, Any]:
         "shortDescription": {"text": rule.summary},
         "fullDescription": {"text": rule.description.strip()},
         "help": {"text": _help_text(rule), "markdown": _help_markdown(rule)},
-        "defaultConfiguration": {"level": rule.severity},
+        "defaultConfiguration": {"level": LEVELS[rule.severity]},
         "properties": {"tags": ["authentik", "blueprint", rule.effect], "effect": rule.effect},
     }
 
@@ -86,7 +88,7 @@ def results(findings: list[Finding], index: dict[str, int]) -> list[dict[str, An
         if finding.rule in index:
             item["ruleIndex"] = index[finding.rule]
         item |= {
-            "level": finding.severity,
+            "level": LEVELS[finding.severity],
             "message": {"text": finding.message},
             "locations": [
                 {

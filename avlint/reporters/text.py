@@ -10,7 +10,7 @@ from avlint.reporters.summary import plural, summary
 if TYPE_CHECKING:
     from avlint.findings import Finding
 
-_COLOURS = {"error": "\033[31m", "warning": "\033[33m", "dim": "\033[2m", "bold": "\033[1m"}
+_COLOURS = {"error": "\033[31m", "warning": "\033[33m", "info": "\033[36m", "dim": "\033[2m", "bold": "\033[1m"}
 _RESET = "\033[0m"
 
 
@@ -46,6 +46,9 @@ class TextReporter:
             extras.append(f"{counts['baselined']} baselined")
         if counts["baseline_gone"]:
             extras.append(f"{plural(counts['baseline_gone'], 'baselined finding')} gone")
+        infos = result.count("info")
+        if infos:
+            extras.insert(0, plural(infos, "info finding"))
         tail = f" ({', '.join(extras)})" if extras else ""
         checked = plural(counts["linted"], "file")
         if not counts["errors"] and not counts["warnings"]:

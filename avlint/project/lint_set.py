@@ -1,0 +1,191 @@
+"""`avlint lint` over a set of blueprints: each named file linted and summarised in the
+workers, the other files of `--project` summarised (or read back from the cache), then the set
+checks, whose findings join the named files' own.
+
+Without `--project` the files of the run are the set, and nothing is cached (every file is
+parsed anyway). A run over a single file without `--project` has no set to check.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import partial
+from typing import NamedTuple
+
+from avlint.engine import FileResult, lint_text, stamp_hits
+from avlint.loader.problems import ContentProblem, PathError
+from avlint.project.summary import FileSummary, summarise
+from avlint.settings import Settings
+
+Outcome = tuple[FileResult | PathError, FileSummary | None]
+
+
+class ProjectOptions(NamedTuple):
+    root: str | None = None  # --project DIR (or the config's `project:`)
+    cache_folder: str | None = None  # None: no cache (--no-cache, or no --project)
+
+
+def lint_and_summarise(path: str, settings: Settings) -> Outcome:
+    """Lint one file and summarise its blueprint documents (run in a worker: module-level)."""
+    from avlint.loader.source import read_source
+
+    try:
+        source = read_source(path, settings.max_file_size)
+    except PathError as error:
+        return error, None
+    except ContentProblem:
+        from avlint.engine import lint_file
+
+        return _light(lint_file(path, settings)), None
+    documents: list[object] = []
+    result = lint_text(path, source.text, settings, source.had_bom, documents)  # type: ignore[arg-type]
+    summary = None if result.skipped is None and _failed(result) else _summarise(documents, source.text)
+    return _light(result), summary
+
+
+def summarise_only(path: str, settings: Settings) -> FileSummary | None:
+    """The summary of a file that is context only (not named): parsed, no rule run."""
+    from avlint.loader.source import read_source
+
+    try:
+        source = read_source(path, settings.max_file_size)
+    except (PathError, ContentProblem):
+        return None
+    documents: list[object] = []
+    result = lint_text(path, source.text, settings.replace(select=frozenset()), source.had_bom, documents)  # type: ignore[arg-type]
+    if result.skipped is None and not documents:
+        return None  # did not parse
+    return _summarise(documents, source.text)
+
+
+def _summarise(documents: list[object], text: str) -> FileSummary:
+    return tuple(summarise(document, text) for document in documents)  # type: ignore[arg-type]
+
+
+def _failed(result: FileResult) -> bool:
+    """The file did not parse (a syntax error stops every other rule)."""
+    return any(f.rule in ("AV001", "AV004", "AV006") for f in result.findings)
+
+
+def _light(result: FileResult) -> FileResult:
+    result.findings = [f.replace(fix=None) for f in result.findings]
+    return result
+
+
+def lint_set(
+    files: list[str], settings: Settings, project: ProjectOptions, notes: list[str]
+) -> tuple[list[FileResult], list[PathError]]:
+    """Lint `files` (in order) with the set checks; `notes` receives what the user should know
+    about the cache (it could not be written)."""
+    from avlint.workers import map_paths
+
+    outcomes = map_paths(partial(lint_and_summarise, settings=settings), files, settings)
+    results = [outcome for outcome, _ in outcomes if isinstance(outcome, FileResult)]
+    errors = [outcome for outcome, _ in outcomes if isinstance(outcome, PathError)]
+    named: dict[str, tuple[str, FileSummary | None]] = {}
+    for path, (outcome, summary) in zip(files, outcomes, strict=True):
+        if isinstance(outcome, FileResult):
+            named.setdefault(os.path.realpath(path), (path, summary))
+    if project.root is None and sum(1 for _, summary in named.values() if summary) < 2:
+        return results, errors  # one blueprint, no folder to set it in: no set to check
+    context = _context(project, named, settings, notes) if project.root is not None else {}
+    _add_set_findings(results, named, context, project, settings)
+    return results, errors
+
+
+def _context(
+    project: ProjectOptions, named: dict[str, tuple[str, FileSummary | None]], settings: Settings, notes: list[str]
+) -> dict[str, tuple[str, FileSummary | None]]:
+    """The summaries of the project's other files, from the cache where it has them."""
+    from avlint.discovery import discover
+    from avlint.loader.source import read_bytes
+    from avlint.workers import map_paths
+
+    found, _ = discover([str(project.root)], settings.exclude)  # an unreadable folder: what can be read
+    others = [(os.path.realpath(path), path) for path in found]
+    others = [(real, path) for real, path in others if real not in named]
+    cache = None
+    if project.cache_folder is not None:
+        from avlint.project.cache import SummaryCache, content_key
+
+        cache = SummaryCache(project.cache_folder)
+    context: dict[str, tuple[str, FileSummary | None]] = {}
+    missing: list[tuple[str, str, str | None]] = []
+    for real, path in others:
+        if real in context:
+            continue
+        key = None
+        if cache is not None:
+            try:
+                key = content_key(read_bytes(path, settings.max_file_size), settings.release)
+            except (PathError, ContentProblem):
+                continue  # context that cannot be read is no context; only named files are reported
+            cached = cache.get(key)
+            if cached is not False:
+                context[real] = (path, cached)  # type: ignore[assignment]
+                continue
+        missing.append((real, path, key))
+    summaries = map_paths(partial(summarise_only, settings=settings), [path for _, path, _ in missing], settings)
+    for (real, path, key), summary in zip(missing, summaries, strict=True):
+        context[real] = (path, summary)
+        if cache is not None and key is not None:
+            cache.put(key, summary)
+    if cache is not None:
+        for path, summary in named.values():
+            _cache_named(cache, path, summary, settings)
+        problem = cache.save()
+        if problem:
+            notes.append(f"avlint: note: the summary cache was not saved ({problem}); the next run rebuilds it")
+    return context
+
+
+def _cache_named(cache: object, path: str, summary: FileSummary | None, settings: Settings) -> None:
+    from avlint.loader.source import read_bytes
+    from avlint.project.cache import SummaryCache, content_key
+
+    if not isinstance(cache, SummaryCache) or summary is None:
+        return
+    try:
+        key = content_key(read_bytes(path, settings.max_file_size), settings.release)
+    except (PathError, ContentProblem):
+        return  # gone or changed since it was linted: the next run summarises it again
+    cache.put(key, summary)
+
+
+def _add_set_findings(
+    results: list[FileResult],
+    named: dict[str, tuple[str, FileSummary | None]],
+    context: dict[str, tuple[str, FileSummary | None]],
+    project: ProjectOptions,
+    settings: Settings,
+) -> None:
+    from avlint.project.checks import SetFile, check_set
+
+    root = os.path.realpath(project.root) if project.root is not None else None
+    files = [
+        SetFile(path, real, _relative(real, root), summary)
+        for real, (path, summary) in [*named.items(), *context.items()]
+        if summary
+    ]
+    found = check_set(files, frozenset(named), settings.release, root is not None)
+    if not found.found:
+        return
+    for result in results:
+        real = os.path.realpath(result.path)
+        hits = found.found.get(real)
+        if not hits:
+            continue
+        replaced = found.replaced.get(real, set())
+        kept = [f for f in result.findings if (f.rule, f.line, f.column) not in replaced]
+        added = stamp_hits(result.path, hits, settings)
+        result.findings = sorted(kept + added.findings)
+        result.suppressed += added.suppressed
+
+
+def _relative(real: str, root: str | None) -> str | None:
+    if root is None:
+        return None
+    relative = os.path.relpath(real, root)
+    if relative.startswith(os.pardir):
+        return None
+    return relative.replace(os.sep, "/")

@@ -1,0 +1,287 @@
+"""A blueprint document in a few plain values: what the set checks need and nothing else.
+
+Built in the worker that parsed the file, from the document the lint has just built; sent back
+to the main process and cached as JSON, so it holds only tuples, strings, numbers and None
+(named tuples: dataclasses cost the lint path start-up time). A file may hold several
+documents (a Kubernetes ConfigMap with several blueprints), so a file's summary is a tuple of
+document summaries.
+"""
+
+from __future__ import annotations
+
+import zlib
+from typing import Any, NamedTuple
+
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from avlint.blueprint import Document, Entry
+from avlint.findings import YamlPath
+from avlint.modelinfo import is_stage, normalise_model
+from avlint.nodes import STR, end, is_custom_tag, scalar_value, start, text_of, walk
+
+META_APPLY = "authentik_blueprints.metaapplyblueprint"
+INSTANTIATE = "blueprints.goauthentik.io/instantiate"
+
+# A position in the file: (line, column, end line, end column), 1-based.
+Span = tuple[int, int, int, int]
+# Plain values of an entry's identifiers (or a !Find's conditions), sorted by key.
+Values = tuple[tuple[str, str], ...]
+
+
+class ObjectDef(NamedTuple):
+    """An entry that creates or updates an object."""
+
+    model: str
+    identifiers: Values  # without pk; empty when any identifier is a tag (not comparable)
+    pk: str | None
+    attrs: int  # a checksum of the attrs as written (tags included): equal attrs, equal checksum
+    name: str | None  # a stage's name, a flow's slug: what must be unique
+    values: Values  # every plain identifier and attr, for matching !Find conditions
+    id: str | None
+    span: Span
+    yaml_path: YamlPath
+
+
+class FindRef(NamedTuple):
+    """A `!Find [model, [field, value], ...]` whose conditions are all plain values."""
+
+    model: str
+    conditions: Values
+    span: Span
+    yaml_path: YamlPath
+
+
+class KeyOfMiss(NamedTuple):
+    """A `!KeyOf` whose id no entry of its own document defines."""
+
+    id: str
+    span: Span
+    yaml_path: YamlPath
+
+
+class MetaApply(NamedTuple):
+    """An `authentik_blueprints.metaapplyblueprint` entry: the blueprint it applies first."""
+
+    identifiers: Values  # attrs.identifiers: `path` (relative to the blueprints root) or `name`
+    required: bool
+    span: Span
+    yaml_path: YamlPath
+
+
+class DocumentSummary(NamedTuple):
+    name: str | None  # metadata.name: the blueprint instance's name
+    instantiate: bool  # False when the instantiate label is "false": listed, never applied
+    defs: tuple[ObjectDef, ...]
+    finds: tuple[FindRef, ...]
+    keyof_misses: tuple[KeyOfMiss, ...]
+    ids: tuple[tuple[str, int], ...]  # (id, line) of every entry with an id
+    metas: tuple[MetaApply, ...]
+
+
+FileSummary = tuple[DocumentSummary, ...]
+
+
+def summarise(document: Document, text: str = "!") -> DocumentSummary:
+    """The summary of one document. `text` is the file's text: without a `!` it has no tags,
+    and the walk that looks for them is skipped (the hot path of large runs)."""
+    metadata = document.top.get("metadata")
+    name, instantiate = _metadata(metadata.value) if metadata is not None else (None, True)
+    defs: list[ObjectDef] = []
+    metas: list[MetaApply] = []
+    ids: list[tuple[str, int]] = []
+    for entry in document.entries:
+        if entry.id is not None:
+            ids.append((entry.id, entry.node.start_mark.line + 1))
+        if entry.model == META_APPLY:
+            meta = _meta(entry)
+            if meta is not None:
+                metas.append(meta)
+            continue
+        if entry.model is None or entry.state in ("absent", None):
+            continue
+        defs.append(_object_def(entry))
+    finds: list[FindRef] = []
+    misses: list[KeyOfMiss] = []
+    if "!" in text:
+        defined = {entry_id for entry_id, _ in ids}
+        for node, path in walk(document.root):
+            if node.tag == "!Find":
+                found = _find(node, path)
+                if found is not None:
+                    finds.append(found)
+            elif node.tag == "!KeyOf" and isinstance(node, ScalarNode):
+                wanted = node.value.strip()
+                if wanted and wanted not in defined:
+                    misses.append(KeyOfMiss(wanted, _span(node), path))
+    return DocumentSummary(name, instantiate, tuple(defs), tuple(finds), tuple(misses), tuple(ids), tuple(metas))
+
+
+def _metadata(node: Node) -> tuple[str | None, bool]:
+    if not isinstance(node, MappingNode):
+        return None, True
+    name, instantiate = None, True
+    for key, value in node.value:
+        if text_of(key) == "name":
+            name = text_of(value)
+        elif text_of(key) == "labels" and isinstance(value, MappingNode):
+            for label, setting in value.value:
+                if text_of(label) == INSTANTIATE and (text_of(setting) or "").lower() == "false":
+                    instantiate = False
+    return name, instantiate
+
+
+def _object_def(entry: Entry) -> ObjectDef:
+    model = str(entry.model)
+    identifiers: list[tuple[str, str]] = []
+    comparable = True
+    pk = None
+    for key, pair in entry.identifiers.items():
+        value = _plain(pair.value)
+        if key == "pk":
+            pk = value
+        elif value is None:
+            comparable = False
+        else:
+            identifiers.append((key, value))
+    values = {key: value for key, pair in entry.data().items() if (value := _plain(pair.value)) is not None}
+    name_key = "slug" if model == "authentik_flows.flow" else ("name" if is_stage(model) else None)
+    attrs = entry.pairs.get("attrs")
+    checksum = zlib.crc32(_canonical(attrs.value).encode("utf-8", "surrogatepass")) if attrs is not None else 0
+    return ObjectDef(
+        model,
+        tuple(sorted(identifiers)) if comparable else (),
+        pk,
+        checksum,
+        values.get(name_key) if name_key else None,
+        tuple(sorted(values.items())),
+        entry.id,
+        _span(entry.node),
+        entry.path,
+    )
+
+
+def _meta(entry: Entry) -> MetaApply | None:
+    identifiers = entry.attrs.get("identifiers")
+    if identifiers is None or not isinstance(identifiers.value, MappingNode):
+        return None
+    values = []
+    for key, value in identifiers.value.value:
+        key_text, plain = text_of(key), _plain(value)
+        if key_text is None or plain is None:
+            return None  # a tag: only the server can tell which blueprint it names
+        values.append((key_text, plain))
+    required_pair = entry.attrs.get("required")
+    required = True
+    if required_pair is not None and isinstance(required_pair.value, ScalarNode):
+        required = scalar_value(required_pair.value) is not False
+    return MetaApply(tuple(sorted(values)), required, _span(entry.node), entry.path)
+
+
+def _find(node: Node, path: YamlPath) -> FindRef | None:
+    if not isinstance(node, SequenceNode) or not node.value:
+        return None
+    model_text = text_of(node.value[0])
+    if model_text is None:
+        return None
+    conditions = []
+    for condition in node.value[1:]:
+        if not isinstance(condition, SequenceNode) or len(condition.value) != 2:
+            return None
+        field, value = text_of(condition.value[0]), _plain(condition.value[1])
+        if field is None or value is None:
+            return None  # a nested tag: only the server can resolve it
+        conditions.append((field, value))
+    if not conditions:
+        return None
+    return FindRef(normalise_model(model_text), tuple(sorted(conditions)), _span(node), path)
+
+
+def _plain(node: Node) -> str | None:
+    """A scalar's value as text (booleans and numbers as the safe loader builds them), None
+    for a tag, a list or a mapping."""
+    if not isinstance(node, ScalarNode) or is_custom_tag(node):
+        return None
+    if node.tag == STR:
+        return str(node.value)
+    value: Any = scalar_value(node)
+    return None if value is None else str(value)
+
+
+def _canonical(node: Node) -> str:
+    """The data a node holds, spelled one way (mapping keys sorted), tags included."""
+    if isinstance(node, ScalarNode):
+        return f"{node.tag}={node.value}" if node.tag in (STR,) or is_custom_tag(node) else repr(scalar_value(node))
+    if isinstance(node, SequenceNode):
+        return f"{node.tag}[" + ",".join(_canonical(item) for item in node.value) + "]"
+    if isinstance(node, MappingNode):
+        items = sorted(f"{_canonical(key)}:{_canonical(value)}" for key, value in node.value)
+        return f"{node.tag}{{" + ",".join(items) + "}"
+    return ""
+
+
+def _span(node: Node) -> Span:
+    (line, column), (end_line, end_column) = start(node), end(node)
+    return line, column, end_line, end_column
+
+
+# ---- JSON form, for the cache ----------------------------------------------------------------
+
+
+def to_data(summary: FileSummary) -> list[Any]:
+    """Plain lists: named tuples become lists, in field order."""
+    return [list(_listed(document)) for document in summary]
+
+
+def _listed(value: Any) -> Any:
+    if isinstance(value, tuple):
+        return [_listed(item) for item in value]
+    return value
+
+
+def from_data(data: Any) -> FileSummary:
+    """The summary back from `to_data`'s lists; ValueError (or TypeError) when they are not one."""
+    documents = []
+    for raw in data:
+        name, instantiate, defs, finds, misses, ids, metas = raw
+        documents.append(
+            DocumentSummary(
+                _optional_text(name),
+                bool(instantiate),
+                tuple(
+                    ObjectDef(
+                        str(d[0]),
+                        _values(d[1]),
+                        _optional_text(d[2]),
+                        int(d[3]),
+                        _optional_text(d[4]),
+                        _values(d[5]),
+                        _optional_text(d[6]),
+                        _as_span(d[7]),
+                        _as_path(d[8]),
+                    )
+                    for d in defs
+                ),
+                tuple(FindRef(str(f[0]), _values(f[1]), _as_span(f[2]), _as_path(f[3])) for f in finds),
+                tuple(KeyOfMiss(str(m[0]), _as_span(m[1]), _as_path(m[2])) for m in misses),
+                tuple((str(i), int(line)) for i, line in ids),
+                tuple(MetaApply(_values(m[0]), bool(m[1]), _as_span(m[2]), _as_path(m[3])) for m in metas),
+            )
+        )
+    return tuple(documents)
+
+
+def _optional_text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _values(raw: Any) -> Values:
+    return tuple((str(key), str(value)) for key, value in raw)
+
+
+def _as_span(raw: Any) -> Span:
+    line, column, end_line, end_column = raw
+    return int(line), int(column), int(end_line), int(end_column)
+
+
+def _as_path(raw: Any) -> YamlPath:
+    return tuple(part if isinstance(part, int) else str(part) for part in raw)
