@@ -426,7 +426,7 @@ def test_select_as_a_number(project: Path) -> None:
 def test_severity_level_fatal(project: Path) -> None:
     config, err = config_error(project, ".avlint.yaml", "strict: false\nseverity:\n  AV301: warning\n  AV403: fatal\n")
     assert "fatal" in err
-    assert "error, warning, off" in err
+    assert "error, warning, info, off" in err
     assert f"{config}:4: " in err  # the line of the bad level, not of `severity:`
 
 

@@ -50,6 +50,12 @@ def _where(path: str, line: int) -> str:
     return f"{path}:{line}"
 
 
+def _listed(places: list[str], most: int = 3) -> str:
+    """Places for a message: the first few, and how many more."""
+    shown = ", ".join(places[:most])
+    return f"{shown} and {len(places) - most} more" if len(places) > most else shown
+
+
 def _at(code: str, span: Span, message: str, yaml_path: tuple[str | int, ...]) -> Located:
     line, column, end_line, end_column = span
     return Located(code, line, column, end_line, end_column, message, yaml_path)
@@ -62,6 +68,15 @@ class _SetChecker:
         self.files, self.named, self.release, self.root_known = files, named, release, root_known
         self.by_real = {file.real: file for file in files}
         self.defs = [(file, definition) for file in files for document in file.summary for definition in document.defs]
+        # Only blueprints authentik applies by itself race each other; one marked
+        # `instantiate: "false"` runs when someone applies it.
+        self.applied = [
+            (file, definition)
+            for file in files
+            for document in file.summary
+            if document.instantiate
+            for definition in document.defs
+        ]
         self.set_objects = SetObjects((file.real, definition) for file, definition in self.defs)
         self.defaults = DefaultObjects(release)
         sources: list[KnownObjects] = [self.defaults]
@@ -86,7 +101,7 @@ class _SetChecker:
 
     def _duplicate_objects(self) -> Iterator[tuple[str, Located]]:
         groups: dict[tuple[str, tuple[tuple[str, str], ...]], list[tuple[SetFile, ObjectDef]]] = {}
-        for file, definition in self.defs:
+        for file, definition in self.applied:
             if definition.identifiers:
                 groups.setdefault((definition.model, definition.identifiers), []).append((file, definition))
         for (model, identifiers), group in groups.items():
@@ -96,7 +111,7 @@ class _SetChecker:
             for file, definition in group:
                 if file.real not in self.named:
                     continue
-                others = ", ".join(_where(f.path, d.span[0]) for f, d in group if d is not definition)
+                others = _listed([_where(f.path, d.span[0]) for f, d in group if d is not definition])
                 yield (
                     file.real,
                     _at(
@@ -115,7 +130,7 @@ class _SetChecker:
 
         stages: dict[str, list[tuple[SetFile, ObjectDef]]] = {}
         flows: dict[str, list[tuple[SetFile, ObjectDef]]] = {}
-        for file, definition in self.defs:
+        for file, definition in self.applied:
             if definition.name is None:
                 continue
             if definition.model == FLOW:
@@ -129,7 +144,7 @@ class _SetChecker:
                 # Within one file AV407 reports it; the same model is the same object (AV701).
                 clashes = [(f, d) for f, d in group if f.real != file.real and d.model != definition.model]
                 if clashes:
-                    others = ", ".join(f"the {d.model} in {_where(f.path, d.span[0])}" for f, d in clashes)
+                    others = _listed([f"the {d.model} in {_where(f.path, d.span[0])}" for f, d in clashes])
                     yield (
                         file.real,
                         _at(
@@ -150,7 +165,7 @@ class _SetChecker:
                     if f.real != file.real and (d.identifiers != definition.identifiers or not d.identifiers)
                 ]
                 if clashes:
-                    others = ", ".join(_where(f.path, d.span[0]) for f, d in clashes)
+                    others = _listed([_where(f.path, d.span[0]) for f, d in clashes])
                     yield (
                         file.real,
                         _at(
@@ -235,7 +250,7 @@ class _SetChecker:
             yield _at(
                 "AV705",
                 miss.span,
-                f"!KeyOf {miss.id} names an entry of another blueprint ({', '.join(elsewhere)}); !KeyOf only sees"
+                f"!KeyOf {miss.id} names an entry of another blueprint ({_listed(elsewhere)}); !KeyOf only sees"
                 " the entries of its own file: look the object up with !Find",
                 miss.yaml_path,
             )
