@@ -35,10 +35,14 @@ BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
 SCHEMA = BENCH / "data" / "blueprint-schema-2025.12.4.json"
 DEFAULT_CORPUS = BENCH / "corpus"
+DEFAULT_REPO_CORPUS = BENCH / "repo-corpus"
+# The changed file of the pre-commit benchmark: a flow that !Finds the stages of another file.
+PRECOMMIT_FILE = "authentik/blueprints/flows/team-1-login.yaml"
 ONE_FILE = BENCH / "corpus-one" / "flow-200-lines.yaml"
 
 sys.path.insert(0, str(BENCH))
 import corpus as corpus_mod  # noqa: E402
+import repo_corpus  # noqa: E402
 from measured_env import ENV, PYCACHE_NOTE  # noqa: E402
 
 # Targets (seconds unless said otherwise).
@@ -50,6 +54,8 @@ TARGET_PEAK_MB = 150.0
 TARGET_GRAPH_RATIO = 2.0  # avlint graph on the corpus, at most this many times avlint lint
 TARGET_CORES = 1.3  # CPU seconds per wall second on the corpus: "uses both cores"
 TARGET_PER_FILE_GROWTH = 1.10  # per-file time at 1,000 files / per-file time at 250 files
+TARGET_REPO_S = 1.5  # the GitOps repository corpus (bench/repo_corpus.py), every file linted as one set
+TARGET_PRECOMMIT_S = 0.5  # one changed file with --project over that repository, warm summary cache
 
 # --------------------------------------------------------------------------------------
 # A fresh child that runs one command and reports wall time, CPU time and peak memory.
@@ -256,6 +262,30 @@ def ensure_corpus(directory: Path, files: int, seed: int) -> dict:
     return stats
 
 
+def measure_repo(av: list[str], directory: Path, files: int, reps: int, start_reps: int) -> dict:
+    """The GitOps repository: the whole of it linted as one set (CI), and a pre-commit run on
+    one changed file with --project over all of it, the summary cache cold and warm."""
+    stats = repo_corpus.read_stats(directory)
+    if stats is None or stats.get("files") != files or stats.get("generator_version") != repo_corpus.GENERATOR_VERSION:
+        print(f"generating the repository corpus: {files} files in {directory} ...", flush=True)
+        repo_corpus.write_corpus(directory, files)
+    changed = directory / PRECOMMIT_FILE
+    print("repository (GitOps layout, --project)")
+    out: dict = {}
+    lint = av + ["lint", str(directory), "--format", "json"]
+    out["repo"] = timed(f"avlint lint repository ({files} files)", lint, reps, ok_codes=(0, 1))
+    with tempfile.TemporaryDirectory(prefix="avlint-bench-cache-") as cache:
+        precommit = av + ["lint", "--project", str(directory), "--cache-dir", cache, str(changed)]
+        out["precommit_cold"] = timed(
+            "pre-commit, one file, --project, --no-cache", [*precommit, "--no-cache"], reps, ok_codes=(0, 1)
+        )
+        run_measured(precommit)  # fills the cache
+        out["precommit_warm"] = timed(
+            "pre-commit, one file, --project, warm cache", precommit, start_reps, ok_codes=(0, 1)
+        )
+    return out
+
+
 def subset_dirs(directory: Path, sizes: list[int], tmp: Path) -> dict[int, Path]:
     files = sorted(directory.glob("*.yaml"))
     out = {}
@@ -338,6 +368,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seed", type=int, default=corpus_mod.DEFAULT_SEED)
     p.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     p.add_argument("--json", type=Path, help="also write the results as JSON here")
+    p.add_argument("--repo-corpus", type=Path, default=DEFAULT_REPO_CORPUS, help="the GitOps repository corpus")
+    p.add_argument("--skip-repo", action="store_true", help="skip the repository and --project measurements")
     p.add_argument(
         "--wait-idle",
         type=float,
@@ -441,6 +473,9 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"  avlint lint {n} files: " + " ".join(f"{w:.3f}s" for w in walls[n]))
             scaling = {n: statistics.median(w) for n, w in walls.items()}
         results["scaling"] = scaling
+        if not args.skip_repo:
+            settle()
+            results.update(measure_repo(av, args.repo_corpus.resolve(), args.files, reps, start_reps))
 
     # ---- baselines --------------------------------------------------------------
     settle()
@@ -575,6 +610,25 @@ def report(r: dict, nfiles: int, mb: float) -> None:
                 verdict(ratio <= TARGET_GRAPH_RATIO) if d["ok"] else f"ERROR rc {d['rc']}",
             )
         )
+    for key, label, target in [
+        ("repo", f"avlint lint repository ({nfiles} files: blueprints, ConfigMaps, manifests)", TARGET_REPO_S),
+        ("precommit_cold", "pre-commit: 1 file, --project over the repository, no cache", None),
+        ("precommit_warm", "pre-commit: 1 file, --project over the repository, warm cache", TARGET_PRECOMMIT_S),
+    ]:
+        d = r.get(key)
+        if d:
+            rows.append(
+                (
+                    label,
+                    fmt_s(d["median"]),
+                    cpu(d),
+                    "-",
+                    peak(d),
+                    "-",
+                    f"< {target} s" if target else "-",
+                    (verdict(d["median"] < target) if target else "-") if d["ok"] else f"ERROR rc {d['rc']}",
+                )
+            )
     ref = [
         ("compose", "libyaml compose (CSafeLoader)", True),
         ("load", "PyYAML yaml.load (CSafeLoader)", False),
