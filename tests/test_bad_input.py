@@ -24,6 +24,8 @@ from tests.snippets import BAD
 
 BAD_FINDINGS = [("AV403", 9, 30), ("AV301", 10, 30), ("AV307", 11, 28)]
 
+# Each sample names its own stage: files linted together are one set, and one stage with
+# other attrs in two files is a finding of its own (AV701).
 GOOD = """\
 version: 1
 metadata:
@@ -31,7 +33,7 @@ metadata:
 entries:
   - model: authentik_stages_authenticator_validate.authenticatorvalidatestage
     identifiers:
-      name: mfa
+      name: mfa-good
     attrs:
       device_classes: [totp, static]
       not_configured_action: skip

@@ -20,6 +20,8 @@ from avlint.versions import default_release, known_releases
 from tests.conftest import ROOT
 from tests.snippets import BAD, VERSIONED
 
+# Each sample names its own stage: files linted together are one set, and one stage with
+# other attrs in two files is a finding of its own (AV701).
 GOOD = """\
 version: 1
 metadata:
@@ -33,7 +35,7 @@ entries:
       digits: 6
   - model: authentik_stages_authenticator_validate.authenticatorvalidatestage
     identifiers:
-      name: mfa
+      name: mfa-good
     attrs:
       device_classes: [totp, static]
       not_configured_action: configure
@@ -49,7 +51,7 @@ metadata:
 entries:
   - model: authentik_stages_authenticator_validate.authenticatorvalidatestage
     identifiers:
-      name: mfa
+      name: mfa-warn
     attrs:
       device_classes: [totp, static, totp]
       not_configured_action: skip
@@ -67,7 +69,7 @@ services:
 """
 
 LINE_RE = re.compile(
-    r"^(?P<path>.+):(?P<line>\d+):(?P<col>\d+): (?P<severity>error|warning) \[(?P<rule>AV\d{3}) (?P<name>[a-z0-9-]+)\] (?P<message>.+)$"
+    r"^(?P<path>.+):(?P<line>\d+):(?P<col>\d+): (?P<severity>error|warning|info) \[(?P<rule>AV\d{3}) (?P<name>[a-z0-9-]+)\] (?P<message>.+)$"
 )
 FINDING_FIELDS = {
     "path",
@@ -751,6 +753,6 @@ def test_parallel_payload_matches_serial_payload(tmp_path: Path) -> None:
     written = sorted(path.name for path in (one / "out").iterdir())
     assert written == sorted(path.name for path in (two / "out").iterdir())
     # WARN_ONLY's, each named after its source file
-    assert len(written) == 14 and "f67.authenticatorvalidatestage-mfa.json" in written
+    assert len(written) == 14 and "f67.authenticatorvalidatestage-mfa-warn.json" in written
     for name in written:
         assert (one / "out" / name).read_bytes() == (two / "out" / name).read_bytes(), name

@@ -274,7 +274,8 @@ def test_every_stage_policy_and_finding_of_the_input_is_drawn_in_every_format() 
     paths = ["tests/golden/graph/inputs"]
     stages, policies = expected_objects(sorted(INPUTS.glob("*.yaml")))
     assert len(stages) == 4 and policies == {"default-reputation", "graph-is-admin", "admins"}
-    findings = lint_findings(paths)
+    # Each file's own findings: the graph draws those; the set's (AV7xx, across files) are lint's.
+    findings = [(rule, name) for rule, name in lint_findings(paths) if not rule.startswith("AV7")]
     assert sorted(rule for rule, _ in findings) == ["AV302", "AV401"]
     _, svg, _ = graph(*paths, "--format", "svg")
     svg_titles = {box.find(f"{SVG}title").text.splitlines()[0] for box in boxes(svg)}

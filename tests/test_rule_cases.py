@@ -2,7 +2,10 @@
 
 Each case lints a blueprint (inline `text`, or `file` relative to sample_configs/) at an
 optional `target_version` and compares the exact (line, column) list of that rule's findings
-with `problems`. An empty list is a passing case.
+with `problems`. An empty list is a passing case. A case of the cross-file rules (AV7xx) has
+`files` instead, several blueprints by name: the first is linted with the others as its set,
+under one blueprints root (`--project`), or, with `project: false`, all of them named in one
+run without a root; `problems` are the first file's.
 """
 
 from __future__ import annotations
@@ -31,8 +34,33 @@ def _load_cases() -> list[tuple[str, str, dict]]:
 CASES = _load_cases()
 
 
+def lint_files(files: dict[str, str], project: bool = True, **settings: object) -> list:
+    """The first file's findings, linted with the others as its set (see the module's docstring)."""
+    import tempfile
+
+    from avlint.project.lint_set import ProjectOptions, lint_set
+    from avlint.settings import Settings
+
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        for name, text in files.items():
+            (root / name).parent.mkdir(parents=True, exist_ok=True)
+            (root / name).write_text(text, encoding="utf-8")
+        paths = [str(root / name) for name in files]
+        named = paths[:1] if project else paths
+        results, errors = lint_set(named, Settings(**settings), ProjectOptions(folder if project else None), [])  # type: ignore[arg-type]
+    assert errors == []
+    return results[0].findings
+
+
 @pytest.mark.parametrize(("rule", "name", "case"), CASES, ids=[f"{r}-{n}" for r, n, _ in CASES])
 def test_rule_case(rule: str, name: str, case: dict) -> None:
+    if "files" in case:
+        findings = lint_files(case["files"], case.get("project", True))
+        assert positions(findings, rule) == sorted(case["problems"]), [
+            f"{f.line}:{f.column} {f.rule} {f.message}" for f in findings
+        ]
+        return
     if "file" in case:
         path = SAMPLES / case["file"]
         text = path.read_text(encoding="utf-8")
@@ -49,6 +77,11 @@ def test_rule_case(rule: str, name: str, case: dict) -> None:
 @pytest.mark.parametrize(("rule", "name", "case"), CASES, ids=[f"{r}-{n}" for r, n, _ in CASES])
 def test_rule_case_with_only_its_rule_selected(rule: str, name: str, case: dict) -> None:
     """`--select AVnnn` finds the same problems: the check reporting a code declares it."""
+    if "files" in case:
+        findings = lint_files(case["files"], case.get("project", True), select=frozenset({rule}))
+        assert positions(findings, rule) == sorted(case["problems"])
+        assert {f.rule for f in findings} <= {rule}
+        return
     if "file" in case:
         text, display = (SAMPLES / case["file"]).read_text(encoding="utf-8"), Path(case["file"]).name
     else:
@@ -75,7 +108,7 @@ def test_fixes_match_the_catalogue() -> None:
 
     offered: dict[str, set[bool]] = {}
     for rule, _, case in CASES:
-        if not case["problems"] or "file" in case:
+        if not case["problems"] or "file" in case or "files" in case:
             continue
         findings = lint_source(
             case["text"], target=case.get("target_version"), path="case" + case.get("suffix", ".yaml")
@@ -92,7 +125,9 @@ def test_fixes_match_the_catalogue() -> None:
 
 def test_every_rule_is_triggered_by_a_bad_sample() -> None:
     """sample_configs/bad/ shows every rule: at the default target, or (for rules about older
-    releases, as each sample's header says) at the target version named here."""
+    releases, as each sample's header says) at the target version named here; the cross-file
+    rules are shown by sample_configs/project/, a blueprints root linted as one set."""
+    from avlint.project.lint_set import ProjectOptions, lint_set
     from avlint.engine import lint_file
     from avlint.settings import Settings
     from avlint.versions import resolve_release
@@ -102,6 +137,10 @@ def test_every_rule_is_triggered_by_a_bad_sample() -> None:
         settings = Settings(release=resolve_release(target))
         for path in sorted((SAMPLES / "bad").iterdir()):
             triggered |= {finding.rule for finding in lint_file(str(path), settings).findings}
+    project = SAMPLES / "project"
+    files = sorted(str(path) for path in project.rglob("*.yaml"))
+    results, _ = lint_set(files, Settings(), ProjectOptions(str(project)), [])
+    triggered |= {finding.rule for result in results for finding in result.findings}
     assert {rule.code for rule in all_rules()} - triggered == set()
 
 

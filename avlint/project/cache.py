@@ -4,7 +4,9 @@ parses only the files it was given and reads the others' summaries back.
 Where: `--cache-dir DIR`, else `$AVLINT_CACHE_DIR`, else `$XDG_CACHE_HOME/avlint`, else
 `~/.cache/avlint`. One JSON file there per avlint version (`summaries-<version>.json`), safe to
 delete at any time. A key is the hash of the file's bytes, the target release and the summary
-format; the avlint version is in the file name, so an upgrade starts afresh. The file is
+format; the avlint version is in the file name, so an upgrade starts afresh. Like git's index,
+the file also notes each file's size, modification time and inode with its key, so a file whose
+stat is unchanged is not read again to hash it. The file is
 written atomically, holds at most MAX_ENTRIES summaries (the least recently used go first),
 and a file that cannot be read, does not parse or is not a cache (another process wrote half of
 one, a disk error, a hand edit) is ignored: the summaries are rebuilt and the file replaced.
@@ -16,6 +18,7 @@ from __future__ import annotations
 import json
 import os
 import time
+from collections.abc import Callable
 from typing import Any
 
 from avlint.project.summary import FileSummary, from_data, to_data
@@ -53,6 +56,7 @@ class SummaryCache:
 
         self.folder = folder
         self.path = os.path.join(folder, f"summaries-{__version__}.json")
+        self.files: dict[str, list[Any]] = {}  # (release, absolute path) -> [size, mtime_ns, inode, key]
         self.entries: dict[str, tuple[float, Any]] = self._read()
         self.changed = False
         self.now = time.time()
@@ -67,11 +71,30 @@ class SummaryCache:
             return {}  # missing, unreadable or half-written: start afresh
         if not isinstance(data, dict) or data.get("format") != FORMAT or not isinstance(data.get("entries"), dict):
             return {}
+        if isinstance(data.get("files"), dict):
+            self.files = {
+                path: stamp
+                for path, stamp in data["files"].items()
+                if isinstance(stamp, list) and len(stamp) == 4 and isinstance(stamp[3], str)
+            }
         entries: dict[str, tuple[float, Any]] = {}
         for key, value in data["entries"].items():
             if isinstance(value, list) and len(value) == 2 and isinstance(value[0], (int, float)):
                 entries[key] = (float(value[0]), value[1])
         return entries
+
+    def key_of(self, path: str, info: os.stat_result, release: Release, read: Callable[[], bytes]) -> str:
+        """The content key of a file: from the noted stat when it has not changed, else read and
+        hashed (`read` raises what reading raises)."""
+        name = f"{release}\x00{os.path.abspath(path)}"
+        stamp = [info.st_size, info.st_mtime_ns, info.st_ino]
+        noted = self.files.get(name)
+        if noted is not None and noted[:3] == stamp:
+            return str(noted[3])
+        key = content_key(read(), release)
+        self.files[name] = [*stamp, key]
+        self.changed = True
+        return key
 
     def get(self, key: str) -> FileSummary | bool | None:
         """The summary stored under `key`; None for a file that had none (it did not parse);
@@ -107,7 +130,10 @@ class SummaryCache:
             entries = dict(newest)
         from avlint.atomic_write import WriteError, write_file
 
-        text = json.dumps({"format": FORMAT, "entries": entries}, separators=(",", ":"))
+        files = self.files
+        if len(files) > MAX_ENTRIES:
+            files = dict(list(files.items())[-MAX_ENTRIES:])  # the latest noted last
+        text = json.dumps({"format": FORMAT, "entries": entries, "files": files}, separators=(",", ":"))
         try:
             os.makedirs(self.folder, exist_ok=True)
             write_file(self.path, text)

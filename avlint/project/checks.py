@@ -8,6 +8,7 @@ depends on which file goes first is reported.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from typing import NamedTuple
 
@@ -21,7 +22,7 @@ FLOW = "authentik_flows.flow"
 
 class SetFile(NamedTuple):
     path: str  # as shown to the user
-    real: str  # the file's real path: two names of one file (a symlink) are one file
+    real: str  # what identifies the file (device and inode): two names of one file (a symlink) are one file
     relative: str | None  # relative to the blueprints root ('/'-separated), when the root is known
     summary: FileSummary
 
@@ -282,7 +283,9 @@ class _SetChecker:
         if self.root_known:
             return None
         tail = "/" + path.lstrip("/")
-        found = [file.real for file in self.files if ("/" + file.real.replace("\\", "/")).endswith(tail)]
+        found = [
+            file.real for file in self.files if ("/" + os.path.abspath(file.path).replace(os.sep, "/")).endswith(tail)
+        ]
         return found[0] if len(found) == 1 else None
 
     def _applied_before(self, real: str) -> set[str]:

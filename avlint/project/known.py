@@ -60,7 +60,7 @@ class SetObjects:
         self.by_model: dict[str, list[Known]] = {}
         for path, definition in definitions:
             self.by_model.setdefault(definition.model, []).append(
-                Known(definition.model, definition.values, "set", path, definition.span[0])
+                Known(definition.model, _fields(definition), "set", path, definition.span[0])
             )
 
     def find(self, model: str | None, conditions: Values) -> list[Known]:
@@ -100,6 +100,11 @@ class Chain:
             if found:
                 return found
         return []
+
+
+def _fields(definition: ObjectDef) -> Values:
+    pk = (("pk", definition.pk),) if definition.pk is not None else ()
+    return definition.identifiers + definition.values + pk
 
 
 def _texts(values: dict[str, Any]) -> dict[str, str]:

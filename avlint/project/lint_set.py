@@ -85,7 +85,7 @@ def lint_set(
     named: dict[str, tuple[str, FileSummary | None]] = {}
     for path, (outcome, summary) in zip(files, outcomes, strict=True):
         if isinstance(outcome, FileResult):
-            named.setdefault(os.path.realpath(path), (path, summary))
+            named.setdefault(_identity(path) or os.path.realpath(path), (path, summary))
     if project.root is None and sum(1 for _, summary in named.values() if summary) < 2:
         return results, errors  # one blueprint, no folder to set it in: no set to check
     context = _context(project, named, settings, notes) if project.root is not None else {}
@@ -102,22 +102,25 @@ def _context(
     from avlint.workers import map_paths
 
     found, _ = discover([str(project.root)], settings.exclude)  # an unreadable folder: what can be read
-    others = [(os.path.realpath(path), path) for path in found]
-    others = [(real, path) for real, path in others if real not in named]
     cache = None
     if project.cache_folder is not None:
-        from avlint.project.cache import SummaryCache, content_key
+        from avlint.project.cache import SummaryCache
 
         cache = SummaryCache(project.cache_folder)
     context: dict[str, tuple[str, FileSummary | None]] = {}
     missing: list[tuple[str, str, str | None]] = []
-    for real, path in others:
-        if real in context:
+    for path in found:
+        try:
+            info = os.stat(path)
+        except OSError:
+            continue  # gone since the walk: no context
+        real = f"{info.st_dev}:{info.st_ino}"
+        if real in context or real in named:
             continue
         key = None
         if cache is not None:
             try:
-                key = content_key(read_bytes(path, settings.max_file_size), settings.release)
+                key = cache.key_of(path, info, settings.release, partial(read_bytes, path, settings.max_file_size))
             except (PathError, ContentProblem):
                 continue  # context that cannot be read is no context; only named files are reported
             cached = cache.get(key)
@@ -139,15 +142,24 @@ def _context(
     return context
 
 
+def _identity(path: str) -> str | None:
+    """What makes two paths one file (a symlink and its target, two spellings of one path)."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return f"{info.st_dev}:{info.st_ino}"
+
+
 def _cache_named(cache: object, path: str, summary: FileSummary | None, settings: Settings) -> None:
     from avlint.loader.source import read_bytes
-    from avlint.project.cache import SummaryCache, content_key
+    from avlint.project.cache import SummaryCache
 
     if not isinstance(cache, SummaryCache) or summary is None:
         return
     try:
-        key = content_key(read_bytes(path, settings.max_file_size), settings.release)
-    except (PathError, ContentProblem):
+        key = cache.key_of(path, os.stat(path), settings.release, partial(read_bytes, path, settings.max_file_size))
+    except (OSError, PathError, ContentProblem):
         return  # gone or changed since it was linted: the next run summarises it again
     cache.put(key, summary)
 
@@ -161,9 +173,9 @@ def _add_set_findings(
 ) -> None:
     from avlint.project.checks import SetFile, check_set
 
-    root = os.path.realpath(project.root) if project.root is not None else None
+    root = os.path.abspath(project.root) if project.root is not None else None
     files = [
-        SetFile(path, real, _relative(real, root), summary)
+        SetFile(path, real, _relative(path, root), summary)
         for real, (path, summary) in [*named.items(), *context.items()]
         if summary
     ]
@@ -171,7 +183,7 @@ def _add_set_findings(
     if not found.found:
         return
     for result in results:
-        real = os.path.realpath(result.path)
+        real = _identity(result.path) or os.path.realpath(result.path)
         hits = found.found.get(real)
         if not hits:
             continue
@@ -182,10 +194,12 @@ def _add_set_findings(
         result.suppressed += added.suppressed
 
 
-def _relative(real: str, root: str | None) -> str | None:
+def _relative(path: str, root: str | None) -> str | None:
+    """The path relative to the blueprints root, as authentik names it (a symlink by its own
+    name: authentik reads the folder as it is)."""
     if root is None:
         return None
-    relative = os.path.relpath(real, root)
+    relative = os.path.relpath(os.path.abspath(path), root)
     if relative.startswith(os.pardir):
         return None
     return relative.replace(os.sep, "/")

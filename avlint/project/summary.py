@@ -24,6 +24,8 @@ INSTANTIATE = "blueprints.goauthentik.io/instantiate"
 
 # A position in the file: (line, column, end line, end column), 1-based.
 Span = tuple[int, int, int, int]
+# A longer value (an expression, a certificate) is nothing a !Find looks up by: not kept.
+MAX_VALUE = 64
 # Plain values of an entry's identifiers (or a !Find's conditions), sorted by key.
 Values = tuple[tuple[str, str], ...]
 
@@ -36,7 +38,8 @@ class ObjectDef(NamedTuple):
     pk: str | None
     attrs: int  # a checksum of the attrs as written (tags included): equal attrs, equal checksum
     name: str | None  # a stage's name, a flow's slug: what must be unique
-    values: Values  # every plain identifier and attr, for matching !Find conditions
+    values: Values  # the other short plain fields (attrs, identifiers not in `identifiers`), for !Find
+
     id: str | None
     span: Span
     yaml_path: YamlPath
@@ -143,7 +146,16 @@ def _object_def(entry: Entry) -> ObjectDef:
             comparable = False
         else:
             identifiers.append((key, value))
-    values = {key: value for key, pair in entry.data().items() if (value := _plain(pair.value)) is not None}
+    kept = dict(identifiers) if comparable else {}
+    values = {
+        key: value
+        for key, pair in entry.data().items()
+        if key not in kept
+        and key != "pk"
+        and (value := _plain(pair.value)) is not None
+        and len(value) <= MAX_VALUE
+        and "\n" not in value
+    }
     name_key = "slug" if model == "authentik_flows.flow" else ("name" if is_stage(model) else None)
     attrs = entry.pairs.get("attrs")
     checksum = zlib.crc32(_canonical(attrs.value).encode("utf-8", "surrogatepass")) if attrs is not None else 0
@@ -152,7 +164,7 @@ def _object_def(entry: Entry) -> ObjectDef:
         tuple(sorted(identifiers)) if comparable else (),
         pk,
         checksum,
-        values.get(name_key) if name_key else None,
+        (kept.get(name_key) or values.get(name_key)) if name_key else None,
         tuple(sorted(values.items())),
         entry.id,
         _span(entry.node),
@@ -239,28 +251,33 @@ def _listed(value: Any) -> Any:
 
 
 def from_data(data: Any) -> FileSummary:
-    """The summary back from `to_data`'s lists; ValueError (or TypeError) when they are not one."""
+    """The summary back from `to_data`'s lists; ValueError (or TypeError) when they are not one.
+    On the path of every warm `--project` run: plain loops, few calls."""
     documents = []
     for raw in data:
         name, instantiate, defs, finds, misses, ids, metas = raw
+        definitions = []
+        for model, identifiers, pk, checksum, unique, values, entry_id, span, path in defs:
+            if not isinstance(model, str) or not isinstance(checksum, int):
+                raise ValueError("not a summary")
+            definitions.append(
+                ObjectDef(
+                    model,
+                    _values(identifiers),
+                    _optional_text(pk),
+                    checksum,
+                    _optional_text(unique),
+                    _values(values),
+                    _optional_text(entry_id),
+                    _as_span(span),
+                    _as_path(path),
+                )
+            )
         documents.append(
             DocumentSummary(
                 _optional_text(name),
                 bool(instantiate),
-                tuple(
-                    ObjectDef(
-                        str(d[0]),
-                        _values(d[1]),
-                        _optional_text(d[2]),
-                        int(d[3]),
-                        _optional_text(d[4]),
-                        _values(d[5]),
-                        _optional_text(d[6]),
-                        _as_span(d[7]),
-                        _as_path(d[8]),
-                    )
-                    for d in defs
-                ),
+                tuple(definitions),
                 tuple(FindRef(str(f[0]), _values(f[1]), _as_span(f[2]), _as_path(f[3])) for f in finds),
                 tuple(KeyOfMiss(str(m[0]), _as_span(m[1]), _as_path(m[2])) for m in misses),
                 tuple((str(i), int(line)) for i, line in ids),
@@ -275,12 +292,19 @@ def _optional_text(value: Any) -> str | None:
 
 
 def _values(raw: Any) -> Values:
-    return tuple((str(key), str(value)) for key, value in raw)
+    if not raw:
+        return ()
+    pairs = tuple(map(tuple, raw))
+    if any(len(pair) != 2 or not isinstance(pair[0], str) or not isinstance(pair[1], str) for pair in pairs):
+        raise ValueError("not a summary")
+    return pairs
 
 
 def _as_span(raw: Any) -> Span:
     line, column, end_line, end_column = raw
-    return int(line), int(column), int(end_line), int(end_column)
+    if not isinstance(line, int) or not isinstance(column, int):
+        raise ValueError("not a summary")
+    return line, column, end_line, end_column
 
 
 def _as_path(raw: Any) -> YamlPath:
