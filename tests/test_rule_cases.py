@@ -127,8 +127,8 @@ def test_every_rule_is_triggered_by_a_bad_sample() -> None:
     """sample_configs/bad/ shows every rule: at the default target, or (for rules about older
     releases, as each sample's header says) at the target version named here; the cross-file
     rules are shown by sample_configs/project/, a blueprints root linted as one set."""
-    from avlint.project.lint_set import ProjectOptions, lint_set
     from avlint.engine import lint_file
+    from avlint.project.lint_set import ProjectOptions, lint_set
     from avlint.settings import Settings
     from avlint.versions import resolve_release
 
