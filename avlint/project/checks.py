@@ -78,7 +78,7 @@ class _SetChecker:
             if document.instantiate
             for definition in document.defs
         ]
-        self.set_objects = SetObjects((file.real, definition) for file, definition in self.defs)
+        self.set_objects = SetObjects([(file.real, definition) for file, definition in self.defs])
         self.defaults = DefaultObjects(release)
         sources: list[KnownObjects] = [self.defaults]
         if live is not None:

@@ -54,18 +54,26 @@ def decidable(conditions: Values) -> bool:
 
 
 class SetObjects:
-    """The objects the blueprints of the set create, by model."""
+    """The objects the blueprints of the set create, by model. Indexed on the first question:
+    most sets of exports hold no `!Find` at all."""
 
     def __init__(self, definitions: Iterable[tuple[str, ObjectDef]]) -> None:
-        self.by_model: dict[str, list[Known]] = {}
-        for path, definition in definitions:
-            self.by_model.setdefault(definition.model, []).append(
-                Known(definition.model, _fields(definition), "set", path, definition.span[0])
-            )
+        self.definitions = definitions
+        self.by_model: dict[str, list[tuple[str, ObjectDef]]] | None = None
 
     def find(self, model: str | None, conditions: Values) -> list[Known]:
+        if self.by_model is None:
+            self.by_model = {}
+            for path, definition in self.definitions:
+                self.by_model.setdefault(definition.model, []).append((path, definition))
         pools = [self.by_model.get(model, [])] if model is not None else list(self.by_model.values())
-        return [known for pool in pools for known in pool if matches(known.values, conditions)]
+        found = []
+        for pool in pools:
+            for path, definition in pool:
+                values = _fields(definition)
+                if matches(values, conditions):
+                    found.append(Known(definition.model, values, "set", path, definition.span[0]))
+        return found
 
 
 class DefaultObjects:

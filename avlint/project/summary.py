@@ -84,9 +84,9 @@ class DocumentSummary(NamedTuple):
 FileSummary = tuple[DocumentSummary, ...]
 
 
-def summarise(document: Document, text: str = "!") -> DocumentSummary:
-    """The summary of one document. `text` is the file's text: without a `!` it has no tags,
-    and the walk that looks for them is skipped (the hot path of large runs)."""
+def summarise(document: Document, text: str = "!Find !KeyOf") -> DocumentSummary:
+    """The summary of one document. `text` is the file's text: without `!Find` or `!KeyOf` it
+    has neither, and the walk that looks for them is skipped (the hot path of large runs)."""
     metadata = document.top.get("metadata")
     name, instantiate = _metadata(metadata.value) if metadata is not None else (None, True)
     defs: list[ObjectDef] = []
@@ -105,7 +105,7 @@ def summarise(document: Document, text: str = "!") -> DocumentSummary:
         defs.append(_object_def(entry))
     finds: list[FindRef] = []
     misses: list[KeyOfMiss] = []
-    if "!" in text:
+    if "!Find" in text or "!KeyOf" in text:
         defined = {entry_id for entry_id, _ in ids}
         for node, path in walk(document.root):
             if node.tag == "!Find":
@@ -220,14 +220,19 @@ def _plain(node: Node) -> str | None:
 
 
 def _canonical(node: Node) -> str:
-    """The data a node holds, spelled one way (mapping keys sorted), tags included."""
+    """The data a node holds, spelled one way (mapping keys sorted), tags included. Runs on
+    every entry of every file: plain string work, no helper calls for the common cases."""
     if isinstance(node, ScalarNode):
-        return f"{node.tag}={node.value}" if node.tag in (STR,) or is_custom_tag(node) else repr(scalar_value(node))
-    if isinstance(node, SequenceNode):
-        return f"{node.tag}[" + ",".join(_canonical(item) for item in node.value) + "]"
+        tag = node.tag
+        if tag == STR:
+            return "s" + str(node.value)
+        return f"{tag}={node.value}" if tag.startswith("!") else repr(scalar_value(node))
     if isinstance(node, MappingNode):
-        items = sorted(f"{_canonical(key)}:{_canonical(value)}" for key, value in node.value)
-        return f"{node.tag}{{" + ",".join(items) + "}"
+        return (
+            "{" + "\x1e".join(sorted(_canonical(key) + "\x1f" + _canonical(value) for key, value in node.value)) + "}"
+        )
+    if isinstance(node, SequenceNode):
+        return node.tag + "[" + "\x1e".join([_canonical(item) for item in node.value]) + "]"
     return ""
 
 
