@@ -85,6 +85,7 @@ class _SetChecker:
             sources.append(live)
         self.outside: KnownObjects = Chain(*sources)
         self.replaced: list[tuple[str, tuple[str, int, int]]] = []
+        self.ids: dict[str, list[tuple[DocumentSummary, str]]] | None = None  # every id of the set, on first need
         self.meta_targets = self._meta_targets()
 
     def run(self) -> Iterator[tuple[str, Located]]:
@@ -236,15 +237,14 @@ class _SetChecker:
     def _keyof(self, file: SetFile, document: DocumentSummary) -> Iterator[Located]:
         if not document.keyof_misses:
             return
+        if self.ids is None:
+            self.ids = {}
+            for other in self.files:
+                for other_document in other.summary:
+                    for entry_id, line in other_document.ids:
+                        self.ids.setdefault(entry_id, []).append((other_document, _where(other.path, line)))
         for miss in document.keyof_misses:
-            elsewhere = [
-                _where(other.path, line)
-                for other in self.files
-                for other_document in other.summary
-                if other_document is not document
-                for entry_id, line in other_document.ids
-                if entry_id == miss.id
-            ]
+            elsewhere = [where for owner, where in self.ids.get(miss.id, []) if owner is not document]
             if not elsewhere:
                 continue
             self.replaced.append((file.real, ("AV111", miss.span[0], miss.span[1])))
