@@ -484,3 +484,37 @@ def test_the_command_line_options_and_the_info_level(tmp_path: Path) -> None:
         check=False,
     )
     assert done.stdout.startswith("::notice file=") and not (tmp_path / "other").exists()
+
+
+def test_two_runs_at_once_share_the_cache_without_harm(tmp_path: Path) -> None:
+    root, a = _project(tmp_path)
+    env = {**os.environ, "AVLINT_CACHE_DIR": str(tmp_path / "cache")}
+    command = [sys.executable, "-m", "avlint", "lint", "--isolated", "--format", "json", "--project", str(root), str(a)]
+    runs = [
+        subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env) for _ in range(3)
+    ]
+    for run in runs:
+        out, err = run.communicate(timeout=120)
+        assert run.returncode == 1 and err == ""
+        assert rules(json.loads(out)["findings"]) == [("a.yaml", "AV702")]
+    assert len(json.loads(_cache_file(tmp_path / "cache").read_text(encoding="utf-8"))["entries"]) == 7
+    assert [p.name for p in (tmp_path / "cache").iterdir()] == [
+        _cache_file(tmp_path / "cache").name
+    ]  # no temporary left
+
+
+def test_set_findings_in_sarif_and_the_baseline(tmp_path: Path) -> None:
+    mfa = write(tmp_path / "bp" / "mfa.yaml", MFA_FIND % ("", TOTP_MODEL))
+    out, err = io.StringIO(), io.StringIO()
+    request = lint_request((str(mfa),), format="sarif", isolated=True, project=str(tmp_path / "bp"), no_cache=True)
+    assert run_lint(request, out, err) == 0
+    (result,) = json.loads(out.getvalue())["runs"][0]["results"]
+    assert (result["ruleId"], result["level"]) == ("AV704", "note")
+    assert result["partialFingerprints"]  # stamped like any finding: baselines know it
+    baseline = tmp_path / "baseline.json"
+    request = lint_request(
+        (str(mfa),), isolated=True, project=str(tmp_path / "bp"), no_cache=True, write_baseline=str(baseline)
+    )
+    run_lint(request, io.StringIO(), io.StringIO())
+    code, findings, _ = lint(mfa, project=str(tmp_path / "bp"), baseline=str(baseline))
+    assert code == 0 and findings == []
