@@ -518,3 +518,81 @@ def test_set_findings_in_sarif_and_the_baseline(tmp_path: Path) -> None:
     run_lint(request, io.StringIO(), io.StringIO())
     code, findings, _ = lint(mfa, project=str(tmp_path / "bp"), baseline=str(baseline))
     assert code == 0 and findings == []
+
+
+# ---- fix --unsafe-fixes: raw pks of the set's objects -------------------------------------------
+
+STAGE_WITH_PK = """\
+version: 1
+entries:
+  - model: authentik_stages_authenticator_totp.authenticatortotpstage
+    identifiers:
+      pk: 0b4c9f2d-5f3e-4c39-9c8e-0d7c0d9f2e11
+      name: totp-setup
+    attrs: {digits: 6}
+"""
+MFA_BY_PK = """\
+version: 1
+entries:
+  - model: authentik_stages_authenticator_validate.authenticatorvalidatestage
+    identifiers:
+      name: mfa
+    attrs:
+      not_configured_action: configure
+      configuration_stages:
+        - 0b4c9f2d-5f3e-4c39-9c8e-0d7c0d9f2e11
+"""
+
+
+def fix(*args: str) -> tuple[int, str, str]:
+    from avlint.fix.command import FixRequest, run_fix
+    from avlint.settings_options import SettingsOptions
+
+    flags = [a for a in args if a.startswith("--")]
+    project = next((a.split("=", 1)[1] for a in flags if a.startswith("--project=")), None)
+    out, err = io.StringIO(), io.StringIO()
+    request = FixRequest(
+        tuple(a for a in args if not a.startswith("--")),
+        SettingsOptions(isolated=True),
+        unsafe="--unsafe-fixes" in flags,
+        project=project,
+    )
+    return run_fix(request, out, err), out.getvalue(), err.getvalue()
+
+
+def test_fix_unsafe_writes_find_by_name_for_a_pk_another_file_creates(tmp_path: Path) -> None:
+    root = tmp_path / "bp"
+    write(root / "stages.yaml", STAGE_WITH_PK)
+    mfa = write(root / "mfa.yaml", MFA_BY_PK)
+    code, out, _ = fix(str(mfa), f"--project={root}")
+    assert mfa.read_text(encoding="utf-8") == MFA_BY_PK  # a safe run leaves it: the rewrite is unsafe
+    assert "AV502" in out and code == 0
+    code, out, err = fix(str(mfa), f"--project={root}", "--unsafe-fixes")
+    expected = MFA_BY_PK.replace(
+        "- 0b4c9f2d-5f3e-4c39-9c8e-0d7c0d9f2e11",
+        "- !Find [authentik_stages_authenticator_totp.authenticatortotpstage, [name, totp-setup]]",
+    )
+    assert mfa.read_text(encoding="utf-8") == expected
+    assert "AV502" in out and code == 0 and err == ""
+    # Without the file that creates it, nothing names the object: the pk stays.
+    write(mfa, MFA_BY_PK)
+    fix(str(mfa), "--unsafe-fixes")
+    assert mfa.read_text(encoding="utf-8") == MFA_BY_PK
+    # The files of the run are the set too.
+    fix(str(mfa), str(root / "stages.yaml"), "--unsafe-fixes")
+    assert mfa.read_text(encoding="utf-8") == expected
+
+
+def test_fix_unsafe_writes_keyof_for_a_pk_of_its_own_file(tmp_path: Path) -> None:
+    both = STAGE_WITH_PK + MFA_BY_PK.removeprefix("version: 1\nentries:\n")
+    path = write(tmp_path / "both.yaml", both)
+    code, _, _ = fix(str(path), "--unsafe-fixes")
+    fixed = path.read_text(encoding="utf-8")
+    assert code == 0 and "- !KeyOf totp-setup" in fixed and "  - id: totp-setup\n" in fixed
+    assert lint(path)[1] == []
+
+
+def test_fix_project_that_is_not_a_folder_is_a_usage_error(tmp_path: Path) -> None:
+    mfa = write(tmp_path / "mfa.yaml", MFA_BY_PK)
+    code, _, err = fix(str(mfa), f"--project={tmp_path / 'missing'}", "--unsafe-fixes")
+    assert code == 2 and "is not a folder" in err

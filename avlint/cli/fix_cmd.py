@@ -28,6 +28,12 @@ from avlint.cli.options import config_options, jobs_option, target_version_optio
 @click.option("--ignore", multiple=True, metavar="IDS", help="Do not apply these rules' fixes.")
 @click.option("--exclude", multiple=True, metavar="GLOB", help="Skip files matching this glob.")
 @jobs_option
+@click.option(
+    "--project",
+    metavar="DIR",
+    type=click.Path(file_okay=False),
+    help="With --unsafe-fixes: raw pks of objects that a blueprint under DIR creates become !Find by name.",
+)
 def fix(
     paths: tuple[str, ...],
     target_version: str | None,
@@ -39,6 +45,7 @@ def fix(
     ignore: tuple[str, ...],
     exclude: tuple[str, ...],
     jobs: int,
+    project: str | None,
 ) -> None:
     """Apply safe fixes in place, keeping comments and formatting byte for byte.
 
@@ -60,4 +67,10 @@ def fix(
         exclude=exclude,
         jobs=jobs,
     )
-    sys.exit(run_fix(FixRequest(paths or (".",), options, diff=diff, unsafe=unsafe_fixes), sys.stdout, sys.stderr))
+    sys.exit(
+        run_fix(
+            FixRequest(paths or (".",), options, diff=diff, unsafe=unsafe_fixes, project=project),
+            sys.stdout,
+            sys.stderr,
+        )
+    )

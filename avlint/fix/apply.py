@@ -9,11 +9,16 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
+from avlint.catalogue import by_code
 from avlint.engine import lint_text
 from avlint.findings import Finding
 from avlint.fix.edits import CannotEdit, Edit, apply_edits, edits_for
 from avlint.settings import Settings
+
+if TYPE_CHECKING:
+    from avlint.migrate.references import Known
 
 _Path = tuple[str | int, ...]  # a place in the document: keys and list indices
 _Identity = tuple[str, _Path, str]
@@ -46,10 +51,17 @@ class FixOutcome:
 
 
 def fix_text(
-    path: str, text: str, settings: Settings, unsafe: bool = False, fixable: frozenset[str] | None = None
+    path: str,
+    text: str,
+    settings: Settings,
+    unsafe: bool = False,
+    fixable: frozenset[str] | None = None,
+    references: dict[str, Known] | None = None,
 ) -> FixOutcome:
     """Fix what `settings` finds (the fixes of the rules in `fixable` only, when given); a fix
-    must not add a finding of any rule `settings` checks, selected for fixing or not."""
+    must not add a finding of any rule `settings` checks, selected for fixing or not.
+    `references` (pk -> object, from the other blueprints of the set) turns on the rewrite of
+    raw pks (AV502) that `migrate` does, as an unsafe fix."""
     had_bom = text.startswith("\ufeff")
     body = text.lstrip("\ufeff")
     before = lint_text(path, body, settings, had_bom)
@@ -61,6 +73,8 @@ def fix_text(
         outcome.refused = f"not fixed: {broken[0].message} (line {broken[0].line})"
         return outcome
     state = _State(body, had_bom, before.findings)
+    if references is not None and unsafe and (fixable is None or "AV502" in fixable):
+        _rewrite_references(path, settings, state, references, before.findings, outcome)
     rejected: set[_Identity] = set()
     for _ in range(MAX_LINTS):
         chosen = [
@@ -90,6 +104,51 @@ def fix_text(
     outcome.fixed = ("\ufeff" if state.keep_bom else "") + state.body
     outcome.remaining = state.findings
     return outcome
+
+
+def _rewrite_references(
+    path: str,
+    settings: Settings,
+    state: _State,
+    references: dict[str, Known],
+    baseline: list[Finding],
+    outcome: FixOutcome,
+) -> None:
+    """Raw pks become `!KeyOf` (an entry of the file creates the object) or `!Find` by name
+    (another blueprint does), all at once (an entry's new `id` and its `!KeyOf`s go together)."""
+    from yaml.nodes import MappingNode
+
+    from avlint.blueprint import build_document, classify
+    from avlint.loader.yaml_nodes import compose
+    from avlint.migrate.references import plan_references
+
+    if path.lower().endswith(".json"):
+        return
+    root = compose(state.body)
+    if not isinstance(root, MappingNode) or classify(root) != "blueprint":
+        return
+    plan = plan_references(build_document(path, root, api_body=False), settings.release, references)
+    rule = by_code("AV502")
+    findings = [
+        Finding(
+            path,
+            line,
+            1,
+            line,
+            1,
+            rule.code,
+            rule.name,
+            "warning",
+            rule.effect,
+            note,
+            True,
+            (),
+            fix._replace(safe=False),
+        )
+        for line, note, fix in plan.fixes
+    ]
+    if findings:
+        _try(path, settings, state, findings, baseline, outcome)
 
 
 @dataclass

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import os
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -17,6 +18,7 @@ from avlint.usage import EXIT_USAGE, UsageError
 
 if TYPE_CHECKING:
     from avlint.findings import Finding
+    from avlint.migrate.references import Known
     from avlint.settings import Settings
 
 
@@ -26,6 +28,7 @@ class FixRequest:
     options: SettingsOptions
     diff: bool = False
     unsafe: bool = False
+    project: str | None = None  # --project DIR: the blueprints whose pks --unsafe-fixes may look up by name
 
 
 def run_fix(request: FixRequest, out: TextIO, err: TextIO, cwd: Path | None = None) -> int:
@@ -50,8 +53,17 @@ def run_fix(request: FixRequest, out: TextIO, err: TextIO, cwd: Path | None = No
     err.writelines(empty_folder_warnings(list(request.paths), files, "fixed"))
     failures = changed = done_files = 0
     results = []
+    if request.project is not None and not os.path.isdir(request.project):
+        err.write(f"avlint: error: --project: {request.project} is not a folder\n")
+        return EXIT_USAGE
+    references = _set_references(files, request.project, settings) if request.unsafe else None
     work = partial(
-        _fix_file, settings=settings, fixable=chosen.enabled_codes(), diff=request.diff, unsafe=request.unsafe
+        _fix_file,
+        settings=settings,
+        fixable=chosen.enabled_codes(),
+        diff=request.diff,
+        unsafe=request.unsafe,
+        references=references,
     )
     # Each file is fixed and written on its own, in worker processes when there are many; the
     # reports are printed here, in input order, as the files are done. SIGINT or SIGTERM stops
@@ -104,7 +116,33 @@ class FileFix(NamedTuple):
     path_error: PathError | None = None
 
 
-def _fix_file(path: str, settings: Settings, fixable: frozenset[str], diff: bool, unsafe: bool) -> FileFix:
+def _set_references(files: list[str], project: str | None, settings: Settings) -> dict[str, Known]:
+    """The objects with a fixed pk that the blueprints of the set create (the files of the run,
+    and everything under --project): a raw pk of one of them becomes a `!Find` by name."""
+    from avlint.discovery import discover
+    from avlint.project.lint_set import summarise_only
+    from avlint.project.references import set_references
+    from avlint.workers import map_paths
+
+    context = discover([project], settings.exclude)[0] if project is not None else []
+    seen: set[str] = set()
+    paths = []
+    for path in [*files, *context]:
+        real = os.path.realpath(path)
+        if real not in seen:
+            seen.add(real)
+            paths.append(path)
+    return set_references(map_paths(partial(summarise_only, settings=settings), paths, settings))
+
+
+def _fix_file(
+    path: str,
+    settings: Settings,
+    fixable: frozenset[str],
+    diff: bool,
+    unsafe: bool,
+    references: dict[str, Known] | None = None,
+) -> FileFix:
     """Read, fix (the rules in `fixable` only), verify and (unless `diff`) write one file."""
     from avlint.atomic_write import WriteError, write_file
     from avlint.loader.problems import ContentProblem
@@ -117,7 +155,7 @@ def _fix_file(path: str, settings: Settings, fixable: frozenset[str], diff: bool
     except ContentProblem as problem:
         return FileFix(err=(f"{path}: not fixed: {problem.message}\n",), failed=True)
     text = ("\ufeff" if source.had_bom else "") + source.text
-    outcome = fix_text(path, text, settings, unsafe, fixable)
+    outcome = fix_text(path, text, settings, unsafe, fixable, references)
     if outcome.refused:
         return FileFix(FileResult(path, _light(outcome.before)), err=(f"{path}: {outcome.refused}\n",), failed=True)
     remaining = FileResult(path, _light(outcome.remaining))
