@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import os
 from functools import partial
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from avlint.engine import FileResult, lint_text, stamp_hits
 from avlint.loader.problems import ContentProblem, PathError
-from avlint.project.summary import FileSummary, summarise
 from avlint.settings import Settings
 
-Outcome = tuple[FileResult | PathError, FileSummary | None]
+if TYPE_CHECKING:
+    from avlint.project.summary import FileSummary
 
 
 class ProjectOptions(NamedTuple):
@@ -25,7 +25,7 @@ class ProjectOptions(NamedTuple):
     cache_folder: str | None = None  # None: no cache (--no-cache, or no --project)
 
 
-def lint_and_summarise(path: str, settings: Settings) -> Outcome:
+def lint_and_summarise(path: str, settings: Settings) -> tuple[FileResult | PathError, FileSummary | None]:
     """Lint one file and summarise its blueprint documents (run in a worker: module-level)."""
     from avlint.loader.source import read_source
 
@@ -59,6 +59,8 @@ def summarise_only(path: str, settings: Settings) -> FileSummary | None:
 
 
 def _summarise(documents: list[object], text: str) -> FileSummary:
+    from avlint.project.summary import summarise
+
     return tuple(summarise(document, text) for document in documents)  # type: ignore[arg-type]
 
 
@@ -79,6 +81,11 @@ def lint_set(
     about the cache (it could not be written)."""
     from avlint.workers import map_paths
 
+    if project.root is None and len(files) < 2:
+        # One file and no folder: no set to check, so nothing to summarise (the pre-commit path).
+        from avlint.engine import lint_paths
+
+        return lint_paths(files, settings)
     outcomes = map_paths(partial(lint_and_summarise, settings=settings), files, settings)
     results = [outcome for outcome, _ in outcomes if isinstance(outcome, FileResult)]
     errors = [outcome for outcome, _ in outcomes if isinstance(outcome, PathError)]
