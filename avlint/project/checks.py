@@ -86,6 +86,7 @@ class _SetChecker:
         self.outside: KnownObjects = Chain(*sources)
         self.replaced: list[tuple[str, tuple[str, int, int]]] = []
         self.ids: dict[str, list[tuple[DocumentSummary, str]]] | None = None  # every id of the set, on first need
+        self.tails: dict[str, list[tuple[str, str]]] | None = None  # file name -> (absolute path, identity)
         self.meta_targets = self._meta_targets()
 
     def run(self) -> Iterator[tuple[str, Located]]:
@@ -282,10 +283,13 @@ class _SetChecker:
         """Without a known root, the file whose path ends with the meta-apply path."""
         if self.root_known:
             return None
+        if self.tails is None:  # once: every file by its name, with its absolute path
+            self.tails = {}
+            for file in self.files:
+                absolute = "/" + os.path.abspath(file.path).replace(os.sep, "/")
+                self.tails.setdefault(absolute.rsplit("/", 1)[-1], []).append((absolute, file.real))
         tail = "/" + path.lstrip("/")
-        found = [
-            file.real for file in self.files if ("/" + os.path.abspath(file.path).replace(os.sep, "/")).endswith(tail)
-        ]
+        found = [real for absolute, real in self.tails.get(tail.rsplit("/", 1)[-1], []) if absolute.endswith(tail)]
         return found[0] if len(found) == 1 else None
 
     def _applied_before(self, real: str) -> set[str]:

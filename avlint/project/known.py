@@ -60,13 +60,21 @@ class SetObjects:
     def __init__(self, definitions: Iterable[tuple[str, ObjectDef]]) -> None:
         self.definitions = definitions
         self.by_model: dict[str, list[tuple[str, ObjectDef]]] | None = None
+        # (field, value) -> the objects with it: an exact condition looks at those only.
+        self.by_value: dict[tuple[str, str], list[tuple[str, ObjectDef]]] = {}
 
     def find(self, model: str | None, conditions: Values) -> list[Known]:
         if self.by_model is None:
             self.by_model = {}
             for path, definition in self.definitions:
                 self.by_model.setdefault(definition.model, []).append((path, definition))
-        pools = [self.by_model.get(model, [])] if model is not None else list(self.by_model.values())
+                for pair in _fields(definition):
+                    self.by_value.setdefault(pair, []).append((path, definition))
+        exact = next(((field.partition("__")[0], value) for field, value in conditions if _is_exact(field)), None)
+        if exact is not None:
+            pools = [[item for item in self.by_value.get(exact, []) if model is None or item[1].model == model]]
+        else:
+            pools = [self.by_model.get(model, [])] if model is not None else list(self.by_model.values())
         found = []
         for pool in pools:
             for path, definition in pool:
@@ -108,6 +116,10 @@ class Chain:
             if found:
                 return found
         return []
+
+
+def _is_exact(field: str) -> bool:
+    return field.partition("__")[2] in ("", "exact")
 
 
 def _fields(definition: ObjectDef) -> Values:
