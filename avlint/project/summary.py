@@ -147,14 +147,16 @@ def _object_def(entry: Entry) -> ObjectDef:
         else:
             identifiers.append((key, value))
     kept = dict(identifiers) if comparable else {}
+    # Short plain strings only: what `!Find` conditions name objects by (names, slugs, keys).
     values = {
-        key: value
+        key: node.value
         for key, pair in entry.data().items()
         if key not in kept
         and key != "pk"
-        and (value := _plain(pair.value)) is not None
-        and len(value) <= MAX_VALUE
-        and "\n" not in value
+        and isinstance(node := pair.value, ScalarNode)
+        and node.tag == STR
+        and len(node.value) <= MAX_VALUE
+        and "\n" not in node.value
     }
     name_key = "slug" if model == "authentik_flows.flow" else ("name" if is_stage(model) else None)
     attrs = entry.pairs.get("attrs")
