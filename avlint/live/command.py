@@ -43,6 +43,9 @@ class ServerOptions:
     max_retries: int | None = None
     concurrency: int | None = None
     timeout: float | None = None  # the whole run, in seconds
+    contexts: tuple[str, ...] = ()  # --context NAME...: servers named in the contexts file
+    contexts_file: str | None = None  # --contexts-file (else AVLINT_CONTEXTS, else the user's default)
+    context_name: str | None = None  # set on the options a context resolved to
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,12 @@ def guarded_streams(server: ServerOptions, out: TextIO, err: TextIO) -> tuple[Re
 def _secrets(server: ServerOptions) -> list[str | None]:
     """Every value that may be avlint's API token in this run, wherever it came from."""
     secrets: list[str | None] = [server.token, os.environ.get("AUTHENTIK_TOKEN")]
+    if server.contexts:
+        from avlint.live.contexts import ContextError, resolve
+
+        with contextlib.suppress(ContextError):  # reported when the connection is made
+            for _, options in resolve(server, os.environ):
+                secrets.extend(_secrets(options))
     if server.token_file:
         from avlint.live.connection import TokenFileError, read_token_file
 
@@ -153,8 +162,36 @@ def load_documents(paths: list[str], settings: Settings, err: TextIO) -> tuple[l
 
 
 def connection_from(options: ServerOptions) -> Connection:
-    from avlint.live.connection import make_connection
+    """The connection the options describe; with `--context`, the one server it names (only
+    `diff` takes several: it calls `context_servers` itself)."""
+    if options.contexts:
+        from avlint.live.contexts import ContextError
 
+        servers = context_servers(options)
+        if len(servers) > 1:
+            raise ContextError(
+                "this command works on one server at a time: give one --context (only diff checks several at once)"
+            )
+        options = servers[0]
+    from avlint.live.connection import ConnectionError_, make_connection
+
+    try:
+        return _connection(options, make_connection)
+    except ConnectionError_ as error:
+        if options.context_name is None:
+            raise
+        raise type(error)(f"context '{options.context_name}': {error}") from None
+
+
+def context_servers(options: ServerOptions) -> list[ServerOptions]:
+    """The servers `--context` names, each with its own options; ContextError when the contexts
+    file, a name or a token file is wrong."""
+    from avlint.live.contexts import resolve
+
+    return [server for _, server in resolve(options, os.environ)]
+
+
+def _connection(options: ServerOptions, make_connection: Callable[..., Connection]) -> Connection:
     return make_connection(
         options.url,
         options.token,
@@ -206,6 +243,10 @@ def asks_the_server(options: SettingsOptions, cwd: Path) -> bool:
 def run_diff(request: DiffRequest, out: TextIO, err: TextIO, cwd: Path | None = None) -> int:
     _, out, err = guarded_streams(request.server, out, err)
     with _flushed(out, err):
+        if request.server.contexts:
+            from avlint.live.diff_many import run_diff_many
+
+            return run_diff_many(request, out, err, cwd)
         return _run_diff(request, out, err, cwd)
 
 
@@ -284,20 +325,25 @@ async def _fetch_while(
     files are still read to the end first, so their problems are reported before the error."""
     loading = asyncio.ensure_future(asyncio.to_thread(load))
     try:
-        fetched = await _fetch(connection, auto, release, models)
+        fetched = await fetch_live(connection, auto, release, models)
     finally:
         loaded = await loading
     return loaded, fetched
 
 
-async def _fetch(connection: Connection, auto: bool, release: Release, models: set[str]) -> tuple[LiveState, Release]:
+async def fetch_live(
+    connection: Connection, auto: bool, release: Release, models: set[str]
+) -> tuple[LiveState, Release]:
+    """What the server holds, and the release to target (the server's own when `auto`). The
+    version and the first page of every list go out together: at a real server's pace (0.5 s
+    a page) waiting for the version first would add a whole round trip."""
     from avlint.live.client import Client
     from avlint.live.state import fetch_state
 
     async with Client(connection) as client:
+        state = await fetch_state(client, models)  # asks the version along with the lists
         if auto:
-            release = await server_release(client)
-        state = await fetch_state(client, models)
+            release = await server_release(client)  # the answer fetch_state already has
     return state, release
 
 
@@ -352,8 +398,8 @@ def _run_apply(request: ApplyRequest, out: TextIO, err: TextIO, cwd: Path | None
         from avlint.live.apply import apply_plan
 
         async with Client(connection) as client:
+            state = await fetch_state(client, models)  # asks the version along with the lists
             release = (await server_release(client)) if auto else settings.release
-            state = await fetch_state(client, models)
             report = compute_drift(documents, state, release, environ)
             report.orphans = []
             render_text(report, out, diff.colour, release=release)
