@@ -44,7 +44,9 @@ def pull(
 
     if name and all_stages:
         raise click.UsageError("--name and --all exclude each other")
-    if len(set(server["contexts"])) > 1:  # type: ignore[arg-type]
+    contexts = server["contexts"]
+    assert isinstance(contexts, tuple)
+    if len(set(contexts)) > 1:
         raise click.UsageError(
             "pull writes one server's objects into --out: give one --context (pull each server into its own folder)"
         )

@@ -85,11 +85,11 @@ def run_diff_many(request: DiffRequest, out: TextIO, err: TextIO, cwd: Path | No
         fetched = [_outcome(future) for future in futures]
     environ = blueprint_environ(request, err, documents, env_file)
     results = []
-    for (name, server, _), (answer, error) in zip(connections, fetched, strict=True):
+    for (name, server, _), (answer, failure) in zip(connections, fetched, strict=True):
         result = ServerResult(name, _shown_url(server))
-        if error is not None:
-            result.error = error
-            err.write(f"avlint: error: context '{name}': {error}\n")
+        if failure is not None:
+            result.error = failure
+            err.write(f"avlint: error: context '{name}': {failure}\n")
         else:
             from avlint.live.drift import compute_drift
 
