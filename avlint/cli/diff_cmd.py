@@ -70,4 +70,8 @@ def diff(
         colour,
         env_file,
     )
+    if request.server.contexts:  # one section per server, even for one: a script reads one shape
+        from avlint.live.diff_many import run_diff_many
+
+        sys.exit(run_diff_many(request, sys.stdout, sys.stderr))
     sys.exit(run_diff(request, sys.stdout, sys.stderr))

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 from yaml.nodes import MappingNode
 
 from avlint.blueprint import Document, build_document, classify
+from avlint.live.server_options import ServerOptions
 from avlint.settings_options import SettingsOptions, build_settings
 from avlint.usage import EXIT_USAGE, UsageError
 
@@ -28,24 +29,6 @@ if TYPE_CHECKING:
     from avlint.versions import Release
 
 EXIT_DRIFT = 1
-
-
-@dataclass(frozen=True)
-class ServerOptions:
-    url: str | None = None
-    token: str | None = None
-    token_file: str | None = None
-    ca_bundle: str | None = None
-    insecure: bool = False
-    allow_http: bool = False
-    connect_timeout: float | None = None
-    read_timeout: float | None = None
-    max_retries: int | None = None
-    concurrency: int | None = None
-    timeout: float | None = None  # the whole run, in seconds
-    contexts: tuple[str, ...] = ()  # --context NAME...: servers named in the contexts file
-    contexts_file: str | None = None  # --contexts-file (else AVLINT_CONTEXTS, else the user's default)
-    context_name: str | None = None  # set on the options a context resolved to
 
 
 @dataclass(frozen=True)
@@ -95,7 +78,7 @@ def _secrets(server: ServerOptions) -> list[str | None]:
 
 
 @contextlib.contextmanager
-def _flushed(*streams: TextIO) -> Iterator[None]:
+def flushed(*streams: TextIO) -> Iterator[None]:
     """Pass on what the redacting streams still hold, however the command ends."""
     try:
         yield
@@ -242,11 +225,7 @@ def asks_the_server(options: SettingsOptions, cwd: Path) -> bool:
 
 def run_diff(request: DiffRequest, out: TextIO, err: TextIO, cwd: Path | None = None) -> int:
     _, out, err = guarded_streams(request.server, out, err)
-    with _flushed(out, err):
-        if request.server.contexts:
-            from avlint.live.diff_many import run_diff_many
-
-            return run_diff_many(request, out, err, cwd)
+    with flushed(out, err):
         return _run_diff(request, out, err, cwd)
 
 
@@ -361,7 +340,7 @@ def run_apply(
     """Print the plan; with --yes, carry it out. 0 when everything succeeded, 1 when something
     failed, 2 when the run could not go on (connection, an answer that is not the API's)."""
     _, out, err = guarded_streams(request.diff.server, out, err)
-    with _flushed(out, err):
+    with flushed(out, err):
         return _run_apply(request, out, err, cwd, progress_factory)
 
 

@@ -27,7 +27,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode
 from avlint.live.connection import ConnectionError_
 
 if TYPE_CHECKING:
-    from avlint.live.command import ServerOptions
+    from avlint.live.server_options import ServerOptions
 
 CONTEXTS_VARIABLE = "AVLINT_CONTEXTS"
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")

@@ -18,14 +18,16 @@ from avlint.live.command import (
     EXIT_DRIFT,
     DiffRequest,
     RunDeadline,
-    ServerOptions,
     asks_the_server,
     blueprint_environ,
     connection_from,
     fetch_live,
+    flushed,
+    guarded_streams,
     load_documents,
     within,
 )
+from avlint.live.server_options import ServerOptions
 from avlint.settings_options import build_settings
 from avlint.usage import EXIT_USAGE, UsageError
 
@@ -53,7 +55,14 @@ class ServerResult:
         return EXIT_DRIFT if self.report.drifted or self.report.orphans else 0
 
 
-def run_diff_many(request: DiffRequest, out: TextIO, err: TextIO, cwd: Path | None) -> int:
+def run_diff_many(request: DiffRequest, out: TextIO, err: TextIO, cwd: Path | None = None) -> int:
+    """The files against every server `request.server.contexts` names; the worst exit status."""
+    _, out, err = guarded_streams(request.server, out, err)  # every context's token is redacted
+    with flushed(out, err):
+        return _run_diff_many(request, out, err, cwd)
+
+
+def _run_diff_many(request: DiffRequest, out: TextIO, err: TextIO, cwd: Path | None) -> int:
     from avlint.live.connection import ConnectionError_
     from avlint.live.contexts import resolve
     from avlint.live.drift import MODELS
