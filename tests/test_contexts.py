@@ -441,7 +441,7 @@ def test_a_server_that_fails_does_not_stop_the_others(
     sections = result.stdout.split("\n\n")
     assert (
         sections[0].startswith("== down (http://127.0.0.1:")
-        and "Not checked: GET /admin/version/: could not connect" in sections[0]
+        and "Not checked: GET /admin/version/: could not connect (after 1 attempt)" in sections[0]  # `retries: 0`
     )
     assert (
         sections[1] == f"== prod ({fake_authentik.url}) ==\nNo drift: 0 to create, 0 to change, 0 to delete; 6 in sync."
@@ -561,3 +561,35 @@ def test_pull_apply_and_graph_take_one_context(
     )
     result = invoke("diff", EXPORT, *context, "--context", "prod", "--format", "html")
     assert result.exit_code == 2 and "--format html draws one server" in result.stderr
+
+
+def test_a_context_resolves_to_its_own_connection_settings(tmp_path: Path) -> None:
+    from avlint.live.contexts import resolve
+    from avlint.live.server_options import ServerOptions
+
+    token_file = private_token_file("lab-token-0123456789")
+    write_contexts(
+        "contexts:\n"
+        "  prod:\n    url: https://auth.example.com/\n    token_env: PROD_TOKEN\n    ca_bundle: ca.pem\n"
+        "    connect_timeout: 2\n    read_timeout: 9\n    timeout: 60\n    retries: 1\n    concurrency: 4\n"
+        "  lab:\n    url: http://lab.internal:9000\n    token_file: token\n    insecure: true\n    allow_http: true\n"
+    )
+    environ = {"PROD_TOKEN": "prod-token-0123456789", "AVLINT_CONTEXTS": "contexts.yaml"}
+    (_, prod), (_, lab) = resolve(ServerOptions(contexts=("prod", "lab")), environ)
+    assert prod == ServerOptions(
+        url="https://auth.example.com/",
+        token="prod-token-0123456789",
+        ca_bundle=str(Path("ca.pem")),
+        connect_timeout=2.0,
+        read_timeout=9.0,
+        timeout=60.0,
+        max_retries=1,
+        concurrency=4,
+        context_name="prod",
+    )
+    assert (lab.token, lab.token_file, lab.insecure, lab.allow_http) == (None, str(Path("token")), True, True)
+    assert Path(lab.token_file or "").resolve() == token_file
+    # The command line's timeouts and bounds apply to every context, over the file's.
+    given = ServerOptions(contexts=("prod",), timeout=5.0, max_retries=0, concurrency=2)
+    ((_, prod),) = resolve(given, environ)
+    assert (prod.timeout, prod.max_retries, prod.concurrency, prod.connect_timeout) == (5.0, 0, 2, 2.0)

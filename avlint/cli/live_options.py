@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 if TYPE_CHECKING:
-    from avlint.live.command import ServerOptions
+    from avlint.live.server_options import ServerOptions
 
 _SERVER_OPTIONS = [
     click.option("--url", envvar="AUTHENTIK_URL", help="The authentik server (or AUTHENTIK_URL)."),
@@ -74,7 +74,7 @@ def server_options(command: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def server_from(values: dict[str, Any]) -> ServerOptions:
-    from avlint.live.command import ServerOptions
+    from avlint.live.server_options import ServerOptions
 
     keys = (
         "url",

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 from yaml.nodes import MappingNode
 
 from avlint.blueprint import Document, build_document, classify
-from avlint.live.server_options import ServerOptions
+from avlint.live.server_options import ServerOptions as ServerOptions  # re-exported: the commands import it from here
 from avlint.settings_options import SettingsOptions, build_settings
 from avlint.usage import EXIT_USAGE, UsageError
 
