@@ -48,6 +48,7 @@ _SERVER_OPTIONS = [
         multiple=True,
         metavar="NAME",
         help="A server named in the contexts file, instead of --url (diff: repeat it to check several at once).",
+        shell_complete=lambda context, _, incomplete: _context_names(context, incomplete),
     ),
     click.option(
         "--contexts-file",
@@ -114,3 +115,16 @@ env_file_option = click.option(
     type=click.Path(dir_okay=False),
     help="KEY=VALUE lines for !Env, used as given (AUTHENTIK_TOKEN from the environment resolves as unset).",
 )
+
+
+def _context_names(context: click.Context, incomplete: str) -> list[str]:
+    """Shell completion of --context: the names of the contexts file (none when it cannot be read)."""
+    import os
+
+    from avlint.live.contexts import ContextError, load_contexts
+
+    try:
+        found = load_contexts(context.params.get("contexts_file"), os.environ)
+    except ContextError:
+        return []
+    return [name for name in sorted(found.contexts) if name.startswith(incomplete)]
