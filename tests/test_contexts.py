@@ -593,3 +593,20 @@ def test_a_context_resolves_to_its_own_connection_settings(tmp_path: Path) -> No
     given = ServerOptions(contexts=("prod",), timeout=5.0, max_retries=0, concurrency=2)
     ((_, prod),) = resolve(given, environ)
     assert (prod.timeout, prod.max_retries, prod.concurrency, prod.connect_timeout) == (5.0, 0, 2, 2.0)
+
+
+@pytest.mark.parametrize("kind", ["folder", "fifo", "binary"])
+def test_a_contexts_file_that_is_not_a_text_file_is_refused_at_once(tmp_path: Path, kind: str) -> None:
+    path = tmp_path / "contexts.yaml"
+    if kind == "folder":
+        path.mkdir()
+    elif kind == "fifo":
+        os.mkfifo(path)  # reading it would block forever
+    else:
+        path.write_bytes(b"contexts:\n  \xff\xfe: {}\n")
+    started = time.monotonic()
+    result = invoke("diff", EXPORT, "--context", "prod", env={"AVLINT_CONTEXTS": str(path)})
+    assert time.monotonic() - started < 10
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith(f"avlint: error: cannot read the contexts file {path}")
+    assert result.stderr.count("\n") == 1

@@ -97,7 +97,7 @@ def load_contexts(explicit: str | None, environ: Mapping[str, str]) -> ContextsF
             raise ContextError(f"contexts file {path} does not exist")
         raise ContextError(
             f"no contexts file: --context needs one; write {path}, or name one with --contexts-file "
-            f"or {CONTEXTS_VARIABLE} (see the README's Contexts section)"
+            f'or {CONTEXTS_VARIABLE} (see "Many servers: named contexts" in the README)'
         )
     return parse_contexts(_read(str(path)), str(path))
 
