@@ -610,3 +610,37 @@ def test_a_contexts_file_that_is_not_a_text_file_is_refused_at_once(tmp_path: Pa
     assert result.exit_code == 2, result.output
     assert result.stderr.startswith(f"avlint: error: cannot read the contexts file {path}")
     assert result.stderr.count("\n") == 1
+
+
+def test_an_interrupted_diff_stops_every_server_at_once(
+    fake_authentik: FakeAuthentik,
+    second_authentik: FakeAuthentik,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import io
+
+    import avlint.live.diff_many as diff_many
+    from avlint.live.command import DiffRequest
+    from avlint.live.server_options import ServerOptions
+    from avlint.settings_options import SettingsOptions
+
+    monkeypatch.setenv(PROD_TOKEN, fake_authentik.token)
+    two_servers(fake_authentik, second_authentik)
+    for fake in (fake_authentik, second_authentik):
+        fake.faults.latency(8, path="/api/v3/*")
+
+    def interrupted(*_: object) -> None:
+        time.sleep(0.3)  # the requests are out
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(diff_many, "load_documents", interrupted)
+    request = DiffRequest(
+        (str(EXPORT),),
+        SettingsOptions(isolated=True),
+        ServerOptions(contexts=("prod", "staging"), contexts_file="contexts.yaml"),
+    )
+    started = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        diff_many.run_diff_many(request, io.StringIO(), io.StringIO())
+    assert time.monotonic() - started < 3  # not the servers' 8 s, nor the 300 s deadline
+    assert len(fake_authentik.requests) > 0 and len(second_authentik.requests) > 0

@@ -8,7 +8,9 @@ token), and the exit status is the worst of them: 2 when any failed, else 1 when
 
 from __future__ import annotations
 
+import asyncio
 import os
+import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +34,7 @@ from avlint.settings_options import build_settings
 from avlint.usage import EXIT_USAGE, UsageError
 
 if TYPE_CHECKING:
+    from avlint.live.connection import Connection
     from avlint.live.drift import DriftReport
     from avlint.live.state import LiveState
     from avlint.versions import Release
@@ -86,12 +89,18 @@ def _run_diff_many(request: DiffRequest, out: TextIO, err: TextIO, cwd: Path | N
         err.write(f"avlint: error: {error}\n")
         return EXIT_USAGE
     models = set(MODELS)
+    stop = threading.Event()
     with ThreadPoolExecutor(max_workers=min(MAX_SERVERS_AT_ONCE, len(connections))) as pool:
         futures = [
-            pool.submit(_fetch_one, connection, auto, settings.release, models) for _, _, connection in connections
+            pool.submit(_fetch_one, connection, auto, settings.release, models, stop)
+            for _, _, connection in connections
         ]
-        documents, problems = load_documents(list(request.paths), settings, err)  # while the servers answer
-        fetched = [_outcome(future) for future in futures]
+        try:
+            documents, problems = load_documents(list(request.paths), settings, err)  # while the servers answer
+            fetched = [_outcome(future) for future in futures]
+        except BaseException:  # Ctrl-C: the threads stop now, not at their deadlines
+            stop.set()
+            raise
     environ = blueprint_environ(request, err, documents, env_file)
     results = []
     for (name, server, _), (answer, failure) in zip(connections, fetched, strict=True):
@@ -116,9 +125,21 @@ def _run_diff_many(request: DiffRequest, out: TextIO, err: TextIO, cwd: Path | N
     return EXIT_USAGE if problems else worst
 
 
-def _fetch_one(connection: Any, auto: bool, release: Release, models: set[str]) -> tuple[LiveState, Release]:
-    """One server's lists, in this thread's own event loop, within its own run deadline."""
-    return within(connection.run_timeout, fetch_live(connection, auto, release, models))
+def _fetch_one(
+    connection: Connection, auto: bool, release: Release, models: set[str], stop: threading.Event
+) -> tuple[LiveState, Release]:
+    """One server's lists, in this thread's own event loop, within its own run deadline; given
+    up (its requests cancelled) as soon as `stop` is set."""
+
+    async def watched() -> tuple[LiveState, Release]:
+        work = asyncio.ensure_future(fetch_live(connection, auto, release, models))
+        while not work.done():
+            if stop.is_set():
+                work.cancel()
+            await asyncio.wait({work}, timeout=0.1)
+        return work.result()
+
+    return within(connection.run_timeout, watched())
 
 
 def _outcome(future: Future[tuple[LiveState, Release]]) -> tuple[tuple[LiveState, Release] | None, str | None]:
