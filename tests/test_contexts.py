@@ -644,3 +644,17 @@ def test_an_interrupted_diff_stops_every_server_at_once(
         diff_many.run_diff_many(request, io.StringIO(), io.StringIO())
     assert time.monotonic() - started < 3  # not the servers' 8 s, nor the 300 s deadline
     assert len(fake_authentik.requests) > 0 and len(second_authentik.requests) > 0
+
+
+def test_the_readme_examples_of_contexts_files_are_valid() -> None:
+    from tests.test_readme import blocks
+
+    examples = [
+        body for body in blocks("yaml") if body.lstrip().startswith(("# contexts.yaml", "# authentik/contexts"))
+    ]
+    assert len(examples) == 2
+    for body in examples:
+        found = parse_contexts(body, "README.md")
+        assert found.contexts and all(context.url.startswith("http") for context in found.contexts.values())
+    (shown,) = [body for body in blocks("json") if '"contexts"' in body]
+    assert [entry["context"] for entry in json.loads(shown)["contexts"]] == ["prod", "lab"]
