@@ -134,6 +134,10 @@ def test_a_contexts_file_is_read_with_every_setting(tmp_path: Path) -> None:
             "ctx.yaml:3:10: context 'prod': 'url' must be the http(s) URL of an authentik server",
         ),
         (
+            "contexts:\n  prod:\n    url: https://a.example.com:https\n    token_env: T\n",
+            "ctx.yaml:3:10: context 'prod': 'url' must be the http(s) URL of an authentik server",
+        ),
+        (
             "contexts:\n  prod:\n    url: https://a.example.com\n    token_env: 'not a name'\n",
             "ctx.yaml:4:16: context 'prod': 'token_env' must name an environment variable",
         ),
@@ -300,6 +304,7 @@ def test_urls_are_compared_as_the_server_they_reach() -> None:
     assert normalised_url("https://auth.example.com:8443/") == "https://auth.example.com:8443"
     assert normalised_url("https://example.com/authentik/") == "https://example.com/authentik"
     assert normalised_url("http://[::1]:9000") == "http://[::1]:9000"
+    assert normalised_url("https://user:secret@auth.example.com/") == "https://auth.example.com"  # never shown
     assert normalised_url("https://a.example.com") != normalised_url("http://a.example.com")
 
 

@@ -201,7 +201,11 @@ class _Reader:
 
     def url(self, node: Node, what: str) -> str:
         text = self.value(node)
-        parts = urlsplit(text) if isinstance(text, str) else None
+        try:
+            parts = urlsplit(text) if isinstance(text, str) else None
+            _ = parts and parts.port  # a port that is not a number raises here, not later
+        except ValueError:
+            parts = None
         if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
             self.fail(node, f"{what} must be the http(s) URL of an authentik server, not {text!r}")
         assert isinstance(text, str)
@@ -290,7 +294,8 @@ def select(names: tuple[str, ...], found: ContextsFile) -> list[Context]:
 
 def normalised_url(url: str) -> str:
     """The server a URL reaches: scheme and host in lower case, the default port and the API
-    path left out (`https://Auth.example.com:443/api/v3/` is `https://auth.example.com`)."""
+    path left out (`https://Auth.example.com:443/api/v3/` is `https://auth.example.com`). A
+    user and password in the URL are left out too: this is also how a server is shown."""
     parts = urlsplit(url.strip())
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").lower()

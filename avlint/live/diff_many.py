@@ -154,7 +154,9 @@ def _outcome(future: Future[tuple[LiveState, Release]]) -> tuple[tuple[LiveState
 
 
 def _shown_url(server: ServerOptions) -> str:
-    return (server.url or "").split("/api/v3")[0].rstrip("/")
+    from avlint.live.contexts import normalised_url
+
+    return normalised_url(server.url or "")
 
 
 def _render_text(results: list[ServerResult], out: TextIO, colour: bool, show_defaults: bool) -> None:
