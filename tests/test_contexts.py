@@ -478,10 +478,12 @@ def test_servers_are_checked_concurrently_each_within_its_own_deadline(
     assert "== prod" in result.stdout and "No drift" in result.stdout
     assert "Not checked: the run did not finish within 1 seconds (--timeout)" in result.stdout
     assert elapsed < 4  # the slow server's deadline, not its 5 s answers, nor one server after the other
-    # Both servers were asked at the same time.
-    first = min(fake_authentik.requests, key=lambda r: r.started)
-    other = min(second_authentik.requests, key=lambda r: r.started)
-    assert abs(first.started - other.started) < 0.3
+    # Both servers were asked at the same time: the slow server's flow list was out while the
+    # other server answered (one after the other, it would have started after them all).
+    assert fake_authentik.requests.wait_finished(len(fake_authentik.requests))
+    (hanging,) = [r for r in second_authentik.requests if r.path == "/api/v3/flows/instances/"]
+    until = hanging.finished or float("inf")  # still being served (5 s) when the run ended
+    assert any(r.started < until and hanging.started < (r.finished or 0) for r in fake_authentik.requests)
 
 
 def test_command_line_timeouts_apply_to_every_context(
@@ -663,3 +665,12 @@ def test_the_readme_examples_of_contexts_files_are_valid() -> None:
         assert found.contexts and all(context.url.startswith("http") for context in found.contexts.values())
     (shown,) = [body for body in blocks("json") if '"contexts"' in body]
     assert [entry["context"] for entry in json.loads(shown)["contexts"]] == ["prod", "lab"]
+
+
+def test_a_home_relative_token_file_is_expanded(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    found = parse_contexts(
+        "contexts:\n  prod:\n    url: https://a.example.com\n    token_file: ~/.config/avlint/prod.token\n",
+        str(tmp_path / "team" / "contexts.yaml"),
+    )
+    assert found.contexts["prod"].token_file == str(tmp_path / "home" / ".config" / "avlint" / "prod.token")
