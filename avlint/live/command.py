@@ -146,35 +146,29 @@ def load_documents(paths: list[str], settings: Settings, err: TextIO) -> tuple[l
 
 def connection_from(options: ServerOptions) -> Connection:
     """The connection the options describe; with `--context`, the one server it names (only
-    `diff` takes several: it calls `context_servers` itself)."""
-    if options.contexts:
-        from avlint.live.contexts import ContextError
+    `diff` takes several, in avlint.live.diff_many)."""
+    from avlint.live.connection import ConnectionError_
 
-        servers = context_servers(options)
+    if options.contexts:
+        from avlint.live.contexts import ContextError, resolve
+
+        servers = resolve(options, os.environ)
         if len(servers) > 1:
             raise ContextError(
                 "this command works on one server at a time: give one --context (only diff checks several at once)"
             )
-        options = servers[0]
-    from avlint.live.connection import ConnectionError_, make_connection
-
+        options = servers[0][1]
     try:
-        return _connection(options, make_connection)
+        return _connection(options)
     except ConnectionError_ as error:
         if options.context_name is None:
             raise
         raise type(error)(f"context '{options.context_name}': {error}") from None
 
 
-def context_servers(options: ServerOptions) -> list[ServerOptions]:
-    """The servers `--context` names, each with its own options; ContextError when the contexts
-    file, a name or a token file is wrong."""
-    from avlint.live.contexts import resolve
+def _connection(options: ServerOptions) -> Connection:
+    from avlint.live.connection import make_connection
 
-    return [server for _, server in resolve(options, os.environ)]
-
-
-def _connection(options: ServerOptions, make_connection: Callable[..., Connection]) -> Connection:
     return make_connection(
         options.url,
         options.token,
