@@ -567,7 +567,10 @@ def test_pull_apply_and_graph_take_one_context(
         "avlint: error: this command works on one server at a time: give one --context (only diff checks several at once)\n"
     )
     result = invoke("diff", EXPORT, *context, "--context", "prod", "--format", "html")
-    assert result.exit_code == 2 and "--format html draws one server" in result.stderr
+    assert result.exit_code == 2 and "--format html draws one server: give one --context" in result.stderr
+    result = invoke("diff", changed_export(), *context, "--format", "html")
+    assert result.exit_code == 0, result.output  # the apply above brought staging in line
+    assert result.stdout.startswith("<!DOCTYPE html>") and "In sync with the server." in result.stdout
 
 
 def test_a_context_resolves_to_its_own_connection_settings(tmp_path: Path) -> None:

@@ -27,6 +27,7 @@ from avlint.live.command import (
     flushed,
     guarded_streams,
     load_documents,
+    run_diff,
     within,
 )
 from avlint.live.server_options import ServerOptions
@@ -60,6 +61,8 @@ class ServerResult:
 
 def run_diff_many(request: DiffRequest, out: TextIO, err: TextIO, cwd: Path | None = None) -> int:
     """The files against every server `request.server.contexts` names; the worst exit status."""
+    if request.output_format == "html" and len(set(request.server.contexts)) == 1:
+        return run_diff(request, out, err, cwd)  # one server's drift drawn, as with --url
     _, out, err = guarded_streams(request.server, out, err)  # every context's token is redacted
     with flushed(out, err):
         return _run_diff_many(request, out, err, cwd)
@@ -72,7 +75,7 @@ def _run_diff_many(request: DiffRequest, out: TextIO, err: TextIO, cwd: Path | N
     from avlint.live.environ import EnvFileError, read_env_file
 
     if request.output_format == "html":
-        err.write("avlint: error: --format html draws one server: use text or json with --context\n")
+        err.write("avlint: error: --format html draws one server: give one --context, or use text or json\n")
         return EXIT_USAGE
     here = cwd or Path.cwd()
     auto = asks_the_server(request.options, here)
