@@ -16,6 +16,8 @@ from avlint.checks import (
     fields,
     flows,
     references,
+    serializer_choices,
+    serializer_keypairs,
     serializer_rules,
     serializer_values,
     stage,
@@ -51,6 +53,9 @@ REGISTRY: tuple[Check, ...] = (
     serializer_values.check_policy_binding_kind,
     serializer_values.check_shared_tables,
     serializer_values.check_runtime_notes,
+    serializer_choices.check_countries,
+    serializer_choices.check_permissions,
+    serializer_keypairs.check_keypairs_with_key,
 )
 
 __all__ = ["REGISTRY", "Check", "CheckContext", "Hit"]
