@@ -16,7 +16,6 @@ from avlint.checks import (
     fields,
     flows,
     references,
-    serializer_choices,
     serializer_keypairs,
     serializer_rules,
     serializer_values,
@@ -53,8 +52,7 @@ REGISTRY: tuple[Check, ...] = (
     serializer_values.check_policy_binding_kind,
     serializer_values.check_shared_tables,
     serializer_values.check_runtime_notes,
-    serializer_choices.check_countries,
-    serializer_choices.check_permissions,
+    serializer_rules.check_shared_codenames,
     serializer_keypairs.check_keypairs_with_key,
 )
 

@@ -1,8 +1,9 @@
 """Choice lists authentik's serializers take from outside the API schema: a GeoIP policy's
 countries (django-countries, R-PO-06) and a user's or role's blueprint-only permissions
 (R-CORE-08, R-RB-02). The lists are generated data (rules/countries.json,
-rules/permissions.json), read only when a file has an entry that uses them; which releases
-each rule covers is in rules/serializer_rules.yaml (`choices:`)."""
+rules/permissions.json), read only when a file has an entry that uses them. The rules are the
+`countries` and `permissions` shapes of rules/serializer_rules.yaml; avlint.checks.serializer_rules
+reports what the functions here find (the rule code is its business, not this module's)."""
 
 from __future__ import annotations
 
@@ -10,16 +11,16 @@ from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-from yaml.nodes import SequenceNode
+from yaml.nodes import Node, SequenceNode
 
-from avlint.checks.base import CheckContext, Hit, reports
-from avlint.checks.serializer_rules import applies, checked_entries, rule_data
 from avlint.checks.values import string_field_text
+from avlint.findings import YamlPath
+from avlint.nodes import Pair
 from avlint.resources import rules_dir
 from avlint.versions import Release
 
-GEOIP_POLICY = "authentik_policies_geoip.geoippolicy"
-PERMISSION_MODELS = ("authentik_core.user", "authentik_rbac.role")
+# What a rule finds: the node, its path and the message.
+Problem = tuple[Node, YamlPath, str]
 _INVALID_CHOICE = '"{value}" is not a valid choice.'  # DRF's ChoiceField, quoted by authentik
 _DEFAULT_VERBS = ("add", "change", "delete", "view")  # the permissions Django gives every model
 
@@ -77,33 +78,26 @@ def _country_hint(value: str) -> str:
     from avlint.suggest import closest
 
     table = countries()
-    guess = closest(value, table.names, cutoff=0.75) if len(value) > 3 else None
+    guess = closest(value.lower(), table.names, cutoff=0.65) if len(value) > 3 else None
     if guess is not None:
         return f" (did you mean '{guess}', {table.names[guess]}?)"
     return " (write an ISO 3166-1 country: alpha-2 such as DE, alpha-3 such as DEU, numeric such as 276, or its name)"
 
 
-@reports("AV604")
-def check_countries(ctx: CheckContext) -> Iterator[Hit]:
-    """R-PO-06: each item a country django-countries knows, at most one item per country."""
-    if not ctx.document.entries:
-        return
-    rule = rule_data()["choices"]["countries"]
-    if not applies(rule, ctx):
-        return
-    for entry in checked_entries(ctx, (GEOIP_POLICY,)):
-        pair = entry.data().get("countries")
-        if pair is None or not isinstance(pair.value, SequenceNode):
-            continue  # absent (the field rules report it required) or not a list (AV201)
-        items = pair.value.value
-        if len(items) > rule["max_items"]:
-            message = rule["max_items_message"].format(max_items=rule["max_items"])
-            yield Hit("AV604", pair.value, f"countries: {message} (it has {len(items)})", pair.path)
-        for index, item in enumerate(items):
-            text = string_field_text(item)
-            if text is None or country_code(text) is not None:
-                continue  # a tag, null or a non-string (the field rules' business), or a country
-            yield Hit("AV604", item, _INVALID_CHOICE.format(value=text) + _country_hint(text), (*pair.path, index))
+def country_problems(rule: dict[str, Any], data: dict[str, Pair]) -> Iterator[Problem]:
+    """R-PO-06: each item a country django-countries knows, at most `max_items` of them."""
+    pair = data.get(rule["field"])
+    if pair is None or not isinstance(pair.value, SequenceNode):
+        return  # absent (the field rules report it required) or not a list (AV201)
+    items = pair.value.value
+    if len(items) > rule["max_items"]:
+        message = rule["max_items_message"].format(max_items=rule["max_items"])
+        yield pair.value, pair.path, f"{rule['field']}: {message} (it has {len(items)})"
+    for index, item in enumerate(items):
+        text = string_field_text(item)
+        if text is None or country_code(text) is not None:
+            continue  # a tag, null or a non-string (the field rules' business), or a country
+        yield item, (*pair.path, index), _INVALID_CHOICE.format(value=text) + _country_hint(text)
 
 
 # --- permissions ----------------------------------------------------------------------------------
@@ -158,39 +152,36 @@ def _new_model_permission(value: str, release: Release) -> bool:
     return verb in _DEFAULT_VERBS and bool(name) and model_exists(f"{app}.{name}", release)
 
 
-@reports("AV604", "AV615")
-def check_permissions(ctx: CheckContext) -> Iterator[Hit]:
-    """R-CORE-08, R-RB-02: each item one of the release's permission choices (AV604); a codename
-    that several apps share grants all of them (AV615)."""
-    if not ctx.document.entries:
-        return
-    rule = rule_data()["choices"]["permissions"]
-    if not applies(rule, ctx):
-        return
-    for entry in checked_entries(ctx, PERMISSION_MODELS):
-        pair = entry.data().get("permissions")
-        if pair is None or not isinstance(pair.value, SequenceNode):
+def _permission_items(
+    rule: dict[str, Any], data: dict[str, Pair], release: Release
+) -> Iterator[tuple[Node, YamlPath, str, PermissionList]]:
+    pair = data.get(rule["field"])
+    known = permission_list(release) if pair is not None and isinstance(pair.value, SequenceNode) else None
+    if pair is None or known is None:
+        return  # absent, not a list (AV201), or a release before the first list
+    for index, item in enumerate(pair.value.value):
+        text = string_field_text(item)
+        if text is not None:
+            yield item, (*pair.path, index), text, known
+
+
+def permission_problems(rule: dict[str, Any], data: dict[str, Pair], release: Release) -> Iterator[Problem]:
+    """R-CORE-08, R-RB-02: each item one of the release's `app_label.codename` choices."""
+    for item, path, text, known in _permission_items(rule, data, release):
+        if text in known.choices or (known.release < release and _new_model_permission(text, release)):
             continue
-        known = permission_list(ctx.release)
-        if known is None:
-            return
-        for index, item in enumerate(pair.value.value):
-            text = string_field_text(item)
-            if text is None:
-                continue
-            path = (*pair.path, index)
-            if text in known.choices:
-                shared = [p for p in known.by_codename.get(text.partition(".")[2], ()) if p != text]
-                if shared:
-                    also = ", ".join(shared)
-                    yield Hit("AV615", item, rule["shared_message"].format(value=text, also=also), path)
-                continue
-            if known.release < ctx.release and _new_model_permission(text, ctx.release):
-                continue
-            yield Hit("AV604", item, _INVALID_CHOICE.format(value=text) + _permission_hint(text, known, ctx), path)
+        yield item, path, _INVALID_CHOICE.format(value=text) + _permission_hint(text, known, release)
 
 
-def _permission_hint(value: str, known: PermissionList, ctx: CheckContext) -> str:
+def shared_codename_problems(rule: dict[str, Any], data: dict[str, Pair], release: Release) -> Iterator[Problem]:
+    """A valid permission whose codename other apps share: authentik grants all of them."""
+    for item, path, text, known in _permission_items(rule, data, release):
+        shared = [p for p in known.by_codename.get(text.partition(".")[2], ()) if p != text]
+        if text in known.choices and shared:
+            yield item, path, rule["shared_message"].format(value=text, also=", ".join(shared))
+
+
+def _permission_hint(value: str, known: PermissionList, release: Release) -> str:
     from avlint.suggest import closest
 
     guess = closest(value, known.choices, cutoff=0.75)
@@ -199,8 +190,8 @@ def _permission_hint(value: str, known: PermissionList, ctx: CheckContext) -> st
         guess = named[0] if named else None
     where = (
         f"authentik {known.release}, the newest release whose list avlint has"
-        if known.release < ctx.release
-        else f"authentik {ctx.release}"
+        if known.release < release
+        else f"authentik {release}"
     )
     hint = f"did you mean '{guess}'? " if guess else ""
     return f" ({hint}not one of the {len(known.choices)} permissions of {where}: app_label.codename)"
