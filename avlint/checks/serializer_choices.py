@@ -15,7 +15,7 @@ from yaml.nodes import Node, SequenceNode
 
 from avlint.checks.values import string_field_text
 from avlint.findings import YamlPath
-from avlint.nodes import Pair
+from avlint.nodes import Pair, is_custom_tag
 from avlint.resources import rules_dir
 from avlint.versions import Release
 
@@ -23,6 +23,11 @@ from avlint.versions import Release
 Problem = tuple[Node, YamlPath, str]
 _INVALID_CHOICE = '"{value}" is not a valid choice.'  # DRF's ChoiceField, quoted by authentik
 _DEFAULT_VERBS = ("add", "change", "delete", "view")  # the permissions Django gives every model
+
+
+def _plain_list(node: Node) -> bool:
+    """A list written out; an !Enumerate (a sequence node too) is built on the server."""
+    return isinstance(node, SequenceNode) and not is_custom_tag(node)
 
 
 def _json(name: str) -> Any:
@@ -87,8 +92,8 @@ def _country_hint(value: str) -> str:
 def country_problems(rule: dict[str, Any], data: dict[str, Pair]) -> Iterator[Problem]:
     """R-PO-06: each item a country django-countries knows, at most `max_items` of them."""
     pair = data.get(rule["field"])
-    if pair is None or not isinstance(pair.value, SequenceNode):
-        return  # absent (the field rules report it required) or not a list (AV201)
+    if pair is None or not _plain_list(pair.value):
+        return  # absent (the field rules report it required), not a list (AV201), or built by a tag
     items = pair.value.value
     if len(items) > rule["max_items"]:
         message = rule["max_items_message"].format(max_items=rule["max_items"])
@@ -156,9 +161,9 @@ def _permission_items(
     rule: dict[str, Any], data: dict[str, Pair], release: Release
 ) -> Iterator[tuple[Node, YamlPath, str, PermissionList]]:
     pair = data.get(rule["field"])
-    known = permission_list(release) if pair is not None and isinstance(pair.value, SequenceNode) else None
+    known = permission_list(release) if pair is not None and _plain_list(pair.value) else None
     if pair is None or known is None:
-        return  # absent, not a list (AV201), or a release before the first list
+        return  # absent, not a list (AV201), built by a tag (!Enumerate), or before the first list
     for index, item in enumerate(pair.value.value):
         text = string_field_text(item)
         if text is not None:
