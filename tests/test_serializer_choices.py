@@ -217,3 +217,29 @@ def test_a_keypair_without_key_is_refused_as_authentik_says() -> None:
     (finding,) = [f for f in lint_source(text, target="2025.12") if f.rule == "AV614"]
     assert finding.message.startswith('Invalid pk "<pk of !KeyOf cert>" - object does not exist.')
     assert "on line 3 sets key_data to an empty string" in finding.message
+
+
+def test_a_live_schemas_country_enum_does_not_bring_back_the_refusal_of_us() -> None:
+    """`spec import` keeps the bundled string items of `countries`: with `--spec` from a real
+    2025.12.4 schema, `us` and `USA` are still accepted and `XX` still refused."""
+    import yaml
+
+    from avlint.settings import Settings
+    from avlint.spec.openapi import import_schema
+    from avlint.spec.snapshot import load_snapshot
+
+    with gzip.open(SCHEMAS / "schema-2025.12.4.yml.gz", "rt", encoding="utf-8") as handle:
+        snapshot = import_schema(yaml.load(handle, Loader=yaml.CSafeLoader), "schema-2025.12.4.yml.gz")
+    row = next(
+        r for r in snapshot["models"]["authentik_policies_geoip.geoippolicy"]["fields"] if r["name"] == "countries"
+    )
+    assert row["items"] == {"type": "string"} and row["bundled_keys"] == ["items"]
+    text = (
+        "version: 1\nentries:\n  - model: authentik_policies_geoip.geoippolicy\n"
+        "    identifiers: {name: geo}\n    attrs:\n      countries: [us, USA, XX]\n"
+    )
+    source = load_snapshot(str(DATA / "specs" / "derived-2025.12.yaml"))
+    from avlint.engine import lint_bytes
+
+    findings = lint_bytes("geo.yaml", text.encode(), Settings(release=Release(2025, 12), spec=source)).findings
+    assert [(f.rule, f.column) for f in findings] == [("AV604", 28)]
