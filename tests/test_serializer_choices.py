@@ -243,3 +243,14 @@ def test_a_live_schemas_country_enum_does_not_bring_back_the_refusal_of_us() -> 
 
     findings = lint_bytes("geo.yaml", text.encode(), Settings(release=Release(2025, 12), spec=source)).findings
     assert [(f.rule, f.column) for f in findings] == [("AV604", 28)]
+
+
+def test_asns_are_int32_items() -> None:
+    """R-PO-06's other half: `asns` items are 32-bit integers (the field rules say so)."""
+    text = (
+        "version: 1\nentries:\n  - model: authentik_policies_geoip.geoippolicy\n"
+        "    identifiers: {name: geo}\n    attrs:\n      countries: []\n"
+        "      asns: [64512, 2147483647, 2147483648, -2147483649, AS64512]\n"
+    )
+    found = [(f.rule, f.column) for f in lint_source(text, target="2025.12") if f.rule.startswith("AV2")]
+    assert found == [("AV209", 33), ("AV209", 45), ("AV201", 58)]
