@@ -233,7 +233,8 @@ def _boolean(path: str, line: int, key: str, value: Any) -> bool:
 
 def _path(path: str, line: int, key: str, value: Any) -> str:
     if not isinstance(value, str) or not value.strip():
-        raise ConfigError(path, line, f"'{key}' must be a file path (a non-empty string), not {value!r}")
+        kind = "folder" if key == "project" else "file"
+        raise ConfigError(path, line, f"'{key}' must be a {kind} path (a non-empty string), not {value!r}")
     return value
 
 

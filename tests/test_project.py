@@ -304,7 +304,7 @@ def test_project_from_the_config_is_relative_to_the_config_file(tmp_path: Path) 
     write(tmp_path / ".avlint.yaml", "project: [blueprints]\n")
     out, err = io.StringIO(), io.StringIO()
     assert run_lint(lint_request((str(a),)), out, err, tmp_path) == 2
-    assert ".avlint.yaml:1" in err.getvalue()
+    assert ".avlint.yaml:1: invalid config: 'project' must be a folder path" in err.getvalue()
 
 
 def test_suppressions_select_and_ignore_apply_to_set_findings(tmp_path: Path) -> None:
