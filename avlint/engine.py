@@ -14,6 +14,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode
 from avlint.blueprint import build_document, classify
 from avlint.catalogue import by_code
 from avlint.checks import REGISTRY, CheckContext, Hit
+from avlint.embedded import might_embed
 from avlint.findings import Finding, YamlPath
 from avlint.fingerprint import stamp_fingerprints
 from avlint.fix.model import Fix, Step
@@ -54,12 +55,18 @@ class FileResult:
     start-up time at import."""
 
     def __init__(
-        self, path: str, findings: list[Finding] | None = None, skipped: str | None = None, suppressed: int = 0
+        self,
+        path: str,
+        findings: list[Finding] | None = None,
+        skipped: str | None = None,
+        suppressed: int = 0,
+        skipped_values: int = 0,
     ) -> None:
         self.path = path
         self.findings: list[Finding] = findings if findings is not None else []
         self.skipped = skipped  # why the file was not linted (not a blueprint)
         self.suppressed = suppressed
+        self.skipped_values = skipped_values  # ConfigMap/Secret values that are not blueprints
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, FileResult) and vars(self) == vars(other)
@@ -67,7 +74,7 @@ class FileResult:
     __hash__ = None  # type: ignore[assignment]  # mutable: not hashable
 
     def __repr__(self) -> str:
-        return f"FileResult(path={self.path!r}, findings={self.findings!r}, skipped={self.skipped!r}, suppressed={self.suppressed})"
+        return f"FileResult(path={self.path!r}, findings={self.findings!r}, skipped={self.skipped!r}, suppressed={self.suppressed}, skipped_values={self.skipped_values})"
 
 
 class RunResult:
@@ -120,6 +127,12 @@ def lint_text(path: str, text: str, settings: Settings, had_bom: bool = False) -
             Located.at("AV004", line, column, "file contains NUL characters: binary content, not a text blueprint")
         )
         return _stamp(path, "", hits, settings, enabled)
+    if might_embed(path, text):  # only files that may hold a ConfigMap or Secret pay for the rest
+        from avlint.embedded.lint import lint_embedded
+
+        embedded = lint_embedded(path, text, settings, hits)
+        if embedded is not None:
+            return embedded
     root = None
     try:
         root = _compose(path, text)
