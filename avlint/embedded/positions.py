@@ -6,11 +6,11 @@ import re
 from bisect import bisect_right
 
 # The line breaks PyYAML counts: a lone \r counts, \r\n counts once.
-_LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
+LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
 
 
 def line_starts(text: str) -> list[int]:
-    return [0, *(match.end() for match in _LINE_BREAK.finditer(text))]
+    return [0, *(match.end() for match in LINE_BREAK.finditer(text))]
 
 
 class PositionMap:

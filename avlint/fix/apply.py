@@ -10,6 +10,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
+from avlint.embedded import might_embed
 from avlint.engine import lint_text
 from avlint.findings import Finding
 from avlint.fix.edits import CannotEdit, Edit, apply_edits, edits_for
@@ -50,6 +51,12 @@ def fix_text(
 ) -> FixOutcome:
     """Fix what `settings` finds (the fixes of the rules in `fixable` only, when given); a fix
     must not add a finding of any rule `settings` checks, selected for fixing or not."""
+    if might_embed(path, text):  # blueprints inside ConfigMaps and Secrets are fixed value by value
+        from avlint.embedded.fix import fix_embedded
+
+        embedded = fix_embedded(path, text, settings, unsafe, fixable)
+        if embedded is not None:
+            return embedded
     had_bom = text.startswith("\ufeff")
     body = text.lstrip("\ufeff")
     before = lint_text(path, body, settings, had_bom)

@@ -9,6 +9,7 @@ from typing import TextIO
 from yaml.nodes import MappingNode
 
 from avlint.blueprint import Document, build_document, classify
+from avlint.embedded import might_embed
 from avlint.fix.apply import fix_text
 from avlint.fix.edits import CannotEdit, Edit, apply_edits, edits_for
 from avlint.fix.model import Fix
@@ -76,6 +77,12 @@ def migrate_text(
     known: dict[str, Known],
     flow_set_order: int | None = None,
 ) -> Migration:
+    if might_embed(path, text):  # blueprints inside ConfigMaps and Secrets are migrated value by value
+        from avlint.embedded.fix import migrate_embedded
+
+        embedded = migrate_embedded(path, text, settings, source, known, flow_set_order)
+        if embedded is not None:
+            return embedded
     migration = Migration(path, text, text)
     document = _document(text)
     target = settings.release
