@@ -18,7 +18,6 @@ from avlint.embedded.carriers import embedded_values
 from avlint.embedded.scalar import value_offsets
 from avlint.embedded.writeback import double_quoted
 from avlint.engine import lint_text
-from avlint.fix.apply import fix_text
 from avlint.settings import Settings
 from avlint.versions import resolve_release
 
@@ -87,15 +86,13 @@ def _assert_same_characters(inner: str, outer: str) -> None:
 def test_literal_block_findings_are_at_the_outer_line_and_column(header: str, indent: int) -> None:
     outer = _configmap(_block(BLUEPRINT.rstrip("\n"), header, indent))
     first_content_line = outer.splitlines().index(f"  mfa.yaml: {header}") + 2
-    expected = [
-        (rule, first_content_line + line - 1, indent + column) for rule, line, column in _inner(BLUEPRINT)
-    ]
+    expected = [(rule, first_content_line + line - 1, indent + column) for rule, line, column in _inner(BLUEPRINT)]
     assert _outer(outer) == sorted(expected)
 
 
 def test_deeper_mapping_indentation_and_crlf_line_ends() -> None:
-    outer = HEADER.replace("data:\n", "data:\n") + "    mfa.yaml: |\n" + "\n".join(
-        "        " + line if line else "" for line in BLUEPRINT.split("\n")
+    outer = (
+        HEADER + "    mfa.yaml: |\n" + "\n".join("        " + line if line else "" for line in BLUEPRINT.split("\n"))
     )
     outer = outer.replace("\n", "\r\n")
     _assert_same_characters(BLUEPRINT, outer)
@@ -232,7 +229,7 @@ def test_an_embedded_blueprint_that_does_not_parse_is_av001_at_the_outer_positio
     outer = _configmap(_block(broken.rstrip("\n")))
     inner = _inner(broken)
     assert [rule for rule, *_ in inner] == ["AV001"]
-    ((rule, line, column),) = [f for f in _outer(outer) if f[0] == "AV001"]
+    ((_, line, column),) = [f for f in _outer(outer) if f[0] == "AV001"]
     assert (line, column) == (inner[0][1] + 8, inner[0][2] + 4)
 
 

@@ -81,7 +81,11 @@ def embedded_values(text: str) -> list[EmbeddedValue] | None:
 
 def _owner(kind: str, root: MappingNode, number: int, count: int) -> str:
     metadata = next(
-        (v for k, v in root.value if isinstance(k, ScalarNode) and k.value == "metadata" and isinstance(v, MappingNode)),
+        (
+            v
+            for k, v in root.value
+            if isinstance(k, ScalarNode) and k.value == "metadata" and isinstance(v, MappingNode)
+        ),
         None,
     )
     fields = (

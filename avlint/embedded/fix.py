@@ -111,12 +111,8 @@ def migrate_embedded(
         except (MigrationError, WriteBackRefused) as error:
             raise MigrationError(f"{value.label}: {error}") from None
         positions = _positions(body, value, inner)
-        migration.changes.extend(
-            (positions.outer(line, 1)[0], f"{value.label}: {note}") for line, note in done.changes
-        )
-        migration.unresolved.extend(
-            (*positions.outer(line, column), pk) for line, column, pk in done.unresolved
-        )
+        migration.changes.extend((positions.outer(line, 1)[0], f"{value.label}: {note}") for line, note in done.changes)
+        migration.unresolved.extend((*positions.outer(line, column), pk) for line, column, pk in done.unresolved)
         if done.source_range is not None:
             ranges.append(done.source_range)
         migration.source_note = done.source_note
