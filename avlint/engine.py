@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from functools import partial
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from yaml.nodes import MappingNode, Node, ScalarNode
 
@@ -25,6 +25,10 @@ from avlint.nodes import a_or_an, end, is_null, kind_name, start
 from avlint.settings import Settings
 from avlint.suppressions import parse_suppressions
 from avlint.versions import Release
+
+NO_EMBEDDED_BLUEPRINT = "a Kubernetes ConfigMap or Secret with no blueprint among its values"
+if TYPE_CHECKING:
+    from avlint.embedded.lint import Outcome
 
 # The blueprint format (version 1, with its tags) arrived in authentik 2022.8.
 BLUEPRINTS_SINCE = Release(2022, 8)
@@ -128,11 +132,11 @@ def lint_text(path: str, text: str, settings: Settings, had_bom: bool = False) -
         )
         return _stamp(path, "", hits, settings, enabled)
     if might_embed(path, text):  # only files that may hold a ConfigMap or Secret pay for the rest
-        from avlint.embedded.lint import lint_embedded
+        from avlint.embedded.lint import lint_values
 
-        embedded = lint_embedded(path, text, settings, hits)
+        embedded = lint_values(text, partial(_lint_embedded, path, settings=settings))
         if embedded is not None:
-            return embedded
+            return _embedded_result(path, text, hits, settings, embedded)
     root = None
     try:
         root = _compose(path, text)
@@ -144,6 +148,22 @@ def lint_text(path: str, text: str, settings: Settings, had_bom: bool = False) -
     return _stamp(
         path, text, hits, settings, enabled, _quoted_spans(root) if root is not None and "avlint:" in text else ()
     )
+
+
+def _lint_embedded(path: str, text: str, settings: Settings) -> FileResult:
+    return lint_text(path, text, settings)
+
+
+def _embedded_result(path: str, text: str, hits: list[Located], settings: Settings, embedded: Outcome) -> FileResult:
+    """A file of ConfigMaps and Secrets: its own problems and its embedded blueprints' findings."""
+    if not embedded.blueprints and not embedded.hits:
+        return FileResult(path, skipped=NO_EMBEDDED_BLUEPRINT, skipped_values=embedded.skipped)
+    hits = [*hits, *(Located(*hit) for hit in embedded.hits)]
+    result = _stamp(path, text, hits, settings, settings.enabled_codes())
+    result.findings = sorted([*result.findings, *embedded.findings])
+    result.suppressed += embedded.suppressed
+    result.skipped_values = embedded.skipped
+    return result
 
 
 def lint_file(path: str, settings: Settings) -> FileResult:

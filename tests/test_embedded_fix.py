@@ -107,7 +107,7 @@ def test_a_value_that_cannot_be_written_back_exactly_is_refused(tmp_path: Path, 
     path.write_bytes(_configmap(value).encode())
     done = CliRunner().invoke(cli, ["fix", "--isolated", str(path)])
     assert done.exit_code == 1
-    assert f"ConfigMap authentik/blueprints, key mfa.yaml: not fixed: the value is a {reason}" in done.stderr
+    assert f"not fixed: ConfigMap authentik/blueprints, key mfa.yaml: the value is a {reason}" in done.stderr
     assert path.read_bytes() == _configmap(value).encode()
 
 
@@ -117,7 +117,7 @@ def test_a_broken_embedded_blueprint_refuses_the_file(tmp_path: Path) -> None:
     path = tmp_path / "cm.yaml"
     path.write_text(text)
     done = CliRunner().invoke(cli, ["fix", "--isolated", str(path)])
-    assert done.exit_code == 1 and "ConfigMap authentik/blueprints, key mfa.yaml: not fixed:" in done.stderr
+    assert done.exit_code == 1 and "not fixed: ConfigMap authentik/blueprints, key mfa.yaml: " in done.stderr
     assert path.read_text() == text
 
 

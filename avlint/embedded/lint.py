@@ -15,21 +15,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from typing import NamedTuple, Protocol
 
 from yaml.nodes import MappingNode, ScalarNode
 
 from avlint.blueprint import classify
 from avlint.embedded.carriers import EmbeddedValue, embedded_values
-from avlint.embedded.positions import PositionMap, line_starts
-from avlint.engine import FileResult, Located, _stamp, lint_text
+from avlint.embedded.positions import LINE_BREAK, PositionMap, line_starts
 from avlint.findings import Finding
 from avlint.fingerprint import fingerprint
 from avlint.loader.problems import ContentProblem
 from avlint.loader.yaml_nodes import compose
-from avlint.settings import Settings
 from avlint.suppressions import parse_suppressions
 
-_LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
 # An embedded text that does not parse still counts as a blueprint when it has a top-level
 # blueprint key: then the syntax error is the user's problem (AV001), not a reason to skip.
 _BLUEPRINT_LINE = re.compile(r"^(?:version|entries|metadata|context)\s*:", re.MULTILINE)
@@ -37,49 +35,59 @@ _UNDISCOVERED = (
     "the key holds a blueprint, but mounted as a blueprints folder (the Helm chart's `blueprints:`) it becomes "
     "a file authentik's discovery never reads: only `*.yaml` names not starting with a dot are; rename the key"
 )
-SKIPPED = "a Kubernetes ConfigMap or Secret with no blueprint among its values"
 
 
-def lint_embedded(path: str, text: str, settings: Settings, hits: list[Located]) -> FileResult | None:
-    """The file's result when it holds ConfigMaps or Secrets (None when it holds none).
-    `hits` are problems of the outer file already found (a byte-order mark)."""
+class Linted(Protocol):
+    """What linting one embedded text gives (the engine's FileResult)."""
+
+    findings: list[Finding]
+    suppressed: int
+
+
+Hit = tuple[str, int, int, int, int, str]  # code, line, column, end line, end column, message
+
+
+class Outcome(NamedTuple):
+    hits: list[Hit]  # problems of the outer file itself (AV010, AV011), for the engine to stamp
+    findings: list[Finding]  # the embedded blueprints' findings at outer positions, suppressions applied
+    suppressed: int
+    blueprints: int  # values linted as blueprints
+    skipped: int  # values that are not blueprints
+
+
+def lint_values(text: str, lint: Callable[[str], Linted]) -> Outcome | None:
+    """The findings of the blueprints embedded in `text` (None when it holds no ConfigMap or
+    Secret); `lint` lints one embedded text as a file."""
     values = embedded_values(text)
     if values is None:
         return None
-    hits = list(hits)
+    hits: list[Hit] = []
     mapped: list[Finding] = []
     suppressed = skipped = blueprints = 0
     outer_starts = line_starts(text)
     for value in values:
         if value.problem is not None:
-            (line, column), (end_line, end_column) = _span(value.node)
-            hits.append(Located("AV010", line, column, end_line, end_column, f"{value.label}: {value.problem}"))
+            hits.append(("AV010", *_span(value.node), f"{value.label}: {value.problem}"))
             continue
         if value.text is None or not is_blueprint(value.text):
             skipped += 1
             continue
         blueprints += 1
         if not discoverable(value.key):
-            (line, column), (end_line, end_column) = _span(value.key_node)
-            hits.append(Located("AV011", line, column, end_line, end_column, f"{value.label}: {_UNDISCOVERED}"))
-        inner = lint_text(path, value.text, settings)
+            hits.append(("AV011", *_span(value.key_node), f"{value.label}: {_UNDISCOVERED}"))
+        inner = lint(value.text)
         suppressed += inner.suppressed
         positions = PositionMap(outer_starts, value.text, value.offsets(text), value.node.start_mark.index)
-        lines = _LINE_BREAK.split(value.text)
+        lines = LINE_BREAK.split(value.text)
         mapped.extend(_outer(finding, value, positions, lines) for finding in inner.findings)
-    if not blueprints and not hits:
-        return FileResult(path, skipped=SKIPPED, skipped_values=skipped)
-    result = _stamp(path, text, hits, settings, settings.enabled_codes())
     suppressions = parse_suppressions(text, _inside_scalar(text)) if "avlint:" in text else None
+    kept = []
     for finding in mapped:
         if suppressions is not None and suppressions.covers(finding.rule, finding.line):
             suppressed += 1
         else:
-            result.findings.append(finding)
-    result.findings.sort()
-    result.suppressed += suppressed
-    result.skipped_values = skipped
-    return result
+            kept.append(finding)
+    return Outcome(hits, kept, suppressed, blueprints, skipped)
 
 
 def is_blueprint(text: str) -> bool:
@@ -114,9 +122,9 @@ def discoverable(key: str) -> bool:
     return key.endswith(".yaml") and not key.startswith(".")
 
 
-def _span(node: ScalarNode) -> tuple[tuple[int, int], tuple[int, int]]:
+def _span(node: ScalarNode) -> tuple[int, int, int, int]:
     start, end = node.start_mark, node.end_mark
-    return (start.line + 1, start.column + 1), (end.line + 1, end.column + 1)
+    return start.line + 1, start.column + 1, end.line + 1, end.column + 1
 
 
 def _inside_scalar(text: str) -> Callable[[int, int], bool]:

@@ -14,11 +14,13 @@ over lines, a change of the final line breaks) is refused with the reason: never
 from __future__ import annotations
 
 import difflib
+from collections.abc import Callable
 
 from avlint.embedded.carriers import EmbeddedValue, embedded_values
 from avlint.embedded.positions import LINE_BREAK as _LINE_BREAK
+from avlint.embedded.positions import PositionMap, line_starts
 from avlint.embedded.scalar import block_indent, value_offsets
-from avlint.fix.edits import Edit
+from avlint.fix.edits import Edit, apply_edits
 
 
 class WriteBackRefused(Exception):
@@ -105,3 +107,45 @@ def verify(outer: str, before: list[EmbeddedValue], expected: dict[int, str]) ->
         if new.text != expected.get(index, old.text):
             return f"{old.label} would not read back as intended"
     return None
+
+
+def blueprint_values(values: list[EmbeddedValue]) -> list[tuple[int, EmbeddedValue, str]]:
+    """The values that are blueprints, with their place in `values` and their text."""
+    from avlint.embedded.lint import is_blueprint
+
+    return [
+        (index, value, value.text)
+        for index, value in enumerate(values)
+        if value.text is not None and is_blueprint(value.text)
+    ]
+
+
+def positions_of(outer: str, value: EmbeddedValue, inner: str) -> PositionMap:
+    """Where the embedded text's positions are in the outer file."""
+    return PositionMap(line_starts(outer), inner, value.offsets(outer), value.node.start_mark.index)
+
+
+def rewrite_blueprints(outer: str, change: Callable[[EmbeddedValue, str], str]) -> str | None:
+    """`outer` with each embedded blueprint replaced by `change(value, text)`; None when the file
+    holds no ConfigMap or Secret. WriteBackRefused (naming the object and key) when a new text
+    cannot be written into its value exactly, or when the result does not read back as intended:
+    then nothing is to be written."""
+    values = embedded_values(outer)
+    if values is None:
+        return None
+    edits: list[Edit] = []
+    expected: dict[int, str] = {}
+    for index, value, inner in blueprint_values(values):
+        new = change(value, inner)
+        if new == inner:
+            continue
+        try:
+            edits.append(write_back(outer, value, new))
+        except WriteBackRefused as refusal:
+            raise WriteBackRefused(f"{value.label}: {refusal}") from None
+        expected[index] = new
+    rewritten = apply_edits(outer, edits)
+    problem = verify(rewritten, values, expected)
+    if problem is not None:
+        raise WriteBackRefused(f"{problem}; nothing written")
+    return rewritten
