@@ -6,6 +6,7 @@ ConfigMap `binaryData` is binary and never read. Documents of any other kind are
 
 from __future__ import annotations
 
+import re
 from typing import NamedTuple
 
 import yaml
@@ -13,9 +14,11 @@ from yaml.nodes import MappingNode, Node, ScalarNode
 
 from avlint.embedded.scalar import value_offsets
 from avlint.loader.limits import MAX_DEPTH
+from avlint.loader.problems import ContentProblem
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 CARRIER_KINDS = ("ConfigMap", "Secret")
+_CARRIER_LINE = re.compile(r"^kind:[ \t]*[\"']?(?:ConfigMap|Secret)\b", re.MULTILINE)
 
 
 class EmbeddedValue(NamedTuple):
@@ -55,12 +58,21 @@ def carrier_kind(root: Node) -> str | None:
 
 
 def embedded_values(text: str) -> list[EmbeddedValue] | None:
-    """Every string value of every ConfigMap and Secret in `text`; None when the file holds none
-    (or does not parse as YAML: the ordinary lint path reports that)."""
+    """Every string value of every ConfigMap and Secret in `text`; None when the file holds none.
+    ContentProblem (AV001) when a stream with a ConfigMap or Secret does not parse; None when
+    another file does not (the ordinary lint path reports it)."""
     if max(map(len, text.splitlines()), default=0) + text.count("[") + text.count("{") > MAX_DEPTH:
         return None  # possibly too deep for the composer: the ordinary path's guards decide
     try:
         documents = list(yaml.compose_all(text, Loader=_Loader))
+    except yaml.MarkedYAMLError as error:
+        if _CARRIER_LINE.search(text) is None:
+            return None  # not ours: the ordinary lint path reports it
+        # A stream of Kubernetes objects with a syntax error: say where, not that the file holds
+        # several documents (which is all the one-document blueprint loader would see).
+        mark = error.problem_mark or error.context_mark
+        message = "; ".join(part for part in (error.context, error.problem) if part) or "invalid YAML"
+        raise ContentProblem("AV001", message, *((mark.line + 1, mark.column + 1) if mark else (1, 1))) from None
     except (yaml.YAMLError, RecursionError):
         return None
     found: list[EmbeddedValue] = []

@@ -58,7 +58,11 @@ class Outcome(NamedTuple):
 def lint_values(text: str, lint: Callable[[str], Linted]) -> Outcome | None:
     """The findings of the blueprints embedded in `text` (None when it holds no ConfigMap or
     Secret); `lint` lints one embedded text as a file."""
-    values = embedded_values(text)
+    try:
+        values = embedded_values(text)
+    except ContentProblem as problem:
+        at = (problem.line, problem.column) * 2
+        return Outcome([(problem.rule, *at, problem.message)], [], 0, 0, 0)
     if values is None:
         return None
     hits: list[Hit] = []

@@ -105,6 +105,7 @@ def _fix_embedded(
     fixed or written back exactly leaves the whole file as it was, with the reason."""
     from avlint.embedded.carriers import EmbeddedValue
     from avlint.embedded.writeback import WriteBackRefused, positions_of, rewrite_blueprints
+    from avlint.loader.problems import ContentProblem
 
     had_bom = text.startswith("\ufeff")
     body = text.removeprefix("\ufeff")
@@ -124,6 +125,9 @@ def _fix_embedded(
 
     try:
         rewritten = rewrite_blueprints(body, fix_value)
+    except ContentProblem as problem:
+        outcome.refused = f"not fixed: {problem.message} (line {problem.line})"
+        return outcome
     except WriteBackRefused as refusal:
         outcome.applied, outcome.refused = [], f"not fixed: {refusal}"
         return outcome
