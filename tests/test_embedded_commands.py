@@ -73,3 +73,16 @@ def test_graph_draws_the_embedded_flow_with_its_findings_at_outer_positions(tmp_
     assert "### Flow mfa-login" in done.stdout
     assert "warning AV403 duplicate-device-class" in done.stdout  # attached to the stage's box
     assert ":19:34): ConfigMap authentik/blueprints, key login.yaml: device class" in done.stdout
+
+
+def test_the_readme_example_output_is_what_avlint_prints(monkeypatch) -> None:
+    from tests.conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    shown = readme.split("<!-- embedded-example:start -->\n```text\n", 1)[1].split("```\n<!-- embedded-example:end", 1)[
+        0
+    ]
+    monkeypatch.chdir(ROOT)
+    done = CliRunner().invoke(cli, ["lint", "--isolated", "sample_configs/bad/k8s-configmap-blueprints.yaml"])
+    assert done.exit_code == 1
+    assert done.stdout == shown
