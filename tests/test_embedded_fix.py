@@ -198,3 +198,20 @@ def test_migrate_a_configmap_without_blueprints_says_so(tmp_path: Path) -> None:
     path.write_text(HEADER + "  nginx.conf: |\n    server {}\n")
     done = CliRunner().invoke(cli, ["migrate", "--isolated", "--to", "2022.2", str(path)])
     assert done.exit_code == 1 and "no ConfigMap or Secret value in the file is an authentik blueprint" in done.stderr
+
+
+def test_a_value_shared_through_an_alias_is_refused() -> None:
+    before = _configmap(_block(BLUEPRINT.rstrip("\n")).replace("|", "&bp |", 1)) + "  two.yaml: *bp\n"
+    assert len(lint_text("cm.yaml", before, SETTINGS).findings) == 4  # both keys are blueprints authentik reads
+    outcome = fix_text("cm.yaml", before, SETTINGS)
+    assert outcome.refused is not None and "shared with another key through a YAML alias" in outcome.refused
+    assert outcome.fixed == before and outcome.applied == []
+
+
+def test_an_outer_byte_order_mark_is_reported_and_removed_with_the_fixes() -> None:
+    before = "\ufeff" + _configmap(_block(BLUEPRINT.rstrip("\n")))
+    found = [(f.rule, f.line) for f in lint_text("cm.yaml", before, SETTINGS).findings]
+    assert ("AV005", 1) in found and ("AV403", 17) in found
+    outcome = fix_text("cm.yaml", before, SETTINGS)
+    assert outcome.fixed.startswith("# blueprints") and {a.rule for a in outcome.applied} == {"AV005", "AV403"}
+    assert fix_text("cm.yaml", before, SETTINGS, fixable=frozenset({"AV403"})).fixed.startswith("\ufeff# blueprints")

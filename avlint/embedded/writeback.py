@@ -139,6 +139,11 @@ def rewrite_blueprints(outer: str, change: Callable[[EmbeddedValue, str], str]) 
         new = change(value, inner)
         if new == inner:
             continue
+        if any(other.node is value.node for other in values if other is not value):
+            raise WriteBackRefused(
+                f"{value.label}: the value is shared with another key through a YAML alias (*name); "
+                "avlint does not rewrite a shared value"
+            )
         try:
             edits.append(write_back(outer, value, new))
         except WriteBackRefused as refusal:
