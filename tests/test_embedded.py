@@ -299,3 +299,36 @@ def test_every_output_format_shows_the_outer_position(tmp_path: Path, output: st
         assert f"line={line},col={column}" in shown or f"line={line},endLine" in shown, shown
     else:
         assert f"{line}:{column}" in shown or f'line="{line}"' in shown, shown
+
+
+def test_configmaps_in_a_kubectl_list_are_read() -> None:
+    text = (
+        "apiVersion: v1\nkind: List\nitems:\n  - apiVersion: v1\n    kind: ConfigMap\n"
+        "    metadata: {name: bp, namespace: authentik}\n    data:\n      mfa.yaml: |\n"
+        + "\n".join("        " + line if line else "" for line in BLUEPRINT.split("\n"))
+    )
+    found = lint_text("list.yaml", text, SETTINGS).findings
+    assert {f.rule for f in found} == {"AV401", "AV403"}
+    _assert_same_characters(BLUEPRINT, text)
+
+
+def test_a_helm_template_is_not_read_as_a_configmap() -> None:
+    template = (
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-blueprints\ndata:\n"
+        '  mfa.yaml: |\n    {{- .Files.Get "blueprints/mfa.yaml" | nindent 4 }}\n'
+    )
+    assert embedded_values(template) is None
+
+
+def test_truncated_and_damaged_manifests_never_raise_and_never_write_wrongly() -> None:
+    from avlint.fix.apply import fix_text
+
+    whole = (Path(__file__).parent.parent / "sample_configs" / "bad" / "k8s-configmap-blueprints.yaml").read_text()
+    for cut in range(0, len(whole), 11):
+        for text in (whole[:cut], whole[:cut] + whole[cut + 3 :], whole[:cut] + "\t" + whole[cut:]):
+            lint_text("cm.yaml", text, SETTINGS)  # no exception
+            outcome = fix_text("cm.yaml", text, SETTINGS)
+            if outcome.changed:
+                before, after = embedded_values(text), embedded_values(outcome.fixed)
+                assert before is not None and after is not None
+                assert [(v.owner, v.key) for v in before] == [(v.owner, v.key) for v in after]

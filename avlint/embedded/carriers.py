@@ -7,10 +7,11 @@ ConfigMap `binaryData` is binary and never read. Documents of any other kind are
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator, Sequence
 from typing import NamedTuple
 
 import yaml
-from yaml.nodes import MappingNode, Node, ScalarNode
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from avlint.embedded.scalar import value_offsets
 from avlint.loader.limits import MAX_DEPTH
@@ -61,6 +62,8 @@ def embedded_values(text: str) -> list[EmbeddedValue] | None:
     """Every string value of every ConfigMap and Secret in `text`; None when the file holds none.
     ContentProblem (AV001) when a stream with a ConfigMap or Secret does not parse; None when
     another file does not (the ordinary lint path reports it)."""
+    if "{{" in text:
+        return None  # a Helm or other template: not YAML until rendered
     if max(map(len, text.splitlines()), default=0) + text.count("[") + text.count("{") > MAX_DEPTH:
         return None  # possibly too deep for the composer: the ordinary path's guards decide
     try:
@@ -77,18 +80,33 @@ def embedded_values(text: str) -> list[EmbeddedValue] | None:
         return None
     found: list[EmbeddedValue] = []
     carriers = 0
-    for number, root in enumerate(documents, start=1):
-        kind = carrier_kind(root) if root is not None else None
-        if kind is None:
-            continue
+    for number, kind, root in _objects(documents):
         carriers += 1
-        assert isinstance(root, MappingNode)
         owner = _owner(kind, root, number, len(documents))
         sections = ("data", "stringData") if kind == "Secret" else ("data",)
         for key, value in root.value:
             if isinstance(key, ScalarNode) and key.value in sections and isinstance(value, MappingNode):
                 found.extend(_values(owner, value, base64=kind == "Secret" and key.value == "data"))
     return found if carriers else None
+
+
+def _objects(documents: Sequence[Node | None]) -> Iterator[tuple[int, str, MappingNode]]:
+    """(document number, kind, object) of every ConfigMap and Secret, also those in the `items`
+    of a `v1` List (what `kubectl get -o yaml` prints for several objects)."""
+    for number, root in enumerate(documents, start=1):
+        if not isinstance(root, MappingNode):
+            continue
+        kind = carrier_kind(root)
+        if kind is not None:
+            yield number, kind, root
+            continue
+        top = {key.value: value for key, value in root.value if isinstance(key, ScalarNode)}
+        api, items = top.get("apiVersion"), top.get("items")
+        if getattr(api, "value", None) == "v1" and getattr(top.get("kind"), "value", None) == "List":
+            for item in items.value if isinstance(items, SequenceNode) else []:
+                kind = carrier_kind(item)
+                if kind is not None and isinstance(item, MappingNode):
+                    yield number, kind, item
 
 
 def _owner(kind: str, root: MappingNode, number: int, count: int) -> str:
