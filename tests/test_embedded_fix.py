@@ -215,3 +215,18 @@ def test_an_outer_byte_order_mark_is_reported_and_removed_with_the_fixes() -> No
     outcome = fix_text("cm.yaml", before, SETTINGS)
     assert outcome.fixed.startswith("# blueprints") and {a.rule for a in outcome.applied} == {"AV005", "AV403"}
     assert fix_text("cm.yaml", before, SETTINGS, fixable=frozenset({"AV403"})).fixed.startswith("\ufeff# blueprints")
+
+
+@pytest.mark.parametrize("indent", [4, 6])
+def test_every_golden_migration_inside_a_configmap(indent: int) -> None:
+    """Each golden migration, its input embedded in a ConfigMap: the value becomes the golden
+    output (as migrating the file gives) and nothing outside the value changes."""
+    from tests.test_migrate import CASES, expected_path, read_text, run_case
+
+    for path in CASES:
+        source = read_text(path)
+        outer = _configmap(_block(source.rstrip("\n"), "|" if source.endswith("\n") else "|-", indent))
+        assert _embedded(outer) == source, path.name
+        migration = run_case(path, text=outer)
+        assert _embedded(migration.text) == read_text(expected_path(path)), path.name
+        _assert_only_the_value_changed(outer, migration.text)
