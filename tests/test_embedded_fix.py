@@ -117,7 +117,10 @@ def test_a_broken_embedded_blueprint_refuses_the_file(tmp_path: Path) -> None:
     path = tmp_path / "cm.yaml"
     path.write_text(text)
     done = CliRunner().invoke(cli, ["fix", "--isolated", str(path)])
-    assert done.exit_code == 1 and "not fixed: ConfigMap authentik/blueprints, key mfa.yaml: " in done.stderr
+    assert done.exit_code == 1
+    assert "not fixed: ConfigMap authentik/blueprints, key mfa.yaml: while parsing a flow mapping" in done.stderr
+    (error,) = [f for f in lint_text("inner.yaml", broken, SETTINGS).findings if f.rule == "AV001"]
+    assert f"(line {error.line + 8})" in done.stderr  # where the error is in the manifest
     assert path.read_text() == text
 
 
@@ -230,3 +233,29 @@ def test_every_golden_migration_inside_a_configmap(indent: int) -> None:
         migration = run_case(path, text=outer)
         assert _embedded(migration.text) == read_text(expected_path(path)), path.name
         _assert_only_the_value_changed(outer, migration.text)
+
+
+@pytest.mark.parametrize("unsafe", [False, True])
+def test_every_golden_fix_inside_a_configmap(unsafe: bool) -> None:
+    """Each YAML golden fix case, embedded in a ConfigMap: the value becomes the golden output
+    and nothing outside it changes (a case whose input starts with a byte-order mark has nothing
+    to fix once embedded, and is left out)."""
+    from tests.test_fix import CASES, expected_text, read_text, run_case
+
+    tried = 0
+    for path in CASES:
+        source = read_text(path)
+        if path.suffix != ".yaml" or source.startswith("\ufeff"):
+            continue
+        outer = _configmap(_block(source.rstrip("\n"), "|" if source.endswith("\n") else "|-"))
+        assert _embedded(outer) == source, path.name
+        outcome = run_case(path, unsafe, text=outer)
+        if run_case(path, unsafe).refused:
+            assert outcome.refused is not None and outcome.refused.startswith("not fixed: ConfigMap authentik/")
+            assert outcome.fixed == outer
+            continue
+        assert outcome.refused is None, (path.name, outcome.refused)
+        assert _embedded(outcome.fixed) == expected_text(path, unsafe), path.name
+        _assert_only_the_value_changed(outer, outcome.fixed)
+        tried += 1
+    assert tried >= 15

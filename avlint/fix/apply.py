@@ -114,9 +114,11 @@ def _fix_embedded(
 
     def fix_value(value: EmbeddedValue, inner: str) -> str:
         fixed = fix_text(path, inner, settings, unsafe, fixable)
-        if fixed.refused:
-            raise WriteBackRefused(f"{value.label}: {fixed.refused.removeprefix('not fixed: ')}")
         positions = positions_of(body, value, inner)
+        if fixed.refused:  # the embedded blueprint does not load: say where, in the outer file
+            broken = next(f for f in fixed.before if f.rule in UNLOADABLE)
+            line = positions.outer(broken.line, broken.column)[0]
+            raise WriteBackRefused(f"{value.label}: {broken.message} (line {line})")
         outcome.applied.extend(
             Applied(a.rule, *positions.outer(a.line, a.column), f"{value.label}: {a.description}", a.safe)
             for a in fixed.applied
