@@ -13,24 +13,19 @@ A comment of the outer file acts by outer line: `disable-file` covers every embe
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import NamedTuple, Protocol
 
-from yaml.nodes import MappingNode, ScalarNode
+from yaml.nodes import ScalarNode
 
-from avlint.blueprint import classify
+from avlint.embedded.blueprints import is_blueprint
 from avlint.embedded.carriers import EmbeddedValue, embedded_values
 from avlint.embedded.positions import LINE_BREAK, PositionMap, line_starts
 from avlint.findings import Finding
 from avlint.fingerprint import fingerprint
 from avlint.loader.problems import ContentProblem
-from avlint.loader.yaml_nodes import compose
 from avlint.suppressions import parse_suppressions
 
-# An embedded text that does not parse still counts as a blueprint when it has a top-level
-# blueprint key: then the syntax error is the user's problem (AV001), not a reason to skip.
-_BLUEPRINT_LINE = re.compile(r"^(?:version|entries|metadata|context)\s*:", re.MULTILINE)
 _UNDISCOVERED = (
     "the key holds a blueprint, but mounted as a blueprints folder (the Helm chart's `blueprints:`) it becomes "
     "a file authentik's discovery never reads: only `*.yaml` names not starting with a dot are; rename the key"
@@ -84,23 +79,16 @@ def lint_values(text: str, lint: Callable[[str], Linted]) -> Outcome | None:
         positions = PositionMap(outer_starts, value.text, value.offsets(text), value.node.start_mark.index)
         lines = LINE_BREAK.split(value.text)
         mapped.extend(_outer(finding, value, positions, lines) for finding in inner.findings)
-    suppressions = parse_suppressions(text, _inside_scalar(text)) if "avlint:" in text else None
-    kept = []
-    for finding in mapped:
-        if suppressions is not None and suppressions.covers(finding.rule, finding.line):
-            suppressed += 1
-        else:
-            kept.append(finding)
-    return Outcome(hits, kept, suppressed, blueprints, skipped)
+    kept = _outer_suppressions(text, mapped)
+    return Outcome(hits, kept, suppressed + len(mapped) - len(kept), blueprints, skipped)
 
 
-def is_blueprint(text: str) -> bool:
-    """The test a file passes to be linted: a top-level mapping with blueprint keys."""
-    try:
-        root = compose(text)
-    except ContentProblem:
-        return _BLUEPRINT_LINE.search(text) is not None
-    return isinstance(root, MappingNode) and classify(root) == "blueprint"
+def _outer_suppressions(text: str, findings: list[Finding]) -> list[Finding]:
+    """The findings no `# avlint:` comment of the outer file covers."""
+    if "avlint:" not in text:
+        return findings
+    suppressions = parse_suppressions(text, _inside_scalar(text))
+    return [finding for finding in findings if not suppressions.covers(finding.rule, finding.line)]
 
 
 def _outer(finding: Finding, value: EmbeddedValue, positions: PositionMap, lines: list[str]) -> Finding:
@@ -115,7 +103,7 @@ def _outer(finding: Finding, value: EmbeddedValue, positions: PositionMap, lines
         end_column=end_column,
         message=f"{value.label}{where}: {finding.message}",
         yaml_path=path,
-        fix=None,  # a fix's nodes belong to the embedded text: `avlint fix` edits it (avlint.embedded.fix)
+        fix=None,  # a fix's nodes belong to the embedded text: `avlint fix` edits the embedded text
         fingerprint=fingerprint(lines, finding.replace(yaml_path=path)),
     )
 

@@ -16,9 +16,9 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable
 
+from avlint.embedded.blueprints import blueprint_values
 from avlint.embedded.carriers import EmbeddedValue, embedded_values
 from avlint.embedded.positions import LINE_BREAK as _LINE_BREAK
-from avlint.embedded.positions import PositionMap, line_starts
 from avlint.embedded.scalar import block_indent, value_offsets
 from avlint.fix.edits import Edit, apply_edits
 
@@ -107,22 +107,6 @@ def verify(outer: str, before: list[EmbeddedValue], expected: dict[int, str]) ->
         if new.text != expected.get(index, old.text):
             return f"{old.label} would not read back as intended"
     return None
-
-
-def blueprint_values(values: list[EmbeddedValue]) -> list[tuple[int, EmbeddedValue, str]]:
-    """The values that are blueprints, with their place in `values` and their text."""
-    from avlint.embedded.lint import is_blueprint
-
-    return [
-        (index, value, value.text)
-        for index, value in enumerate(values)
-        if value.text is not None and is_blueprint(value.text)
-    ]
-
-
-def positions_of(outer: str, value: EmbeddedValue, inner: str) -> PositionMap:
-    """Where the embedded text's positions are in the outer file."""
-    return PositionMap(line_starts(outer), inner, value.offsets(outer), value.node.start_mark.index)
 
 
 def rewrite_blueprints(outer: str, change: Callable[[EmbeddedValue, str], str]) -> str | None:

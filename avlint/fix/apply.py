@@ -103,8 +103,9 @@ def _fix_embedded(
     """Fix each blueprint embedded in the file's ConfigMaps and Secrets and write it back into its
     value (avlint.embedded.writeback); None when the file holds none. One value that cannot be
     fixed or written back exactly leaves the whole file as it was, with the reason."""
+    from avlint.embedded.blueprints import positions_of
     from avlint.embedded.carriers import EmbeddedValue
-    from avlint.embedded.writeback import WriteBackRefused, positions_of, rewrite_blueprints
+    from avlint.embedded.writeback import WriteBackRefused, rewrite_blueprints
     from avlint.loader.problems import ContentProblem
 
     had_bom = text.startswith("\ufeff")

@@ -114,8 +114,8 @@ def _embedded_entries(path: str, text: str) -> list[EntryInfo] | None:
     """The entries of the blueprints embedded in a file's ConfigMaps and Secrets, at the lines of
     the outer file, their YAML paths led by the object and key as the findings' are; None when
     the file holds none. A value that does not parse adds no entry (its AV001 is a finding)."""
+    from avlint.embedded.blueprints import blueprint_values, positions_of
     from avlint.embedded.carriers import embedded_values
-    from avlint.embedded.writeback import blueprint_values, positions_of
     from avlint.loader.problems import ContentProblem
 
     body = text.removeprefix("\ufeff")

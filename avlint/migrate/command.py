@@ -145,8 +145,9 @@ def _migrate_embedded(
 ) -> Migration | None:
     """Migrate each blueprint embedded in the file's ConfigMaps and Secrets and write it back into
     its value (avlint.embedded.writeback); None when the file holds none."""
+    from avlint.embedded.blueprints import positions_of
     from avlint.embedded.carriers import EmbeddedValue
-    from avlint.embedded.writeback import WriteBackRefused, positions_of, rewrite_blueprints
+    from avlint.embedded.writeback import WriteBackRefused, rewrite_blueprints
 
     body = text.removeprefix("\ufeff")
     migration = Migration(path, text, text)

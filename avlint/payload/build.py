@@ -98,8 +98,8 @@ def build_payloads(path: str, text: str, settings: Settings, options: PayloadOpt
 def _embedded_payloads(path: str, text: str, settings: Settings, options: PayloadOptions) -> list[Payload] | None:
     """The payloads of the blueprints embedded in a file's ConfigMaps and Secrets, each built as
     from a file of its own, with lines of the outer file; None when the file holds none."""
+    from avlint.embedded.blueprints import blueprint_values, positions_of
     from avlint.embedded.carriers import embedded_values
-    from avlint.embedded.writeback import blueprint_values, positions_of
 
     body = text.removeprefix("\ufeff")
     values = embedded_values(body)
