@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 import yaml
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from avlint.cli import cli
 from avlint.embedded.carriers import embedded_values
@@ -332,3 +334,28 @@ def test_truncated_and_damaged_manifests_never_raise_and_never_write_wrongly() -
                 before, after = embedded_values(text), embedded_values(outcome.fixed)
                 assert before is not None and after is not None
                 assert [(v.owner, v.key) for v in before] == [(v.owner, v.key) for v in after]
+
+
+_LINES = st.lists(
+    st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\r\x85\u2028\u2029\ufeff"), max_size=30),
+    min_size=1,
+    max_size=6,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(lines=_LINES, style=st.sampled_from(["|", ">", '"', "'", None]), indent=st.sampled_from([2, 4, 7]))
+def test_every_style_pyyaml_writes_is_read_back_character_by_character(
+    lines: list[str], style: str | None, indent: int
+) -> None:
+    value = "\n".join(lines)
+    dumped = yaml.safe_dump({"data": {"key.yaml": value}}, default_style=style, indent=indent, width=40)
+    root = yaml.compose(dumped)
+    mapping = root.value[0][1]
+    node = mapping.value[0][1]
+    assert node.value == value
+    offsets = value_offsets(dumped, node, mapping.start_mark.column)
+    assert offsets is not None, dumped
+    assert offsets == sorted(offsets)
+    for char, offset in zip(value, offsets, strict=False):
+        assert char in " \n" or dumped[offset] in (char, "\\") or not char.isprintable(), (char, dumped)

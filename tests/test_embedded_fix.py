@@ -8,13 +8,17 @@ import base64
 from pathlib import Path
 
 import pytest
+import yaml
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from avlint.cli import cli
 from avlint.embedded.carriers import embedded_values
-from avlint.embedded.writeback import double_quoted
+from avlint.embedded.writeback import WriteBackRefused, double_quoted, verify, write_back
 from avlint.engine import lint_text
 from avlint.fix.apply import fix_text
+from avlint.fix.edits import apply_edits
 from tests.test_embedded import BLUEPRINT, HEADER, SETTINGS, _block, _configmap
 
 FLOW = "{version: 1, entries: [{model: authentik_stages_authenticator_validate.authenticatorvalidatestage, identifiers: {name: mfa}, attrs: {device_classes: [totp, webauthn, totp]}}]}"
@@ -259,3 +263,56 @@ def test_every_golden_fix_inside_a_configmap(unsafe: bool) -> None:
         _assert_only_the_value_changed(outer, outcome.fixed)
         tried += 1
     assert tried >= 15
+
+
+_LINE = st.text(
+    st.characters(whitelist_categories=("L", "N", "P", "Zs"), blacklist_characters="\u2028\u2029\x85"), max_size=12
+)
+
+
+_YAML_LINE = st.sampled_from(["a", " a", "  b: c", "", " ", "x  y ", "#c", "- d", "\tt"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    old=st.lists(_LINE | _YAML_LINE, min_size=1, max_size=6),
+    new=st.lists(_LINE | _YAML_LINE, min_size=1, max_size=6),
+    style=st.sampled_from(["|", '"', "'"]),
+    base64_data=st.booleans(),
+)
+def test_a_new_text_is_written_back_exactly_or_refused(
+    old: list[str], new: list[str], style: str, base64_data: bool
+) -> None:
+    """Whatever the old and new texts, a write-back reads back as the new text, with every byte
+    outside the value unchanged, or is refused: never a wrong write."""
+    old_text, new_text = "\n".join(old) + "\n", "\n".join(new) + "\n"
+    if base64_data:
+        outer = _secret(base64.b64encode(old_text.encode()).decode())
+    else:
+        outer = yaml.safe_dump(
+            {"apiVersion": "v1", "kind": "ConfigMap", "data": {"mfa.yaml": old_text, "z": "after"}},
+            sort_keys=False,
+            default_style=style,
+        )
+    values = embedded_values(outer)
+    assert values is not None
+    (value,) = [v for v in values if v.key == "mfa.yaml"]
+    assert value.text == old_text
+    try:
+        edit = write_back(outer, value, new_text)
+    except WriteBackRefused:
+        return
+    after = apply_edits(outer, [edit])
+    assert verify(after, values, {values.index(value): new_text}) is None, (outer, after)
+    _assert_only_the_value_changed(outer, after)
+
+
+def test_an_indented_first_line_is_refused_without_an_indentation_indicator() -> None:
+    outer = _configmap(_block("version: 1\nentries: []"))
+    (value, _) = embedded_values(outer) or []
+    with pytest.raises(WriteBackRefused, match="without an indentation indicator"):
+        write_back(outer, value, "  version: 1\nentries: []\n")
+    indicated = _configmap(_block("version: 1\nentries: []", "|2"))
+    (value, _) = embedded_values(indicated) or []
+    after = apply_edits(indicated, [write_back(indicated, value, "  version: 1\nentries: []\n")])
+    assert _embedded(after) == "  version: 1\nentries: []\n"

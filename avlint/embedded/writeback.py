@@ -77,8 +77,15 @@ def _literal(outer: str, value: EmbeddedValue, new: str) -> Edit:
         raise WriteBackRefused("the change would alter the final line breaks of the block")
     offsets = value_offsets(outer, value.node, value.parent_indent)
     indent = block_indent(outer, value.node, value.parent_indent)
-    if offsets is None or indent is None or not old_core:
-        raise WriteBackRefused("the block scalar could not be read back exactly")
+    if offsets is None or indent is None or not old_core or not new_core:
+        raise WriteBackRefused("the block scalar could not be read back exactly, or would be left empty")
+    header = outer[value.node.start_mark.index + 1 : value.node.start_mark.index + 3]
+    first = next((line for line in new_core.split("\n") if line), "")
+    if not any(char.isdigit() for char in header) and first[:1] in (" ", "\t"):
+        raise WriteBackRefused(
+            "the new text starts with an indented line, which a block scalar without an indentation "
+            "indicator (|2) cannot hold"
+        )
     start = outer.rfind("\n", 0, offsets[0]) + 1
     end = offsets[len(old_core) - 1] + 1
     source_lines = _LINE_BREAK.split(outer[start:end])
@@ -102,7 +109,8 @@ def verify(outer: str, before: list[EmbeddedValue], expected: dict[int, str]) ->
     (by position) with their new text and every other one as it was."""
     after = embedded_values(outer)
     if after is None or [(v.owner, v.key) for v in after] != [(v.owner, v.key) for v in before]:
-        return "the rewritten file would no longer hold the same ConfigMaps and Secrets"
+        changed = ", ".join(before[index].label for index in sorted(expected))
+        return f"the new text of {changed} would not read back exactly (the file's structure would change)"
     for index, (old, new) in enumerate(zip(before, after, strict=True)):
         if new.text != expected.get(index, old.text):
             return f"{old.label} would not read back as intended"
