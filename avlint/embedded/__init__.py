@@ -1,6 +1,13 @@
 """Blueprints embedded in Kubernetes ConfigMaps and Secrets: find them, lint them at the outer
 file's positions, and write fixes back into the embedded text.
 
+- carriers:   the ConfigMaps and Secrets of a file and their `data`/`stringData` values
+- scalar:     where each character of a value is written in the file (block, quoted, plain)
+- positions:  an embedded (line, column) to the outer file's
+- blueprints: which values are blueprints, and their position maps (what every command reads)
+- lint:       the embedded blueprints' findings at outer positions, AV010 and AV011
+- writeback:  a changed blueprint written back into its value, exactly or not at all
+
 Only this module is imported on the lint path of every file: the text test below is all a plain
 blueprint pays for.
 """
