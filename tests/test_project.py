@@ -596,3 +596,29 @@ def test_fix_project_that_is_not_a_folder_is_a_usage_error(tmp_path: Path) -> No
     mfa = write(tmp_path / "mfa.yaml", MFA_BY_PK)
     code, _, err = fix(str(mfa), f"--project={tmp_path / 'missing'}", "--unsafe-fixes")
     assert code == 2 and "is not a folder" in err
+
+
+def test_blueprints_inside_configmaps_are_part_of_the_set_at_their_outer_lines(tmp_path: Path) -> None:
+    config_map = (
+        "apiVersion: v1\n"
+        "kind: ConfigMap\n"
+        "metadata:\n"
+        "  name: blueprints\n"
+        "data:\n"
+        "  password.yaml: |\n"
+        + "".join(f"    {line}\n" for line in (PASSWORD % ("mfa", 3)).splitlines())
+        + "  other.yaml: |\n"
+        + "".join(f"    {line}\n" for line in (VALIDATE % "other").splitlines())
+    )
+    root = tmp_path / "repo"
+    cm = write(root / "configmap.yaml", config_map)
+    b = write(root / "b.yaml", VALIDATE % "mfa")
+    for project in (str(root), None):
+        _, findings, err = lint(cm, b, project=project) if project is None else lint(cm, project=project)
+        (finding,) = [f for f in findings if f["rule"] == "AV702" and f["path"].endswith("configmap.yaml")]
+        assert (finding["line"], finding["column"]) == (9, 9), project  # the entry, where it is in the outer file
+        assert f"{b}:3" in finding["message"] and err == ""
+    # And the other way round: b.yaml's finding names the ConfigMap's line.
+    _, findings, _ = lint(b, project=str(root))
+    (finding,) = [f for f in findings if f["rule"] == "AV702"]
+    assert f"{cm}:9" in finding["message"]

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from avlint.catalogue import by_code
+from avlint.embedded import might_embed
 from avlint.engine import lint_text
 from avlint.findings import Finding
 from avlint.fix.edits import CannotEdit, Edit, apply_edits, edits_for
@@ -62,6 +63,10 @@ def fix_text(
     must not add a finding of any rule `settings` checks, selected for fixing or not.
     `references` (pk -> object, from the other blueprints of the set) turns on the rewrite of
     raw pks (AV502) that `migrate` does, as an unsafe fix."""
+    if might_embed(path, text):  # blueprints inside ConfigMaps and Secrets are fixed value by value
+        embedded = _fix_embedded(path, text, settings, unsafe, fixable, references)
+        if embedded is not None:
+            return embedded
     had_bom = text.startswith("\ufeff")
     body = text.lstrip("\ufeff")
     before = lint_text(path, body, settings, had_bom)
@@ -149,6 +154,58 @@ def _rewrite_references(
     ]
     if findings:
         _try(path, settings, state, findings, baseline, outcome)
+
+
+def _fix_embedded(
+    path: str,
+    text: str,
+    settings: Settings,
+    unsafe: bool,
+    fixable: frozenset[str] | None,
+    references: dict[str, Known] | None = None,
+) -> FixOutcome | None:
+    """Fix each blueprint embedded in the file's ConfigMaps and Secrets and write it back into its
+    value (avlint.embedded.writeback); None when the file holds none. One value that cannot be
+    fixed or written back exactly leaves the whole file as it was, with the reason."""
+    from avlint.embedded.blueprints import positions_of
+    from avlint.embedded.carriers import EmbeddedValue
+    from avlint.embedded.writeback import WriteBackRefused, rewrite_blueprints
+    from avlint.loader.problems import ContentProblem
+
+    had_bom = text.startswith("\ufeff")
+    body = text.removeprefix("\ufeff")
+    before = lint_text(path, body, settings, had_bom)
+    outcome = FixOutcome(path, text, text, remaining=before.findings, before=before.findings)
+
+    def fix_value(value: EmbeddedValue, inner: str) -> str:
+        fixed = fix_text(path, inner, settings, unsafe, fixable, references)
+        positions = positions_of(body, value, inner)
+        if fixed.refused:  # the embedded blueprint does not load: say where, in the outer file
+            broken = next(f for f in fixed.before if f.rule in UNLOADABLE)
+            line = positions.outer(broken.line, broken.column)[0]
+            raise WriteBackRefused(f"{value.label}: {broken.message} (line {line})")
+        outcome.applied.extend(
+            Applied(a.rule, *positions.outer(a.line, a.column), f"{value.label}: {a.description}", a.safe)
+            for a in fixed.applied
+        )
+        return fixed.fixed
+
+    try:
+        rewritten = rewrite_blueprints(body, fix_value)
+    except ContentProblem as problem:
+        outcome.refused = f"not fixed: {problem.message} (line {problem.line})"
+        return outcome
+    except WriteBackRefused as refusal:
+        outcome.applied, outcome.refused = [], f"not fixed: {refusal}"
+        return outcome
+    if rewritten is None:
+        return None
+    keep_bom = had_bom and fixable is not None and "AV005" not in fixable
+    if had_bom and not keep_bom:
+        outcome.applied.append(Applied("AV005", 1, 1, "remove the byte-order mark", True))
+    outcome.fixed = ("\ufeff" if keep_bom else "") + rewritten
+    outcome.remaining = lint_text(path, rewritten, settings, keep_bom).findings
+    return outcome
 
 
 @dataclass

@@ -12,6 +12,7 @@ import os
 from functools import partial
 from typing import TYPE_CHECKING, NamedTuple
 
+from avlint.embedded import might_embed
 from avlint.engine import FileResult, lint_text, stamp_hits
 from avlint.loader.problems import ContentProblem, PathError
 from avlint.settings import Settings
@@ -39,6 +40,8 @@ def lint_and_summarise(path: str, settings: Settings) -> tuple[FileResult | Path
         return _light(lint_file(path, settings)), None
     documents: list[object] = []
     result = lint_text(path, source.text, settings, source.had_bom, documents)  # type: ignore[arg-type]
+    if not documents and might_embed(path, source.text):
+        return _light(result), _embedded_summary(path, source.text.removeprefix("\ufeff"))
     summary = None if result.skipped is None and _failed(result) else _summarise(documents, source.text)
     return _light(result), summary
 
@@ -51,6 +54,10 @@ def summarise_only(path: str, settings: Settings) -> FileSummary | None:
         source = read_source(path, settings.max_file_size)
     except (PathError, ContentProblem):
         return None
+    if might_embed(path, source.text):
+        embedded = _embedded_summary(path, source.text.removeprefix("\ufeff"))
+        if embedded is not None:
+            return embedded
     documents: list[object] = []
     result = lint_text(path, source.text, settings.replace(select=frozenset()), source.had_bom, documents)  # type: ignore[arg-type]
     if result.skipped is None and not documents:
@@ -62,6 +69,36 @@ def _summarise(documents: list[object], text: str) -> FileSummary:
     from avlint.project.summary import summarise
 
     return tuple(summarise(document, text) for document in documents)  # type: ignore[arg-type]
+
+
+def _embedded_summary(path: str, text: str) -> FileSummary | None:
+    """The blueprints in a file's ConfigMaps and Secrets (avlint.embedded), one document each,
+    at the positions their text has in the file; None when the file holds no ConfigMap or
+    Secret. A value that does not parse has no summary (its lint says why)."""
+    from yaml.nodes import MappingNode
+
+    from avlint.blueprint import build_document, classify
+    from avlint.embedded.blueprints import blueprint_values, positions_of
+    from avlint.embedded.carriers import embedded_values
+    from avlint.loader.yaml_nodes import compose
+    from avlint.project.summary import at_positions, summarise
+
+    try:
+        values = embedded_values(text)
+    except ContentProblem:
+        return None
+    if values is None:
+        return None
+    documents = []
+    for _, value, inner in blueprint_values(values):
+        try:
+            root = compose(inner)
+        except ContentProblem:
+            continue
+        if isinstance(root, MappingNode) and classify(root) == "blueprint":
+            summary = summarise(build_document(path, root, api_body=False), inner)
+            documents.append(at_positions(summary, positions_of(text, value, inner).outer))
+    return tuple(documents)
 
 
 def _failed(result: FileResult) -> bool:

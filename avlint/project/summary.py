@@ -10,6 +10,7 @@ document summaries.
 from __future__ import annotations
 
 import zlib
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -241,6 +242,21 @@ def _canonical(node: Node) -> str:
 def _span(node: Node) -> Span:
     (line, column), (end_line, end_column) = start(node), end(node)
     return line, column, end_line, end_column
+
+
+def at_positions(summary: DocumentSummary, outer: Callable[[int, int], tuple[int, int]]) -> DocumentSummary:
+    """The summary of an embedded blueprint with its positions moved to the outer file."""
+
+    def moved(span: Span) -> Span:
+        return (*outer(span[0], span[1]), *outer(span[2], span[3]))
+
+    return summary._replace(
+        defs=tuple(d._replace(span=moved(d.span)) for d in summary.defs),
+        finds=tuple(f._replace(span=moved(f.span)) for f in summary.finds),
+        keyof_misses=tuple(m._replace(span=moved(m.span)) for m in summary.keyof_misses),
+        ids=tuple((entry_id, outer(line, 1)[0]) for entry_id, line in summary.ids),
+        metas=tuple(m._replace(span=moved(m.span)) for m in summary.metas),
+    )
 
 
 # ---- JSON form, for the cache ----------------------------------------------------------------
