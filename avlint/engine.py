@@ -11,15 +11,15 @@ from typing import Any, NamedTuple
 
 from yaml.nodes import MappingNode, Node, ScalarNode
 
-from avlint.blueprint import build_document, classify
+from avlint.blueprint import build_document
 from avlint.catalogue import by_code
 from avlint.checks import REGISTRY, CheckContext, Hit
 from avlint.findings import Finding, YamlPath
 from avlint.fingerprint import stamp_fingerprints
 from avlint.fix.model import Fix, Step
+from avlint.kind import API_BODY, BLUEPRINT, classify_text
 from avlint.loader.problems import ContentProblem, PathError
 from avlint.loader.source import SourceText, decode, read_source
-from avlint.loader.yaml_nodes import compose
 from avlint.nodes import a_or_an, end, is_null, kind_name, start
 from avlint.settings import Settings
 from avlint.suppressions import parse_suppressions
@@ -97,8 +97,10 @@ class RunResult:
         return 0
 
 
-def lint_text(path: str, text: str, settings: Settings, had_bom: bool = False) -> FileResult:
-    """Lint one file's text. `path` is only used for display and to tell JSON from YAML."""
+def lint_text(path: str, text: str, settings: Settings, had_bom: bool = False, walked: bool = False) -> FileResult:
+    """Lint one file's text. `path` is used for display, to tell JSON from YAML and other kinds of
+    file (avlint.kind), and for what authentik's discovery would miss; `walked`: the file was
+    found in a named folder, so the folders above that one are not judged (AV124)."""
     enabled = settings.enabled_codes()
     if text.startswith("\ufeff"):  # text read without the utf-8-sig codec keeps the mark
         text, had_bom = text[1:], True
@@ -122,18 +124,18 @@ def lint_text(path: str, text: str, settings: Settings, had_bom: bool = False) -
         return _stamp(path, "", hits, settings, enabled)
     root = None
     try:
-        root = _compose(path, text)
-        hits.extend(_lint_root(path, text, root, settings, enabled))
+        verdict, root = classify_text(path, text)
+        if not verdict.linted:
+            return FileResult(path, skipped=verdict.reason)
+        hits.extend(_lint_root(path, text, root, settings, enabled, kind=verdict.kind, walked=walked))
     except ContentProblem as problem:
         hits.append(Located.at(problem.rule, problem.line, problem.column, problem.message))
-    except _NotABlueprint as skip:
-        return FileResult(path, skipped=str(skip))
     return _stamp(
         path, text, hits, settings, enabled, _quoted_spans(root) if root is not None and "avlint:" in text else ()
     )
 
 
-def lint_file(path: str, settings: Settings) -> FileResult:
+def lint_file(path: str, settings: Settings, walked: bool = False) -> FileResult:
     """Read and lint one file; PathError when it cannot be read at all."""
     try:
         source = read_source(path, settings.max_file_size)
@@ -145,7 +147,7 @@ def lint_file(path: str, settings: Settings) -> FileResult:
             settings,
             settings.enabled_codes(),
         )
-    return lint_text(path, source.text, settings, source.had_bom)
+    return lint_text(path, source.text, settings, source.had_bom, walked)
 
 
 def lint_bytes(path: str, data: bytes, settings: Settings) -> FileResult:
@@ -161,18 +163,6 @@ def lint_bytes(path: str, data: bytes, settings: Settings) -> FileResult:
             settings.enabled_codes(),
         )
     return lint_text(path, source.text, settings, source.had_bom)
-
-
-class _NotABlueprint(Exception):
-    pass
-
-
-def _compose(path: str, text: str) -> Node | None:
-    if path.lower().endswith(".json"):
-        from avlint.loader.json_nodes import compose_json  # only JSON files pay for it
-
-        return compose_json(text)
-    return compose(text)
 
 
 def lint_body(path: str, model: str, text: str, settings: Settings) -> FileResult:
@@ -206,7 +196,14 @@ def compose_json_text(text: str) -> Node | None:
 
 
 def _lint_root(
-    path: str, text: str, root: Node | None, settings: Settings, enabled: frozenset[str], api_model: str | None = None
+    path: str,
+    text: str,
+    root: Node | None,
+    settings: Settings,
+    enabled: frozenset[str],
+    api_model: str | None = None,
+    kind: str = BLUEPRINT,
+    walked: bool = False,
 ) -> Iterator[Located]:
     if root is None or is_null(root):
         yield Located.at("AV007", 1, 1, "the file holds no YAML document (or only null); authentik skips it")
@@ -222,16 +219,15 @@ def _lint_root(
             f"the top level is {a_or_an(kind_name(root))}; a blueprint must be a mapping with version and entries",
         )
         return
-    kind = "api-body" if api_model else classify(root)
-    if kind == "other":
-        raise _NotABlueprint("not an authentik blueprint or API body")
-    if kind == "blueprint" and settings.release < BLUEPRINTS_SINCE:
+    kind = API_BODY if api_model else kind
+    if kind == BLUEPRINT and settings.release < BLUEPRINTS_SINCE:
         # One problem, one finding: every field and tag would otherwise be reported as unknown.
         yield _blueprints_unavailable(root, settings.release)
         return
     document = build_document(
-        path, root, api_body=(kind == "api-body"), **({"api_model": api_model} if api_model else {})
+        path, root, api_body=(kind == API_BODY), **({"api_model": api_model} if api_model else {})
     )
+    document.walked = walked
     context = CheckContext(document, settings.release, text, settings.spec)
     for check in REGISTRY:
         if check.codes & enabled:
@@ -311,20 +307,24 @@ def _stamp(
     return result
 
 
-def lint_paths(files: list[str], settings: Settings) -> tuple[list[FileResult], list[PathError]]:
+def lint_paths(
+    files: list[str], settings: Settings, named: frozenset[str] | None = None
+) -> tuple[list[FileResult], list[PathError]]:
     """Lint files, in parallel worker processes when there are many and more than one core.
-    The findings carry no fixes (they hold parse trees; `avlint fix` works file by file)."""
+    The findings carry no fixes (they hold parse trees; `avlint fix` works file by file).
+    `named`: the files named on the command line (the others were found in named folders);
+    None when every file was named."""
     from avlint.workers import map_paths
 
-    outcomes = map_paths(partial(_lint_one, settings=settings), files, settings)
+    outcomes = map_paths(partial(_lint_one, settings=settings, named=named), files, settings)
     results = [outcome for outcome in outcomes if isinstance(outcome, FileResult)]
     errors = [outcome for outcome in outcomes if isinstance(outcome, PathError)]
     return results, errors
 
 
-def _lint_one(path: str, settings: Settings) -> FileResult | PathError:
+def _lint_one(path: str, settings: Settings, named: frozenset[str] | None = None) -> FileResult | PathError:
     try:
-        result = lint_file(path, settings)
+        result = lint_file(path, settings, walked=named is not None and path not in named)
     except PathError as error:
         return error
     result.findings = [f.replace(fix=None) for f in result.findings]

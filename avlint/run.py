@@ -6,10 +6,13 @@ without click. The steps around the engine live in avlint.lint_steps.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import NamedTuple, TextIO
+from typing import TYPE_CHECKING, NamedTuple, TextIO
 
 from avlint.settings_options import SettingsOptions, merge_settings, read_config
 from avlint.usage import EXIT_FINDINGS, EXIT_USAGE, UsageError
+
+if TYPE_CHECKING:
+    from avlint.engine import RunResult
 
 
 class LintRequest(NamedTuple):
@@ -43,8 +46,13 @@ def run_lint(request: LintRequest, out: TextIO, err: TextIO, cwd: Path | None = 
     except UsageError as error:
         err.write(f"avlint: error: {error}\n")
         return EXIT_USAGE
-    results, read_errors = lint_paths(files, settings)
+    from avlint.discovery import named_files
+
+    named = named_files(request.paths, files)
+    # Files from --changed-since come from git, as if named: their own folders are judged (AV124).
+    results, read_errors = lint_paths(files, settings, frozenset(files) if request.changed_since else named)
     result = RunResult(results, path_errors + read_errors)
+    _note_skipped(result, named, err)
     for path_error in result.path_errors:
         err.write(f"{path_error.path}: error: {path_error.reason}\n")
     # A folder with no blueprint is most often a typo in CI: say so, though nothing is wrong in it.
@@ -59,3 +67,13 @@ def run_lint(request: LintRequest, out: TextIO, err: TextIO, cwd: Path | None = 
         return EXIT_USAGE
     code = result.exit_code(strict)
     return EXIT_FINDINGS if empty and strict and code == 0 else code
+
+
+def _note_skipped(result: RunResult, named: frozenset[str], err: TextIO) -> None:
+    """One note for each file named on the command line that is not a blueprint; files found in
+    a folder are only counted in the summary (a repository holds many other YAML files)."""
+    from avlint.kind import skip_note
+
+    for file in result.files:
+        if file.skipped is not None and file.path in named:
+            err.write(skip_note(file.path, file.skipped))

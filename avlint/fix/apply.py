@@ -38,6 +38,7 @@ class FixOutcome:
     applied: list[Applied] = field(default_factory=list)
     remaining: list[Finding] = field(default_factory=list)
     refused: str | None = None  # why the file cannot be fixed
+    skipped: str | None = None  # what the file is instead of a blueprint (avlint.kind): left alone
     before: list[Finding] = field(default_factory=list)  # the findings of the original
 
     @property
@@ -55,6 +56,7 @@ def fix_text(
     before = lint_text(path, body, settings, had_bom)
     outcome = FixOutcome(path, text, text, remaining=before.findings, before=before.findings)
     if before.skipped is not None:
+        outcome.skipped = before.skipped
         return outcome
     broken = [f for f in before.findings if f.rule in UNLOADABLE]
     if broken:

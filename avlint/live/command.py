@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 from yaml.nodes import MappingNode
 
-from avlint.blueprint import Document, build_document, classify
+from avlint.blueprint import Document, build_document
 from avlint.settings_options import SettingsOptions, build_settings
 from avlint.usage import EXIT_USAGE, UsageError
 
@@ -125,20 +125,23 @@ def blueprint_environ(
 
 def load_documents(paths: list[str], settings: Settings, err: TextIO) -> tuple[list[tuple[str, Document]], int]:
     """Blueprints of the given paths, parsed on the lint path; unreadable ones are reported."""
-    from avlint.discovery import discover, empty_folder_warnings
+    from avlint.discovery import discover, empty_folder_warnings, named_files
+    from avlint.kind import BLUEPRINT, classify_text, skip_note
     from avlint.loader.problems import ContentProblem, PathError
     from avlint.loader.source import read_source
-    from avlint.loader.yaml_nodes import compose
 
     files, errors = discover(paths, settings.exclude)
     err.writelines(empty_folder_warnings(list(paths), files, "read"))
+    named = named_files(paths, files)
     documents: list[tuple[str, Document]] = []
     problems = len(errors)
     for error in errors:
         err.write(f"{error.path}: error: {error.reason}\n")
     for path in files:
+        if path.endswith(".json"):
+            continue  # API bodies and JSON blueprints are not applied
         try:
-            root = compose(read_source(path, settings.max_file_size).text) if not path.endswith(".json") else None
+            verdict, root = classify_text(path, read_source(path, settings.max_file_size).text)
         except PathError as error:
             err.write(f"{error.path}: error: {error.reason}\n")
             problems += 1
@@ -147,7 +150,9 @@ def load_documents(paths: list[str], settings: Settings, err: TextIO) -> tuple[l
             err.write(f"{path}:{problem.line}:{problem.column}: error: {problem.message}\n")
             problems += 1
             continue
-        if isinstance(root, MappingNode) and classify(root) == "blueprint":
+        if not verdict.linted:
+            err.write(skip_note(path, verdict.reason) if path in named else "")
+        elif isinstance(root, MappingNode) and verdict.kind == BLUEPRINT:
             documents.append((path, build_document(path, root, api_body=False)))
     return documents, problems
 
