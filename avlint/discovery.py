@@ -88,6 +88,12 @@ def _walk(root: str, exclude: tuple[str, ...], errors: list[PathError]) -> list[
     return found
 
 
+def is_excluded(path: str, patterns: tuple[str, ...]) -> bool:
+    """Does an --exclude or `exclude:` pattern match the path (also one that names standard
+    input, `--stdin-filename`)?"""
+    return _excluded(os.path.normpath(path), patterns)
+
+
 def _excluded(path: str, patterns: tuple[str, ...]) -> bool:
     if not patterns:
         return False

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from functools import partial
-from typing import Any, NamedTuple
+from typing import Any, BinaryIO, NamedTuple
 
 from yaml.nodes import MappingNode, Node, ScalarNode
 
@@ -148,6 +148,24 @@ def lint_file(path: str, settings: Settings, walked: bool = False) -> FileResult
             settings.enabled_codes(),
         )
     return lint_text(path, source.text, settings, source.had_bom, walked)
+
+
+def lint_stream(path: str, stream: BinaryIO, settings: Settings) -> FileResult:
+    """Lint what a stream (standard input) holds as the file `path`: the same findings as a file
+    with those bytes, and AV006 past --max-file-size."""
+    from avlint.loader.source import read_stream
+
+    try:
+        data = read_stream(stream, settings.max_file_size)
+    except ContentProblem as problem:
+        return _stamp(
+            path,
+            "",
+            [Located.at(problem.rule, problem.line, problem.column, problem.message)],
+            settings,
+            settings.enabled_codes(),
+        )
+    return lint_bytes(path, data, settings)
 
 
 def lint_bytes(path: str, data: bytes, settings: Settings) -> FileResult:
