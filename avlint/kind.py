@@ -11,7 +11,7 @@ syntax error must still be reported, not skipped), then on its parsed top level:
 2. `version:` and `entries:` keys at column 0 (in JSON: `"version"` and `"entries"` keys): a
    blueprint, whatever follows, so a broken one is reported (AV001).
 3. The file name: `kustomization.yaml`, `.gitlab-ci.yml`, `.github/workflows/*`,
-   `docker-compose*.yaml` / `compose*.yaml`.
+   `docker-compose*.yaml` / `compose*.yaml`, a Helm chart's `Chart.yaml` and `values.yaml`.
 4. A JSON file with `//` or `/* */` comments (tsconfig.json style).
 5. The parsed top level. Several YAML documents: Kubernetes objects, or a stream that is not a
    blueprint. A mapping with `apiVersion` and `kind`: a Kubernetes object (a Kustomization too);
@@ -162,6 +162,8 @@ def _by_name(path: str) -> Verdict | None:
         return Verdict(GITLAB_CI, "GitLab CI file")
     if len(parts) >= 3 and parts[-3] == ".github" and parts[-2] == "workflows":
         return Verdict(GITHUB_WORKFLOW, "GitHub Actions workflow")
+    if name in ("chart.yaml", "values.yaml"):
+        return Verdict(HELM, "Helm chart file" if name == "chart.yaml" else "Helm values file")
     if _COMPOSE_NAME.match(name):
         return Verdict(COMPOSE, "docker compose file")
     return None
@@ -250,7 +252,7 @@ def of_stream(roots: list[Node | None]) -> Verdict:
     if documents and all(d.kind in (CONFIGMAP, SECRET, KUBERNETES, KUSTOMIZATION) for d in documents):
         kinds = ", ".join(dict.fromkeys(d.reason.removeprefix("Kubernetes ") for d in documents))
         return Verdict(KUBERNETES_STREAM, f"Kubernetes objects ({kinds})", documents)
-    return Verdict(STREAM, "multi-document YAML stream that is not a blueprint", documents)
+    return Verdict(STREAM, "multi-document YAML stream", documents)
 
 
 # --- the whole decision --------------------------------------------------------------------------

@@ -138,8 +138,7 @@ def load_documents(paths: list[str], settings: Settings, err: TextIO) -> tuple[l
     for error in errors:
         err.write(f"{error.path}: error: {error.reason}\n")
     for path in files:
-        if path.endswith(".json"):
-            continue  # API bodies and JSON blueprints are not applied
+        json = path.endswith(".json")  # API bodies and JSON blueprints are not applied
         try:
             verdict, root = classify_text(path, read_source(path, settings.max_file_size).text)
         except PathError as error:
@@ -147,12 +146,13 @@ def load_documents(paths: list[str], settings: Settings, err: TextIO) -> tuple[l
             problems += 1
             continue
         except ContentProblem as problem:
-            err.write(f"{path}:{problem.line}:{problem.column}: error: {problem.message}\n")
-            problems += 1
+            if not json:
+                err.write(f"{path}:{problem.line}:{problem.column}: error: {problem.message}\n")
+                problems += 1
             continue
         if not verdict.linted:
             err.write(skip_note(path, verdict.reason) if path in named else "")
-        elif isinstance(root, MappingNode) and verdict.kind == BLUEPRINT:
+        elif not json and isinstance(root, MappingNode) and verdict.kind == BLUEPRINT:
             documents.append((path, build_document(path, root, api_body=False)))
     return documents, problems
 
