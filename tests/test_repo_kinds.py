@@ -16,6 +16,7 @@ from avlint.cli import cli
 from avlint.engine import lint_text
 from avlint.kind import classify_text
 from avlint.settings import Settings
+from tests.fake_authentik import FakeAuthentik
 
 KINDS = Path(__file__).resolve().parent / "data" / "repo_kinds"
 
@@ -145,12 +146,14 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return root
 
 
-def _run(args: list[str]):  # noqa: ANN202  (click's Result)
+def _run(args: list[str]):
     return CliRunner().invoke(cli, args, catch_exceptions=False)
 
 
 @pytest.mark.parametrize("command", COMMANDS)
-def test_every_command_skips_named_files_with_one_note_each(command: str, repo: Path, fake_authentik) -> None:  # noqa: ANN001
+def test_every_command_skips_named_files_with_one_note_each(
+    command: str, repo: Path, fake_authentik: FakeAuthentik
+) -> None:
     args = _commands(fake_authentik.url, fake_authentik.token)[command]
     names = sorted(EXPECTED)
     before = {name: (repo / name).read_bytes() for name in names}
@@ -163,7 +166,7 @@ def test_every_command_skips_named_files_with_one_note_each(command: str, repo: 
 
 
 @pytest.mark.parametrize("command", COMMANDS)
-def test_every_command_skips_walked_files_silently(command: str, repo: Path, fake_authentik) -> None:  # noqa: ANN001
+def test_every_command_skips_walked_files_silently(command: str, repo: Path, fake_authentik: FakeAuthentik) -> None:
     (repo / "blueprints").mkdir()
     (repo / "blueprints" / "login.yaml").write_text(BLUEPRINT, encoding="utf-8")
     args = _commands(fake_authentik.url, fake_authentik.token)[command]
