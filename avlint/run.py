@@ -67,9 +67,9 @@ def run_lint(
         read_errors: list[PathError] = []
         results = [lint_stream(stdin_path, stdin or sys.stdin.buffer, settings)]
     else:
-        named = named_files(request.paths, files)
-        # Files from --changed-since come from git, as if named: their own folders are judged (AV124).
-        results, read_errors = lint_paths(files, settings, frozenset(files) if request.changed_since else named)
+        # --changed-since picks files below the named folders, leaving hidden ones out, like a walk.
+        named = frozenset() if request.changed_since else named_files(request.paths, files)
+        results, read_errors = lint_paths(files, settings, named)
     result = RunResult(results, path_errors + read_errors)
     _note_skipped(result, named, err)
     for path_error in result.path_errors:
