@@ -6,8 +6,8 @@ workflows; a hook that errors on those cannot be switched on. So a file is first
 text evidence, before any parsing (a Helm template often does not parse, and a blueprint with a
 syntax error must still be reported, not skipped), then on its parsed top level:
 
-1. `{{` that begins a line, a value or a list item, outside quoted strings, comments and block
-   scalars: a Helm (Go) template.
+1. `{{ ... }}` that begins a line, a value or a list item, outside quoted strings, comments and
+   block scalars: a Helm (Go) template.
 2. `version:` and `entries:` keys at column 0 (in JSON: `"version"` and `"entries"` keys): a
    blueprint, whatever follows, so a broken one is reported (AV001).
 3. The file name: `kustomization.yaml`, `.gitlab-ci.yml`, `.github/workflows/*`,
@@ -107,7 +107,7 @@ BLUEPRINT_VERDICT = Verdict(BLUEPRINT)
 _YAML_EVIDENCE = (re.compile(r"^version[ \t]*:", re.MULTILINE), re.compile(r"^entries[ \t]*:", re.MULTILINE))
 _JSON_EVIDENCE = (re.compile(r'"version"\s*:'), re.compile(r'"entries"\s*:'))
 _QUOTED = re.compile(r"\"(?:[^\"\\\n]|\\.)*\"|'(?:[^'\n]|'')*'")
-_HELM_START = re.compile(r"(?:^|:[ \t]+|-[ \t]+)\{\{")
+_HELM_START = re.compile(r"(?:^|:[ \t]+|-[ \t]+)\{\{.*\}\}")  # an action opens and closes on one line
 _BLOCK_HEADER = re.compile(r"(?:^|[ \t])[|>][-+0-9]*[ \t]*$")
 _JSON_STRING = re.compile(r'"(?:[^"\\\n]|\\.)*"')
 _COMPOSE_NAME = re.compile(r"^(?:docker-)?compose(?:[.-][^/]*)?\.ya?ml$")
@@ -249,7 +249,9 @@ def _of_sequence(root: SequenceNode) -> Verdict:
 def of_stream(roots: list[Node | None]) -> Verdict:
     """The verdict on a multi-document YAML stream that has no blueprint evidence."""
     documents = tuple(of_root(root) for root in roots if root is not None)
-    if documents and all(d.kind in (CONFIGMAP, SECRET, KUBERNETES, KUSTOMIZATION) for d in documents):
+    if not documents or any(d.linted for d in documents):
+        return BLUEPRINT_VERDICT  # empty documents, or one that may be a blueprint: reported (AV001)
+    if all(d.kind in (CONFIGMAP, SECRET, KUBERNETES, KUSTOMIZATION) for d in documents):
         kinds = ", ".join(dict.fromkeys(d.reason.removeprefix("Kubernetes ") for d in documents))
         return Verdict(KUBERNETES_STREAM, f"Kubernetes objects ({kinds})", documents)
     return Verdict(STREAM, "multi-document YAML stream", documents)
@@ -292,16 +294,21 @@ def _compose(text: str, json: bool) -> Node | None:
 
 def _fallback(text: str, json: bool) -> Verdict | None:
     """For a text authentik's loader refuses or that holds several documents: is it another kind
-    of file (which only has to be YAML, not authentik's YAML)? None when it does not parse at all."""
+    of file (which only has to be YAML, not authentik's YAML)? None when it does not parse at all,
+    or is no kind avlint knows."""
     if json:
         return None
     from avlint.loader.problems import ContentProblem
     from avlint.loader.yaml_nodes import compose_plain, compose_stream
 
     try:
-        return of_root(compose_plain(text))
+        verdict = of_root(compose_plain(text))
     except ContentProblem:
         pass
+    else:
+        # Only a file recognised as another kind is spared: a plain mapping that authentik's
+        # loader refuses is reported, as it always was (it may be a blueprint in the making).
+        return None if verdict.kind == OTHER else verdict
     try:
         roots = compose_stream(text)
     except ContentProblem:

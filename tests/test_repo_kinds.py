@@ -87,8 +87,21 @@ def test_a_stream_keeps_the_kind_of_each_document() -> None:
         ("version: 1\nentries: [\n---\nversion: 1\n", "AV001"),
         ("- model: authentik_flows.flow\n  identifiers: {slug: x}\n", "AV008"),  # entries without the top level
         ("", "AV007"),
+        ("{{\n", "AV001"),  # braces that do not close: no template action, a YAML error
+        ("---\n---\n", "AV001"),  # a stream of empty documents is nothing else we know
+        ("---\nversion: 1\n---\n- a\n", "AV001"),  # a stream with a document that may be a blueprint
     ],
-    ids=["syntax-error", "quoted-braces", "blueprint-in-a-stream", "broken-stream", "entries-list", "empty"],
+    ids=[
+        "syntax-error",
+        "quoted-braces",
+        "blueprint-in-a-stream",
+        "broken-stream",
+        "entries-list",
+        "empty",
+        "open-braces",
+        "empty-stream",
+        "stream-with-a-maybe-blueprint",
+    ],
 )
 def test_a_broken_blueprint_is_reported_not_skipped(text: str, rule: str) -> None:
     result = lint_text("blueprint.yaml", text, Settings())
