@@ -23,6 +23,9 @@ syntax error must still be reported, not skipped), then on its parsed top level:
    blueprint or entry key: not a blueprint. Empty files, scalars and other lists stay blueprints
    with a finding (AV007, AV008): they are most often a blueprint gone wrong.
 
+A file that does not parse is reported (AV001), unless steps 1, 3 or 4 already named its kind, or
+it is YAML that only authentik's stricter loader refuses and its content is a kind of step 5.
+
 The engine never pays for more than a few regular expressions over the text unless the file is
 one of the other kinds. Kubernetes ConfigMaps and Secrets have kinds of their own
 (`kubernetes-configmap`, `kubernetes-secret`) so that blueprints embedded in them can be found.
