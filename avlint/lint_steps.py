@@ -27,6 +27,25 @@ def check_format(name: str) -> None:
         raise UsageError(str(UnknownFormatError(name)))
 
 
+STDIN = "-"
+
+
+def stdin_name(paths: tuple[str, ...], stdin_filename: str | None, changed_since: str | None) -> str | None:
+    """The name standard input is linted as (`-`, or --stdin-filename), or None when files are
+    linted. Standard input is one blueprint: `-` with other paths is a usage error."""
+    if STDIN not in paths and stdin_filename is None:
+        return None
+    if paths not in ((STDIN,), ()):
+        if STDIN in paths:
+            raise UsageError("`-` (standard input) cannot be mixed with other paths")
+        raise UsageError("--stdin-filename names standard input: give `-` as the only path")
+    if changed_since is not None:
+        raise UsageError("--changed-since lists files from git; it cannot be used with `-` (standard input)")
+    if stdin_filename is not None and not stdin_filename.strip():
+        raise UsageError("--stdin-filename must not be empty")
+    return stdin_filename or STDIN
+
+
 def select_files(
     paths: tuple[str, ...], changed_since: str | None, settings: Settings, err: TextIO
 ) -> tuple[list[str], list[PathError]]:

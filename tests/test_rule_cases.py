@@ -132,4 +132,4 @@ def test_a_label_that_is_not_a_string_is_described_as_written(value: str, messag
     from avlint.settings import Settings
 
     text = f"version: 1\nmetadata:\n  name: mfa\n  labels:\n    example.com/priority: {value}\nentries: []\n"
-    assert [f.message for f in lint_text("labels.yaml", text, Settings()).findings if f.rule == "AV103"] == [message]
+    assert [f.message for f in lint_text("labels.yml", text, Settings()).findings if f.rule == "AV103"] == [message]

@@ -61,6 +61,12 @@ FORMAT_NAMES = tuple(FORMATS)
     metavar="REF",
     help="Lint only files changed since this git ref (committed, staged, unstaged and untracked).",
 )
+@click.option(
+    "--stdin-filename",
+    metavar="NAME",
+    help="Lint standard input (`-`) as this file: its name in messages, JSON or YAML by its suffix, "
+    "and --exclude matching.",
+)
 def lint(
     paths: tuple[str, ...],
     output_format: str,
@@ -78,8 +84,10 @@ def lint(
     baseline: str | None,
     write_baseline: str | None,
     changed_since: str | None,
+    stdin_filename: str | None,
 ) -> None:
-    """Lint blueprint files and folders (folders are searched for *.yaml, *.yml and *.json).
+    """Lint blueprint files and folders (folders are searched for *.yaml, *.yml and *.json);
+    `-` reads one blueprint from standard input.
 
     Exit status: 0 without errors, 1 with errors (or warnings with --strict), 2 for usage
     errors and unreadable paths.
@@ -100,7 +108,7 @@ def lint(
         spec=spec_file,
     )
     request = LintRequest(
-        paths=paths or (".",),
+        paths=paths or (() if stdin_filename is not None else (".",)),
         options=options,
         format=output_format,
         colour=(output_format == "text" or output_file is not None) and colour_wanted(),
@@ -108,5 +116,6 @@ def lint(
         baseline=baseline,
         write_baseline=write_baseline,
         changed_since=changed_since,
+        stdin_filename=stdin_filename,
     )
     sys.exit(run_lint(request, sys.stdout, sys.stderr))

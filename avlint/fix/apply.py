@@ -10,7 +10,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from avlint.embedded import might_embed
+from avlint.embedded.blueprints import holds_blueprints
 from avlint.engine import lint_text
 from avlint.findings import Finding
 from avlint.fix.edits import CannotEdit, Edit, apply_edits, edits_for
@@ -39,6 +39,7 @@ class FixOutcome:
     applied: list[Applied] = field(default_factory=list)
     remaining: list[Finding] = field(default_factory=list)
     refused: str | None = None  # why the file cannot be fixed
+    skipped: str | None = None  # what the file is instead of a blueprint (avlint.kind): left alone
     before: list[Finding] = field(default_factory=list)  # the findings of the original
 
     @property
@@ -51,7 +52,7 @@ def fix_text(
 ) -> FixOutcome:
     """Fix what `settings` finds (the fixes of the rules in `fixable` only, when given); a fix
     must not add a finding of any rule `settings` checks, selected for fixing or not."""
-    if might_embed(path, text):  # blueprints inside ConfigMaps and Secrets are fixed value by value
+    if holds_blueprints(path, text):  # blueprints inside ConfigMaps and Secrets are fixed value by value
         embedded = _fix_embedded(path, text, settings, unsafe, fixable)
         if embedded is not None:
             return embedded
@@ -60,6 +61,7 @@ def fix_text(
     before = lint_text(path, body, settings, had_bom)
     outcome = FixOutcome(path, text, text, remaining=before.findings, before=before.findings)
     if before.skipped is not None:
+        outcome.skipped = before.skipped
         return outcome
     broken = [f for f in before.findings if f.rule in UNLOADABLE]
     if broken:

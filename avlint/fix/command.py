@@ -29,7 +29,7 @@ class FixRequest:
 
 
 def run_fix(request: FixRequest, out: TextIO, err: TextIO, cwd: Path | None = None) -> int:
-    from avlint.discovery import discover, empty_folder_warnings
+    from avlint.discovery import discover, empty_folder_warnings, named_files
     from avlint.engine import RunResult
     from avlint.workers import iter_paths, stop_on_signals
 
@@ -48,10 +48,16 @@ def run_fix(request: FixRequest, out: TextIO, err: TextIO, cwd: Path | None = No
         return EXIT_USAGE
     files, path_errors = discover(list(request.paths), settings.exclude)
     err.writelines(empty_folder_warnings(list(request.paths), files, "fixed"))
+    named = named_files(request.paths, files)
     failures = changed = done_files = 0
     results = []
     work = partial(
-        _fix_file, settings=settings, fixable=chosen.enabled_codes(), diff=request.diff, unsafe=request.unsafe
+        _fix_file,
+        settings=settings,
+        fixable=chosen.enabled_codes(),
+        diff=request.diff,
+        unsafe=request.unsafe,
+        named=named,
     )
     # Each file is fixed and written on its own, in worker processes when there are many; the
     # reports are printed here, in input order, as the files are done. SIGINT or SIGTERM stops
@@ -104,8 +110,16 @@ class FileFix(NamedTuple):
     path_error: PathError | None = None
 
 
-def _fix_file(path: str, settings: Settings, fixable: frozenset[str], diff: bool, unsafe: bool) -> FileFix:
-    """Read, fix (the rules in `fixable` only), verify and (unless `diff`) write one file."""
+def _fix_file(
+    path: str,
+    settings: Settings,
+    fixable: frozenset[str],
+    diff: bool,
+    unsafe: bool,
+    named: frozenset[str] = frozenset(),
+) -> FileFix:
+    """Read, fix (the rules in `fixable` only), verify and (unless `diff`) write one file. A file
+    that is not a blueprint is left alone, with a note when it was named (`named`)."""
     from avlint.atomic_write import WriteError, write_file
     from avlint.loader.problems import ContentProblem
     from avlint.loader.source import read_source
@@ -118,6 +132,11 @@ def _fix_file(path: str, settings: Settings, fixable: frozenset[str], diff: bool
         return FileFix(err=(f"{path}: not fixed: {problem.message}\n",), failed=True)
     text = ("\ufeff" if source.had_bom else "") + source.text
     outcome = fix_text(path, text, settings, unsafe, fixable)
+    if outcome.skipped is not None:
+        from avlint.kind import skip_note
+
+        note = (skip_note(path, outcome.skipped),) if path in named else ()
+        return FileFix(FileResult(path, skipped=outcome.skipped), err=note)
     if outcome.refused:
         return FileFix(FileResult(path, _light(outcome.before)), err=(f"{path}: {outcome.refused}\n",), failed=True)
     remaining = FileResult(path, _light(outcome.remaining))

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from yaml.nodes import MappingNode, Node, SequenceNode
+from yaml.nodes import MappingNode, SequenceNode
 
-from avlint.blueprint import BINDING, FLOW, VALIDATE_STAGE, Document, Entry, build_document, classify
+from avlint.blueprint import BINDING, FLOW, VALIDATE_STAGE, Document, Entry, build_document
 from avlint.findings import Finding
 from avlint.nodes import Pair, mapping_pairs, start, text_of
 from avlint.payload.resolve import ResolveError, Resolver, Unresolved
@@ -65,22 +65,24 @@ class PayloadError(Exception):
 
 
 def build_payloads(path: str, text: str, settings: Settings, options: PayloadOptions) -> list[Payload]:
-    from avlint.embedded import might_embed
+    from avlint.embedded.blueprints import holds_blueprints
     from avlint.fix.apply import fix_text
-    from avlint.loader.yaml_nodes import compose
+    from avlint.kind import API_BODY, NotABlueprint, classify_text
 
-    if might_embed(path, text):
+    if holds_blueprints(path, text):
         embedded = _embedded_payloads(path, text, settings, options)
         if embedded is not None:
             return embedded
     outcome = fix_text(path, text, settings)
+    if outcome.skipped is not None:
+        raise NotABlueprint(outcome.skipped)
     if outcome.refused:
         raise PayloadError(outcome.refused)
     fixed = outcome.fixed.removeprefix("\ufeff")
-    root = compose(fixed) if not path.lower().endswith(".json") else _json_root(fixed)
-    if not isinstance(root, MappingNode) or classify(root) == "other":
+    verdict, root = classify_text(path, fixed)
+    if not isinstance(root, MappingNode) or not verdict.linted:
         raise PayloadError("not an authentik blueprint or API body")
-    document = build_document(path, root, api_body=classify(root) == "api-body")
+    document = build_document(path, root, api_body=verdict.kind == API_BODY)
     models = (VALIDATE_STAGE, FLOW, BINDING) if options.all_models else (VALIDATE_STAGE,)
     # Positions below are in the fixed text; a record points at the file the user wrote.
     source_line = _line_map(text.removeprefix("\ufeff"), fixed) if outcome.applied else (lambda line: line)
@@ -180,12 +182,6 @@ def _line_map(original: str, fixed: str) -> Callable[[int], int]:
         for j in range(j1, j2):
             table[j + 1] = i1 + 1 + min(j - j1, max(i2 - i1 - 1, 0))
     return lambda line: table.get(line, line)
-
-
-def _json_root(text: str) -> Node | None:
-    from avlint.loader.json_nodes import compose_json
-
-    return compose_json(text)
 
 
 def _resolver(document: Document, options: PayloadOptions) -> Resolver:

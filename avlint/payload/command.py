@@ -16,6 +16,7 @@ from avlint.settings_options import SettingsOptions, build_settings
 from avlint.usage import EXIT_USAGE, UsageError
 
 if TYPE_CHECKING:
+    from avlint.kind import NotABlueprint
     from avlint.settings import Settings
 
 
@@ -32,7 +33,8 @@ class PayloadRequest:
 
 
 def run_payload(request: PayloadRequest, out: TextIO, err: TextIO, cwd: Path | None = None) -> int:
-    from avlint.discovery import discover, empty_folder_warnings
+    from avlint.discovery import discover, empty_folder_warnings, named_files
+    from avlint.kind import NotABlueprint, skip_note
     from avlint.workers import map_paths
 
     try:
@@ -43,6 +45,7 @@ def run_payload(request: PayloadRequest, out: TextIO, err: TextIO, cwd: Path | N
         return EXIT_USAGE
     files, path_errors = discover(list(request.paths), settings.exclude)
     err.writelines(empty_folder_warnings(list(request.paths), files, "read"))
+    named = named_files(request.paths, files)
     written = refused = skipped = 0
     taken: set[str] = set()
     # Files are built in worker processes when there are many; written here, in input order,
@@ -52,6 +55,9 @@ def run_payload(request: PayloadRequest, out: TextIO, err: TextIO, cwd: Path | N
     ):
         if isinstance(outcome, PathError):
             path_errors.append(outcome)
+            continue
+        if isinstance(outcome, NotABlueprint):  # another kind of file: left alone, like `lint` skips it
+            err.write(skip_note(path, outcome.reason) if path in named else "")
             continue
         if isinstance(outcome, str):
             err.write(f"{path}: no payloads: {outcome}\n")
@@ -78,15 +84,19 @@ def run_payload(request: PayloadRequest, out: TextIO, err: TextIO, cwd: Path | N
     return 1 if refused else 0
 
 
-def _payloads_of(path: str, settings: Settings, options: PayloadOptions) -> list[Payload] | PathError | str:
-    """One file's payloads; the PathError when it cannot be read; why it yields none, as text."""
+def _payloads_of(
+    path: str, settings: Settings, options: PayloadOptions
+) -> list[Payload] | PathError | NotABlueprint | str:
+    """One file's payloads; the PathError when it cannot be read; NotABlueprint for another kind
+    of file; why it yields none, as text."""
+    from avlint.kind import NotABlueprint
     from avlint.loader.problems import ContentProblem
     from avlint.loader.source import read_source
 
     try:
         source = read_source(path, settings.max_file_size)
         return build_payloads(path, source.text, settings, options)
-    except PathError as error:
+    except (PathError, NotABlueprint) as error:
         return error
     except (ContentProblem, PayloadError) as problem:
         return str(getattr(problem, "message", problem))
