@@ -24,7 +24,9 @@ What is compared, for every recording:
   - ``elapsed_ms`` (152-155) is client-side timing and is not part of the contract.
 
 Steps the capture performed without recording them are replayed as documented setup steps (see
-UNRECORDED_STEPS). Every one of the 160 recordings is replayed and must match exactly; the fake
+UNRECORDED_STEPS). The fake starts as a fresh server (its default blueprints applied); the recorded
+server also held four validation stages made by hand before either run, so the first step of each
+run adds them (``seed.add_hand_made_stages``). Every one of the 160 recordings is replayed and must match exactly; the fake
 needed no documented difference (KNOWN_DIFFERENCES is empty, and asserted to be).
 """
 
@@ -38,7 +40,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.fake_authentik import FakeAuthentik
+from tests.fake_authentik import FakeAuthentik, seed
 from tests.fake_authentik.data import recording, recording_paths, schema_yaml
 from tests.fake_authentik.http import Request
 
@@ -71,7 +73,11 @@ class Replay:
         self.pk_map: dict[str, str] = {}  # recorded generated uuid -> the fake's uuid
         self.fake_pks: set[str] = set()
         self.tokens = {"<TOKEN>": fake.token}
-        state = fake.state
+        self.learn_seed()
+
+    def learn_seed(self) -> None:
+        """The pks of the objects the server held before the run: they must answer literally."""
+        state = self.fake.state
         self.seed_uuids = set(state.stages) | set(state.flows) | set(state.bindings)
         self.seed_uuids |= {f.pbm_pk for f in state.flows.values()} | {b.pbm_pk for b in state.bindings.values()}
         self.seed_uuids |= {p for f in state.flows.values() for p in f.policies}
@@ -234,7 +240,16 @@ def delete_remaining_bulk_stages(replay: Replay) -> None:
         assert answer.status == 204, answer.body
 
 
+def add_hand_made_stages(replay: Replay) -> None:
+    """Before 001 and 105: the four validation stages made by hand on the recorded server before
+    the recordings (README "Seed state"); not part of a fresh server's defaults."""
+    seed.add_hand_made_stages(replay.fake.state)
+    replay.learn_seed()
+
+
 UNRECORDED_STEPS: dict[int, Callable[[Replay], None]] = {  # run before the recording numbered
+    1: add_hand_made_stages,
+    105: add_hand_made_stages,
     152: create_bulk_stages,
     156: delete_remaining_bulk_stages,
 }
@@ -290,7 +305,7 @@ def _add_stages(api: httpx.Client, count: int) -> None:
 
 
 def test_default_page_size_and_cap(api: httpx.Client) -> None:
-    _add_stages(api, 100)  # 105 validation stages in all
+    _add_stages(api, 104)  # 105 validation stages in all, with the seed's one
     page = api.get("stages/authenticator/validate/").json()["pagination"]
     assert (page["count"], page["end_index"], page["total_pages"]) == (105, 20, 6)
     for size in ("0", "-3", "abc"):  # invalid sizes fall back to 20
@@ -373,26 +388,6 @@ def test_generated_flow_export(api: httpx.Client) -> None:
     assert document["metadata"]["name"].startswith("authentik Export - ")
 
 
-def test_blueprint_validation_accepts_tags_and_reports_the_first_bad_entry(api: httpx.Client) -> None:
-    good = (
-        "version: 1\nentries:\n  - model: authentik_flows.flow\n    id: flow\n    identifiers: {slug: x}\n"
-        "    attrs: {name: x, title: x, designation: authentication}\n"
-        "  - model: authentik_stages_authenticator_validate.authenticatorvalidatestage\n"
-        "    identifiers: {name: avlint-tagged}\n"
-        "    attrs: {configuration_stages: [!Find [authentik_flows.stage, [name, x]]], not_configured_action: deny}\n"
-    )
-    assert api.post("managed/blueprints/", json={"name": "t", "content": good, "enabled": False}).status_code == 201
-    bad = good.replace("designation: authentication", "designation: login")
-    answer = api.post("managed/blueprints/", json={"name": "t2", "content": bad, "enabled": False})
-    assert answer.status_code == 400
-    assert answer.json()["content"] == [
-        "Failed to validate blueprint",
-        "- Entry invalid: Serializer errors {'designation': [ErrorDetail(string='\"login\" is not a valid choice.', "
-        "code='invalid_choice')]}",
-        "- Blueprint validation failed",
-    ]
-
-
 def test_binding_patch_reads_only_the_submitted_evaluation_flags(api: httpx.Client) -> None:
     binding = api.get("flows/bindings/", params={"ordering": "order"}).json()["results"][0]
     answer = api.patch(f"flows/bindings/{binding['pk']}/", json={"re_evaluate_policies": False})
@@ -421,3 +416,90 @@ def test_stored_json_schema_matches_schema_yml() -> None:
     from tests.fake_authentik.data import SCHEMA_SHA256, schema_sha256
 
     assert schema_sha256() == SCHEMA_SHA256
+
+
+# -- the seed: a fresh server's defaults --------------------------------------------------------------
+SEED_LISTINGS = (3, 5, 94, 96, 128, 129, 131)  # list answers of the seed state (before any write)
+
+
+def _without_hand_made(body: dict[str, Any]) -> dict[str, Any]:
+    """A recorded one-page list answer as a server without the hand-made stages gives it."""
+    results = [item for item in body["results"] if item.get("name") not in seed.HAND_MADE]
+    removed = len(body["results"]) - len(results)
+    pagination = dict(body["pagination"])
+    assert pagination["total_pages"] == 1
+    pagination["count"] -= removed
+    pagination["end_index"] -= removed
+    return {**body, "pagination": pagination, "results": results}
+
+
+@pytest.mark.parametrize("number", SEED_LISTINGS)
+def test_seed_listings_equal_the_recorded_ones_without_the_hand_made_stages(number: int) -> None:
+    with FakeAuthentik() as fake, httpx.Client(base_url=fake.url, timeout=30, verify=False) as client:
+        replay = Replay(fake, client)
+        response = replay.send(number)
+        assert response.status_code == 200
+        replay.match(_without_hand_made(recording(number)["response"]["body"]), response.json(), "body")
+
+
+def test_seed_holds_one_validation_stage_and_the_hand_made_ones_only_on_request() -> None:
+    from tests.fake_authentik.state import VALIDATE, State
+
+    names = [stage.name for stage in State().stages.values() if stage.model == VALIDATE]
+    assert names == ["default-authentication-mfa-validation"]
+    recorded = State(hand_made_stages=True)
+    assert [s["pk"] for s in recording(129)["response"]["body"]["results"]] == list(recorded.stages)
+
+
+def _default_blueprints() -> tuple[dict[str, dict[str, Any]], dict[str, str], list[tuple[Any, ...]]]:
+    """Flows, stages (name -> model) and bindings that authentik 2025.12.4's default blueprints
+    create, read with the fake's own blueprint loader (``!KeyOf`` ids stay readable)."""
+    import tarfile
+    from pathlib import Path
+
+    from tests.fake_authentik.blueprint_yaml import KeyOf, YAMLTag, load
+
+    archive = Path(__file__).parent / "data" / "default-blueprints" / "blueprints-2025.12.4.tar.gz"
+    flows: dict[str, dict[str, Any]] = {}
+    stages: dict[str, str] = {}
+    bindings: list[tuple[Any, ...]] = []
+    with tarfile.open(archive) as tar:
+        for member in sorted(tar.getmembers(), key=lambda m: m.name):
+            if not (member.name.startswith("blueprints/default/flow-") and member.isfile()):
+                continue
+            document = load(tar.extractfile(member).read().decode("utf-8"))  # type: ignore[union-attr]
+            ids: dict[str, str] = {}
+            for entry in document["entries"]:
+                identifiers, attrs, model = entry.get("identifiers", {}), entry.get("attrs") or {}, entry["model"]
+                if model == "authentik_flows.flow":
+                    flows[identifiers["slug"]] = {**attrs, **identifiers}
+                    ids[entry.get("id")] = identifiers["slug"]
+                elif model.startswith("authentik_stages_") and model.endswith("stage"):
+                    stages.setdefault(identifiers["name"], model)
+                    ids[entry.get("id")] = identifiers["name"]
+                elif model == "authentik_flows.flowstagebinding":
+                    target, stage = (ids[identifiers[key].id_from] for key in ("target", "stage"))
+                    assert isinstance(identifiers["target"], KeyOf)
+                    flags = {k: v for k, v in attrs.items() if not isinstance(v, YAMLTag)}
+                    bindings.append((target, stage, identifiers["order"], flags))
+    return flows, stages, bindings
+
+
+def test_seed_matches_the_default_blueprints() -> None:
+    from tests.fake_authentik.state import State
+
+    flows, stages, bindings = _default_blueprints()
+    state = State()
+    by_slug = {flow.slug: flow for flow in state.flows.values()}
+    assert sorted(by_slug) == sorted(flows)
+    for slug, values in flows.items():
+        flow = by_slug[slug]
+        assert {key: getattr(flow, key) for key in values} == values, slug
+    assert {stage.name: stage.model for stage in state.stages.values()} == stages
+    seeded = {(state.flows[b.target].slug, state.stages[b.stage].name): b for b in state.bindings.values()}
+    assert sorted(seeded) == sorted((target, stage) for target, stage, _, _ in bindings)
+    for target, stage, order, flags in bindings:
+        binding = seeded[(target, stage)]
+        defaults = {"evaluate_on_plan": False, "re_evaluate_policies": True, "invalid_response_action": "retry"}
+        expected = {**defaults, **flags, "order": order}
+        assert {key: getattr(binding, key) for key in expected} == expected, (target, stage)
