@@ -503,3 +503,233 @@ def test_seed_matches_the_default_blueprints() -> None:
         defaults = {"evaluate_on_plan": False, "re_evaluate_policies": True, "invalid_response_action": "retry"}
         expected = {**defaults, **flags, "order": order}
         assert {key: getattr(binding, key) for key in expected} == expected, (target, stage)
+
+
+# -- blueprint validation resolves tags as authentik's importer does ----------------------------------
+# Expected answers follow authentik 2025.12.4's importer (facts §4.3-4.4, serializer rules §1):
+# the real server was recorded validating untagged blueprints only (098-102).
+VALIDATE_MODEL = "authentik_stages_authenticator_validate.authenticatorvalidatestage"
+FAILED = "- Blueprint validation failed"
+
+
+class Blueprints:
+    """POST /managed/blueprints/ (enabled: false) with a unique name per call."""
+
+    def __init__(self, api: httpx.Client):
+        self.api = api
+        self.count = 0
+
+    def post(self, content: str, **extra: Any) -> httpx.Response:
+        self.count += 1
+        body = {"name": f"avlint-tags-{self.count}", "content": content, "enabled": False, **extra}
+        return self.api.post("managed/blueprints/", json=body)
+
+    def errors(self, content: str, **extra: Any) -> list[str]:
+        answer = self.post(content, **extra)
+        assert answer.status_code == 400, answer.text
+        lines = answer.json()["content"]
+        assert lines[0] == "Failed to validate blueprint" and lines[-1] == FAILED
+        return [line.removeprefix("- ") for line in lines[1:-1]]
+
+    def valid(self, content: str, **extra: Any) -> None:
+        answer = self.post(content, **extra)
+        assert answer.status_code == 201, answer.text
+
+
+@pytest.fixture
+def blueprints(api: httpx.Client) -> Blueprints:
+    return Blueprints(api)
+
+
+def _stage(name: str, attrs: str, *, extra: str = "") -> str:
+    return f"- model: {VALIDATE_MODEL}\n  identifiers: {{name: {name}}}\n  attrs: {attrs}\n{extra}"
+
+
+def _document(*entries: str, context: str = "") -> str:
+    return "version: 1\n" + context + "entries:\n" + "".join(entries)
+
+
+def _serializer_error(field: str, message: str, code: str) -> str:
+    return f"Entry invalid: Serializer errors {{{field!r}: [ErrorDetail(string={message!r}, code={code!r})]}}"
+
+
+def test_find_resolves_configuration_stages_against_the_server(blueprints: Blueprints) -> None:
+    # the false 400 of issue 14: a configure stage whose configuration stages are !Find look-ups
+    found = "[!Find [authentik_flows.stage, [name, default-authenticator-totp-setup]]]"
+    blueprints.valid(
+        _document(_stage("avlint-cfg", f"{{not_configured_action: configure, configuration_stages: {found}}}"))
+    )
+    by_type = "[!Find [authentik_stages_authenticator_totp.AuthenticatorTOTPStage, [name__iexact, DEFAULT-authenticator-totp-setup]]]"
+    blueprints.valid(
+        _document(_stage("avlint-cfg", f"{{not_configured_action: configure, configuration_stages: {by_type}}}"))
+    )
+    # no match is None (no error of its own); the serializer's error follows
+    missing = "[!Find [authentik_flows.stage, [name, no-such-stage]]]"
+    assert blueprints.errors(
+        _document(_stage("avlint-cfg", f"{{not_configured_action: configure, configuration_stages: {missing}}}"))
+    ) == [_serializer_error("configuration_stages", 'Invalid pk "None" - object does not exist.', "does_not_exist")]
+    binding = (
+        "- model: authentik_flows.flowstagebinding\n"
+        "  identifiers: {target: !Find [authentik_flows.flow, [slug, default-authentication-flow]],"
+        " stage: !Find [authentik_flows.stage, [name, nope]], order: 99}\n"
+    )
+    assert blueprints.errors(_document(binding)) == [_serializer_error("stage", "This field may not be null.", "null")]
+
+
+def test_find_errors_are_authentiks(blueprints: Blueprints) -> None:
+    unknown_app = "[!Find [authentik_nope.stage, [name, x]]]"
+    assert blueprints.errors(_document(_stage("s", f"{{configuration_stages: {unknown_app}}}"))) == [
+        "Entry invalid: No installed app with label 'authentik_nope'."
+    ]
+    unknown_model = "[!Find [authentik_flows.nope, [name, x]]]"
+    assert blueprints.errors(_document(_stage("s", f"{{configuration_stages: {unknown_model}}}"))) == [
+        "Entry invalid: App 'authentik_flows' doesn't have a 'nope' model."
+    ]
+    # a field the model lacks is Django's FieldError, which the importer does not catch
+    bad_field = "[!Find [authentik_flows.stage, [nickname, x]]]"
+    answer = blueprints.post(_document(_stage("s", f"{{configuration_stages: {bad_field}}}")))
+    assert (answer.status_code, answer.content) == (405, b"")
+
+
+def test_key_of_and_find_see_earlier_entries_of_the_same_import(blueprints: Blueprints, api: httpx.Client) -> None:
+    flow = (
+        "- model: authentik_flows.flow\n  id: flow\n  identifiers: {slug: avlint-tags-flow}\n"
+        "  attrs: {name: n, title: t, designation: authentication}\n"
+    )
+    setup = _stage("avlint-tags-setup", "{}", extra="  id: setup\n")
+    configure = _stage(
+        "avlint-tags-mfa",
+        "{not_configured_action: configure, configuration_stages: [!KeyOf setup,"
+        " !Find [authentik_flows.stage, [name, avlint-tags-setup]]]}",
+        extra="  id: mfa\n",
+    )
+    binding = "- model: authentik_flows.flowstagebinding\n  identifiers: {target: !KeyOf flow, stage: !KeyOf mfa, order: 10}\n"
+    before = api.get("stages/all/", params={"page_size": 100}).json()
+    blueprints.valid(_document(flow, setup, configure, binding))
+    # validation applies inside a transaction that is rolled back: nothing stays on the server
+    assert api.get("stages/all/", params={"page_size": 100}).json() == before
+    assert api.get("flows/instances/", params={"slug": "avlint-tags-flow"}).json()["results"] == []
+    # !KeyOf to an entry that comes later fails
+    assert blueprints.errors(_document(flow, configure, setup)) == [
+        "Entry invalid: KeyOf: failed to find entry with `id` of `setup` and a model instance"
+    ]
+
+
+def test_env_file_and_context_read_the_servers_side(fake_authentik: FakeAuthentik, blueprints: Blueprints) -> None:
+    fake_authentik.state.environ.update({"MFA_THRESHOLD": "hours=2", "EMPTY": ""})
+    fake_authentik.state.files["/blueprints/threshold"] = "  minutes=5\n"
+    entries = [
+        _stage("avlint-env", "{last_auth_threshold: !Env MFA_THRESHOLD}"),
+        _stage("avlint-env-default", "{last_auth_threshold: !Env [EMPTY, minutes=3]}"),  # empty falls back
+        _stage("avlint-file", "{last_auth_threshold: !File /blueprints/threshold}"),
+        # a missing file is an OSError: the default; the fake never reads the host's files
+        _stage("avlint-file-default", "{last_auth_threshold: !File [/etc/hostname, minutes=4]}"),
+        _stage("avlint-context", "{last_auth_threshold: !Context threshold}"),
+        _stage("avlint-context-default", "{last_auth_threshold: !Context [missing, minutes=6]}"),
+    ]
+    blueprints.valid(_document(*entries, context="context: {threshold: hours=1}\n"))
+    # the instance's context (the request's) wins over the file's
+    assert blueprints.errors(
+        _document(entries[4], context="context: {threshold: hours=1}\n"), context={"threshold": "forever"}
+    ) == [
+        _serializer_error(
+            "last_auth_threshold", "forever is not in the correct format of 'hours=3;minutes=1'.", "invalid"
+        )
+    ]
+    # unset variable without default: None, which the field refuses
+    assert blueprints.errors(_document(_stage("avlint-env", "{last_auth_threshold: !Env UNSET}"))) == [
+        _serializer_error("last_auth_threshold", "This field may not be null.", "null")
+    ]
+    # the enterprise flag of an unlicensed server is the tuple (False,): truthy
+    licensed = "{not_configured_action: !If [!Context goauthentik.io/enterprise/licensed, deny, skip]}"
+    assert blueprints.errors(_document(_stage("avlint-lic", licensed.replace("deny", "nope")))) == [
+        _serializer_error("not_configured_action", '"nope" is not a valid choice.', "invalid_choice")
+    ]
+
+
+def test_format_condition_if_and_parse_json(blueprints: Blueprints) -> None:
+    blueprints.valid(
+        _document(
+            _stage("avlint-fmt", "{last_auth_threshold: !Format ['%s=%d', hours, 2]}"),
+            _stage("avlint-cond", "{not_configured_action: !If [!Condition [XOR, true, false], deny, nope]}"),
+            _stage("avlint-if1", "{name: !If [!Condition [nand, true, true]], not_configured_action: deny}"),
+            _stage("avlint-json", '{device_classes: !ParseJSON \'["totp", "webauthn"]\'}'),
+        )
+    )
+    assert blueprints.errors(_document(_stage("a", "{last_auth_threshold: !Format ['%s', a, b]}"))) == [
+        "Entry invalid: not all arguments converted during string formatting"
+    ]
+    assert blueprints.errors(_document(_stage("a", "{not_configured_action: !Condition [AND]}"))) == [
+        "Entry invalid: At least one value is required after mode selection."
+    ]
+    assert blueprints.errors(_document(_stage("a", "{not_configured_action: !Condition [MAYBE, true]}"))) == [
+        "Entry invalid: 'MAYBE'"
+    ]
+    assert blueprints.errors(_document(_stage("a", "{device_classes: !ParseJSON '[totp'}"))) == [
+        "Entry invalid: Expecting value: line 1 column 2 (char 1)"
+    ]
+    # !If with two items breaks authentik's constructor: an unhandled error, an empty 405
+    answer = blueprints.post(_document(_stage("a", "{not_configured_action: !If [true, deny]}")))
+    assert (answer.status_code, answer.content) == (405, b"")
+
+
+def test_enumerate_index_value_and_at_index(blueprints: Blueprints) -> None:
+    classes = "!Enumerate [[totp, webauthn], SEQ, !Value 0]"
+    blueprints.valid(
+        _document(
+            _stage("avlint-enum", f"{{device_classes: {classes}}}"),
+            _stage("avlint-at", "{not_configured_action: !AtIndex [[deny], 5, skip]}"),
+        )
+    )
+    assert blueprints.errors(_document(_stage("a", "{not_configured_action: !AtIndex [[deny], 5]}"))) == [
+        "Entry invalid: Index out of range: 5"
+    ]
+    assert blueprints.errors(_document(_stage("a", "{not_configured_action: !AtIndex [{a: deny}, b]}"))) == [
+        "Entry invalid: Key does not exist: b"
+    ]
+    assert blueprints.errors(_document(_stage("a", "{not_configured_action: !Index 0}"))) == [
+        "Entry invalid: Index tags are only usable inside an Enumerate tag"
+    ]
+    assert blueprints.errors(_document(_stage("a", "{device_classes: !Enumerate [!Value 0, SEQ, totp]}"))) == [
+        "Entry invalid: Enumerate tag's iterable references this tag's context. This is a noop. "
+        "Check you are setting depth bigger than 0."
+    ]
+    # MAP builds a mapping from [key, value] items (here where a list is due)
+    mapped = "!Enumerate [{hours: 1}, MAP, [!Format ['%s=%s', !Index 0, !Value 0], x]]"
+    assert blueprints.errors(_document(_stage("a", f"{{device_classes: {mapped}}}"))) == [
+        _serializer_error("device_classes", 'Expected a list of items but got type "dict".', "not_a_list")
+    ]
+    # depth 1 reads the enclosing !Enumerate's item: totp, so the outer list holds ["totp"]
+    nested = "!Enumerate [[totp], SEQ, !Enumerate [[x], SEQ, !Value 1]]"
+    assert blueprints.errors(_document(_stage("a", f"{{device_classes: {nested}}}"))) == [
+        "Entry invalid: Serializer errors {'device_classes': {0: [ErrorDetail(string='\"[\\'totp\\']\" is not a valid "
+        "choice.', code='invalid_choice')]}}"
+    ]
+    # the enumerated items of a plain list are index-keyed: [deny] enumerates (0, deny)
+    assert blueprints.errors(_document(_stage("a", "{device_classes: !Enumerate [[yubikey], SEQ, !Value 0]}"))) == [
+        "Entry invalid: Serializer errors {'device_classes': {0: [ErrorDetail(string='\"yubikey\" is not a valid "
+        "choice.', code='invalid_choice')]}}"
+    ]
+
+
+def test_importer_semantics_around_the_tags(blueprints: Blueprints) -> None:
+    mfa = "default-authentication-mfa-validation"
+    # conditions resolve like any value: a false one skips the entry (its bad attrs never run)
+    skipped = _stage("a", "{not_configured_action: nope}", extra="  conditions: [!Condition [OR, false, false]]\n")
+    blueprints.valid(_document(skipped))
+    # identifiers win over attrs (else this name would collide), and an existing object is a
+    # partial update (no required field to repeat)
+    blueprints.valid(_document(_stage(mfa, "{name: default-authentication-password, not_configured_action: deny}")))
+    assert blueprints.errors(_document(_stage(mfa, "{name: x}", extra="  state: must_created\n"))) == [
+        "Entry invalid: {'name': [ErrorDetail(string='State is set to must_created and object exists already', "
+        "code='unique')]}"
+    ]
+    # a stage of another type holding the name: the lookup misses, the create collides
+    assert blueprints.errors(_document(_stage("default-authentication-password", "{}"))) == [
+        _serializer_error("name", "stage with this name already exists.", "unique")
+    ]
+    # absent tolerates serializer errors (and deletes, inside the rolled-back transaction)
+    blueprints.valid(_document(_stage(mfa, "{not_configured_action: nope}", extra="  state: absent\n")))
+    # attrs: null crashes the importer: an empty 405
+    answer = blueprints.post(_document(f"- model: {VALIDATE_MODEL}\n  identifiers: {{name: a}}\n  attrs:\n"))
+    assert (answer.status_code, answer.content) == (405, b"")
