@@ -192,8 +192,14 @@ def _coerce(kind: str, value: Any) -> Any:
     try:
         if kind == "int":
             return int(value)
-        if kind == "bool":
-            return bool(value)
+        if kind == "bool":  # Django's BooleanField.to_python
+            if value in (True, False):
+                return bool(value)
+            if value in ("t", "True", "1"):
+                return True
+            if value in ("f", "False", "0"):
+                return False
+            raise ValueError(value)
         if kind == "str":
             return str(value)
         return str(uuid.UUID(str(value)))  # uuid and related pk fields

@@ -153,7 +153,9 @@ def _find_object(tag: FindObject, entry: Entry, blueprint: Import) -> Any:
     if instance is None:
         return None
     state = blueprint.state
-    if isinstance(instance, Stage) and model != "authentik_flows.stage":
+    if isinstance(instance, Stage):
+        if model == "authentik_flows.stage":  # the base Stage has no serializer: NotImplementedError
+            raise Unhandled("FindObject on the base stage model")
         return render.stage(state, instance) if instance.model == VALIDATE else render.stage_base(state, instance)
     if isinstance(instance, Flow) and model == FLOW:
         return render.flow(state, instance)

@@ -78,6 +78,8 @@ def _checked(document: Any) -> dict[str, Any]:
     require(isinstance(document.get("context", {}), dict), "context")
     metadata = document.get("metadata")
     require(metadata is None or (isinstance(metadata, dict) and isinstance(metadata.get("name"), str)), "metadata")
+    labels = (metadata or {}).get("labels", {})
+    require(isinstance(labels, dict) and all(isinstance(v, str) for v in [*labels, *labels.values()]), "labels")
     entries = document.get("entries", [])
     sections = list(entries.values()) if isinstance(entries, dict) else [entries]
     require(all(isinstance(section, list) for section in sections), "entries")
@@ -144,7 +146,10 @@ class _Importer:
         else:
             entry.saved = self.save(pending)
             if "pk" in entry.raw.get("identifiers", {}):
-                self.pk_map[entry.raw["identifiers"]["pk"]] = entry.saved.pk
+                try:
+                    self.pk_map[entry.raw["identifiers"]["pk"]] = entry.saved.pk
+                except TypeError as exc:  # an unhashable pk identifier
+                    raise Unhandled(f"pk identifier: {exc}") from exc
         return None
 
     def model_of(self, entry: Entry) -> str | None:
