@@ -91,7 +91,8 @@ def _checked(document: Any) -> dict[str, Any]:
         require(isinstance(entry.get("attrs", {}), (dict, type(None))), "attrs")
         state = entry.get("state", "present")
         require(isinstance(state, blueprint_yaml.YAMLTag) or state in STATES, "state")
-    return document
+    checked: dict[str, Any] = document
+    return checked
 
 
 @dataclass
