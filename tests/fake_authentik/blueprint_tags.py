@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import render
 from .blueprint_find import FLOW, FieldError, Query, get_model
+from .blueprint_yaml import UNSET as UNSET_KEY
 from .blueprint_yaml import (
     AtIndex,
     Condition,
@@ -81,6 +82,10 @@ class Import:
     state: State  # the import's transaction (a scratch copy of the server's tables)
     context: dict[str, Any]
     entries: list[Entry]
+    logs: list[str] = field(default_factory=list)  # warnings the tags log (captured by validate())
+
+
+FILE_WARNING = "Failed to read file. Falling back to default value"
 
 
 def resolve(value: Any, entry: Entry, blueprint: Import) -> Any:
@@ -161,23 +166,32 @@ def _find_object(tag: FindObject, entry: Entry, blueprint: Import) -> Any:
         return render.flow(state, instance)
     if isinstance(instance, Binding):
         return render.binding(state, instance)
-    raise EntryInvalid(f"Model {tag.model_name} is not resolvable using FindObject")
+    raise EntryInvalid(f"Model {tag.model_name} is not resolvable through FindObject")
 
 
 def _env(tag: Env, entry: Entry, blueprint: Import) -> Any:
+    if tag.key is UNSET_KEY:
+        raise AttributeError("'Env' object has no attribute 'key'")
     if not isinstance(tag.key, str):
         raise TypeError("str expected")  # os.getenv
     return blueprint.state.environ.get(tag.key) or tag.default
 
 
 def _file(tag: File, entry: Entry, blueprint: Import) -> Any:
+    if tag.path is UNSET_KEY:
+        raise AttributeError("'File' object has no attribute 'path'")
     if not isinstance(tag.path, str):
         raise TypeError("expected str, bytes or os.PathLike object")
     text = blueprint.state.files.get(tag.path)
-    return tag.default if text is None else text.strip()  # a missing file is an OSError: the default
+    if text is None:  # an OSError: authentik logs a warning and returns the default
+        blueprint.logs.append(FILE_WARNING)
+        return tag.default
+    return text.strip()
 
 
 def _context(tag: Context, entry: Entry, blueprint: Import) -> Any:
+    if tag.key is UNSET_KEY:
+        raise AttributeError("'Context' object has no attribute 'key'")
     value = tag.default
     if tag.key in blueprint.context:
         value = blueprint.context[tag.key]
@@ -221,7 +235,12 @@ def _condition(tag: Condition, entry: Entry, blueprint: Import) -> Any:
 
 def _if(tag: If, entry: Entry, blueprint: Import) -> Any:
     condition = _direct(tag.condition, entry, blueprint)
-    return resolve(tag.when_true if condition else tag.when_false, entry, blueprint)
+    try:
+        return resolve(tag.when_true if condition else tag.when_false, entry, blueprint)
+    except Unhandled as exc:
+        if isinstance(exc.__cause__, TypeError):  # If catches a TypeError of its branch
+            raise EntryInvalid(str(exc.__cause__)) from exc
+        raise
 
 
 def _enumerate(tag: Enumerate, entry: Entry, blueprint: Import) -> Any:
@@ -231,20 +250,25 @@ def _enumerate(tag: Enumerate, entry: Entry, blueprint: Import) -> Any:
             "Check you are setting depth bigger than 0."
         )
     iterable = _direct(tag.iterable, entry, blueprint)
+    if not hasattr(iterable, "__iter__"):
+        raise EntryInvalid("Enumerate's iterable must be an iterable such as a sequence or a mapping")
     items = tuple(iterable.items()) if isinstance(iterable, dict) else tuple(enumerate(iterable))
     mode = tag.output_body.upper()
     if mode not in ("SEQ", "MAP"):
         raise EntryInvalid(str(KeyError(mode)))
     result: Any = [] if mode == "SEQ" else {}
-    for item in items:
-        tag.current = item
-        body = resolve(tag.item_body, entry, blueprint)
-        if mode == "SEQ":
-            result = [*result, body]
-        else:
-            result = merge(result, {body[0]: body[1]} if isinstance(body, (list, tuple)) else body)
-        if not isinstance(result, list if mode == "SEQ" else dict):
-            raise EntryInvalid(f"Invalid {tag.output_body} item found: {body}")
+    try:
+        for item in items:
+            tag.current = item
+            body = resolve(tag.item_body, entry, blueprint)
+            if mode == "SEQ":
+                result = [*result, body]
+            else:
+                result = merge(result, {body[0]: body[1]} if isinstance(body, (list, tuple)) else body)
+            if not isinstance(result, list if mode == "SEQ" else dict):
+                raise EntryInvalid(f"Invalid Enumerate item found: {body}")
+    finally:
+        tag.current = ()
     return result
 
 
@@ -258,6 +282,8 @@ def _enumerated(tag: EnumeratedItem, entry: Entry, blueprint: Import) -> Any:
             raise EntryInvalid(f"{name} tags are only usable inside an Enumerate tag")
         raise EntryInvalid(f"{name} tag: invalid depth: {tag.depth}. Max depth: {len(contexts) - 1}")
     current = contexts[-(tag.depth + 1)].current
+    if len(current) < 2:
+        raise EntryInvalid(f"Empty/invalid context: {current}")
     return current[0] if isinstance(tag, Index) else current[1]
 
 
@@ -267,9 +293,7 @@ def _at_index(tag: AtIndex, entry: Entry, blueprint: Import) -> Any:
     if isinstance(obj, (list, tuple)):
         try:
             return obj[attribute]
-        except TypeError as exc:
-            if tag.has_default:
-                return tag.default
+        except TypeError as exc:  # even with a default
             raise EntryInvalid(f"Invalid index for list: {attribute}") from exc
         except IndexError as exc:
             if tag.has_default:

@@ -21,6 +21,9 @@ class YAMLTag:
     """A tag as loaded; ``blueprint_tags.resolve_tag`` gives its value."""
 
 
+UNSET: Any = object()  # an attribute authentik's constructor never set (a mapping node): resolving fails
+
+
 class KeyOf(YAMLTag):
     def __init__(self, id_from: Any):
         self.id_from = id_from
@@ -85,7 +88,7 @@ class Enumerate(YAMLTag):
         self.iterable = iterable
         self.output_body = output_body
         self.item_body = item_body
-        self.current: tuple[Any, Any] = (None, None)
+        self.current: tuple[Any, ...] = ()
 
 
 class EnumeratedItem(YAMLTag):
@@ -129,7 +132,7 @@ def _key_and_default(loader: Any, node: Any) -> tuple[Any, Any]:
         if len(items) < 2:  # authentik reads node.value[1] unconditionally
             raise Unhandled(f"{node.tag} sequence needs a default")
         return items[0], items[1]
-    return None, None  # a mapping node sets neither attribute: resolving it fails
+    return UNSET, None  # a mapping node sets neither attribute: resolving it fails
 
 
 def _scalar(node: Any) -> str:

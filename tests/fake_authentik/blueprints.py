@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import blueprint_yaml
 from .blueprint_find import BINDING, FLOW, NOT_ALLOWED, PROMPT_STAGE, FieldError, Query, stage_models
-from .blueprint_tags import Entry, EntryInvalid, Import, Saved, merge, resolve
+from .blueprint_tags import Entry, EntryInvalid, Import, Saved, merge, resolve, resolve_tag
 from .data import blueprint_models
 from .fields import CharField, Err, unique
 from .http import Unhandled
@@ -62,7 +62,10 @@ def validate(state: State, content: str, context: Any = None) -> list[str]:
     for entry in blueprint.entries:
         error = importer.apply(entry)
         if error is not None:
-            return [error, "Blueprint validation failed"]
+            logs = [*blueprint.logs, error, "Blueprint validation failed"]
+            if error.startswith("Entry invalid: "):
+                logs += importer.log_entry(entry)
+            return logs
     return []
 
 
@@ -217,6 +220,22 @@ class _Importer:
                 pass
         return attrs
 
+    def log_entry(self, entry: Entry) -> list[str]:
+        """Writing the "Entry invalid" log event turns the entry (a dataclass: model, state,
+        conditions, identifiers, attrs, permissions, id) into JSON, and ``str()`` of a tag found
+        there resolves it (``YAMLTag.__repr__``) against an empty blueprint, outside any context.
+        A tag that cannot resolve there (every ``!KeyOf``, an ``!Index`` in an ``!Enumerate``, the
+        tag that failed) raises while the log is written: the API answers an empty 405 (facts
+        §13, since 2025.2). Returns what those resolutions log in turn (``!File`` warnings)."""
+        empty = Import(self.state, {}, [])
+        fields = ("model", "state", "conditions", "identifiers", "attrs", "permissions", "id")
+        for tag in _tags_in([entry.raw.get(key) for key in fields]):
+            try:
+                resolve_tag(tag, Entry({"model": ""}), empty)
+            except EntryInvalid as exc:
+                raise Unhandled(f"a tag of the invalid entry fails in its log event: {exc}") from exc
+        return empty.logs
+
     # -- serializers ------------------------------------------------------------------------------
     def serialize(self, model: str, data: dict[str, Any], instance: Any) -> dict[str, Any]:
         partial, pk = instance is not None, getattr(instance, "pk", None)
@@ -293,6 +312,17 @@ class _Importer:
             return str(uuid.UUID(str(pk))) if pk is not None else self.state.new_uuid()
         except ValueError:
             return self.state.new_uuid()
+
+
+def _tags_in(value: Any) -> list[blueprint_yaml.YAMLTag]:
+    """The tags ``sanitize_item`` meets: in dict values and list items, not inside other tags."""
+    if isinstance(value, blueprint_yaml.YAMLTag):
+        return [value]
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, (list, tuple)):
+        return [tag for item in value for tag in _tags_in(item)]
+    return []
 
 
 @dataclass
