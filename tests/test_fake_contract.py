@@ -26,8 +26,19 @@ What is compared, for every recording:
 Steps the capture performed without recording them are replayed as documented setup steps (see
 UNRECORDED_STEPS). The fake starts as a fresh server (its default blueprints applied); the recorded
 server also held four validation stages made by hand before either run, so the first step of each
-run adds them (``seed.add_hand_made_stages``). Every one of the 160 recordings is replayed and must match exactly; the fake
-needed no documented difference (KNOWN_DIFFERENCES is empty, and asserted to be).
+run adds them (``seed.add_hand_made_stages``). Every one of the 160 recordings is replayed and must
+match exactly; the fake needed no documented difference (KNOWN_DIFFERENCES is empty, and asserted
+to be).
+
+Beyond the replay:
+
+* the seed: a fresh fake's list answers equal the recorded ones without the hand-made stages, and
+  its flows, stages and bindings are those authentik 2025.12.4's default blueprints create
+  (tests/data/default-blueprints/);
+* blueprint validation with tags (no recording shows one): what authentik 2025.12.4's importer
+  gives, per its source as the facts describe it (tag semantics, the rolled-back transaction,
+  identifiers, states, and the empty 405 when an invalid entry's tags cannot resolve again while
+  its log event is written).
 """
 
 from __future__ import annotations
