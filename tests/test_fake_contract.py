@@ -758,6 +758,10 @@ def test_importer_semantics_around_the_tags(blueprints: Blueprints) -> None:
     ]
     # absent tolerates serializer errors (and deletes, inside the rolled-back transaction)
     blueprints.valid(_document(_stage(mfa, "{not_configured_action: nope}", extra="  state: absent\n")))
+    # permissions go to an existing user or role; another is a DoesNotExist nobody catches
+    grant = "  permissions: [{permission: view_authenticatorvalidatestage, user: %s}]\n"
+    blueprints.valid(_document(_stage("avlint-perm", "{}", extra=grant % 1)))
+    blueprints.unhandled(_document(_stage("avlint-perm", "{}", extra=grant % 999)))
     # attrs: null crashes the importer: an empty 405
     answer = blueprints.post(_document(f"- model: {VALIDATE_MODEL}\n  identifiers: {{name: a}}\n  attrs:\n"))
     assert (answer.status_code, answer.content) == (405, b"")

@@ -94,6 +94,9 @@ def _checked(document: Any) -> dict[str, Any]:
         require(isinstance(entry.get("attrs", {}), (dict, type(None))), "attrs")
         state = entry.get("state", "present")
         require(isinstance(state, blueprint_yaml.YAMLTag) or state in STATES, "state")
+        permissions = entry.get("permissions", [])
+        require(isinstance(permissions, list), "permissions")
+        require(all(isinstance(p, dict) and "permission" in p for p in permissions), "permission")
     checked: dict[str, Any] = document
     return checked
 
@@ -145,16 +148,31 @@ class _Importer:
         if state == "absent":
             if pending.instance is not None:
                 self.delete(pending)
-        elif state == "created" and pending.instance is not None:
-            entry.saved = self.saved(pending.model, pending.instance)
+            return None
+        if state == "created" and pending.instance is not None:
+            entry.saved = self.saved(pending.model, pending.instance)  # exists: validated, not saved
         else:
             entry.saved = self.save(pending)
-            if "pk" in entry.raw.get("identifiers", {}):
-                try:
-                    self.pk_map[entry.raw["identifiers"]["pk"]] = entry.saved.pk
-                except TypeError as exc:  # an unhashable pk identifier
-                    raise Unhandled(f"pk identifier: {exc}") from exc
+        if "pk" in entry.raw.get("identifiers", {}):
+            try:
+                self.pk_map[entry.raw["identifiers"]["pk"]] = entry.saved.pk
+            except TypeError as exc:  # an unhashable pk identifier
+                raise Unhandled(f"pk identifier: {exc}") from exc
+        self.check_permissions(entry)
         return None
+
+    def check_permissions(self, entry: Entry) -> None:
+        """``_apply_permissions``: a ``user`` or ``role`` that does not exist is a DoesNotExist the
+        importer does not catch (serializer rules §1.10)."""
+        for permission in entry.raw.get("permissions") or []:
+            if not isinstance(permission, dict):
+                raise Unhandled("a permissions item is not a mapping")
+            user = self.resolve(permission.get("user"), entry)
+            role = self.resolve(permission.get("role"), entry)
+            if user is not None and user not in self.state.users:
+                raise Unhandled(f"User matching query does not exist: {user!r}")
+            if role is not None and str(role) not in self.state.roles:
+                raise Unhandled(f"Role matching query does not exist: {role!r}")
 
     def model_of(self, entry: Entry) -> str | None:
         """The entry's model as the blueprint registry knows it, or None (no such model)."""
