@@ -618,6 +618,23 @@ def test_a_failing_entry_whose_tags_cannot_resolve_outside_the_import_is_a_405(b
         blueprints.unhandled(_document(_stage("s", f"{{configuration_stages: {broken}}}")))
 
 
+def test_find_object_gives_the_serializer_data(blueprints: Blueprints) -> None:
+    flow = "!FindObject [authentik_flows.flow, [slug, default-authentication-flow]]"
+    mfa = "!Find [authentik_flows.stage, [name, default-authentication-mfa-validation]]"
+    # an identifier holding a mapping with a pk is replaced by that pk: the seed's binding is found
+    binding = f"- model: authentik_flows.flowstagebinding\n  identifiers: {{target: {flow}, stage: {mfa}, order: 30}}\n"
+    message = "[ErrorDetail(string='State is set to must_created and object exists already', code='unique')]"
+    assert blueprints.errors(_document(binding + "  state: must_created\n")) == [
+        f"Entry invalid: {{'target': {message}, 'stage': {message}, 'order': {message}}}"
+    ]
+    admin = "!AtIndex [!FindObject [authentik_core.user, [username, akadmin]], username]"
+    assert blueprints.errors(_document(_stage("avlint-admin", f"{{last_auth_threshold: {admin}}}"))) == [
+        _serializer_error(
+            "last_auth_threshold", "akadmin is not in the correct format of 'hours=3;minutes=1'.", "invalid"
+        )
+    ]
+
+
 def test_key_of_and_find_see_earlier_entries_of_the_same_import(blueprints: Blueprints, api: httpx.Client) -> None:
     flow = (
         "- model: authentik_flows.flow\n  id: flow\n  identifiers: {slug: avlint-tags-flow}\n"

@@ -45,7 +45,7 @@ from .blueprint_yaml import (
     YAMLTag,
 )
 from .http import Unhandled
-from .state import VALIDATE, Binding, Flow, Stage
+from .state import VALIDATE, Binding, BlueprintInstance, Flow, Role, Stage, Token, User
 
 if TYPE_CHECKING:
     from .state import State
@@ -166,6 +166,14 @@ def _find_object(tag: FindObject, entry: Entry, blueprint: Import) -> Any:
         return render.flow(state, instance)
     if isinstance(instance, Binding):
         return render.binding(state, instance)
+    if isinstance(instance, User):
+        return render.user(state, instance)
+    if isinstance(instance, Token):
+        return render.token(state, instance)
+    if isinstance(instance, Role):
+        return render.role(instance)
+    if isinstance(instance, BlueprintInstance):
+        return render.blueprint(instance)
     raise EntryInvalid(f"Model {tag.model_name} is not resolvable through FindObject")
 
 
