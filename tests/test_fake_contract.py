@@ -493,6 +493,11 @@ def _default_blueprints() -> tuple[dict[str, dict[str, Any]], dict[str, str], li
                     assert isinstance(identifiers["target"], KeyOf)
                     flags = {k: v for k, v in attrs.items() if not isinstance(v, YAMLTag)}
                     bindings.append((target, stage, identifiers["order"], flags))
+                elif model == "authentik_policies.policybinding":
+                    target = ids.get(identifiers["target"].id_from)
+                    if target in flows:  # a policy bound to the flow itself
+                        flows[target].setdefault("policies", 0)
+                        flows[target]["policies"] += 1
     return flows, stages, bindings
 
 
@@ -505,7 +510,9 @@ def test_seed_matches_the_default_blueprints() -> None:
     assert sorted(by_slug) == sorted(flows)
     for slug, values in flows.items():
         flow = by_slug[slug]
-        assert {key: getattr(flow, key) for key in values} == values, slug
+        expected = {key: value for key, value in values.items() if key != "policies"}
+        assert {key: getattr(flow, key) for key in expected} == expected, slug
+        assert len(flow.policies) == values.get("policies", 0), slug  # policies bound to the flow
     assert {stage.name: stage.model for stage in state.stages.values()} == stages
     seeded = {(state.flows[b.target].slug, state.stages[b.stage].name): b for b in state.bindings.values()}
     assert sorted(seeded) == sorted((target, stage) for target, stage, _, _ in bindings)

@@ -142,6 +142,13 @@ OTHER_BINDINGS: dict[tuple[str, str], tuple[int, str | None, bool, bool]] = {
 
 PERMISSION_COUNT = 680  # recording 028
 
+# The policies the default blueprints bind to a flow itself (a full flow's ``policies``), for the
+# flows only seen in short form: the pk from the recorded export where there is one, else inferred.
+FLOW_POLICIES: dict[str, tuple[str, ...]] = {
+    "default-source-enrollment": ("b8f32ab4-c1e5-4f24-9032-8161245b82da",),  # export: ...-if-sso
+    "initial-setup": ("policy:default-oobe-password-usable",),  # inferred
+}
+
 # Validation stages the recorded server held that its default blueprints do not create: made by
 # hand before the recordings (README "Seed state"), unbound, and listed by every list recording.
 HAND_MADE = ("lint-api-applied-validate", "lint-bp-good-validate", "lint-good-validate", "probe-1795445869")
@@ -166,8 +173,12 @@ def _flow_from(data: dict[str, Any]) -> Flow:
         layout=data["layout"],
         denied_action=data["denied_action"],
         authentication=data.get("authentication", FLOW_AUTHENTICATION.get(slug, "none")),
-        policies=list(data.get("policies", [])),
+        policies=list(data["policies"]) if "policies" in data else _flow_policies(slug),
     )
+
+
+def _flow_policies(slug: str) -> list[str]:
+    return [_inferred_uuid(*pk.split(":")) if pk.startswith("policy:") else pk for pk in FLOW_POLICIES.get(slug, ())]
 
 
 def _stage_from(data: dict[str, Any], validate_fields: dict[str, Any], totp_fields: dict[str, Any]) -> Stage:
