@@ -5,7 +5,8 @@
 Django models a blueprint cannot write but ``!Find`` can read (``authentik_flows.stage`` ...). Only
 the models below have rows in the fake; a query on any other known model matches nothing, as on a
 server that holds no such object. Field look-ups follow Django: ``field``, ``field__<lookup>``
-and ``relation__field``; an unknown field is Django's ``FieldError``.
+and ``relation__field``; an unknown field is Django's ``FieldError``. A module of the fake that
+stores another model makes it searchable by adding a ``Table`` to ``TABLES``.
 """
 
 from __future__ import annotations
