@@ -35,7 +35,8 @@ def build_router() -> Router:
 
 
 class FakeAuthentik:
-    """A loopback fake of the authentik 2025.12.4 API, seeded with the recorded state.
+    """A loopback fake of the authentik 2025.12.4 API, seeded with a fresh server's defaults
+    (``hand_made_stages=True`` adds the recorded server's four hand-made validation stages).
 
     Attributes: ``url`` (``http://127.0.0.1:<port>``), ``api_url`` (``url + "/api/v3"``),
     ``token`` (superuser API token), ``limited_token`` (a non-superuser's token, see
@@ -44,8 +45,10 @@ class FakeAuthentik:
     and ``unhandled`` (the modelled unhandled server errors, e.g. ``seconds=inf``).
     """
 
-    def __init__(self, *, limited_permissions: str | Iterable[str] = "none", port: int = 0) -> None:
-        self.state = State(limited_permissions=limited_permissions)
+    def __init__(
+        self, *, limited_permissions: str | Iterable[str] = "none", port: int = 0, hand_made_stages: bool = False
+    ) -> None:
+        self.state = State(limited_permissions=limited_permissions, hand_made_stages=hand_made_stages)
         self.faults = Faults()
         self.requests = RequestLog()
         self.errors: list[str] = []  # tracebacks of unexpected exceptions in views (bugs of the fake)
@@ -193,7 +196,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _read_body(self) -> bytes:
         if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
-            chunks = []
+            chunks: list[bytes] = []
             while True:
                 size = int(self.rfile.readline().split(b";", 1)[0].strip() or b"0", 16)
                 if size == 0:
