@@ -311,6 +311,13 @@ def _stamp(
     return result
 
 
+def stamp_pass(path: str, text: str, root: Node | None, hits: list[Located], settings: Settings) -> FileResult:
+    """Stamp the hits of a pass outside the checks (avlint.live's server-only findings) as the
+    checks' hits are: suppression comments, configured severities, fingerprints."""
+    quoted = _quoted_spans(root) if root is not None and "avlint:" in text else ()
+    return _stamp(path, text, hits, settings, settings.enabled_codes(), quoted)
+
+
 def lint_paths(files: list[str], settings: Settings) -> tuple[list[FileResult], list[PathError]]:
     """Lint files, in parallel worker processes when there are many and more than one core.
     The findings carry no fixes (they hold parse trees; `avlint fix` works file by file)."""

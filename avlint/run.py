@@ -6,10 +6,13 @@ without click. The steps around the engine live in avlint.lint_steps.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import NamedTuple, TextIO
+from typing import TYPE_CHECKING, NamedTuple, TextIO
 
 from avlint.settings_options import SettingsOptions, merge_settings, read_config
 from avlint.usage import EXIT_FINDINGS, EXIT_USAGE, UsageError
+
+if TYPE_CHECKING:
+    from avlint.live.listing_source import LiveSource
 
 
 class LintRequest(NamedTuple):
@@ -21,6 +24,7 @@ class LintRequest(NamedTuple):
     baseline: str | None = None
     write_baseline: str | None = None
     changed_since: str | None = None  # a git ref
+    live: LiveSource | None = None  # --live-file / --url: add what only the server knows
 
 
 def run_lint(request: LintRequest, out: TextIO, err: TextIO, cwd: Path | None = None) -> int:
@@ -44,6 +48,14 @@ def run_lint(request: LintRequest, out: TextIO, err: TextIO, cwd: Path | None = 
         err.write(f"avlint: error: {error}\n")
         return EXIT_USAGE
     results, read_errors = lint_paths(files, settings)
+    if request.live is not None:
+        from avlint.lint_steps import add_server_findings
+
+        try:
+            add_server_findings(results, request.live, settings, err)
+        except UsageError as error:
+            err.write(f"avlint: error: {error}\n")
+            return EXIT_USAGE
     result = RunResult(results, path_errors + read_errors)
     for path_error in result.path_errors:
         err.write(f"{path_error.path}: error: {path_error.reason}\n")

@@ -6,6 +6,7 @@ import sys
 
 import click
 
+from avlint.cli.live_options import live_source_from, lookup_server_options
 from avlint.cli.options import colour_wanted, config_options, jobs_option, spec_option, target_version_option
 from avlint.reporters import FORMATS  # names only: no reporter is imported here
 
@@ -61,6 +62,7 @@ FORMAT_NAMES = tuple(FORMATS)
     metavar="REF",
     help="Lint only files changed since this git ref (committed, staged, unstaged and untracked).",
 )
+@lookup_server_options
 def lint(
     paths: tuple[str, ...],
     output_format: str,
@@ -78,11 +80,13 @@ def lint(
     baseline: str | None,
     write_baseline: str | None,
     changed_since: str | None,
+    **live: object,
 ) -> None:
     """Lint blueprint files and folders (folders are searched for *.yaml, *.yml and *.json).
 
     Exit status: 0 without errors, 1 with errors (or warnings with --strict), 2 for usage
-    errors and unreadable paths.
+    errors and unreadable paths. With --live-file or --url, also what only the server knows
+    (AV801-AV807: `!Find` targets that do not exist, names already taken...).
     """
     from avlint.run import LintRequest, run_lint
     from avlint.settings_options import SettingsOptions
@@ -108,5 +112,6 @@ def lint(
         baseline=baseline,
         write_baseline=write_baseline,
         changed_since=changed_since,
+        live=live_source_from(live),
     )
     sys.exit(run_lint(request, sys.stdout, sys.stderr))

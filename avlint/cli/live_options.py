@@ -53,20 +53,22 @@ def server_options(command: Callable[..., Any]) -> Callable[..., Any]:
 def server_from(values: dict[str, Any]) -> ServerOptions:
     from avlint.live.command import ServerOptions
 
-    keys = (
-        "url",
-        "token",
-        "token_file",
-        "ca_bundle",
-        "insecure",
-        "allow_http",
-        "connect_timeout",
-        "read_timeout",
-        "max_retries",
-        "concurrency",
-        "timeout",
-    )
-    return ServerOptions(**{key: values.pop(key) for key in keys})
+    return ServerOptions(**{key: values.pop(key) for key in _SERVER_KEYS})
+
+
+_SERVER_KEYS = (
+    "url",
+    "token",
+    "token_file",
+    "ca_bundle",
+    "insecure",
+    "allow_http",
+    "connect_timeout",
+    "read_timeout",
+    "max_retries",
+    "concurrency",
+    "timeout",
+)
 
 
 env_file_option = click.option(
@@ -74,3 +76,34 @@ env_file_option = click.option(
     type=click.Path(dir_okay=False),
     help="KEY=VALUE lines for !Env, used as given (AUTHENTIK_TOKEN from the environment resolves as unset).",
 )
+
+
+def lookup_server_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """The server options for commands that only look objects up (lint, payload): --url is never
+    taken from AUTHENTIK_URL, so an environment set for `diff` does not make `avlint lint FILE`
+    go to the network."""
+    for option in reversed(_SERVER_OPTIONS):
+        if option is _SERVER_OPTIONS[0]:
+            option = click.option("--url", help="Look references up on this authentik server (not AUTHENTIK_URL).")
+        command = option(command)
+    return click.option(
+        "--live-file",
+        "live_files",
+        multiple=True,
+        type=click.Path(dir_okay=False),
+        help="A saved list page (GET /api/v3/stages/all/, /flows/instances/, ...) to look references up in (repeatable).",
+    )(command)
+
+
+def live_source_from(values: dict[str, Any]) -> Any:
+    """The LiveSource of the lookup options (popped from `values`), or None when neither
+    --live-file nor --url was given: then nothing of avlint.live is imported."""
+    files = tuple(values.pop("live_files", ()) or ())
+    if not files and not values.get("url"):
+        for key in _SERVER_KEYS:
+            values.pop(key, None)
+        return None
+    from avlint.live.listing_source import LiveSource
+
+    server = server_from(values)
+    return LiveSource(files, server if server.url else None)
