@@ -19,8 +19,9 @@ from avlint.nodes import is_custom_tag, is_null, start, text_of
 from avlint.payload.resolve import ResolveError, Resolver, Unresolved
 
 if TYPE_CHECKING:
-    from avlint.blueprint import Entry
+    from avlint.blueprint import Document, Entry
     from avlint.live.listing import KnownObjects, Lookup
+    from avlint.settings import Settings
     from avlint.spec import ModelSpec
 
 
@@ -170,5 +171,22 @@ def tag_nodes(node: Node, tag: str) -> Iterator[Node]:
             stack.extend(reversed(current.value))
 
 
-def plain_text(node: Node | None) -> str | None:
-    return text_of(node) if node is not None else None
+def models_of(documents: list[Document], settings: Settings) -> set[str]:
+    """The models the files refer to: their entries', their `!Find`s' and their references' targets."""
+    from avlint.spec import model_spec
+
+    models: set[str] = set()
+    for document in documents:
+        for entry in document.entries:
+            if entry.model is None:
+                continue
+            models.add(entry.model)
+            for node in tag_nodes(entry.node, "!Find"):
+                first = node.value[0] if isinstance(node.value, list) and node.value else None
+                text = text_of(first) if first is not None else None
+                if text:
+                    models.add(text.lower())
+            spec = model_spec(entry.model, settings.release, settings.spec)
+            if spec is not None:
+                models.update(filter(None, (reference_targets(spec, name) for name in entry.data())))
+    return models

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from yaml.nodes import MappingNode
 
 from avlint.blueprint import FLOW, Document, Entry, build_document, classify
-from avlint.live.known import KnownResolver, check_raw_pk, identifiers_of, raw_pk_nodes, tag_nodes
+from avlint.live.known import KnownResolver, models_of, check_raw_pk, identifiers_of, raw_pk_nodes, tag_nodes
 from avlint.live.listing import STAGE
 from avlint.modelinfo import is_stage
 from avlint.nodes import start
@@ -61,29 +61,6 @@ def live_pass(results: list[FileResult], source: LiveSource, settings: Settings,
     err.writelines(warning + "\n" for warning in listing.warnings)
     for result, text, document in documents:
         add_live_findings(result, text, document, settings, listing)
-
-
-def models_of(documents: list[Document], settings: Settings) -> set[str]:
-    """The models the files refer to: their entries', their `!Find`s' and their references' targets."""
-    from avlint.live.known import reference_targets
-    from avlint.nodes import text_of
-    from avlint.spec import model_spec
-
-    models: set[str] = set()
-    for document in documents:
-        for entry in document.entries:
-            if entry.model is None:
-                continue
-            models.add(entry.model)
-            for node in tag_nodes(entry.node, "!Find"):
-                first = node.value[0] if isinstance(node.value, list) and node.value else None
-                text = text_of(first) if first is not None else None
-                if text:
-                    models.add(text.lower())
-            spec = model_spec(entry.model, settings.release, settings.spec)
-            if spec is not None:
-                models.update(filter(None, (reference_targets(spec, name) for name in entry.data())))
-    return models
 
 
 def add_live_findings(result: FileResult, text: str, document: Document, settings: Settings, known: KnownObjects) -> None:
