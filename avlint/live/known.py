@@ -119,8 +119,8 @@ def raw_pk_nodes(entry: Entry, spec: ModelSpec) -> Iterator[tuple[str, ScalarNod
     field: tags are resolved elsewhere, nulls and empty values are the value checks' business."""
     for field_name, pair in entry.data().items():
         target = reference_targets(spec, field_name)
-        if target is None:
-            continue
+        if target is None or is_custom_tag(pair.value):
+            continue  # a tag (a !Find, a !KeyOf...) is resolved, not read as a pk
         nodes = pair.value.value if isinstance(pair.value, SequenceNode) else [pair.value]
         for node in nodes:
             if isinstance(node, ScalarNode) and not is_custom_tag(node) and not is_null(node) and node.value != "":
