@@ -17,7 +17,7 @@ import pytest
 from click.testing import CliRunner
 
 from avlint.cli import cli
-from tests.conftest import DATA, ROOT
+from tests.conftest import DATA
 from tests.fake_authentik import FakeAuthentik
 
 LISTINGS = DATA / "listings"
@@ -207,7 +207,9 @@ entries:
 
 def test_one_types_own_list_covers_that_type_only() -> None:
     stages = json.loads(STAGES.read_text(encoding="utf-8"))
-    validate_only = [dict(obj, device_classes=["totp"]) for obj in stages["results"] if obj["meta_model_name"] == VALIDATE]
+    validate_only = [
+        dict(obj, device_classes=["totp"]) for obj in stages["results"] if obj["meta_model_name"] == VALIDATE
+    ]
     page = {"pagination": {**stages["pagination"], "count": len(validate_only)}, "results": validate_only}
     text = f"""\
 version: 1
@@ -226,7 +228,10 @@ entries:
     ("content", "message"),
     [
         ('{"pk": "1", "name": "x"}', "is a single object, not a list page"),
-        ('{"pagination": {"next": 0, "count": 1}, "results": [{"pk": 1, "colour": "red"}]}', "not a page of a list avlint reads"),
+        (
+            '{"pagination": {"next": 0, "count": 1}, "results": [{"pk": 1, "colour": "red"}]}',
+            "not a page of a list avlint reads",
+        ),
         ("<!DOCTYPE html>\n<html><body>Login</body></html>\n", "an HTML page (saved from a browser?)"),
         ('{"pagination": {"next": 0, "count": 1}, "results": [', "not valid JSON"),
         ('[{"pk": "1", "name": "x"}]', "is a list of objects, not a list page"),
@@ -240,8 +245,8 @@ def test_a_bad_listing_is_a_usage_error_naming_the_file(content: str, message: s
     listing = write("listing.json", content)
     for command in ("lint", "payload"):
         code, out, err = run(command, path, "--live-file", listing)
-        assert code == 2, (command, err)
-        assert f"--live-file listing.json" in err and message in err, err
+        assert code == 2 and out == "", (command, err)
+        assert "--live-file listing.json" in err and message in err, err
         assert "Traceback" not in err
 
 
@@ -368,9 +373,7 @@ def test_payload_url_resolves_references_and_every_body_posts(fake_authentik: Fa
 
 
 def test_payload_with_saved_listings_errors_at_the_reference(fake_authentik: FakeAuthentik) -> None:
-    text = PAYLOAD.replace("default-authenticator-totp-setup]]", "gone]]").replace(
-        STATIC_SETUP_PK.upper(), PASSWORD_PK
-    )
+    text = PAYLOAD.replace("default-authenticator-totp-setup]]", "gone]]").replace(STATIC_SETUP_PK.upper(), PASSWORD_PK)
     code, records, err = payload_records(write("p.yaml", text), *LIVE)
     assert code == 1 and [record["name"] for record in records] == ["binding-97"]
     line, column = at(text, "!Find [authentik_stages_authenticator_totp")
@@ -395,6 +398,7 @@ def test_payload_refuses_a_new_stage_whose_name_another_type_holds() -> None:
 def test_payload_without_the_options_is_unchanged() -> None:
     code, records, err = payload_records(write("payload.yaml", PAYLOAD))
     assert code == 1 and "looks the object up on the server" in err
+    assert [record["name"] for record in records] == ["default-authentication-mfa-validation"]
 
 
 # -- item 6: a !Find that matches nothing, in diff and apply -----------------------------------------------
@@ -420,4 +424,3 @@ entries:
     assert f"apply.yaml:{line}:{column}: error:" in err and "no object matches" in err
     assert "may not be null" not in out + err
     assert all(request.method == "GET" for request in fake_authentik.requests)
-

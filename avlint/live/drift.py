@@ -158,7 +158,9 @@ class LiveResolver(Resolver):
 
     def _listed(self, model: str) -> bool:
         """Whether every object of `model` was fetched, so that no match means there is none."""
-        return self.live.has(model) or (is_stage(model) and self.live.source == "server" and bool(self.live.stage_names))
+        return self.live.has(model) or (
+            is_stage(model) and self.live.source == "server" and bool(self.live.stage_names)
+        )
 
 
 def _entry_drift(path: str, entry: Entry, live: LiveState, release: Release, resolver: LiveResolver) -> ObjectDrift:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from yaml.nodes import MappingNode
 
 from avlint.blueprint import FLOW, Document, Entry, build_document, classify
-from avlint.live.known import KnownResolver, models_of, check_raw_pk, identifiers_of, raw_pk_nodes, tag_nodes
+from avlint.live.known import KnownResolver, check_raw_pk, identifiers_of, models_of, raw_pk_nodes, tag_nodes
 from avlint.live.listing import STAGE
 from avlint.modelinfo import is_stage
 from avlint.nodes import start
@@ -33,7 +33,15 @@ FLOW_SLUG_TAKEN = "AV805"
 MUST_CREATED_EXISTS = "AV806"
 CREATED_EXISTS = "AV807"
 CODES = frozenset(
-    {FIND_NO_MATCH, PK_NOT_ON_SERVER, PK_WRONG_MODEL, STAGE_NAME_TAKEN, FLOW_SLUG_TAKEN, MUST_CREATED_EXISTS, CREATED_EXISTS}
+    {
+        FIND_NO_MATCH,
+        PK_NOT_ON_SERVER,
+        PK_WRONG_MODEL,
+        STAGE_NAME_TAKEN,
+        FLOW_SLUG_TAKEN,
+        MUST_CREATED_EXISTS,
+        CREATED_EXISTS,
+    }
 )
 _MISS_CODES = {"find": FIND_NO_MATCH, "pk-missing": PK_NOT_ON_SERVER, "pk-wrong": PK_WRONG_MODEL}
 
@@ -54,16 +62,20 @@ def live_pass(results: list[FileResult], source: LiveSource, settings: Settings,
             text = read_source(result.path, settings.max_file_size).text
         except (PathError, ContentProblem):
             continue  # reported by the per-file lint
-        document = _document(result.path, text)
+        document = document_of(result.path, text)
         if document is not None:
             documents.append((result, text, document))
-    listing = open_listing(source, models_of([document for _, _, document in documents], settings), settings.max_file_size)
+    listing = open_listing(
+        source, models_of([document for _, _, document in documents], settings), settings.max_file_size
+    )
     err.writelines(warning + "\n" for warning in listing.warnings)
     for result, text, document in documents:
         add_live_findings(result, text, document, settings, listing)
 
 
-def add_live_findings(result: FileResult, text: str, document: Document, settings: Settings, known: KnownObjects) -> None:
+def add_live_findings(
+    result: FileResult, text: str, document: Document, settings: Settings, known: KnownObjects
+) -> None:
     """Add the server-only findings of one linted file to its result."""
     from avlint.engine import stamp_pass
 
@@ -75,7 +87,7 @@ def add_live_findings(result: FileResult, text: str, document: Document, setting
     result.suppressed += stamped.suppressed
 
 
-def _document(path: str, text: str) -> Document | None:
+def document_of(path: str, text: str) -> Document | None:
     from avlint.engine import compose_json_text
     from avlint.loader.problems import ContentProblem
     from avlint.loader.yaml_nodes import compose
@@ -101,7 +113,8 @@ def live_hits(document: Document, settings: Settings, known: KnownObjects) -> li
     own_pks = {
         same_pk(pair.value.value)
         for entry in document.entries
-        if (pair := entry.identifiers.get("pk")) is not None and hasattr(pair.value, "value")
+        if (pair := entry.identifiers.get("pk")) is not None
+        and hasattr(pair.value, "value")
         and isinstance(pair.value.value, str)
     }
     for entry in document.entries:
@@ -119,9 +132,9 @@ def live_hits(document: Document, settings: Settings, known: KnownObjects) -> li
             for _, node, target in raw_pk_nodes(entry, spec):
                 if same_pk(node.value) in own_pks:
                     continue
-                _, miss = check_raw_pk(known, node, target)
-                if miss is not None:
-                    hits.append(Located.at(_MISS_CODES[miss.kind], miss.line, miss.column, miss.message))
+                _, wrong = check_raw_pk(known, node, target)
+                if wrong is not None:
+                    hits.append(Located.at(_MISS_CODES[wrong.kind], wrong.line, wrong.column, wrong.message))
         hits.extend(_existence(entry, resolver, known))
     return hits
 

@@ -54,7 +54,9 @@ _POLICY_KEYS = _keys(
 )
 # Most specific first: the first list whose signature every object of a page has wins.
 ENDPOINTS: tuple[ListEndpoint, ...] = (
-    ListEndpoint("/stages/all/", STAGE, _keys("pk", "name", "component", "meta_model_name", "flow_set"), _STAGE_KEYS, True),
+    ListEndpoint(
+        "/stages/all/", STAGE, _keys("pk", "name", "component", "meta_model_name", "flow_set"), _STAGE_KEYS, True
+    ),
     ListEndpoint(
         "/policies/all/", POLICY, _keys("pk", "name", "component", "meta_model_name", "bound_to"), _POLICY_KEYS
     ),
@@ -67,7 +69,9 @@ ENDPOINTS: tuple[ListEndpoint, ...] = (
     ListEndpoint(
         "/propertymappings/all/", PROPERTY_MAPPING, _keys("pk", "name", "component", "meta_model_name", "expression")
     ),
-    ListEndpoint("/flows/instances/", FLOW, _keys("pk", "slug", "title", "designation", "policy_engine_mode"), required=True),
+    ListEndpoint(
+        "/flows/instances/", FLOW, _keys("pk", "slug", "title", "designation", "policy_engine_mode"), required=True
+    ),
     ListEndpoint("/flows/bindings/", BINDING, _keys("pk", "target", "stage", "order", "evaluate_on_plan")),
     ListEndpoint(
         "/policies/bindings/", "authentik_policies.policybinding", _keys("pk", "target", "order", "negate", "timeout")
@@ -76,7 +80,9 @@ ENDPOINTS: tuple[ListEndpoint, ...] = (
     ListEndpoint("/core/users/", "authentik_core.user", _keys("pk", "username", "name", "is_active")),
     ListEndpoint("/core/groups/", "authentik_core.group", _keys("pk", "name", "is_superuser", "num_pk")),
     ListEndpoint("/crypto/certificatekeypairs/", KEYPAIR, _keys("pk", "name", "fingerprint_sha256", "cert_expiry")),
-    ListEndpoint("/stages/prompt/prompts/", "authentik_stages_prompt.prompt", _keys("pk", "field_key", "label", "type")),
+    ListEndpoint(
+        "/stages/prompt/prompts/", "authentik_stages_prompt.prompt", _keys("pk", "field_key", "label", "type")
+    ),
 )
 POLYMORPHIC = {STAGE, POLICY, SOURCE, PROVIDER, PROPERTY_MAPPING}
 
@@ -180,7 +186,10 @@ class Listing:
     def _absent(self, model: str, what: str) -> Lookup:
         covered = self.covers(model)
         if covered is not None and not covered.complete:
-            return Lookup("unknown", reason=f"the listing of {covered.endpoint.path} is incomplete; {what} may be on a page not saved")
+            return Lookup(
+                "unknown",
+                reason=f"the listing of {covered.endpoint.path} is incomplete; {what} may be on a page not saved",
+            )
         return Lookup("missing", reason=what)
 
     def find(self, model: str, conditions: list[tuple[str, Any]]) -> Lookup:
@@ -206,7 +215,11 @@ class Listing:
         holders = self._by_pk.get(same_pk(pk), [])
         family = family_of(target)
         for model, obj in holders:
-            if model == target or family_of(model) == family == target or (target in POLYMORPHIC and family_of(model) == target):
+            if (
+                model == target
+                or family_of(model) == family == target
+                or (target in POLYMORPHIC and family_of(model) == target)
+            ):
                 return Lookup("found", obj, model)
         if holders:
             model, obj = holders[0]
@@ -232,7 +245,10 @@ class Listing:
         for found_model, obj in self.candidates(model):
             if any(key not in obj for key in others):
                 return Lookup("unknown", reason=f"the listing does not show {', '.join(sorted(others))}")
-            if all(identity.key(model, key, obj.get(key)) == identity.key(model, key, value) for key, value in others.items()):
+            if all(
+                identity.key(model, key, obj.get(key)) == identity.key(model, key, value)
+                for key, value in others.items()
+            ):
                 return Lookup("found", obj, found_model)
         return self._absent(model, "no object has these identifiers")
 
@@ -284,7 +300,11 @@ def _load_file(listing: Listing, path: str, max_size: int | None) -> None:
                 f"--live-file {path}: an HTML page (saved from a browser?), not the JSON of a list endpoint"
             ) from None
         raise ListingError(f"--live-file {path}: {error.detail}") from None
-    pages = data if isinstance(data, list) and data and all(isinstance(p, dict) and "pagination" in p for p in data) else [data]
+    pages = (
+        data
+        if isinstance(data, list) and data and all(isinstance(p, dict) and "pagination" in p for p in data)
+        else [data]
+    )
     for number, body in enumerate(pages, start=1):
         where = path if len(pages) == 1 else f"page {number} of {path}"
         try:
@@ -292,7 +312,9 @@ def _load_file(listing: Listing, path: str, max_size: int | None) -> None:
         except PageShapeError as error:
             raise ListingError(f"--live-file {error}") from None
         if not objects:
-            listing.warnings.append(f"{where}: warning: the page holds no objects, so which list it is from cannot be told; it is not used")
+            listing.warnings.append(
+                f"{where}: warning: the page holds no objects, so which list it is from cannot be told; it is not used"
+            )
             continue
         endpoint = _endpoint_of(objects, where)
         family = endpoint.family
@@ -309,7 +331,7 @@ def _load_file(listing: Listing, path: str, max_size: int | None) -> None:
 
 def _looks_like_html(path: str, read_text: Any) -> bool:
     try:
-        head = read_text(path).lstrip()[:200].lower()
+        head = str(read_text(path)).lstrip()[:200]
     except ValueError:
         return False
     return head.startswith("<")

@@ -42,12 +42,12 @@ def open_listing(source: LiveSource, models: Iterable[str], max_size: int | None
 
 
 def _fetch(server: ServerOptions, models: Iterable[str]) -> Listing:
+    import io
+
     from avlint.live.client import ApiError, Client
     from avlint.live.command import RunDeadline, connection_from, guarded_streams, within
     from avlint.live.connection import ConnectionError_
     from avlint.live.listing import endpoints_for_models, fetch_listing
-
-    import io
 
     redact, _, _ = guarded_streams(server, io.StringIO(), io.StringIO())
     endpoints = endpoints_for_models(models)

@@ -103,9 +103,11 @@ def build_payloads(path: str, text: str, settings: Settings, options: PayloadOpt
     payloads = []
     for entry in emitted:
         if entry.index in existing and skipped[entry.index] is None:
-            from avlint.payload.live import existing_payload
+            from avlint.payload.live import existing_outcome
 
-            payloads.append(existing_payload(path, entry, existing[entry.index], where.source_line(start(entry.node)[0])))
+            name, skip, error = existing_outcome(entry, existing[entry.index])
+            line = where.source_line(start(entry.node)[0])
+            payloads.append(Payload(path, str(entry.model), name, line, skipped=skip, error=error))
             continue
         payloads.append(_payload(path, entry, resolver, settings, where, skipped[entry.index], options.known))
     return payloads

@@ -21,7 +21,6 @@ from avlint.nodes import text_of
 if TYPE_CHECKING:
     from avlint.live.known import KnownResolver
     from avlint.live.listing import KnownObjects, Lookup
-    from avlint.payload.build import Payload
     from avlint.payload.resolve import Resolver
     from avlint.spec import ModelSpec
 
@@ -65,27 +64,26 @@ def mark_uncreated(document: Document, emitted: list[Entry], existing: dict[int,
         )
 
 
-def existing_payload(path: str, entry: Entry, found: Lookup, line: int) -> Payload:
-    """An entry whose object exists: authentik updates it (or, `created`, skips it); a create
-    body for it would be refused, so none is written."""
-    from avlint.payload.build import Payload
-
+def existing_outcome(entry: Entry, found: Lookup) -> tuple[str, str | None, str | None]:
+    """(name, why skipped, why refused) of an entry whose object exists: authentik updates it
+    (or, `created`, skips it); a create body for it would be refused, so none is written."""
     obj = found.obj or {}
     name = str(obj.get("slug") if entry.model == FLOW else obj.get("name") or obj.get("pk"))
-    payload = Payload(path, str(entry.model), name, line)
+    pk = obj.get("pk")
     if entry.state == "created":
-        payload.skipped = f"its object exists on the server (pk {obj.get('pk')}) and state is created, so authentik skips it"
-    elif entry.state == "must_created":
-        payload.error = f"state must_created, but its object exists on the server (pk {obj.get('pk')}): the import fails"
-    else:
-        payload.error = (
-            f"its object exists on the server (pk {obj.get('pk')}): a create body would be refused; "
-            "`avlint apply` updates it"
-        )
-    return payload
+        return name, f"its object exists on the server (pk {pk}) and state is created, so authentik skips it", None
+    if entry.state == "must_created":
+        return name, None, f"state must_created, but its object exists on the server (pk {pk}): the import fails"
+    return (
+        name,
+        None,
+        f"its object exists on the server (pk {pk}): a create body would be refused; `avlint apply` updates it",
+    )
 
 
-def server_pks(entry: Entry, spec: ModelSpec, body: dict[str, Any], resolver: Resolver, known: KnownObjects) -> Miss | None:
+def server_pks(
+    entry: Entry, spec: ModelSpec, body: dict[str, Any], resolver: Resolver, known: KnownObjects
+) -> Miss | None:
     """Check each raw pk of a reference field against the server and send the server's
     spelling of it; the first that is missing or of another model, as a Miss."""
     own = set(resolver.pending_pks) | set(getattr(resolver, "live_pks", {}))
