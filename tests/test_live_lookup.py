@@ -62,7 +62,7 @@ def at(text: str, needle: str) -> tuple[int, int]:
 def findings(*args: object) -> tuple[int, list[dict], str]:
     code, out, err = run("lint", "--format", "json", *args)
     assert code in (0, 1), err
-    return code, json.loads(out)["findings"] if out.lstrip().startswith("{") else json.loads(out), err
+    return code, json.loads(out)["findings"], err
 
 
 def rules_at(found: list[dict]) -> set[tuple[str, int, int]]:
@@ -299,7 +299,7 @@ def test_lint_url_fetches_the_lists_and_reports_the_same_findings(fake_authentik
     path = write("everything.yaml", EVERYTHING)
     code, out, err = run("lint", "--format", "json", path, "--url", fake_authentik.url, "--token", fake_authentik.token)
     assert code == 1
-    assert rules_at(json.loads(out)["findings"] if out.lstrip().startswith("{") else json.loads(out)) == EXPECTED
+    assert rules_at(json.loads(out)["findings"]) == EXPECTED
     assert all(request.method == "GET" for request in fake_authentik.requests)
     assert fake_authentik.token not in out + err
 
@@ -388,6 +388,64 @@ def test_payload_with_saved_listings_errors_at_the_reference(fake_authentik: Fak
     assert f"not written: line {line}, column {column}: no authentik_flows.stage with pk" in err
 
 
+def test_payload_resolves_pk_identifiers_of_existing_objects_and_says_what_to_create_first() -> None:
+    text = f"""\
+version: 1
+entries:
+  - model: {VALIDATE}
+    identifiers:
+      pk: {MFA_PK.upper()}
+    attrs:
+      device_classes: [totp]
+  - model: {TOTP}
+    id: new-totp
+    identifiers:
+      name: partner-totp
+  - model: authentik_flows.flowstagebinding
+    identifiers:
+      target: {FLOW_PK}
+      stage: {MFA_PK.upper()}
+      order: 96
+  - model: {VALIDATE}
+    identifiers:
+      name: partner-mfa
+    attrs:
+      not_configured_action: configure
+      configuration_stages: [!KeyOf new-totp]
+"""
+    code, records, err = payload_records(write("p.yaml", text), *LIVE)
+    assert code == 1
+    assert [(r["name"], r["body"].get("stage")) for r in records] == [("binding-96", MFA_PK)]
+    assert f"exists on the server (pk {MFA_PK}): a create body would be refused; `avlint apply` updates it" in err
+    line, column = at(text, "!KeyOf new-totp")
+    assert (
+        f"p.yaml:{line}:{column}: unresolved !KeyOf: entry 'new-totp' ({TOTP}) does not exist on the server yet" in err
+    )
+
+
+def test_a_reference_whose_targets_no_list_holds_is_not_judged() -> None:
+    """A policy binding's target is any PolicyBindingModel (flows, applications, sources...) by
+    its binding-model pk, which no list shows: no AV802/AV803 for it."""
+    text = f"""\
+version: 1
+entries:
+  - model: authentik_policies.policybinding
+    identifiers:
+      target: {FLOW_PK}
+      order: 0
+"""
+    _, found, _ = findings(write("binding.yaml", text), *LIVE)
+    assert rules_at(found) == set()
+
+
+def test_payload_in_worker_processes_gives_the_same_bodies() -> None:
+    for number in range(40):
+        write(f"many-{number:02}.yaml", PAYLOAD.replace("partner-mfa", f"partner-mfa-{number}"))
+    _, serial, _ = payload_records(".", "--jobs", "1", *LIVE)
+    _, parallel, _ = payload_records(".", "--jobs", "2", *LIVE)
+    assert serial == parallel and len(serial) == 80
+
+
 def test_payload_refuses_a_new_stage_whose_name_another_type_holds() -> None:
     text = f"version: 1\nentries:\n  - model: {VALIDATE}\n    identifiers: {{name: default-authentication-password}}\n"
     code, records, err = payload_records(write("p.yaml", text), *LIVE)
@@ -424,3 +482,28 @@ entries:
     assert f"apply.yaml:{line}:{column}: error:" in err and "no object matches" in err
     assert "may not be null" not in out + err
     assert all(request.method == "GET" for request in fake_authentik.requests)
+
+
+def test_lint_url_leaves_out_a_list_the_server_lacks_with_a_warning(fake_authentik: FakeAuthentik) -> None:
+    """The fake has no /crypto/certificatekeypairs/: a `!Find` of a key pair is then unknown,
+    never "missing", and the run goes on with the lists it has."""
+    text = f"""\
+version: 1
+entries:
+  - model: {VALIDATE}
+    identifiers: {{name: x}}
+    attrs:
+      configuration_stages: [!Find [{TOTP}, [name, gone]]]
+  - model: authentik_flows.flow
+    identifiers: {{slug: x}}
+    attrs:
+      title: x
+      designation: authentication
+      background: !Find [authentik_crypto.certificatekeypair, [name, gone]]
+"""
+    code, out, err = run(
+        "lint", "--format", "json", write("f.yaml", text), "--url", fake_authentik.url, "--token", fake_authentik.token
+    )
+    assert "warning: GET /crypto/certificatekeypairs/: this server has no such list" in err
+    found = json.loads(out)["findings"]
+    assert rules_at(found) == {("AV801", *at(text, f"!Find [{TOTP}"))}

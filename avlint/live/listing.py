@@ -212,6 +212,10 @@ class Listing:
 
     def check_pk(self, target: str, pk: Any) -> Lookup:
         """A raw pk in a field that points at `target` (a base means any of its subclasses)."""
+        if endpoint_for(target) is None and self.covers(target) is None:
+            # No list holds this model as such (a policy binding's target is any
+            # PolicyBindingModel, whose pk is none of the listed pks): the listing cannot tell.
+            return Lookup("unknown", reason=f"no list of {target} is read")
         holders = self._by_pk.get(same_pk(pk), [])
         family = family_of(target)
         for model, obj in holders:
