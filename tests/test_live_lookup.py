@@ -507,3 +507,24 @@ entries:
     assert code == 1 and "warning: GET /crypto/certificatekeypairs/: this server has no such list" in err
     found = json.loads(out)["findings"]
     assert rules_at(found) == {("AV801", *at(text, f"!Find [{TOTP}"))}
+
+
+def test_sources_chain_found_first_then_what_could_tell() -> None:
+    from avlint.live.listing import Chain, Listing, load_listing_files
+
+    live = load_listing_files([str(STAGES), str(FLOWS)])
+    empty = Listing()  # knows nothing: every answer is unknown
+    flow = [("slug", "default-authentication-flow")]
+    assert Chain(empty, live).find("authentik_flows.flow", flow).state == "found"
+    assert Chain(live, empty).find("authentik_flows.flow", [("slug", "gone")]).state == "missing"
+    assert Chain(empty).find("authentik_flows.flow", flow).state == "unknown"
+    assert Chain(empty, live).check_pk(VALIDATE, FLOW_PK).state == "wrong"
+    assert [
+        model
+        for model, _ in Chain(empty, live).holders("authentik_flows.stage", "name", "default-authentication-password")
+    ] == ["authentik_stages_password.passwordstage"]
+
+
+def test_a_bad_listing_is_reported_even_when_no_server_rule_is_selected() -> None:
+    code, _, err = run("lint", write("a.yaml", EVERYTHING), "--select", "AV301", "--live-file", write("x.json", "[]"))
+    assert code == 2 and "--live-file x.json" in err

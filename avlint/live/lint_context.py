@@ -52,8 +52,8 @@ def live_pass(results: list[FileResult], source: LiveSource, settings: Settings,
     from avlint.loader.problems import ContentProblem, PathError
     from avlint.loader.source import read_source
 
-    if not (settings.enabled_codes() & CODES):
-        return
+    # The listing is read even when every server rule is deselected: a bad --live-file is
+    # still a usage error, never silently ignored.
     documents: list[tuple[FileResult, str, Document]] = []
     for result in results:
         if result.skipped is not None:

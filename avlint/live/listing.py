@@ -133,6 +133,37 @@ class KnownObjects(Protocol):
     def holders(self, family: str, field_name: str, value: Any) -> list[tuple[str, dict[str, Any]]]: ...
 
 
+class Chain:
+    """Several sources asked in turn (the files of the run, authentik's defaults, a listing):
+    the first that finds the object answers; otherwise the last that could tell (missing, or
+    another model's object); `unknown` only when none could."""
+
+    def __init__(self, *sources: KnownObjects) -> None:
+        self.sources = sources
+
+    def _ask(self, question: str, *args: Any) -> Lookup:
+        told = Lookup("unknown", reason="no source of objects")
+        for source in self.sources:
+            answer: Lookup = getattr(source, question)(*args)
+            if answer.state == "found":
+                return answer
+            if answer.state != "unknown" or told.state == "unknown":
+                told = answer
+        return told
+
+    def find(self, model: str, conditions: list[tuple[str, Any]]) -> Lookup:
+        return self._ask("find", model, conditions)
+
+    def check_pk(self, target: str, pk: Any) -> Lookup:
+        return self._ask("check_pk", target, pk)
+
+    def match(self, model: str, identifiers: dict[str, Any]) -> Lookup:
+        return self._ask("match", model, identifiers)
+
+    def holders(self, family: str, field_name: str, value: Any) -> list[tuple[str, dict[str, Any]]]:
+        return [holder for source in self.sources for holder in source.holders(family, field_name, value)]
+
+
 @dataclass
 class Coverage:
     endpoint: ListEndpoint
