@@ -381,7 +381,10 @@ def test_payload_with_saved_listings_errors_at_the_reference(fake_authentik: Fak
     text = PAYLOAD.replace(STATIC_SETUP_PK.upper(), FLOW_PK)
     code, records, err = payload_records(write("p.yaml", text), *LIVE)
     line, column = at(text, FLOW_PK)
-    assert f"not written: line {line}, column {column}: pk {FLOW_PK} is a authentik_flows.flow" in err
+    assert (
+        f"not written: line {line}, column {column}: pk {FLOW_PK} is the authentik_flows.flow 'Welcome to authentik!' on the server; the field points at authentik_flows.stage"
+        in err
+    )
     text = PAYLOAD.replace(STATIC_SETUP_PK.upper(), "00000000-0000-4000-8000-000000000009")
     code, records, err = payload_records(write("p.yaml", text), *LIVE)
     line, column = at(text, "00000000-0000")

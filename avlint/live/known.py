@@ -137,7 +137,10 @@ def check_raw_pk(known: KnownObjects, node: ScalarNode, target: str) -> tuple[Lo
         label = found.obj.get("name") or found.obj.get("slug") or found.obj.get("username") or ""
         named = f" '{label}'" if label else ""
         return found, Miss(
-            "pk-wrong", line, column, f"pk {node.value} is a {found.model}{named} on the server, not a {target}"
+            "pk-wrong",
+            line,
+            column,
+            f"pk {node.value} is the {found.model}{named} on the server; the field points at {target}",
         )
     return found, None
 
