@@ -295,11 +295,64 @@ def test_an_exported_authentik_url_does_not_make_lint_call_the_server(
 
 
 # -- lint --url ----------------------------------------------------------------------------------------------
+def fake_objects(fake: FakeAuthentik) -> dict[str, str]:
+    """Names and pks the --url tests need, taken from the fake's own lists (its seed may
+    change): two validation stages the test creates, another stage type's name, a flow."""
+    with httpx.Client(headers={"Authorization": f"Bearer {fake.token}"}) as client:
+        for name in ("avlint-existing-1", "avlint-existing-2"):
+            created = client.post(f"{fake.api_url}/stages/authenticator/validate/", json={"name": name})
+            assert created.status_code == 201, created.text
+        stages = client.get(f"{fake.api_url}/stages/all/", params={"page_size": 100}).json()["results"]
+        flows = client.get(f"{fake.api_url}/flows/instances/", params={"page_size": 100}).json()["results"]
+    other = next(stage for stage in stages if stage["meta_model_name"] != VALIDATE)
+    setup = {stage["meta_model_name"]: stage for stage in stages}
+    return {
+        "other_stage": other["name"],
+        "other_model": other["meta_model_name"],
+        "flow_slug": flows[0]["slug"],
+        "flow_pk": flows[0]["pk"],
+        "totp_setup": setup[TOTP]["name"],
+        "totp_setup_pk": setup[TOTP]["pk"],
+        "static_setup_pk": setup["authentik_stages_authenticator_static.authenticatorstaticstage"]["pk"],
+        "validate": next(
+            stage["name"]
+            for stage in stages
+            if stage["meta_model_name"] == VALIDATE and not stage["name"].startswith("avlint-")
+        ),
+        "validate_pk": next(
+            stage["pk"]
+            for stage in stages
+            if stage["meta_model_name"] == VALIDATE and not stage["name"].startswith("avlint-")
+        ),
+    }
+
+
 def test_lint_url_fetches_the_lists_and_reports_the_same_findings(fake_authentik: FakeAuthentik) -> None:
-    path = write("everything.yaml", EVERYTHING)
-    code, out, err = run("lint", "--format", "json", path, "--url", fake_authentik.url, "--token", fake_authentik.token)
+    live = fake_objects(fake_authentik)
+    text = (
+        EVERYTHING.replace("lint-good-validate", "avlint-existing-1")
+        .replace("lint-bp-good-validate", "avlint-existing-2")
+        .replace("default-authentication-password", live["other_stage"])
+        .replace(FLOW_PK, live["flow_pk"])
+        .replace("slug: default-authentication-flow", f"slug: {live['flow_slug']}")
+    )
+    fake_authentik.requests.clear()
+    code, out, err = run(
+        "lint",
+        "--format",
+        "json",
+        write("everything.yaml", text),
+        "--url",
+        fake_authentik.url,
+        "--token",
+        fake_authentik.token,
+    )
     assert code == 1
-    assert rules_at(json.loads(out)["findings"]) == EXPECTED
+    found = json.loads(out)["findings"]
+    assert {rule for rule, *_ in rules_at(found)} == {f"AV80{n}" for n in range(1, 8)}
+    assert ("AV806", *at(text, "must_created")) in rules_at(found)
+    by_rule = {f["rule"]: f for f in found}
+    assert live["other_model"] in by_rule["AV804"]["message"]
     assert all(request.method == "GET" for request in fake_authentik.requests)
     assert fake_authentik.token not in out + err
 
@@ -351,18 +404,26 @@ def payload_records(*args: object) -> tuple[int, list[dict], str]:
 
 
 def test_payload_url_resolves_references_and_every_body_posts(fake_authentik: FakeAuthentik) -> None:
-    path = write("payload.yaml", PAYLOAD)
-    code, records, err = payload_records(path, "--url", fake_authentik.url, "--token", fake_authentik.token)
+    live = fake_objects(fake_authentik)
+    text = (
+        PAYLOAD.replace("default-authenticator-totp-setup", live["totp_setup"])
+        .replace(STATIC_SETUP_PK.upper(), live["static_setup_pk"].upper())
+        .replace("default-authentication-mfa-validation", live["validate"])
+        .replace("default-authentication-flow", live["flow_slug"])
+    )
+    code, records, err = payload_records(
+        write("payload.yaml", text), "--url", fake_authentik.url, "--token", fake_authentik.token
+    )
     assert code == 1  # the binding to the new stage must wait for it
     assert [(r["model"], r["name"]) for r in records] == [
         (VALIDATE, "partner-mfa"),
         ("authentik_flows.flowstagebinding", "binding-97"),
     ]
     stage, binding = (r["body"] for r in records)
-    assert stage["configuration_stages"] == ["08e2f220-9a7f-40de-a915-8f5fbf95c4e3", STATIC_SETUP_PK]
-    assert binding["target"] == FLOW_PK and binding["stage"] == MFA_PK
+    assert stage["configuration_stages"] == [live["totp_setup_pk"], live["static_setup_pk"]]  # as the server spells it
+    assert binding["target"] == live["flow_pk"] and binding["stage"] == live["validate_pk"]
     assert "skipped: its object exists on the server" in err
-    line, column = at(PAYLOAD, "!KeyOf partner")
+    line, column = at(text, "!KeyOf partner")
     assert f"payload.yaml:{line}:{column}: unresolved !KeyOf:" in err
     assert "does not exist on the server yet: POST its payload first" in err and "avlint apply" in err
     assert fake_authentik.token not in err
