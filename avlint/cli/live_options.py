@@ -1,4 +1,5 @@
-"""Options for commands that talk to a server (diff, pull, apply)."""
+"""Options for commands that talk to a server (diff, pull, apply, graph): --url and its token, TLS and
+timeouts, or --context NAME for a server of the contexts file."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 if TYPE_CHECKING:
-    from avlint.live.command import ServerOptions
+    from avlint.live.server_options import ServerOptions
 
 _SERVER_OPTIONS = [
     click.option("--url", envvar="AUTHENTIK_URL", help="The authentik server (or AUTHENTIK_URL)."),
@@ -41,7 +42,30 @@ _SERVER_OPTIONS = [
         help="Retries on connection errors, 429 and 502-504 (default 4).",
     ),
     click.option("--concurrency", type=click.IntRange(1, 64), help="Requests in flight at most, 1-64 (default 32)."),
+    click.option(
+        "--context",
+        "contexts",
+        multiple=True,
+        metavar="NAME",
+        help="A server named in the contexts file, instead of --url (diff: repeat it to check several at once).",
+        shell_complete=lambda context, _, incomplete: _context_names(context, incomplete),
+    ),
+    click.option(
+        "--contexts-file",
+        type=click.Path(dir_okay=False),
+        help="The contexts file (default: AVLINT_CONTEXTS, else ~/.config/avlint/contexts.yaml).",
+    ),
 ]
+# What a context names itself: given with --context, these are a usage error, and values that
+# came from the environment (AUTHENTIK_URL, AUTHENTIK_TOKEN) are set aside.
+_CONTEXT_DECIDES = {
+    "url": "a context names its server",
+    "token": "a context's token comes from its token_env or token_file",
+    "token_file": "a context's token comes from its token_env or token_file",
+    "ca_bundle": "a context names its own ca_bundle",
+    "insecure": "a context says itself whether it is insecure",
+    "allow_http": "a context says itself whether it allows http",
+}
 
 
 def server_options(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -51,24 +75,39 @@ def server_options(command: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def server_from(values: dict[str, Any]) -> ServerOptions:
-    from avlint.live.command import ServerOptions
+    from avlint.live.server_options import ServerOptions
 
-    return ServerOptions(**{key: values.pop(key) for key in _SERVER_KEYS})
+    keys = (
+        "url",
+        "token",
+        "token_file",
+        "ca_bundle",
+        "insecure",
+        "allow_http",
+        "connect_timeout",
+        "read_timeout",
+        "max_retries",
+        "concurrency",
+        "timeout",
+        "contexts",
+        "contexts_file",
+    )
+    given = {key: values.pop(key) for key in keys}
+    if given["contexts"]:
+        _set_aside_for_contexts(given)
+    return ServerOptions(**given)
 
 
-_SERVER_KEYS = (
-    "url",
-    "token",
-    "token_file",
-    "ca_bundle",
-    "insecure",
-    "allow_http",
-    "connect_timeout",
-    "read_timeout",
-    "max_retries",
-    "concurrency",
-    "timeout",
-)
+def _set_aside_for_contexts(given: dict[str, Any]) -> None:
+    source = click.get_current_context().get_parameter_source
+    for key, reason in _CONTEXT_DECIDES.items():
+        if not given[key]:
+            continue
+        if source(key) is click.core.ParameterSource.ENVIRONMENT:
+            given[key] = None
+            continue
+        option = "--" + key.replace("_", "-")
+        raise click.UsageError(f"--context and {option} exclude each other: {reason}")
 
 
 env_file_option = click.option(
@@ -78,13 +117,27 @@ env_file_option = click.option(
 )
 
 
+def _context_names(context: click.Context, incomplete: str) -> list[str]:
+    """Shell completion of --context: the names of the contexts file (none when it cannot be read)."""
+    import os
+
+    from avlint.live.contexts import ContextError, load_contexts
+
+    try:
+        found = load_contexts(context.params.get("contexts_file"), os.environ)
+    except ContextError:
+        return []
+    return [name for name in sorted(found.contexts) if name.startswith(incomplete)]
+
+
 def lookup_server_options(command: Callable[..., Any]) -> Callable[..., Any]:
     """The server options for commands that only look objects up (lint, payload): --url is never
     taken from AUTHENTIK_URL, so an environment set for `diff` does not make `avlint lint FILE`
     go to the network."""
-    for option in reversed(_SERVER_OPTIONS):
-        if option is _SERVER_OPTIONS[0]:
-            option = click.option("--url", help="Look references up on this authentik server (not AUTHENTIK_URL).")
+    # The connection options of `diff`, without --context/--contexts-file (payload's --context
+    # gives !Context values) and with a --url that the environment does not set.
+    url = click.option("--url", help="Look references up on this authentik server (not AUTHENTIK_URL).")
+    for option in reversed([url, *_SERVER_OPTIONS[1 : len(_LOOKUP_KEYS)]]):
         command = option(command)
     return click.option(
         "--live-file",
@@ -100,10 +153,27 @@ def live_source_from(values: dict[str, Any]) -> Any:
     --live-file nor --url was given: then nothing of avlint.live is imported."""
     files = tuple(values.pop("live_files", ()) or ())
     if not files and not values.get("url"):
-        for key in _SERVER_KEYS:
+        for key in _LOOKUP_KEYS:
             values.pop(key, None)
         return None
     from avlint.live.listing_source import LiveSource
+    from avlint.live.server_options import ServerOptions
 
-    server = server_from(values)
+    server = ServerOptions(**{key: values.pop(key) for key in _LOOKUP_KEYS})
     return LiveSource(files, server if server.url else None)
+
+
+# The options of lookup_server_options, in the order of _SERVER_OPTIONS.
+_LOOKUP_KEYS = (
+    "url",
+    "token",
+    "token_file",
+    "ca_bundle",
+    "insecure",
+    "allow_http",
+    "connect_timeout",
+    "read_timeout",
+    "timeout",
+    "max_retries",
+    "concurrency",
+)

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from avlint.usage import UsageError
 
 if TYPE_CHECKING:
-    from avlint.live.command import ServerOptions
+    from avlint.live.server_options import ServerOptions
     from avlint.live.listing import Listing
 
 
