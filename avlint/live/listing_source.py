@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING
 from avlint.usage import UsageError
 
 if TYPE_CHECKING:
-    from avlint.live.server_options import ServerOptions
     from avlint.live.listing import Listing
+    from avlint.live.server_options import ServerOptions
 
 
 @dataclass(frozen=True)
