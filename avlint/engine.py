@@ -190,9 +190,10 @@ def lint_file(path: str, settings: Settings, walked: bool = False) -> FileResult
     return lint_text(path, source.text, settings, source.had_bom, walked)
 
 
-def lint_stream(path: str, stream: BinaryIO, settings: Settings) -> FileResult:
+def lint_stream(path: str, stream: BinaryIO, settings: Settings, keep: dict[str, str] | None = None) -> FileResult:
     """Lint what a stream (standard input) holds as the file `path`: the same findings as a file
-    with those bytes, and AV006 past --max-file-size."""
+    with those bytes, and AV006 past --max-file-size. `keep` receives the text read, for the
+    passes after linting (the server's findings), since the file on disk may differ."""
     from avlint.loader.source import read_stream
 
     try:
@@ -205,6 +206,8 @@ def lint_stream(path: str, stream: BinaryIO, settings: Settings) -> FileResult:
             settings,
             settings.enabled_codes(),
         )
+    if keep is not None:
+        keep[path] = data.decode("utf-8", errors="replace")
     return lint_bytes(path, data, settings)
 
 
@@ -363,6 +366,13 @@ def _stamp(
     result.findings = stamp_fingerprints(text, result.findings)
     result.findings.sort()
     return result
+
+
+def stamp_pass(path: str, text: str, root: Node | None, hits: list[Located], settings: Settings) -> FileResult:
+    """Stamp the hits of a pass outside the checks (avlint.live's server-only findings) as the
+    checks' hits are: suppression comments, configured severities, fingerprints."""
+    quoted = _quoted_spans(root) if root is not None and "avlint:" in text else ()
+    return _stamp(path, text, hits, settings, settings.enabled_codes(), quoted)
 
 
 def lint_paths(
