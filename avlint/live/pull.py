@@ -18,8 +18,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 from avlint import __version__
 from avlint.blueprint import BINDING, FLOW, VALIDATE_STAGE
-from avlint.live.pull_state import POLICY_BINDING, PulledState
 from avlint.live.pull_names import file_name
+from avlint.live.pull_state import POLICY_BINDING, PulledState
 from avlint.modelinfo import is_stage
 from avlint.roundtrip import Noted, Tagged, dump_export
 from avlint.spec import model_spec

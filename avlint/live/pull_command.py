@@ -18,8 +18,8 @@ from avlint.blueprint import BINDING, FLOW, VALIDATE_STAGE
 from avlint.live.command import RunDeadline, ServerOptions, connection_from, guarded_streams, within
 from avlint.live.connection import Connection
 from avlint.live.pull import Origin, PulledFile
-from avlint.live.redact import Redactor
 from avlint.live.pull_state import PulledState
+from avlint.live.redact import Redactor
 from avlint.usage import EXIT_USAGE
 from avlint.versions import Release
 
@@ -111,7 +111,9 @@ def _pull(request: PullRequest, when: datetime) -> tuple[list[PulledFile], Relea
     return pull_files(state, release, request.with_flows, Origin(connection.url, version, when)), release
 
 
-async def _fetch(connection: Connection, request: PullRequest, fixed: Release | None) -> tuple[str, Release, PulledState]:
+async def _fetch(
+    connection: Connection, request: PullRequest, fixed: Release | None
+) -> tuple[str, Release, PulledState]:
     from avlint.live.client import Client
     from avlint.live.pull_state import fetch_flow_behaviour, pulled_state
     from avlint.live.state import fetch_state

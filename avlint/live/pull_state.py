@@ -46,8 +46,11 @@ async def fetch_flow_behaviour(client: Client, state: PulledState, release: Rele
     flows, bindings = _used_flows(state, stage_pks)
     _checked("GET /flows/instances/", wire.policy_targets, flows)
     _checked("GET /flows/bindings/", wire.policy_targets, bindings)
-    wanted_stages = {str(b.get("stage")) for b in bindings} - {str(s["pk"]) for s in state.objects.get(VALIDATE_STAGE, [])}
-    details = [_detail(client, *_where(state.stage_names, pk, release)) for pk in sorted(wanted_stages)]
+    wanted_stages = {str(b.get("stage")) for b in bindings} - {
+        str(s["pk"]) for s in state.objects.get(VALIDATE_STAGE, [])
+    }
+    where = [_where(state.stage_names, pk, release) for pk in sorted(wanted_stages)]  # may refuse: before any request
+    details = [_detail(client, path, model) for path, model in where]
     results = await gather_all(client.list_all(POLICY_BINDINGS), client.list_all(ALL_POLICIES), *details)
     policy_bindings, policies, stages = results[0], results[1], results[2:]
     _checked(f"GET {POLICY_BINDINGS}", wire.policy_bindings, policy_bindings)
@@ -59,7 +62,8 @@ async def fetch_flow_behaviour(client: Client, state: PulledState, release: Rele
     state.objects[POLICY_BINDING] = used
     kinds = {str(p["pk"]): (str(p["name"]), str(p["meta_model_name"])) for p in policies}
     wanted_policies = sorted({str(pb["policy"]) for pb in used if pb.get("policy") is not None})
-    for policy in await gather_all(*(_detail(client, *_where(kinds, pk, release)) for pk in wanted_policies)):
+    where = [_where(kinds, pk, release) for pk in wanted_policies]
+    for policy in await gather_all(*(_detail(client, path, model) for path, model in where)):
         state.policies[str(policy["pk"])] = policy
 
 
@@ -77,7 +81,7 @@ def _where(kinds: dict[str, tuple[str, str]], pk: str, release: Release) -> tupl
         raise BadAnswer(f"an object bound in a pulled flow ({pk}) is missing from the server's listing of its kind")
     spec = model_spec(model, release)
     if spec is None or not spec.endpoint.startswith(_API_PREFIX + "/"):
-        raise NoEndpoint(f"'{name}' is a {model}, which authentik {release} has no API endpoint for")
+        raise NoEndpoint(f"'{name}' is of type {model}, which authentik {release} has no API endpoint for")
     return f"{spec.endpoint.removeprefix(_API_PREFIX)}{pk}/", model
 
 

@@ -94,7 +94,11 @@ def _describe(body: Any, error: ValidationError) -> str:
     if isinstance(body, list) and body and first["loc"] and isinstance(first["loc"][0], int):
         index, *rest = first["loc"]  # one object of a list: which, and what is wrong with it
         where = ".".join(str(part) for part in rest)
-        wrong = "not an object" if not where else f"`{where}` {'missing' if first['type'] == 'missing' else first['msg'].lower()}"
+        wrong = (
+            "not an object"
+            if not where
+            else f"`{where}` {'missing' if first['type'] == 'missing' else first['msg'].lower()}"
+        )
         return f"item {index}: {wrong}"
     if not isinstance(body, dict):
         return f"{_kind(body)}"

@@ -82,7 +82,9 @@ def _specs() -> dict[str, dict[str, Any]]:
     found = {}
     for path in sorted(SPECS.glob("authentik_*.json")):
         spec = json.loads(path.read_text(encoding="utf-8"))
-        if spec.get("endpoint", "").startswith(API):
+        # Models that left authentik (an `until`) are not served: a newer model may have
+        # taken their endpoint (/stages/authenticator/webauthn/).
+        if spec.get("endpoint", "").startswith(API) and spec.get("until") is None:
             found[spec["model"]] = spec
     return found
 
@@ -256,10 +258,15 @@ def _binding_values(state: State, data: dict[str, Any], current: PolicyBinding |
         raise _invalid({"non_field_errors": ["Only one of 'policy', 'group' or 'user' can be set."]})
     own = current.pk if current else None
     for other in tables(state)["policy_bindings"].values():
-        if other.pk != own and merged.get("policy") and (other.policy, other.target, other.order) == (
-            merged["policy"],
-            merged["target"],
-            merged["order"],
+        if (
+            other.pk != own
+            and merged.get("policy")
+            and (other.policy, other.target, other.order)
+            == (
+                merged["policy"],
+                merged["target"],
+                merged["order"],
+            )
         ):
             raise _invalid({"non_field_errors": ["The fields policy, target, order must make a unique set."]})
     return values
@@ -360,7 +367,9 @@ def _stage_views(model: str) -> tuple[Any, ...]:
 def _register_model(router: Router, model: str, endpoint: str, views: tuple[Any, ...], title: str) -> None:
     listing, create, retrieve, update, delete = views
     path = endpoint.strip("/")
-    router.add(f"{path}/", View(f"{title} List", f"{title} Viewset", model, {"GET": Method(listing), "POST": Method(create)}))
+    router.add(
+        f"{path}/", View(f"{title} List", f"{title} Viewset", model, {"GET": Method(listing), "POST": Method(create)})
+    )
     router.add(
         f"{path}/(?P<pk>[^/.]+)/",
         View(
