@@ -374,3 +374,14 @@ def test_a_pulled_flow_applied_to_a_fresh_server_behaves_the_same(
             ) == _without_server_specifics((second / path.name).read_text(encoding="utf-8"), fresh.url), path.name
         diff = CliRunner().invoke(cli, ["diff", str(first), "--url", fresh.url, "--token", fresh.token])
         assert diff.exit_code == 0, diff.output
+
+
+def test_the_readme_example_is_in_the_golden_pull() -> None:
+    from tests.conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    marker = "```yaml\n- attrs:\n    enabled: true\n"
+    start = readme.index(marker) + len("```yaml\n")
+    example = readme[start : readme.index("```", start)]
+    golden = (ROOT / "tests" / "golden" / "live" / "pull" / FLOW_FILE).read_text(encoding="utf-8")
+    assert example in golden

@@ -348,3 +348,15 @@ def test_the_token_is_never_shown(fake_authentik: FakeAuthentik, drifted: Path) 
     result = update(fake_authentik, drifted)
     assert fake_authentik.token not in result.output
     assert fake_authentik.token not in drifted.read_text(encoding="utf-8")
+
+
+def test_the_readme_example_is_what_update_prints(fake_authentik: FakeAuthentik, drifted: Path) -> None:
+    from tests.conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    start = readme.index("```text\nmine.yaml: updated\n") + len("```text\n")
+    example = readme[start : readme.index("```", start)].splitlines()
+    result = update(fake_authentik, drifted.relative_to(Path.cwd()))
+    printed = result.stdout.splitlines()
+    assert printed[0] == example[0]
+    assert set(example) <= set(printed), set(example) - set(printed)
