@@ -131,6 +131,11 @@ def test_the_readme_quotes_these_counts() -> None:
 
     readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
     reads, writes = len(HOSTILE) * len(COMMANDS), len(HOSTILE) - 1
+    assert (
+        f"the four endpoints `pull --with-flows` adds (the policy bindings, the policies, a policy's and a stage's own endpoint; {len(FLOW_CASES)} runs"
+        in readme
+    )
+    assert len(FLOW_ENDPOINTS) == 4
     assert f"{len(HOSTILE)} behaviours" in readme
     assert (
         f"on their reads ({reads} runs), and {writes} of them against `apply`'s writes: {reads + writes} runs" in readme
