@@ -47,11 +47,13 @@ class WriteError(OSError):
         self.strerror = reason
 
 
-def write_file(path: str, text: str, make_folder: bool = False) -> None:
+def write_file(path: str, text: str, make_folder: bool = False, create_only: bool = False) -> None:
     """Create or replace `path` with `text` (UTF-8, newlines as given), atomically.
 
     `make_folder` creates a missing folder (an output folder the user named); otherwise a missing
-    folder is an error. Raises WriteError with a reason fit to show the user."""
+    folder is an error. `create_only` never replaces: a file that appeared at `path` since the
+    caller looked (another program, a second run) makes it a WriteError and stays as it was.
+    Raises WriteError with a reason fit to show the user."""
     target = _resolve_links(path)
     folder = os.path.dirname(os.path.abspath(target))
     if make_folder:
@@ -74,13 +76,36 @@ def write_file(path: str, text: str, make_folder: bool = False) -> None:
                 stream.flush()
                 os.fsync(stream.fileno())
             os.chmod(temporary, mode)
-            os.replace(temporary, target)
+            if create_only:
+                _link_new(path, temporary, target)
+            else:
+                os.replace(temporary, target)
+        except WriteError:
+            _remove(temporary)
+            raise
         except OSError as error:
             _remove(temporary)
             raise WriteError(path, f"could not replace the file: {error.strerror}") from None
         except BaseException:
             _remove(temporary)
             raise
+
+
+def _link_new(path: str, temporary: str, target: str) -> None:
+    """Give the finished temporary file the target's name only if that name is free: a hard link
+    fails when the name exists, in one step, where checking first and renaming after would race."""
+    try:
+        os.link(temporary, target)
+    except FileExistsError:
+        raise WriteError(path, "a file of that name appeared while avlint was working; it was left as it is") from None
+    except OSError:  # a file system without hard links: check, then rename (a window, but a small one)
+        if os.path.lexists(target):
+            raise WriteError(
+                path, "a file of that name appeared while avlint was working; it was left as it is"
+            ) from None
+        os.replace(temporary, target)
+        return
+    _remove(temporary)
 
 
 def stop_writing(timeout: float) -> None:

@@ -270,3 +270,34 @@ def test_stop_writing_waits_for_the_write_in_progress_and_blocks_later_ones(
     late.start()
     late.join(0.3)
     assert late.is_alive() and not (tmp_path / "late.yaml").exists()  # no write starts any more
+
+
+def test_create_only_makes_a_new_file(tmp_path: Path) -> None:
+    target = tmp_path / "new.yaml"
+    write_file(str(target), "version: 1\n", create_only=True)
+    assert target.read_text(encoding="utf-8") == "version: 1\n"
+    assert names(tmp_path) == ["new.yaml"]
+
+
+def test_create_only_never_replaces_a_file_and_leaves_no_temporary_file(tmp_path: Path) -> None:
+    target = tmp_path / "taken.yaml"
+    target.write_text("mine\n", encoding="utf-8")
+    with pytest.raises(WriteError, match="appeared"):
+        write_file(str(target), "theirs\n", create_only=True)
+    assert target.read_text(encoding="utf-8") == "mine\n"
+    assert names(tmp_path) == ["taken.yaml"]
+
+
+def test_create_only_without_hard_links_still_refuses_a_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_links(source: str, destination: str) -> None:
+        raise OSError(errno.EPERM, "hard links not supported")
+
+    monkeypatch.setattr(os, "link", no_links)
+    fresh = tmp_path / "fresh.yaml"
+    write_file(str(fresh), "new\n", create_only=True)
+    assert fresh.read_text(encoding="utf-8") == "new\n"
+    (tmp_path / "taken.yaml").write_text("mine\n", encoding="utf-8")
+    with pytest.raises(WriteError, match="appeared"):
+        write_file(str(tmp_path / "taken.yaml"), "theirs\n", create_only=True)
+    assert (tmp_path / "taken.yaml").read_text(encoding="utf-8") == "mine\n"
+    assert names(tmp_path) == ["fresh.yaml", "taken.yaml"]

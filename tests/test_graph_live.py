@@ -132,3 +132,26 @@ def test_an_exported_authentik_url_alone_does_not_make_a_drawing_call_the_server
     code, svg, _ = run("graph", path, "--format", "svg", "--url", fake_authentik.url)  # the token from the environment
     assert code == 0 and len(fake_authentik.requests) > 0
     assert "drift-change" in box_classes(svg)[MFA]
+
+
+def test_a_stage_whose_name_another_type_holds_is_drawn_as_a_conflict(fake_authentik: FakeAuthentik) -> None:
+    taken = "default-authentication-password"  # a password stage's name on the server
+    extra = NEW_STAGE.replace("avlint-new-mfa", taken) + (
+        "- model: authentik_flows.flowstagebinding\n  identifiers:\n"
+        f"    target: !KeyOf flow\n    stage: !Find [authentik_stages_authenticator_validate.authenticatorvalidatestage, [name, {taken}]]\n"
+        "    order: 40\n"
+    )
+    path = write("taken.yaml", edited(CHANGE_ACTION, append=extra))
+    code, svg, err = run("graph", path, "--url", fake_authentik.url, "--token", fake_authentik.token, "--format", "svg")
+    assert code == 0, err
+    conflicted = [name for name, classes in box_classes(svg).items() if "drift-conflict" in classes]
+    assert conflicted == [taken]
+    box = next(b for b in boxes(svg) if b.find(f"{SVG}title").text.startswith(taken))
+    assert "! stage in conflict: apply would fail" in [t.text for t in box.iter(f"{SVG}text")]
+    code, mermaid, _ = run("graph", path, "--url", fake_authentik.url, "--token", fake_authentik.token)
+    assert code == 0 and "classDef conflict" in mermaid
+    assert any(
+        line.strip().startswith("class ") and line.rstrip().endswith(" conflict") for line in mermaid.splitlines()
+    )
+    code, dot, _ = run("graph", path, "--url", fake_authentik.url, "--token", fake_authentik.token, "--format", "dot")
+    assert code == 0 and 'fillcolor="#ffcecb"' in dot

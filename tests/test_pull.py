@@ -453,6 +453,32 @@ def test_existing_files_are_never_replaced_without_force(fake_authentik: FakeAut
     assert not [p for p in out.iterdir() if p.name.startswith(".")]
 
 
+def test_a_file_that_appears_after_the_check_is_not_overwritten(
+    fake_authentik: FakeAuthentik, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another program (or a second run) creates a file between pull's check for existing files
+    and its write: that file is kept, reported, and the exit code says so."""
+    from avlint import atomic_write
+
+    out = tmp_path / "out"
+    out.mkdir()
+    theirs = out / "stage-lint-good-validate.yaml"
+    original = atomic_write.write_file
+
+    def racing_write(path: str, text: str, **options: bool) -> None:
+        if path == str(theirs) and not theirs.exists():
+            theirs.write_text("# written by someone else meanwhile\n", encoding="utf-8")
+        original(path, text, **options)
+
+    monkeypatch.setattr(atomic_write, "write_file", racing_write)
+    result = pull(fake_authentik, out, "--all")
+    assert result.exit_code != 0
+    assert theirs.read_text(encoding="utf-8") == "# written by someone else meanwhile\n"
+    assert f"{theirs}: error: a file of that name appeared" in result.stderr
+    assert f"wrote {theirs}" not in result.stdout
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]
+
+
 def test_a_folder_in_the_way_refuses_the_run_even_with_force(fake_authentik: FakeAuthentik, tmp_path: Path) -> None:
     out = tmp_path / "out"
     (out / "stage-lint-good-validate.yaml").mkdir(parents=True)

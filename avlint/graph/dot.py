@@ -8,7 +8,7 @@ from avlint.graph.model import CONFIG_STAGE, FLOW, POLICY, Box, FlowGraph
 
 _SHAPES = {FLOW: "box", POLICY: "hexagon", CONFIG_STAGE: "component"}
 _COLOURS = {"error": "#d1242f", "warning": "#bf8700"}
-_FILLS = {"create": "#dafbe1", "change": "#fff8c5", "delete": "#ffebe9"}
+_FILLS = {"create": "#dafbe1", "change": "#fff8c5", "delete": "#ffebe9", "conflict": "#ffcecb"}
 
 
 def quote(text: str) -> str:

@@ -9,11 +9,20 @@ from avlint.graph.text import wrap
 
 TITLE_CELLS = 42  # a box is at most this many cells of text wide...
 TITLE_LINES = 3  # ...and a name wraps to at most this many lines before it is ellipsised
-_DRIFT_SIGNS = {"create": "+", "change": "~", "delete": "-", "in-sync": "=", "absent-ok": "=", "unknown": "?"}
+_DRIFT_SIGNS = {
+    "create": "+",
+    "change": "~",
+    "delete": "-",
+    "conflict": "!",
+    "in-sync": "=",
+    "absent-ok": "=",
+    "unknown": "?",
+}
 _DRIFT_WORDS = {
     "create": "to create",
     "change": "to change",
     "delete": "to delete",
+    "conflict": "in conflict: apply would fail",
     "in-sync": "in sync",
     "absent-ok": "absent, as it should be",
     "unknown": "not checked",
@@ -22,7 +31,7 @@ _DRIFT_WORDS = {
 
 class Line(NamedTuple):
     text: str
-    style: str  # title, kind, detail, server, error, warning, create, change, delete, sync
+    style: str  # title, kind, detail, server, error, warning, create, change, delete, conflict, sync
     full: str  # the whole text, for a tooltip when `text` is shortened
 
 
@@ -42,7 +51,7 @@ def box_lines(box: Box) -> list[Line]:
 
 
 def drift_lines(drift: Drift) -> list[Line]:
-    style = {"create": "create", "change": "change", "delete": "delete"}.get(drift.action, "sync")
+    style = drift.action if drift.action in ("create", "change", "delete", "conflict") else "sync"
     head = f"{_DRIFT_SIGNS.get(drift.action, '?')} {drift.subject} {_DRIFT_WORDS.get(drift.action, drift.action)}"
     lines = _wrapped(head, style, f"{head}{'; ' + drift.note if drift.note else ''}")
     for change in drift.changes:

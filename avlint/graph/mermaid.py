@@ -18,6 +18,7 @@ _CLASSES = (
     "classDef create fill:#dafbe1,color:#1a7f37",
     "classDef change fill:#fff8c5,color:#7d4e00",
     "classDef delete fill:#ffebe9,color:#cf222e",
+    "classDef conflict fill:#ffcecb,color:#a40e26,stroke:#a40e26,stroke-width:3px",
 )
 
 

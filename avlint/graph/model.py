@@ -44,14 +44,14 @@ class FieldDrift:
 class Drift:
     """What applying the files would do to a box's object (avlint.live.drift actions)."""
 
-    action: str  # create, change, delete, in-sync, absent-ok, unknown
+    action: str  # create, change, delete, conflict, in-sync, absent-ok, unknown
     subject: str  # which object of the box: "flow", "stage", "binding", ...
     changes: tuple[FieldDrift, ...] = ()
     note: str = ""
 
     @property
     def drifted(self) -> bool:
-        return self.action in ("create", "change", "delete")
+        return self.action in ("create", "change", "delete", "conflict")
 
 
 @dataclass
@@ -68,9 +68,9 @@ class Box:
 
     @property
     def drift_action(self) -> str | None:
-        """The strongest drift on the box: delete, then create, then change."""
+        """The strongest drift on the box: a conflict (apply would fail), then delete, create, change."""
         actions = {drift.action for drift in self.drift}
-        return next((action for action in ("delete", "create", "change") if action in actions), None)
+        return next((action for action in ("conflict", "delete", "create", "change") if action in actions), None)
 
     @property
     def worst(self) -> str | None:

@@ -18,12 +18,12 @@ STYLE = """
 .avlint-graph { --bg: #ffffff; --fg: #1f2328; --muted: #59636e; --box: #f6f8fa; --line: #8c959f;
   --flow: #ddf4ff; --policy: #fbefff; --config: #fff8c5; --error: #cf222e; --warning: #9a6700;
   --create: #1a7f37; --change: #9a6700; --delete: #cf222e; --create-bg: #dafbe1; --change-bg: #fff8c5;
-  --delete-bg: #ffebe9; }
+  --delete-bg: #ffebe9; --conflict: #a40e26; --conflict-bg: #ffcecb; }
 @media (prefers-color-scheme: dark) {
   .avlint-graph { --bg: #0d1117; --fg: #e6edf3; --muted: #9198a1; --box: #161b22; --line: #6e7681;
     --flow: #0c2d6b; --policy: #3c1e70; --config: #3b2e00; --error: #ff7b72; --warning: #d29922;
     --create: #3fb950; --change: #d29922; --delete: #ff7b72; --create-bg: #033a16; --change-bg: #3b2e00;
-    --delete-bg: #490202; }
+    --delete-bg: #490202; --conflict: #ffa198; --conflict-bg: #67060c; }
 }
 .avlint-graph text { font-family: monospace; font-size: FONTpx; fill: var(--fg); white-space: pre; }
 .avlint-graph .background { fill: var(--bg); stroke: none; }
@@ -38,6 +38,7 @@ STYLE = """
 .avlint-graph .drift-create rect { fill: var(--create-bg); }
 .avlint-graph .drift-change rect { fill: var(--change-bg); }
 .avlint-graph .drift-delete rect { fill: var(--delete-bg); }
+.avlint-graph .drift-conflict rect { fill: var(--conflict-bg); stroke: var(--conflict); stroke-width: 3; }
 .avlint-graph .title { font-weight: bold; }
 .avlint-graph .kind, .avlint-graph .detail, .avlint-graph .sync { fill: var(--muted); }
 .avlint-graph .server-note { fill: var(--muted); font-style: italic; }
@@ -46,6 +47,7 @@ STYLE = """
 .avlint-graph .create { fill: var(--create); }
 .avlint-graph .change { fill: var(--change); }
 .avlint-graph .delete { fill: var(--delete); }
+.avlint-graph .conflict { fill: var(--conflict); }
 .avlint-graph path { fill: none; stroke: var(--line); stroke-width: 1.5; }
 .avlint-graph path.dashed { stroke-dasharray: 5 4; }
 .avlint-graph .arrowhead { fill: var(--line); stroke: none; }

@@ -198,7 +198,9 @@ def _write(planned: list[_Planned], out: TextIO, err: TextIO) -> bool:
             if os.path.islink(item.path):
                 # Replaced by a file, never written through: its target may be outside --out.
                 os.unlink(item.path)
-            write_file(item.path, item.text)  # a file that exists keeps its mode
+            # A file that exists keeps its mode; a new one is only ever created, so a file that
+            # appeared since the check for existing ones is refused, not overwritten.
+            write_file(item.path, item.text, create_only=not item.replaces)
         except WriteError as error:
             err.write(f"{error.path}: error: {error.reason}\n")
             ok = False
