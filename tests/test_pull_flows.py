@@ -360,6 +360,8 @@ def test_a_pulled_flow_applied_to_a_fresh_server_behaves_the_same(
         client.post("/policies/bindings/", json={"group": group, "target": flow_pbm, "order": 3, "negate": True})
     first = tmp_path / "first"
     assert pull(fake_authentik, first).exit_code == 0
+    linted = CliRunner().invoke(cli, ["lint", "--target-version", "2025.12", str(first)])
+    assert linted.exit_code == 0, linted.output  # `avlint lint` of the pulled files: no error
     with FakeAuthentik() as fresh:
         views_policies.add_group(fresh.state, "admins")
         with httpx.Client(base_url=fresh.api_url, headers={"Authorization": f"Bearer {fresh.token}"}) as client:
