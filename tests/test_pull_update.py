@@ -360,3 +360,38 @@ def test_the_readme_example_is_what_update_prints(fake_authentik: FakeAuthentik,
     printed = result.stdout.splitlines()
     assert printed[0] == example[0]
     assert set(example) <= set(printed), set(example) - set(printed)
+
+
+def test_aliases_anchors_and_merged_keys_are_not_rewritten(fake_authentik: FakeAuthentik, tmp_path: Path) -> None:
+    """Their text is shared with other places: rewriting it would change those too."""
+    change_stage(
+        fake_authentik,
+        "lint-good-validate",
+        not_configured_action="deny",
+        last_auth_threshold="minutes=5",
+        device_classes=["sms"],
+    )
+    text = f"""\
+version: 1
+entries:
+- model: {MODEL}
+  identifiers:
+    name: lint-good-validate
+  attrs:
+    <<: {{device_classes: [totp]}}
+    not_configured_action: &action skip
+    last_auth_threshold: &threshold hours=1
+- model: {MODEL}
+  identifiers:
+    name: not-on-the-server
+  attrs:
+    not_configured_action: *action
+    last_auth_threshold: *threshold
+"""
+    path = tmp_path / "shared.yaml"
+    path.write_text(text, encoding="utf-8")
+    result = update(fake_authentik, path)
+    assert result.exit_code == 0, result.output
+    assert path.read_text(encoding="utf-8") == text
+    assert "device_classes: not updated: the field is merged in with `<<`" in result.stdout
+    assert "not_configured_action: not updated: the value carries an anchor (&)" in result.stdout

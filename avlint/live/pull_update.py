@@ -34,6 +34,7 @@ from avlint.fix.edits import CannotEdit, Edit, apply_edits, edits_for, flow_scal
 from avlint.fix.model import Step
 from avlint.live.command import RunDeadline, ServerOptions, connection_from, guarded_streams, within
 from avlint.live.drift import MODELS, ObjectDrift, compute_drift
+from avlint.nodes import Pair
 from avlint.usage import EXIT_USAGE
 
 if TYPE_CHECKING:
@@ -170,6 +171,7 @@ def _plan_file(file: _File, drifts: list[ObjectDrift], live: LiveState, add_miss
                 plan.lines.append(f"  {where}: {change.field}: kept: tagged ({tag}); the server has {change.live!r}")
                 continue
             try:
+                _own_value(data[change.field], file.text)
                 plan.edits.extend(_replace(node, obj.get(change.field), file.text))
             except CannotEdit as error:
                 plan.lines.append(f"  {where}: {change.field}: not updated: {error}")
@@ -209,6 +211,19 @@ def _tag_in(node: Node) -> str | None:
     elif isinstance(node, MappingNode):
         children = [part for pair in node.value for part in pair]
     return next((tag for child in children if (tag := _tag_in(child)) is not None), None)
+
+
+def _own_value(pair: Pair, text: str) -> None:
+    """Refuse a value that is not this field's alone: an alias (`*name`), an anchored value
+    (`&name`) or a key merged in by `<<` is text other places use too, and rewriting it would
+    change them as well."""
+    value = pair.value
+    if pair.parent is None:
+        raise CannotEdit("the field is merged in with `<<`; its text belongs to another mapping")
+    if value.start_mark.index < pair.key_node.end_mark.index:
+        raise CannotEdit("the value is an alias (*); its text belongs to the anchor")
+    if text.startswith("&", value.start_mark.index):
+        raise CannotEdit("the value carries an anchor (&) that other places may use")
 
 
 def _replace(node: Node, value: Any, text: str) -> list[Edit]:
