@@ -265,7 +265,11 @@ def test_every_stage_type_is_read_from_its_own_endpoint(fake_authentik: FakeAuth
         ).json()
         client.post(
             "/flows/bindings/",
-            json={"target": flow["pk"], "stage": state.stage_named("lint-good-validate").pk, "order": 0},
+            json={
+                "target": flow["pk"],
+                "stage": state.stage_named("default-authentication-mfa-validation").pk,
+                "order": 0,
+            },
         ).raise_for_status()
         for order, (model, endpoint) in enumerate(sorted(models.items()), start=1):
             stage = client.post(endpoint, json={"name": f"every {model}", "marker": order})

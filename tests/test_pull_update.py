@@ -29,7 +29,7 @@ entries:
 - model: {MODEL}
   id: mfa
   identifiers:
-    name: lint-good-validate   # the stage we own
+    name: team-mfa   # the stage we own
   attrs:
     # how long a login counts
     last_auth_threshold: "hours=1"   # was one hour
@@ -53,7 +53,7 @@ entries:
 - model: {MODEL}
   id: mfa
   identifiers:
-    name: lint-good-validate   # the stage we own
+    name: team-mfa   # the stage we own
   attrs:
     # how long a login counts
     last_auth_threshold: "minutes=30"   # was one hour
@@ -78,6 +78,22 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.chdir(tmp_path)
 
 
+@pytest.fixture
+def fake_authentik(fake_authentik: FakeAuthentik) -> FakeAuthentik:
+    """A fresh fake holding, besides the defaults, the validation stage these files describe."""
+    body = {
+        "name": "team-mfa",
+        "device_classes": ["totp", "webauthn"],
+        "not_configured_action": "skip",
+        "last_auth_threshold": "seconds=0",
+        "webauthn_user_verification": "preferred",
+    }
+    with api(fake_authentik) as client:
+        client.post(VALIDATE, json=body).raise_for_status()
+    fake_authentik.requests.clear()
+    return fake_authentik
+
+
 def update(fake: FakeAuthentik, *args: object) -> Any:
     """`pull --update` of each path among *args* (the others are options, passed as they are)."""
     words: list[str] = []
@@ -98,7 +114,7 @@ def drifted(fake_authentik: FakeAuthentik, tmp_path: Path) -> Path:
     configuration stages, where the file finds one by name)."""
     change_stage(
         fake_authentik,
-        "lint-good-validate",
+        "team-mfa",
         last_auth_threshold="minutes=30",
         device_classes=["webauthn", "totp"],
         not_configured_action="deny",
@@ -130,13 +146,13 @@ def test_tagged_values_are_kept_and_reported(fake_authentik: FakeAuthentik, drif
 
 
 def test_a_tag_is_never_replaced_by_a_literal_whatever_the_tag(fake_authentik: FakeAuthentik, tmp_path: Path) -> None:
-    change_stage(fake_authentik, "lint-good-validate", last_auth_threshold="minutes=30", not_configured_action="deny")
+    change_stage(fake_authentik, "team-mfa", last_auth_threshold="minutes=30", not_configured_action="deny")
     text = f"""\
 version: 1
 entries:
 - model: {MODEL}
   identifiers:
-    name: lint-good-validate
+    name: team-mfa
   attrs:
     last_auth_threshold: !Env [MFA_THRESHOLD, "hours=1"]
     not_configured_action: !Format ["%s", skip]
@@ -159,16 +175,16 @@ def test_entries_without_a_live_object_are_reported_and_untouched(fake_authentik
 def test_entries_match_their_objects_exactly_as_diff_matches_them(
     fake_authentik: FakeAuthentik, tmp_path: Path
 ) -> None:
-    """The importer compares names exactly: `LINT-GOOD-VALIDATE` is not `lint-good-validate`,
+    """The importer compares names exactly: `TEAM-MFA` is not `team-mfa`,
     so nothing is written into it (diff calls it "to create" too)."""
-    change_stage(fake_authentik, "lint-good-validate", not_configured_action="deny")
-    text = f"version: 1\nentries:\n- model: {MODEL}\n  identifiers:\n    name: LINT-GOOD-VALIDATE\n  attrs:\n    not_configured_action: skip\n"
+    change_stage(fake_authentik, "team-mfa", not_configured_action="deny")
+    text = f"version: 1\nentries:\n- model: {MODEL}\n  identifiers:\n    name: TEAM-MFA\n  attrs:\n    not_configured_action: skip\n"
     path = tmp_path / "case.yaml"
     path.write_text(text, encoding="utf-8")
     result = update(fake_authentik, path)
     assert result.exit_code == 0
     assert path.read_text(encoding="utf-8") == text
-    assert "'LINT-GOOD-VALIDATE': no live object" in result.stdout
+    assert "'TEAM-MFA': no live object" in result.stdout
     diff = CliRunner().invoke(cli, ["diff", str(path), "--url", fake_authentik.url, "--token", fake_authentik.token])
     assert "to create" in diff.output or "create" in diff.output
 
@@ -176,12 +192,12 @@ def test_entries_match_their_objects_exactly_as_diff_matches_them(
 def test_missing_fields_are_left_out_by_default_and_added_with_add_missing(
     fake_authentik: FakeAuthentik, tmp_path: Path
 ) -> None:
-    change_stage(fake_authentik, "lint-good-validate", webauthn_user_verification="required")
-    text = f"version: 1\nentries:\n- model: {MODEL}\n  identifiers:\n    name: lint-good-validate\n  attrs:\n    not_configured_action: skip  # ours\n"
+    change_stage(fake_authentik, "team-mfa", webauthn_user_verification="required")
+    text = f"version: 1\nentries:\n- model: {MODEL}\n  identifiers:\n    name: team-mfa\n  attrs:\n    not_configured_action: skip  # ours\n"
     path = tmp_path / "short.yaml"
     path.write_text(text, encoding="utf-8")
     with api(fake_authentik) as client:
-        live = client.get(f"{VALIDATE}{fake_authentik.state.stage_named('lint-good-validate').pk}/").json()
+        live = client.get(f"{VALIDATE}{fake_authentik.state.stage_named('team-mfa').pk}/").json()
     path.write_text(text.replace("skip", live["not_configured_action"]), encoding="utf-8")
     before = path.read_text(encoding="utf-8")
     result = update(fake_authentik, path)
@@ -201,8 +217,8 @@ def test_missing_fields_are_left_out_by_default_and_added_with_add_missing(
 
 def test_added_references_are_tags_never_this_servers_pks(fake_authentik: FakeAuthentik, tmp_path: Path) -> None:
     totp = fake_authentik.state.stage_named("default-authenticator-totp-setup").pk
-    change_stage(fake_authentik, "lint-good-validate", configuration_stages=[totp], not_configured_action="configure")
-    text = f"version: 1\nentries:\n- model: {MODEL}\n  identifiers:\n    name: lint-good-validate\n  attrs:\n    not_configured_action: configure\n"
+    change_stage(fake_authentik, "team-mfa", configuration_stages=[totp], not_configured_action="configure")
+    text = f"version: 1\nentries:\n- model: {MODEL}\n  identifiers:\n    name: team-mfa\n  attrs:\n    not_configured_action: configure\n"
     path = tmp_path / "refs.yaml"
     path.write_text(text, encoding="utf-8")
     assert update(fake_authentik, path, "--add-missing").exit_code == 0
@@ -227,7 +243,7 @@ def test_a_pulled_file_updated_after_the_server_changed_shows_no_drift(
                 "--out",
                 str(out),
                 "--name",
-                "lint-good-validate",
+                "team-mfa",
                 "--url",
                 fake_authentik.url,
                 "--token",
@@ -237,9 +253,9 @@ def test_a_pulled_file_updated_after_the_server_changed_shows_no_drift(
         .exit_code
         == 0
     )
-    path = out / "stage-lint-good-validate.yaml"
+    path = out / "stage-team-mfa.yaml"
     pulled = path.read_text(encoding="utf-8")
-    change_stage(fake_authentik, "lint-good-validate", last_auth_threshold="days=2", device_classes=["sms"])
+    change_stage(fake_authentik, "team-mfa", last_auth_threshold="days=2", device_classes=["sms"])
     result = update(fake_authentik, out)
     assert result.exit_code == 0, result.output
     after = path.read_text(encoding="utf-8")
@@ -366,7 +382,7 @@ def test_aliases_anchors_and_merged_keys_are_not_rewritten(fake_authentik: FakeA
     """Their text is shared with other places: rewriting it would change those too."""
     change_stage(
         fake_authentik,
-        "lint-good-validate",
+        "team-mfa",
         not_configured_action="deny",
         last_auth_threshold="minutes=5",
         device_classes=["sms"],
@@ -376,7 +392,7 @@ version: 1
 entries:
 - model: {MODEL}
   identifiers:
-    name: lint-good-validate
+    name: team-mfa
   attrs:
     <<: {{device_classes: [totp]}}
     not_configured_action: &action skip

@@ -181,7 +181,6 @@ class State:
             self.blueprints: dict[str, BlueprintInstance] = {}
             self.device_types: dict[str, DeviceType] = {}
             self.permissions: list[dict[str, Any]] = []
-            self.extra_tables: dict[str, dict[str, Any]] = {}  # tables of views_policies (policies, groups)
             self.next_user_pk = 1
             self.next_assignment_id = 1
             seed.load(self)

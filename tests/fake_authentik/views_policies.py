@@ -63,9 +63,13 @@ class PolicyBinding:
 
 
 def tables(state: State) -> dict[str, dict[str, Any]]:
-    extra = state.extra_tables
-    for name in ("policies", "policy_bindings", "groups"):
-        extra.setdefault(name, {})
+    """This module's tables (policies, policy_bindings, groups) of *state*, kept beside the
+    state's own. ``State.reset()`` builds new tables for flows; so new tables here too when the
+    flows table is not the one these were made with (reset leaves this attribute alone)."""
+    made_with, extra = getattr(state, "_policy_tables", (None, None))
+    if made_with is not state.flows or extra is None:
+        extra = {"policies": {}, "policy_bindings": {}, "groups": {}}
+        state._policy_tables = (state.flows, extra)  # type: ignore[attr-defined]
     return extra
 
 
