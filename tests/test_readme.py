@@ -68,7 +68,7 @@ def _parse(segment: str) -> tuple[dict[str, str], list[str]] | None:
 def needs_server(env: dict[str, str], args: list[str]) -> bool:
     """Commands that talk to an authentik server cannot run offline."""
     return any(name.startswith("AUTHENTIK_") for name in env) or any(
-        "://" in arg or arg.split("=")[0] in ("--url", "--token", "--server") for arg in args
+        "://" in arg or arg.split("=")[0] in ("--url", "--token", "--server", "--context") for arg in args
     )
 
 

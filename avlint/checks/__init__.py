@@ -16,6 +16,7 @@ from avlint.checks import (
     fields,
     flows,
     references,
+    serializer_keypairs,
     serializer_rules,
     serializer_values,
     stage,
@@ -51,6 +52,8 @@ REGISTRY: tuple[Check, ...] = (
     serializer_values.check_policy_binding_kind,
     serializer_values.check_shared_tables,
     serializer_values.check_runtime_notes,
+    serializer_rules.check_shared_codenames,
+    serializer_keypairs.check_keypairs_with_key,
 )
 
 __all__ = ["REGISTRY", "Check", "CheckContext", "Hit"]

@@ -12,6 +12,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from avlint.blueprint import Entry
 from avlint.checks.base import CheckContext, Hit, reports
+from avlint.checks.serializer_choices import country_problems, permission_problems, shared_codename_problems
 from avlint.checks.values import string_field_text
 from avlint.default_objects import patched_default
 from avlint.nodes import BOOL, Pair, is_custom_tag, is_null, scalar_value
@@ -189,6 +190,18 @@ def _reported_elsewhere(rule: dict[str, Any], entry: Entry, data: dict[str, Pair
     return iter(())
 
 
+def _choice_hits(rule: dict[str, Any], data: dict[str, Pair], ctx: CheckContext) -> Iterator[Hit]:
+    """The choice-list shapes (countries, permissions): their data is read only when used."""
+    if rule["shape"] == "countries":
+        found = country_problems(rule, data)
+    else:
+        found = permission_problems(rule, data, ctx.release)
+    for node, path, message in found:
+        yield Hit("AV604", node, message, path)
+
+
+CHOICE_SHAPES = frozenset({"countries", "permissions"})
+
 SHAPES = {
     "at_least_one": _at_least_one,
     "requires": _requires,
@@ -221,7 +234,9 @@ def check_serializer_rules(ctx: CheckContext) -> Iterator[Hit]:
                 continue  # a required field: the field rules report it missing, once
             if not applies(rule, ctx):
                 continue
-            hits = list(SHAPES[rule["shape"]](rule, entry, data))
+            shape = rule["shape"]
+            found = _choice_hits(rule, data, ctx) if shape in CHOICE_SHAPES else SHAPES[shape](rule, entry, data)
+            hits = list(found)
             if hits and rule["shape"] in PARTIAL_UPDATE_SHAPES:
                 # A patch of one of authentik's default objects: AV613 reports it with the
                 # reason and the default's values to restate.
@@ -230,3 +245,19 @@ def check_serializer_rules(ctx: CheckContext) -> Iterator[Hit]:
                 if patches_default:
                     continue
             yield from hits
+
+
+PERMISSION_MODELS = ("authentik_core.user", "authentik_rbac.role")
+
+
+@reports("AV615")
+def check_shared_codenames(ctx: CheckContext) -> Iterator[Hit]:
+    """R-CORE-08, R-RB-02: authentik grants a listed permission's codename in every app."""
+    if not ctx.document.entries:
+        return
+    by_model = rule_data()["models"]
+    for entry in checked_entries(ctx, PERMISSION_MODELS):
+        for rule in by_model[str(entry.model)]:
+            if rule["shape"] == "permissions" and applies(rule, ctx):
+                for node, path, message in shared_codename_problems(rule, entry.data(), ctx.release):
+                    yield Hit("AV615", node, message, path)

@@ -49,11 +49,14 @@ def diff(
 ) -> None:
     """Show drift between blueprint files and a live authentik, like `terraform plan`.
 
-    Exit status (as `kubectl diff`): 0 no drift, 1 drift, 2 error.
+    With several --context, every server is checked at once, each in its own section.
+    Exit status (as `kubectl diff`): 0 no drift, 1 drift, 2 error (the worst of all servers).
     """
     from avlint.live.command import DiffRequest, run_diff
     from avlint.settings_options import SettingsOptions
 
+    if live_file and server.get("contexts"):
+        raise click.UsageError("--live-file and --context exclude each other: a saved listing is not a server")
     options = SettingsOptions(target_version=target_version, config=config_path, isolated=isolated)
     colour = output_format == "text" and colour_wanted()
     request = DiffRequest(
@@ -67,4 +70,8 @@ def diff(
         colour,
         env_file,
     )
+    if request.server.contexts:  # one section per server, even for one: a script reads one shape
+        from avlint.live.diff_many import run_diff_many
+
+        sys.exit(run_diff_many(request, sys.stdout, sys.stderr))
     sys.exit(run_diff(request, sys.stdout, sys.stderr))

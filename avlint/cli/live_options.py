@@ -1,4 +1,5 @@
-"""Options for commands that talk to a server (diff, pull, apply)."""
+"""Options for commands that talk to a server (diff, pull, apply, graph): --url and its token, TLS and
+timeouts, or --context NAME for a server of the contexts file."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 if TYPE_CHECKING:
-    from avlint.live.command import ServerOptions
+    from avlint.live.server_options import ServerOptions
 
 _SERVER_OPTIONS = [
     click.option("--url", envvar="AUTHENTIK_URL", help="The authentik server (or AUTHENTIK_URL)."),
@@ -41,7 +42,30 @@ _SERVER_OPTIONS = [
         help="Retries on connection errors, 429 and 502-504 (default 4).",
     ),
     click.option("--concurrency", type=click.IntRange(1, 64), help="Requests in flight at most, 1-64 (default 32)."),
+    click.option(
+        "--context",
+        "contexts",
+        multiple=True,
+        metavar="NAME",
+        help="A server named in the contexts file, instead of --url (diff: repeat it to check several at once).",
+        shell_complete=lambda context, _, incomplete: _context_names(context, incomplete),
+    ),
+    click.option(
+        "--contexts-file",
+        type=click.Path(dir_okay=False),
+        help="The contexts file (default: AVLINT_CONTEXTS, else ~/.config/avlint/contexts.yaml).",
+    ),
 ]
+# What a context names itself: given with --context, these are a usage error, and values that
+# came from the environment (AUTHENTIK_URL, AUTHENTIK_TOKEN) are set aside.
+_CONTEXT_DECIDES = {
+    "url": "a context names its server",
+    "token": "a context's token comes from its token_env or token_file",
+    "token_file": "a context's token comes from its token_env or token_file",
+    "ca_bundle": "a context names its own ca_bundle",
+    "insecure": "a context says itself whether it is insecure",
+    "allow_http": "a context says itself whether it allows http",
+}
 
 
 def server_options(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -51,7 +75,7 @@ def server_options(command: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def server_from(values: dict[str, Any]) -> ServerOptions:
-    from avlint.live.command import ServerOptions
+    from avlint.live.server_options import ServerOptions
 
     keys = (
         "url",
@@ -65,8 +89,25 @@ def server_from(values: dict[str, Any]) -> ServerOptions:
         "max_retries",
         "concurrency",
         "timeout",
+        "contexts",
+        "contexts_file",
     )
-    return ServerOptions(**{key: values.pop(key) for key in keys})
+    given = {key: values.pop(key) for key in keys}
+    if given["contexts"]:
+        _set_aside_for_contexts(given)
+    return ServerOptions(**given)
+
+
+def _set_aside_for_contexts(given: dict[str, Any]) -> None:
+    source = click.get_current_context().get_parameter_source
+    for key, reason in _CONTEXT_DECIDES.items():
+        if not given[key]:
+            continue
+        if source(key) is click.core.ParameterSource.ENVIRONMENT:
+            given[key] = None
+            continue
+        option = "--" + key.replace("_", "-")
+        raise click.UsageError(f"--context and {option} exclude each other: {reason}")
 
 
 env_file_option = click.option(
@@ -74,3 +115,16 @@ env_file_option = click.option(
     type=click.Path(dir_okay=False),
     help="KEY=VALUE lines for !Env, used as given (AUTHENTIK_TOKEN from the environment resolves as unset).",
 )
+
+
+def _context_names(context: click.Context, incomplete: str) -> list[str]:
+    """Shell completion of --context: the names of the contexts file (none when it cannot be read)."""
+    import os
+
+    from avlint.live.contexts import ContextError, load_contexts
+
+    try:
+        found = load_contexts(context.params.get("contexts_file"), os.environ)
+    except ContextError:
+        return []
+    return [name for name in sorted(found.contexts) if name.startswith(incomplete)]

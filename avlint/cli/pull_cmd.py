@@ -87,5 +87,11 @@ def pull(
         raise click.UsageError(f"{'--diff' if diff else '--add-missing'} applies only with --update")
     if name and all_stages:
         raise click.UsageError("--name and --all exclude each other")
+    contexts = server["contexts"]
+    assert isinstance(contexts, tuple)
+    if len(set(contexts)) > 1:
+        raise click.UsageError(
+            "pull writes one server's objects into --out: give one --context (pull each server into its own folder)"
+        )
     request = PullRequest(server_from(server), out_dir, target_version, name, with_flows, force)
     sys.exit(run_pull(request, sys.stdout, sys.stderr))

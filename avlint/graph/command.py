@@ -81,7 +81,8 @@ def _run_graph(
 
 
 def _has_url(request: GraphRequest) -> bool:
-    return request.server is not None and bool(request.server.url)
+    """Whether a server was named: with --url or --context."""
+    return request.server is not None and bool(request.server.url or request.server.contexts)
 
 
 def _settings(options: SettingsOptions, cwd: Path | None) -> Settings:

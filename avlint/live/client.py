@@ -90,7 +90,7 @@ class Client:
         self._transport = transport
         self._client: httpx.AsyncClient | None = None
         self._gate: asyncio.Semaphore | None = None
-        self._version: str | None = None
+        self._version: asyncio.Future[str] | None = None
 
     async def __aenter__(self) -> Client:
         headers = {"Accept": "application/json"}
@@ -116,6 +116,11 @@ class Client:
         return self
 
     async def __aexit__(self, *_: object) -> None:
+        if self._version is not None:
+            # Every caller may have gone away (a failure elsewhere): no request is left open,
+            # and an error nobody awaited is collected here rather than logged as lost.
+            self._version.cancel()
+            await asyncio.gather(self._version, return_exceptions=True)
         if self._client is not None:
             await self._client.aclose()
 
@@ -171,19 +176,23 @@ class Client:
         return page
 
     async def version(self) -> str:
-        """The server's authentik version (asked once per client)."""
+        """The server's authentik version, asked once per client: callers that ask at the same
+        time (the lists and `--target-version auto`) share the one request."""
         if self._version is None:
-            path = "/admin/version/"
-            response = await self.request("GET", path)
-            assert response is not None
-            body = _json("GET", path, response)
-            try:
-                self._version = wire.version(body)
-            except wire.ShapeError as error:
-                raise BadAnswer(
-                    f"GET {path}: the server did not report its version (is this an authentik API?): {error}"
-                ) from None
-        return self._version
+            self._version = asyncio.ensure_future(self._ask_version())
+        return await asyncio.shield(self._version)  # one caller cancelled does not cancel the others'
+
+    async def _ask_version(self) -> str:
+        path = "/admin/version/"
+        response = await self.request("GET", path)
+        assert response is not None
+        body = _json("GET", path, response)
+        try:
+            return wire.version(body)
+        except wire.ShapeError as error:
+            raise BadAnswer(
+                f"GET {path}: the server did not report its version (is this an authentik API?): {error}"
+            ) from None
 
     async def request(
         self,
@@ -294,6 +303,19 @@ async def gather_all(*coroutines: Coroutine[Any, Any, Any]) -> list[Any]:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         raise
+
+
+async def settle_all(*coroutines: Coroutine[Any, Any, Any]) -> list[Any]:
+    """Run them all to the end, then raise the first error in the order given (or return every
+    result). For requests that start together: when one fails, the others usually fail alike
+    (a bad token, a refused connection, a certificate) and end as soon; cancelling them halfway
+    instead would leave TLS handshakes half-done. The first coroutine's error wins, so a
+    connection check given first explains a failure best."""
+    results = await asyncio.gather(*coroutines, return_exceptions=True)
+    for result in results:
+        if isinstance(result, BaseException):
+            raise result
+    return results
 
 
 def _json(method: str, path: str, response: httpx.Response) -> Any:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 from yaml.nodes import MappingNode
 
 from avlint.blueprint import Document, build_document, classify
+from avlint.live.server_options import ServerOptions as ServerOptions  # re-exported: the commands import it from here
 from avlint.settings_options import SettingsOptions, build_settings
 from avlint.usage import EXIT_USAGE, UsageError
 
@@ -28,21 +29,6 @@ if TYPE_CHECKING:
     from avlint.versions import Release
 
 EXIT_DRIFT = 1
-
-
-@dataclass(frozen=True)
-class ServerOptions:
-    url: str | None = None
-    token: str | None = None
-    token_file: str | None = None
-    ca_bundle: str | None = None
-    insecure: bool = False
-    allow_http: bool = False
-    connect_timeout: float | None = None
-    read_timeout: float | None = None
-    max_retries: int | None = None
-    concurrency: int | None = None
-    timeout: float | None = None  # the whole run, in seconds
 
 
 @dataclass(frozen=True)
@@ -77,6 +63,12 @@ def guarded_streams(server: ServerOptions, out: TextIO, err: TextIO) -> tuple[Re
 def _secrets(server: ServerOptions) -> list[str | None]:
     """Every value that may be avlint's API token in this run, wherever it came from."""
     secrets: list[str | None] = [server.token, os.environ.get("AUTHENTIK_TOKEN")]
+    if server.contexts:
+        from avlint.live.contexts import ContextError, resolve
+
+        with contextlib.suppress(ContextError):  # reported when the connection is made
+            for _, options in resolve(server, os.environ):
+                secrets.extend(_secrets(options))
     if server.token_file:
         from avlint.live.connection import TokenFileError, read_token_file
 
@@ -86,7 +78,7 @@ def _secrets(server: ServerOptions) -> list[str | None]:
 
 
 @contextlib.contextmanager
-def _flushed(*streams: TextIO) -> Iterator[None]:
+def flushed(*streams: TextIO) -> Iterator[None]:
     """Pass on what the redacting streams still hold, however the command ends."""
     try:
         yield
@@ -153,6 +145,28 @@ def load_documents(paths: list[str], settings: Settings, err: TextIO) -> tuple[l
 
 
 def connection_from(options: ServerOptions) -> Connection:
+    """The connection the options describe; with `--context`, the one server it names (only
+    `diff` takes several, in avlint.live.diff_many)."""
+    from avlint.live.connection import ConnectionError_
+
+    if options.contexts:
+        from avlint.live.contexts import ContextError, resolve
+
+        servers = resolve(options, os.environ)
+        if len(servers) > 1:
+            raise ContextError(
+                "this command works on one server at a time: give one --context (only diff checks several at once)"
+            )
+        options = servers[0][1]
+    try:
+        return _connection(options)
+    except ConnectionError_ as error:
+        if options.context_name is None:
+            raise
+        raise type(error)(f"context '{options.context_name}': {error}") from None
+
+
+def _connection(options: ServerOptions) -> Connection:
     from avlint.live.connection import make_connection
 
     return make_connection(
@@ -205,7 +219,7 @@ def asks_the_server(options: SettingsOptions, cwd: Path) -> bool:
 
 def run_diff(request: DiffRequest, out: TextIO, err: TextIO, cwd: Path | None = None) -> int:
     _, out, err = guarded_streams(request.server, out, err)
-    with _flushed(out, err):
+    with flushed(out, err):
         return _run_diff(request, out, err, cwd)
 
 
@@ -284,20 +298,25 @@ async def _fetch_while(
     files are still read to the end first, so their problems are reported before the error."""
     loading = asyncio.ensure_future(asyncio.to_thread(load))
     try:
-        fetched = await _fetch(connection, auto, release, models)
+        fetched = await fetch_live(connection, auto, release, models)
     finally:
         loaded = await loading
     return loaded, fetched
 
 
-async def _fetch(connection: Connection, auto: bool, release: Release, models: set[str]) -> tuple[LiveState, Release]:
+async def fetch_live(
+    connection: Connection, auto: bool, release: Release, models: set[str]
+) -> tuple[LiveState, Release]:
+    """What the server holds, and the release to target (the server's own when `auto`). The
+    version and the first page of every list go out together: at a real server's pace (0.5 s
+    a page) waiting for the version first would add a whole round trip."""
     from avlint.live.client import Client
     from avlint.live.state import fetch_state
 
     async with Client(connection) as client:
+        state = await fetch_state(client, models)  # asks the version along with the lists
         if auto:
-            release = await server_release(client)
-        state = await fetch_state(client, models)
+            release = await server_release(client)  # the answer fetch_state already has
     return state, release
 
 
@@ -315,7 +334,7 @@ def run_apply(
     """Print the plan; with --yes, carry it out. 0 when everything succeeded, 1 when something
     failed, 2 when the run could not go on (connection, an answer that is not the API's)."""
     _, out, err = guarded_streams(request.diff.server, out, err)
-    with _flushed(out, err):
+    with flushed(out, err):
         return _run_apply(request, out, err, cwd, progress_factory)
 
 
@@ -352,8 +371,8 @@ def _run_apply(request: ApplyRequest, out: TextIO, err: TextIO, cwd: Path | None
         from avlint.live.apply import apply_plan
 
         async with Client(connection) as client:
+            state = await fetch_state(client, models)  # asks the version along with the lists
             release = (await server_release(client)) if auto else settings.release
-            state = await fetch_state(client, models)
             report = compute_drift(documents, state, release, environ)
             report.orphans = []
             render_text(report, out, diff.colour, release=release)

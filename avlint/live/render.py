@@ -92,18 +92,25 @@ def summary_line(report: DriftReport) -> str:
 
 
 def render_json(report: DriftReport, stream: TextIO, show_defaults: bool = False) -> None:
+    write_json({"version": 1, **drift_document(report, show_defaults)}, stream)
+
+
+def write_json(document: dict[str, Any], stream: TextIO) -> None:
+    json.dump(document, stream, indent=2, ensure_ascii=False, default=str)
+    stream.write("\n")
+
+
+def drift_document(report: DriftReport, show_defaults: bool = False) -> dict[str, Any]:
+    """The drift as avlint's JSON: whether there is any, every object, orphans and counts."""
     summary = {action: sum(1 for obj in report.objects if obj.action == action) for action in _SYMBOLS}
     if not summary["conflict"]:
         del summary["conflict"]  # present only when there is one: the shape stays what it was
-    document = {
-        "version": 1,
+    return {
         "drift": report.drifted or bool(report.orphans),
         "objects": [_object(obj, show_defaults) for obj in report.objects],
         "orphans": [{"pk": pk, "name": name} for pk, name in report.orphans],
         "summary": summary,
     }
-    json.dump(document, stream, indent=2, ensure_ascii=False, default=str)
-    stream.write("\n")
 
 
 def _object(obj: ObjectDrift, show_defaults: bool) -> dict[str, Any]:

@@ -67,7 +67,7 @@ def _with_bundled(
     for row in rows:
         hint = fields.get(row["name"])
         if hint is not None and not hint.read_only and not row.get("read_only") and hint.type == row.get("type"):
-            filled = _fill(row, hint, "")
+            filled = _fill(row, hint, "") + _loosened_items(row, hint)
             for sub in objects.get(row.get("object") or (row.get("items") or {}).get("object") or "", []):
                 sub_hint = _object_field(hint, sub["name"])
                 if sub_hint is not None and sub_hint.type == sub.get("type"):
@@ -81,6 +81,21 @@ def _with_bundled(
             rendered = render_model(bundled._replace(fields={name: fields[name] for name in added}), enums)
             out += [ordered_row({**row, "derived": "bundled", "bundled_keys": ["*"]}) for row in rendered["fields"]]
     return {"fields": out, **({"objects": objects} if objects else {})}
+
+
+def _loosened_items(row: dict[str, Any], hint: FieldSpec) -> list[str]:
+    """Items the schema lists as an enum and the bundled spec (by an override) takes as plain
+    strings, because the serializer accepts more than the enum says (a GeoIP policy's countries:
+    `us`, `USA`, `840`; a serializer rule checks them). Keep the bundled items, or a live
+    schema would bring back the false findings the override removed."""
+    items = row.get("items")
+    bundled = hint.items
+    if not isinstance(items, dict) or items.get("type") != "enum" or bundled is None:
+        return []
+    if bundled.type != "string" or bundled.choices:
+        return []
+    row["items"] = {key: value for key, value in items.items() if key not in ("type", "enum")} | {"type": "string"}
+    return ["items"]
 
 
 def _object_field(hint: FieldSpec, name: str) -> FieldSpec | None:
