@@ -411,3 +411,13 @@ entries:
     assert path.read_text(encoding="utf-8") == text
     assert "device_classes: not updated: the field is merged in with `<<`" in result.stdout
     assert "not_configured_action: not updated: the value carries an anchor (&)" in result.stdout
+
+
+def test_update_takes_one_server(drifted: Path) -> None:
+    """The values of one server go into the files: two contexts are a usage error."""
+    result = CliRunner().invoke(
+        cli, ["pull", "--update", str(drifted), "--context", "staging", "--context", "prod", "--diff"]
+    )
+    assert result.exit_code == 2
+    assert "give one --context" in result.output
+    assert drifted.read_bytes() == HAND_WRITTEN.encode("utf-8")

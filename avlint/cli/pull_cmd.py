@@ -61,6 +61,14 @@ def pull(
     With --update, exit status: 0 when done (with --diff: nothing to update), 1 when a file was
     not written (with --diff: something to update), 2 for usage errors and files that cannot be
     read, parsed or written (then nothing is written)."""
+    contexts = server["contexts"]
+    assert isinstance(contexts, tuple)
+    if len(set(contexts)) > 1:
+        raise click.UsageError(
+            "pull writes one server's objects into --out: give one --context (pull each server into its own folder)"
+            if not update_paths
+            else "pull --update writes one server's values into the files: give one --context"
+        )
     if update_paths:
         from avlint.live.pull_update import UpdateRequest, run_update
 
@@ -87,11 +95,5 @@ def pull(
         raise click.UsageError(f"{'--diff' if diff else '--add-missing'} applies only with --update")
     if name and all_stages:
         raise click.UsageError("--name and --all exclude each other")
-    contexts = server["contexts"]
-    assert isinstance(contexts, tuple)
-    if len(set(contexts)) > 1:
-        raise click.UsageError(
-            "pull writes one server's objects into --out: give one --context (pull each server into its own folder)"
-        )
     request = PullRequest(server_from(server), out_dir, target_version, name, with_flows, force)
     sys.exit(run_pull(request, sys.stdout, sys.stderr))
