@@ -134,7 +134,7 @@ def apply(result: RunResult, baseline: Baseline) -> RunResult:
                 hidden += 1
             else:
                 kept.append(finding)
-        files.append(FileResult(file.path, kept, file.skipped, file.suppressed))
+        files.append(FileResult(file.path, kept, file.skipped, file.suppressed, file.skipped_values))
     return RunResult(files, result.path_errors, baselined=hidden, baseline_gone=_gone(remaining, baseline, result))
 
 

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from functools import partial
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from yaml.nodes import MappingNode, Node, ScalarNode
 
 from avlint.blueprint import build_document, classify
 from avlint.catalogue import by_code
 from avlint.checks import REGISTRY, CheckContext, Hit
+from avlint.embedded import might_embed
 from avlint.findings import Finding, YamlPath
 from avlint.fingerprint import stamp_fingerprints
 from avlint.fix.model import Fix, Step
@@ -24,6 +25,10 @@ from avlint.nodes import a_or_an, end, is_null, kind_name, start
 from avlint.settings import Settings
 from avlint.suppressions import parse_suppressions
 from avlint.versions import Release
+
+NO_EMBEDDED_BLUEPRINT = "a Kubernetes ConfigMap or Secret with no blueprint among its values"
+if TYPE_CHECKING:
+    from avlint.embedded.lint import Outcome
 
 # The blueprint format (version 1, with its tags) arrived in authentik 2022.8.
 BLUEPRINTS_SINCE = Release(2022, 8)
@@ -54,12 +59,18 @@ class FileResult:
     start-up time at import."""
 
     def __init__(
-        self, path: str, findings: list[Finding] | None = None, skipped: str | None = None, suppressed: int = 0
+        self,
+        path: str,
+        findings: list[Finding] | None = None,
+        skipped: str | None = None,
+        suppressed: int = 0,
+        skipped_values: int = 0,
     ) -> None:
         self.path = path
         self.findings: list[Finding] = findings if findings is not None else []
         self.skipped = skipped  # why the file was not linted (not a blueprint)
         self.suppressed = suppressed
+        self.skipped_values = skipped_values  # ConfigMap/Secret values that are not blueprints
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, FileResult) and vars(self) == vars(other)
@@ -67,7 +78,7 @@ class FileResult:
     __hash__ = None  # type: ignore[assignment]  # mutable: not hashable
 
     def __repr__(self) -> str:
-        return f"FileResult(path={self.path!r}, findings={self.findings!r}, skipped={self.skipped!r}, suppressed={self.suppressed})"
+        return f"FileResult(path={self.path!r}, findings={self.findings!r}, skipped={self.skipped!r}, suppressed={self.suppressed}, skipped_values={self.skipped_values})"
 
 
 class RunResult:
@@ -120,6 +131,12 @@ def lint_text(path: str, text: str, settings: Settings, had_bom: bool = False) -
             Located.at("AV004", line, column, "file contains NUL characters: binary content, not a text blueprint")
         )
         return _stamp(path, "", hits, settings, enabled)
+    if might_embed(path, text):  # only files that may hold a ConfigMap or Secret pay for the rest
+        from avlint.embedded.lint import lint_values
+
+        embedded = lint_values(text, partial(_lint_embedded, path, settings=settings))
+        if embedded is not None:
+            return _embedded_result(path, text, hits, settings, embedded)
     root = None
     try:
         root = _compose(path, text)
@@ -131,6 +148,22 @@ def lint_text(path: str, text: str, settings: Settings, had_bom: bool = False) -
     return _stamp(
         path, text, hits, settings, enabled, _quoted_spans(root) if root is not None and "avlint:" in text else ()
     )
+
+
+def _lint_embedded(path: str, text: str, settings: Settings) -> FileResult:
+    return lint_text(path, text, settings)
+
+
+def _embedded_result(path: str, text: str, hits: list[Located], settings: Settings, embedded: Outcome) -> FileResult:
+    """A file of ConfigMaps and Secrets: its own problems and its embedded blueprints' findings."""
+    if not embedded.blueprints and not embedded.hits:
+        return FileResult(path, skipped=NO_EMBEDDED_BLUEPRINT, skipped_values=embedded.skipped)
+    hits = [*hits, *(Located(*hit) for hit in embedded.hits)]
+    result = _stamp(path, text, hits, settings, settings.enabled_codes())
+    result.findings = sorted([*result.findings, *embedded.findings])
+    result.suppressed += embedded.suppressed
+    result.skipped_values = embedded.skipped
+    return result
 
 
 def lint_file(path: str, settings: Settings) -> FileResult:

@@ -240,7 +240,9 @@ def test_fix_text_on_mutated_samples(
 @settings(COMMON, max_examples=len(SAMPLE_TEXTS) * 2)
 @given(sample=st.sampled_from(SAMPLE_TEXTS), unsafe=st.booleans())
 def test_fix_text_on_samples_as_they_are(sample: tuple[str, str], unsafe: bool) -> None:
-    check_fix(sample[0], sample[1], Settings(), unsafe)
+    # The line footprints come from the fixes' nodes; a blueprint embedded in a ConfigMap is fixed
+    # through its own text instead, and tests/test_embedded_fix.py checks every byte outside it.
+    check_fix(sample[0], sample[1], Settings(), unsafe, check_lines="kind: ConfigMap" not in sample[1])
 
 
 # ---------------------------------------------------------------------------------------------

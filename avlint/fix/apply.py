@@ -10,6 +10,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
+from avlint.embedded import might_embed
 from avlint.engine import lint_text
 from avlint.findings import Finding
 from avlint.fix.edits import CannotEdit, Edit, apply_edits, edits_for
@@ -50,6 +51,10 @@ def fix_text(
 ) -> FixOutcome:
     """Fix what `settings` finds (the fixes of the rules in `fixable` only, when given); a fix
     must not add a finding of any rule `settings` checks, selected for fixing or not."""
+    if might_embed(path, text):  # blueprints inside ConfigMaps and Secrets are fixed value by value
+        embedded = _fix_embedded(path, text, settings, unsafe, fixable)
+        if embedded is not None:
+            return embedded
     had_bom = text.startswith("\ufeff")
     body = text.lstrip("\ufeff")
     before = lint_text(path, body, settings, had_bom)
@@ -89,6 +94,53 @@ def fix_text(
             break
     outcome.fixed = ("\ufeff" if state.keep_bom else "") + state.body
     outcome.remaining = state.findings
+    return outcome
+
+
+def _fix_embedded(
+    path: str, text: str, settings: Settings, unsafe: bool, fixable: frozenset[str] | None
+) -> FixOutcome | None:
+    """Fix each blueprint embedded in the file's ConfigMaps and Secrets and write it back into its
+    value (avlint.embedded.writeback); None when the file holds none. One value that cannot be
+    fixed or written back exactly leaves the whole file as it was, with the reason."""
+    from avlint.embedded.blueprints import positions_of
+    from avlint.embedded.carriers import EmbeddedValue
+    from avlint.embedded.writeback import WriteBackRefused, rewrite_blueprints
+    from avlint.loader.problems import ContentProblem
+
+    had_bom = text.startswith("\ufeff")
+    body = text.removeprefix("\ufeff")
+    before = lint_text(path, body, settings, had_bom)
+    outcome = FixOutcome(path, text, text, remaining=before.findings, before=before.findings)
+
+    def fix_value(value: EmbeddedValue, inner: str) -> str:
+        fixed = fix_text(path, inner, settings, unsafe, fixable)
+        positions = positions_of(body, value, inner)
+        if fixed.refused:  # the embedded blueprint does not load: say where, in the outer file
+            broken = next(f for f in fixed.before if f.rule in UNLOADABLE)
+            line = positions.outer(broken.line, broken.column)[0]
+            raise WriteBackRefused(f"{value.label}: {broken.message} (line {line})")
+        outcome.applied.extend(
+            Applied(a.rule, *positions.outer(a.line, a.column), f"{value.label}: {a.description}", a.safe)
+            for a in fixed.applied
+        )
+        return fixed.fixed
+
+    try:
+        rewritten = rewrite_blueprints(body, fix_value)
+    except ContentProblem as problem:
+        outcome.refused = f"not fixed: {problem.message} (line {problem.line})"
+        return outcome
+    except WriteBackRefused as refusal:
+        outcome.applied, outcome.refused = [], f"not fixed: {refusal}"
+        return outcome
+    if rewritten is None:
+        return None
+    keep_bom = had_bom and fixable is not None and "AV005" not in fixable
+    if had_bom and not keep_bom:
+        outcome.applied.append(Applied("AV005", 1, 1, "remove the byte-order mark", True))
+    outcome.fixed = ("\ufeff" if keep_bom else "") + rewritten
+    outcome.remaining = lint_text(path, rewritten, settings, keep_bom).findings
     return outcome
 
 

@@ -14,6 +14,7 @@ from typing import Any
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from avlint.blueprint import BINDING, FLOW, Document, Entry
+from avlint.embedded import might_embed
 from avlint.findings import Finding, YamlPath
 from avlint.modelinfo import is_stage
 from avlint.nodes import mapping_pairs
@@ -95,6 +96,10 @@ def summarise_file(path: str, settings: Settings) -> FileInfo:
         return info
     result = lint_text(path, source.text, settings, source.had_bom)
     info = FileInfo(path, [f.replace(fix=None) for f in result.findings])
+    embedded = _embedded_entries(path, source.text) if might_embed(path, source.text) else None
+    if embedded is not None:
+        info.entries = embedded
+        return info
     try:
         document = parse_document(path, source.text)
     except ContentProblem as problem:
@@ -103,6 +108,41 @@ def summarise_file(path: str, settings: Settings) -> FileInfo:
     if document is not None:
         info.entries = summarise(document)
     return info
+
+
+def _embedded_entries(path: str, text: str) -> list[EntryInfo] | None:
+    """The entries of the blueprints embedded in a file's ConfigMaps and Secrets, at the lines of
+    the outer file, their YAML paths led by the object and key as the findings' are; None when
+    the file holds none. A value that does not parse adds no entry (its AV001 is a finding)."""
+    from avlint.embedded.blueprints import blueprint_values, positions_of
+    from avlint.embedded.carriers import embedded_values
+    from avlint.loader.problems import ContentProblem
+
+    body = text.removeprefix("\ufeff")
+    try:
+        values = embedded_values(body)
+    except ContentProblem:
+        return []
+    if values is None:
+        return None
+    entries: list[EntryInfo] = []
+    offset = 0  # entry numbers stay unique across the blueprints of the file
+    for _, value, inner in blueprint_values(values):
+        try:
+            document = parse_document(path, inner)
+        except ContentProblem:
+            continue
+        if document is None:
+            continue
+        positions = positions_of(body, value, inner)
+        for entry in summarise(document):
+            entry.index += offset
+            entry.yaml_path = (value.owner, value.key, *entry.yaml_path)
+            entry.first_line = positions.outer(entry.first_line, 1)[0]
+            entry.last_line = positions.outer(entry.last_line, 1)[0]
+            entries.append(entry)
+        offset += len(document.entries)
+    return entries
 
 
 def parse_document(path: str, text: str) -> Document | None:

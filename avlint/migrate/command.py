@@ -9,6 +9,7 @@ from typing import TextIO
 from yaml.nodes import MappingNode
 
 from avlint.blueprint import Document, build_document, classify
+from avlint.embedded import might_embed
 from avlint.fix.apply import fix_text
 from avlint.fix.edits import CannotEdit, Edit, apply_edits, edits_for
 from avlint.fix.model import Fix
@@ -76,6 +77,10 @@ def migrate_text(
     known: dict[str, Known],
     flow_set_order: int | None = None,
 ) -> Migration:
+    if might_embed(path, text):  # blueprints inside ConfigMaps and Secrets are migrated value by value
+        embedded = _migrate_embedded(path, text, settings, source, known, flow_set_order)
+        if embedded is not None:
+            return embedded
     migration = Migration(path, text, text)
     document = _document(text)
     target = settings.release
@@ -127,6 +132,56 @@ def migrate_text(
         raise MigrationError(outcome.refused)
     migration.changes.extend((applied.line, f"{applied.rule}: {applied.description}") for applied in outcome.applied)
     migration.text = outcome.fixed
+    return migration
+
+
+def _migrate_embedded(
+    path: str,
+    text: str,
+    settings: Settings,
+    source: Release | None,
+    known: dict[str, Known],
+    flow_set_order: int | None,
+) -> Migration | None:
+    """Migrate each blueprint embedded in the file's ConfigMaps and Secrets and write it back into
+    its value (avlint.embedded.writeback); None when the file holds none."""
+    from avlint.embedded.blueprints import positions_of
+    from avlint.embedded.carriers import EmbeddedValue
+    from avlint.embedded.writeback import WriteBackRefused, rewrite_blueprints
+
+    body = text.removeprefix("\ufeff")
+    migration = Migration(path, text, text)
+    done: list[Migration] = []
+
+    def migrate_value(value: EmbeddedValue, inner: str) -> str:
+        try:
+            migrated = migrate_text(path, inner, settings, source, known, flow_set_order)
+        except MigrationError as error:
+            raise MigrationError(f"{value.label}: {error}") from None
+        positions = positions_of(body, value, inner)
+        migration.changes.extend(
+            (positions.outer(line, 1)[0], f"{value.label}: {note}") for line, note in migrated.changes
+        )
+        migration.unresolved.extend((*positions.outer(line, column), pk) for line, column, pk in migrated.unresolved)
+        done.append(migrated)
+        return migrated.text
+
+    try:
+        rewritten = rewrite_blueprints(body, migrate_value)
+    except WriteBackRefused as refusal:
+        raise MigrationError(str(refusal)) from None
+    if rewritten is None:
+        return None
+    if not done:
+        raise MigrationError("no ConfigMap or Secret value in the file is an authentik blueprint")
+    ranges = [m.source_range for m in done if m.source_range is not None]
+    if ranges:
+        migration.source_range = (min(r[0] for r in ranges), max(r[1] for r in ranges))
+    notes = sorted({m.source_note for m in done})
+    migration.source_note = (
+        "; ".join(notes) if len(done) == 1 else f"{len(done)} embedded blueprints: {'; '.join(notes)}"
+    )
+    migration.text = text[: len(text) - len(body)] + rewritten
     return migration
 
 

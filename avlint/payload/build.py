@@ -65,9 +65,14 @@ class PayloadError(Exception):
 
 
 def build_payloads(path: str, text: str, settings: Settings, options: PayloadOptions) -> list[Payload]:
+    from avlint.embedded import might_embed
     from avlint.fix.apply import fix_text
     from avlint.loader.yaml_nodes import compose
 
+    if might_embed(path, text):
+        embedded = _embedded_payloads(path, text, settings, options)
+        if embedded is not None:
+            return embedded
     outcome = fix_text(path, text, settings)
     if outcome.refused:
         raise PayloadError(outcome.refused)
@@ -88,6 +93,37 @@ def build_payloads(path: str, text: str, settings: Settings, options: PayloadOpt
         _payload(path, entry, resolver, settings, _Where(source_line, malformed), skipped[entry.index])
         for entry in emitted
     ]
+
+
+def _embedded_payloads(path: str, text: str, settings: Settings, options: PayloadOptions) -> list[Payload] | None:
+    """The payloads of the blueprints embedded in a file's ConfigMaps and Secrets, each built as
+    from a file of its own, with lines of the outer file; None when the file holds none."""
+    from avlint.embedded.blueprints import blueprint_values, positions_of
+    from avlint.embedded.carriers import embedded_values
+
+    body = text.removeprefix("\ufeff")
+    values = embedded_values(body)
+    if values is None:
+        return None
+    found = blueprint_values(values)
+    if not found:
+        raise PayloadError("no ConfigMap or Secret value in the file is an authentik blueprint")
+    payloads: list[Payload] = []
+    for _, value, inner in found:
+        try:
+            built = build_payloads(path, inner, settings, options)
+        except PayloadError as error:
+            raise PayloadError(f"{value.label}: {error}") from None
+        positions = positions_of(body, value, inner)
+        for payload in built:
+            payload.line = positions.outer(payload.line, 1)[0]
+            payload.unresolved = [
+                marker._replace(line=line, column=column)
+                for marker in payload.unresolved
+                for line, column in [positions.outer(marker.line, marker.column)]
+            ]
+        payloads.extend(built)
+    return payloads
 
 
 @dataclass(frozen=True)

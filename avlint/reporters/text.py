@@ -38,6 +38,9 @@ class TextReporter:
         extras = []
         if counts["skipped"]:
             extras.append(f"{counts['skipped']} skipped as not blueprints")
+        values = sum(file.skipped_values for file in result.files)
+        if values:  # ConfigMap and Secret values that hold no blueprint
+            extras.append(f"{plural(values, 'ConfigMap/Secret value')} skipped as not blueprints")
         if counts["unreadable"]:
             extras.append(f"{counts['unreadable']} unreadable")
         if counts["suppressed"]:

@@ -1,0 +1,41 @@
+"""The blueprints embedded in a file: which values are blueprints, and where their positions are
+in the file. What every command reads (lint, fix, migrate, payload, graph, checks across files)."""
+
+from __future__ import annotations
+
+import re
+
+from yaml.nodes import MappingNode
+
+from avlint.blueprint import classify
+from avlint.embedded.carriers import EmbeddedValue
+from avlint.embedded.positions import PositionMap, line_starts
+from avlint.loader.problems import ContentProblem
+from avlint.loader.yaml_nodes import compose
+
+# An embedded text that does not parse still counts as a blueprint when it has a top-level
+# blueprint key: then the syntax error is the user's problem (AV001), not a reason to skip.
+_BLUEPRINT_LINE = re.compile(r"^(?:version|entries|metadata|context)\s*:", re.MULTILINE)
+
+
+def is_blueprint(text: str) -> bool:
+    """The test a file passes to be linted: a top-level mapping with blueprint keys."""
+    try:
+        root = compose(text)
+    except ContentProblem:
+        return _BLUEPRINT_LINE.search(text) is not None
+    return isinstance(root, MappingNode) and classify(root) == "blueprint"
+
+
+def blueprint_values(values: list[EmbeddedValue]) -> list[tuple[int, EmbeddedValue, str]]:
+    """The values that are blueprints, with their place in `values` and their text."""
+    return [
+        (index, value, value.text)
+        for index, value in enumerate(values)
+        if value.text is not None and is_blueprint(value.text)
+    ]
+
+
+def positions_of(outer: str, value: EmbeddedValue, inner: str) -> PositionMap:
+    """Where the embedded text's positions are in the outer file."""
+    return PositionMap(line_starts(outer), inner, value.offsets(outer), value.node.start_mark.index)
