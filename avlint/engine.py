@@ -175,18 +175,18 @@ def _embedded_result(path: str, text: str, hits: list[Located], settings: Settin
     return result
 
 
+def _unreadable(path: str, problem: ContentProblem, settings: Settings) -> FileResult:
+    """The one finding of a file whose bytes cannot be read as text (encoding, size)."""
+    hit = Located.at(problem.rule, problem.line, problem.column, problem.message)
+    return _stamp(path, "", [hit], settings, settings.enabled_codes())
+
+
 def lint_file(path: str, settings: Settings, walked: bool = False) -> FileResult:
     """Read and lint one file; PathError when it cannot be read at all."""
     try:
         source = read_source(path, settings.max_file_size)
     except ContentProblem as problem:
-        return _stamp(
-            path,
-            "",
-            [Located.at(problem.rule, problem.line, problem.column, problem.message)],
-            settings,
-            settings.enabled_codes(),
-        )
+        return _unreadable(path, problem, settings)
     return lint_text(path, source.text, settings, source.had_bom, walked)
 
 
@@ -199,13 +199,7 @@ def lint_stream(path: str, stream: BinaryIO, settings: Settings, keep: dict[str,
     try:
         data = read_stream(stream, settings.max_file_size)
     except ContentProblem as problem:
-        return _stamp(
-            path,
-            "",
-            [Located.at(problem.rule, problem.line, problem.column, problem.message)],
-            settings,
-            settings.enabled_codes(),
-        )
+        return _unreadable(path, problem, settings)
     if keep is not None:
         keep[path] = data.decode("utf-8", errors="replace")
     return lint_bytes(path, data, settings)
@@ -216,13 +210,7 @@ def lint_bytes(path: str, data: bytes, settings: Settings) -> FileResult:
     try:
         source: SourceText = decode(data)
     except ContentProblem as problem:
-        return _stamp(
-            path,
-            "",
-            [Located.at(problem.rule, problem.line, problem.column, problem.message)],
-            settings,
-            settings.enabled_codes(),
-        )
+        return _unreadable(path, problem, settings)
     return lint_text(path, source.text, settings, source.had_bom)
 
 

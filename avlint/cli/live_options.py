@@ -77,21 +77,7 @@ def server_options(command: Callable[..., Any]) -> Callable[..., Any]:
 def server_from(values: dict[str, Any]) -> ServerOptions:
     from avlint.live.server_options import ServerOptions
 
-    keys = (
-        "url",
-        "token",
-        "token_file",
-        "ca_bundle",
-        "insecure",
-        "allow_http",
-        "connect_timeout",
-        "read_timeout",
-        "max_retries",
-        "concurrency",
-        "timeout",
-        "contexts",
-        "contexts_file",
-    )
+    keys = (*_LOOKUP_KEYS, "contexts", "contexts_file")
     given = {key: values.pop(key) for key in keys}
     if given["contexts"]:
         _set_aside_for_contexts(given)
