@@ -19,19 +19,6 @@ ENTRY_KEYS = ("model", "state", "identifiers", "attrs", "id", "conditions", "per
 VALIDATE_STAGE = "authentik_stages_authenticator_validate.authenticatorvalidatestage"
 FLOW = "authentik_flows.flow"
 BINDING = "authentik_flows.flowstagebinding"
-# Keys that mark a mapping as a create body of the validation stage (`name` alone is too common).
-_STAGE_BODY_KEYS = frozenset(
-    {
-        "not_configured_action",
-        "device_classes",
-        "configuration_stages",
-        "configuration_stage",
-        "last_auth_threshold",
-        "webauthn_user_verification",
-        "webauthn_allowed_device_types",
-        "webauthn_hints",
-    }
-)
 
 
 class Entry:
@@ -97,6 +84,7 @@ class Document:
         entries: list[Entry],
         sectioned: bool = False,
     ) -> None:
+        self.walked = False  # found in a named folder: the folders above it are not judged (AV124)
         self.path, self.root, self.api_body, self.top, self.entries, self.sectioned = (
             path,
             root,
@@ -111,21 +99,6 @@ class Document:
 
     def entries_of(self, model: str) -> list[Entry]:
         return [entry for entry in self.entries if entry.model == model]
-
-
-def classify(root: Node) -> str:
-    """'blueprint', 'api-body' or 'other' for a top-level mapping."""
-    from avlint.suggest import closest
-
-    keys = {text_of(k) for k, _ in root.value} - {None}
-    # `version` alone is too common (docker-compose has one): it counts only among blueprint keys.
-    if keys & {"entries", "metadata", "context"} or (keys and keys <= set(TOP_KEYS)):
-        return "blueprint"
-    if any(closest(k, ("entries", "metadata"), cutoff=0.8) for k in keys if k):
-        return "blueprint"
-    if keys & _STAGE_BODY_KEYS:
-        return "api-body"
-    return "other"
 
 
 def build_document(path: str, root: MappingNode, api_body: bool, api_model: str = VALIDATE_STAGE) -> Document:

@@ -36,6 +36,13 @@ def discover(paths: list[str], exclude: tuple[str, ...] = ()) -> tuple[list[str]
     return files, errors
 
 
+def named_files(paths: list[str] | tuple[str, ...], files: list[str]) -> frozenset[str]:
+    """The files among `files` that were named on the command line rather than found in a named
+    folder: a skipped named file gets a note saying why, and its own folders are judged (AV124)."""
+    named = {os.path.normpath(raw) for raw in paths}
+    return frozenset(file for file in files if file in named)
+
+
 def folders_without_files(paths: list[str], files: list[str]) -> list[str]:
     """The named folders in which discovery found nothing: most often a typo in a CI script, so
     the commands name them (lint, which also knows what was a blueprint, has its own check)."""
@@ -79,6 +86,12 @@ def _walk(root: str, exclude: tuple[str, ...], errors: list[PathError]) -> list[
             if name.endswith(SUFFIXES) and not name.startswith(".") and not _excluded(path, exclude):
                 found.append(path)
     return found
+
+
+def is_excluded(path: str, patterns: tuple[str, ...]) -> bool:
+    """Does an --exclude or `exclude:` pattern match the path (also one that names standard
+    input, `--stdin-filename`)?"""
+    return _excluded(os.path.normpath(path), patterns)
 
 
 def _excluded(path: str, patterns: tuple[str, ...]) -> bool:

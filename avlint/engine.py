@@ -7,26 +7,25 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from functools import partial
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, BinaryIO, NamedTuple
 
 from yaml.nodes import MappingNode, Node, ScalarNode
 
-from avlint.blueprint import Document, build_document, classify
+from avlint.blueprint import Document, build_document
 from avlint.catalogue import by_code
 from avlint.checks import REGISTRY, CheckContext, Hit
 from avlint.embedded import might_embed
 from avlint.findings import Finding, YamlPath
 from avlint.fingerprint import stamp_fingerprints
 from avlint.fix.model import Fix, Step
+from avlint.kind import API_BODY, BLUEPRINT, classify_text
 from avlint.loader.problems import ContentProblem, PathError
 from avlint.loader.source import SourceText, decode, read_source
-from avlint.loader.yaml_nodes import compose
 from avlint.nodes import a_or_an, end, is_null, kind_name, start
 from avlint.settings import Settings
 from avlint.suppressions import parse_suppressions
 from avlint.versions import Release
 
-NO_EMBEDDED_BLUEPRINT = "a Kubernetes ConfigMap or Secret with no blueprint among its values"
 if TYPE_CHECKING:
     from avlint.embedded.lint import Outcome
 
@@ -109,11 +108,18 @@ class RunResult:
 
 
 def lint_text(
-    path: str, text: str, settings: Settings, had_bom: bool = False, documents: list[Document] | None = None
+    path: str,
+    text: str,
+    settings: Settings,
+    had_bom: bool = False,
+    walked: bool = False,
+    documents: list[Document] | None = None,
 ) -> FileResult:
-    """Lint one file's text. `path` is only used for display and to tell JSON from YAML.
-    `documents`, when given, receives every blueprint document built (the cross-file checks of
-    avlint.project summarise them without parsing the file again)."""
+    """Lint one file's text. `path` is used for display, to tell JSON from YAML and other kinds of
+    file (avlint.kind), and for what authentik's discovery would miss; `walked`: the file was
+    found in a named folder, so the folders above that one are not judged (AV124). `documents`,
+    when given, receives every blueprint document built (the cross-file checks of avlint.project
+    summarise them without parsing the file again)."""
     enabled = settings.enabled_codes()
     if text.startswith("\ufeff"):  # text read without the utf-8-sig codec keeps the mark
         text, had_bom = text[1:], True
@@ -143,25 +149,35 @@ def lint_text(
             return _embedded_result(path, text, hits, settings, embedded)
     root = None
     try:
-        root = _compose(path, text)
-        hits.extend(_lint_root(path, text, root, settings, enabled, documents=documents))
+        verdict, root = classify_text(path, text)
+        if not verdict.linted:
+            return FileResult(path, skipped=verdict.reason)
+        hits.extend(
+            _lint_root(path, text, root, settings, enabled, kind=verdict.kind, walked=walked, documents=documents)
+        )
     except ContentProblem as problem:
         hits.append(Located.at(problem.rule, problem.line, problem.column, problem.message))
-    except _NotABlueprint as skip:
-        return FileResult(path, skipped=str(skip))
     return _stamp(
         path, text, hits, settings, enabled, _quoted_spans(root) if root is not None and "avlint:" in text else ()
     )
 
 
 def _lint_embedded(path: str, text: str, settings: Settings) -> FileResult:
-    return lint_text(path, text, settings)
+    """An embedded blueprint is mounted under its key's name, not the outer file's: the key is
+    judged by AV011, so the outer name's suffix (AV123) and folders (AV124) say nothing here."""
+    result = lint_text(path, text, settings, walked=True)
+    result.findings = [finding for finding in result.findings if finding.rule != "AV123"]
+    return result
 
 
 def _embedded_result(path: str, text: str, hits: list[Located], settings: Settings, embedded: Outcome) -> FileResult:
     """A file of ConfigMaps and Secrets: its own problems and its embedded blueprints' findings."""
     if not embedded.blueprints and not embedded.hits:
-        return FileResult(path, skipped=NO_EMBEDDED_BLUEPRINT, skipped_values=embedded.skipped)
+        # Skipped like any other Kubernetes file, for the reason avlint.kind gives every command.
+        from avlint.kind import skipped_reason
+
+        reason = skipped_reason(path, text) or "Kubernetes objects with no blueprint among their values"
+        return FileResult(path, skipped=reason, skipped_values=embedded.skipped)
     hits = [*hits, *(Located(*hit) for hit in embedded.hits)]
     result = _stamp(path, text, hits, settings, settings.enabled_codes())
     result.findings = sorted([*result.findings, *embedded.findings])
@@ -170,19 +186,36 @@ def _embedded_result(path: str, text: str, hits: list[Located], settings: Settin
     return result
 
 
-def lint_file(path: str, settings: Settings, documents: list[Document] | None = None) -> FileResult:
+def _unreadable(path: str, problem: ContentProblem, settings: Settings) -> FileResult:
+    """The one finding of a file whose bytes cannot be read as text (encoding, size)."""
+    hit = Located.at(problem.rule, problem.line, problem.column, problem.message)
+    return _stamp(path, "", [hit], settings, settings.enabled_codes())
+
+
+def lint_file(
+    path: str, settings: Settings, walked: bool = False, documents: list[Document] | None = None
+) -> FileResult:
     """Read and lint one file; PathError when it cannot be read at all."""
     try:
         source = read_source(path, settings.max_file_size)
     except ContentProblem as problem:
-        return _stamp(
-            path,
-            "",
-            [Located.at(problem.rule, problem.line, problem.column, problem.message)],
-            settings,
-            settings.enabled_codes(),
-        )
-    return lint_text(path, source.text, settings, source.had_bom, documents)
+        return _unreadable(path, problem, settings)
+    return lint_text(path, source.text, settings, source.had_bom, walked, documents)
+
+
+def lint_stream(path: str, stream: BinaryIO, settings: Settings, keep: dict[str, str] | None = None) -> FileResult:
+    """Lint what a stream (standard input) holds as the file `path`: the same findings as a file
+    with those bytes, and AV006 past --max-file-size. `keep` receives the text read, for the
+    passes after linting (the server's findings), since the file on disk may differ."""
+    from avlint.loader.source import read_stream
+
+    try:
+        data = read_stream(stream, settings.max_file_size)
+    except ContentProblem as problem:
+        return _unreadable(path, problem, settings)
+    if keep is not None:
+        keep[path] = data.decode("utf-8", errors="replace")
+    return lint_bytes(path, data, settings)
 
 
 def lint_bytes(path: str, data: bytes, settings: Settings) -> FileResult:
@@ -190,26 +223,8 @@ def lint_bytes(path: str, data: bytes, settings: Settings) -> FileResult:
     try:
         source: SourceText = decode(data)
     except ContentProblem as problem:
-        return _stamp(
-            path,
-            "",
-            [Located.at(problem.rule, problem.line, problem.column, problem.message)],
-            settings,
-            settings.enabled_codes(),
-        )
+        return _unreadable(path, problem, settings)
     return lint_text(path, source.text, settings, source.had_bom)
-
-
-class _NotABlueprint(Exception):
-    pass
-
-
-def _compose(path: str, text: str) -> Node | None:
-    if path.lower().endswith(".json"):
-        from avlint.loader.json_nodes import compose_json  # only JSON files pay for it
-
-        return compose_json(text)
-    return compose(text)
 
 
 def lint_body(path: str, model: str, text: str, settings: Settings) -> FileResult:
@@ -249,6 +264,8 @@ def _lint_root(
     settings: Settings,
     enabled: frozenset[str],
     api_model: str | None = None,
+    kind: str = BLUEPRINT,
+    walked: bool = False,
     documents: list[Document] | None = None,
 ) -> Iterator[Located]:
     if root is None or is_null(root):
@@ -265,16 +282,15 @@ def _lint_root(
             f"the top level is {a_or_an(kind_name(root))}; a blueprint must be a mapping with version and entries",
         )
         return
-    kind = "api-body" if api_model else classify(root)
-    if kind == "other":
-        raise _NotABlueprint("not an authentik blueprint or API body")
-    if kind == "blueprint" and settings.release < BLUEPRINTS_SINCE:
+    kind = API_BODY if api_model else kind
+    if kind == BLUEPRINT and settings.release < BLUEPRINTS_SINCE:
         # One problem, one finding: every field and tag would otherwise be reported as unknown.
         yield _blueprints_unavailable(root, settings.release)
         return
     document = build_document(
-        path, root, api_body=(kind == "api-body"), **({"api_model": api_model} if api_model else {})
+        path, root, api_body=(kind == API_BODY), **({"api_model": api_model} if api_model else {})
     )
+    document.walked = walked
     if documents is not None and not document.api_body:
         documents.append(document)
     context = CheckContext(document, settings.release, text, settings.spec)
@@ -356,6 +372,13 @@ def _stamp(
     return result
 
 
+def stamp_pass(path: str, text: str, root: Node | None, hits: list[Located], settings: Settings) -> FileResult:
+    """Stamp the hits of a pass outside the checks (avlint.live's server-only findings) as the
+    checks' hits are: suppression comments, configured severities, fingerprints."""
+    quoted = _quoted_spans(root) if root is not None and "avlint:" in text else ()
+    return _stamp(path, text, hits, settings, settings.enabled_codes(), quoted)
+
+
 def stamp_hits(path: str, hits: list[Located], settings: Settings) -> FileResult:
     """Findings for hits made outside a check (the set checks of avlint.project), stamped like
     a check's: rule data, severity, suppressions and fingerprints from the file's text."""
@@ -368,20 +391,24 @@ def stamp_hits(path: str, hits: list[Located], settings: Settings) -> FileResult
     return result
 
 
-def lint_paths(files: list[str], settings: Settings) -> tuple[list[FileResult], list[PathError]]:
+def lint_paths(
+    files: list[str], settings: Settings, named: frozenset[str] | None = None
+) -> tuple[list[FileResult], list[PathError]]:
     """Lint files, in parallel worker processes when there are many and more than one core.
-    The findings carry no fixes (they hold parse trees; `avlint fix` works file by file)."""
+    The findings carry no fixes (they hold parse trees; `avlint fix` works file by file).
+    `named`: the files named on the command line (the others were found in named folders);
+    None when every file was named."""
     from avlint.workers import map_paths
 
-    outcomes = map_paths(partial(_lint_one, settings=settings), files, settings)
+    outcomes = map_paths(partial(_lint_one, settings=settings, named=named), files, settings)
     results = [outcome for outcome in outcomes if isinstance(outcome, FileResult)]
     errors = [outcome for outcome in outcomes if isinstance(outcome, PathError)]
     return results, errors
 
 
-def _lint_one(path: str, settings: Settings) -> FileResult | PathError:
+def _lint_one(path: str, settings: Settings, named: frozenset[str] | None = None) -> FileResult | PathError:
     try:
-        result = lint_file(path, settings)
+        result = lint_file(path, settings, walked=named is not None and path not in named)
     except PathError as error:
         return error
     result.findings = [f.replace(fix=None) for f in result.findings]

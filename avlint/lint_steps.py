@@ -15,7 +15,8 @@ from avlint.usage import UsageError
 if TYPE_CHECKING:
     from avlint.baseline import Baseline
     from avlint.config import Config
-    from avlint.engine import RunResult
+    from avlint.engine import FileResult, RunResult
+    from avlint.live.listing_source import LiveSource
     from avlint.loader.problems import PathError
     from avlint.project.lint_set import ProjectOptions
     from avlint.settings import Settings
@@ -26,6 +27,25 @@ def check_format(name: str) -> None:
 
     if name not in FORMATS:
         raise UsageError(str(UnknownFormatError(name)))
+
+
+STDIN = "-"
+
+
+def stdin_name(paths: tuple[str, ...], stdin_filename: str | None, changed_since: str | None) -> str | None:
+    """The name standard input is linted as (`-`, or --stdin-filename), or None when files are
+    linted. Standard input is one blueprint: `-` with other paths is a usage error."""
+    if STDIN not in paths and stdin_filename is None:
+        return None
+    if paths not in ((STDIN,), ()):
+        if STDIN in paths:
+            raise UsageError("`-` (standard input) cannot be mixed with other paths")
+        raise UsageError("--stdin-filename names standard input: give `-` as the only path")
+    if changed_since is not None:
+        raise UsageError("--changed-since lists files from git; it cannot be used with `-` (standard input)")
+    if stdin_filename is not None and not stdin_filename.strip():
+        raise UsageError("--stdin-filename must not be empty")
+    return stdin_filename or STDIN
 
 
 def select_files(
@@ -87,6 +107,17 @@ def _inside(path: str, folder: str) -> bool:
     if folder == os.curdir:
         return not os.path.isabs(path) and not path.startswith(os.pardir + os.sep) and path != os.pardir
     return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
+def add_server_findings(
+    results: list[FileResult], live: LiveSource, settings: Settings, err: TextIO, texts: dict[str, str]
+) -> None:
+    """With --live-file or --url: a pass after the per-file lint (which stays offline) adds what
+    only the server knows. Without those options nothing here is imported. `texts`: what was
+    linted instead of a file on disk (standard input)."""
+    from avlint.live.lint_context import live_pass
+
+    live_pass(results, live, settings, err, texts)
 
 
 def load_baseline(path: str | None, write_baseline: str | None, config: Config) -> Baseline | None:

@@ -5,11 +5,17 @@ without click. The steps around the engine live in avlint.lint_steps.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
-from typing import NamedTuple, TextIO
+from typing import TYPE_CHECKING, BinaryIO, NamedTuple, TextIO
 
 from avlint.settings_options import SettingsOptions, merge_settings, read_config
 from avlint.usage import EXIT_FINDINGS, EXIT_USAGE, UsageError
+
+if TYPE_CHECKING:
+    from avlint.engine import RunResult
+    from avlint.live.listing_source import LiveSource
+    from avlint.loader.problems import PathError
 
 
 class LintRequest(NamedTuple):
@@ -21,12 +27,17 @@ class LintRequest(NamedTuple):
     baseline: str | None = None
     write_baseline: str | None = None
     changed_since: str | None = None  # a git ref
+    stdin_filename: str | None = None  # the name standard input (`-`) is linted as
+    live: LiveSource | None = None  # --live-file / --url: add what only the server knows
     project: str | None = None  # --project DIR: every blueprint under DIR is the set's context
     cache_dir: str | None = None  # --cache-dir: where --project keeps file summaries
     no_cache: bool = False  # --no-cache
 
 
-def run_lint(request: LintRequest, out: TextIO, err: TextIO, cwd: Path | None = None) -> int:
+def run_lint(
+    request: LintRequest, out: TextIO, err: TextIO, cwd: Path | None = None, stdin: BinaryIO | None = None
+) -> int:
+    """`stdin`: where `-` reads from (sys.stdin's bytes when not given)."""
     from avlint.engine import RunResult
     from avlint.lint_steps import (
         apply_baseline,
@@ -35,6 +46,7 @@ def run_lint(request: LintRequest, out: TextIO, err: TextIO, cwd: Path | None = 
         load_baseline,
         project_options,
         select_files,
+        stdin_name,
         write_reports,
     )
 
@@ -43,17 +55,43 @@ def run_lint(request: LintRequest, out: TextIO, err: TextIO, cwd: Path | None = 
         config = read_config(request.options, cwd or Path.cwd())
         settings, strict = merge_settings(request.options, config)
         baseline = load_baseline(request.baseline, request.write_baseline, config)
-        files, path_errors = select_files(request.paths, request.changed_since, settings, err)
+        stdin_path = stdin_name(request.paths, request.stdin_filename, request.changed_since)
+        files, path_errors = (
+            select_files(request.paths, request.changed_since, settings, err) if stdin_path is None else ([], [])
+        )
         project = project_options(request.project, request.cache_dir, request.no_cache, config)
     except UsageError as error:
         err.write(f"avlint: error: {error}\n")
         return EXIT_USAGE
-    from avlint.project.lint_set import lint_set
+    from avlint.discovery import is_excluded, named_files
 
-    notes: list[str] = []
-    results, read_errors = lint_set(files, settings, project, notes)
-    err.writelines(note + "\n" for note in notes)
+    texts: dict[str, str] = {}  # what was linted instead of a file on disk (standard input)
+    if stdin_path is not None:
+        if is_excluded(stdin_path, settings.exclude):
+            return 0  # as ruff does: an excluded file says nothing, even from an editor
+        from avlint.engine import lint_stream
+
+        named = frozenset({stdin_path})
+        read_errors: list[PathError] = []
+        results = [lint_stream(stdin_path, stdin or sys.stdin.buffer, settings, texts)]
+    else:
+        # --changed-since picks files below the named folders, leaving hidden ones out, like a walk.
+        named = frozenset() if request.changed_since else named_files(request.paths, files)
+        from avlint.project.lint_set import lint_set
+
+        notes: list[str] = []
+        results, read_errors = lint_set(files, settings, project, notes, named)
+        err.writelines(note + "\n" for note in notes)
+    if request.live is not None:
+        from avlint.lint_steps import add_server_findings
+
+        try:
+            add_server_findings(results, request.live, settings, err, texts)
+        except UsageError as error:
+            err.write(f"avlint: error: {error}\n")
+            return EXIT_USAGE
     result = RunResult(results, path_errors + read_errors)
+    _note_skipped(result, named, err)
     for path_error in result.path_errors:
         err.write(f"{path_error.path}: error: {path_error.reason}\n")
     # A folder with no blueprint is most often a typo in CI: say so, though nothing is wrong in it.
@@ -68,3 +106,13 @@ def run_lint(request: LintRequest, out: TextIO, err: TextIO, cwd: Path | None = 
         return EXIT_USAGE
     code = result.exit_code(strict)
     return EXIT_FINDINGS if empty and strict and code == 0 else code
+
+
+def _note_skipped(result: RunResult, named: frozenset[str], err: TextIO) -> None:
+    """One note for each file named on the command line that is not a blueprint; files found in
+    a folder are only counted in the summary (a repository holds many other YAML files)."""
+    from avlint.kind import skip_note
+
+    for file in result.files:
+        if file.skipped is not None and file.path in named:
+            err.write(skip_note(file.path, file.skipped))

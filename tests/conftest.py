@@ -54,7 +54,9 @@ def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def fake_authentik():
-    """A fresh fake authentik 2025.12.4 server on 127.0.0.1 (free port), in the recorded seed state.
+    """A fresh fake authentik 2025.12.4 server on 127.0.0.1 (free port), holding a fresh server's
+    defaults (``seed.add_hand_made_stages(fake.state)`` adds the recorded server's four hand-made
+    validation stages).
 
     Yields a ``tests.fake_authentik.FakeAuthentik``: ``.url``, ``.api_url``, ``.token``,
     ``.limited_token`` (``.set_limited_permissions("none" | "view" | "write" | codenames)``),

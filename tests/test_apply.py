@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from avlint.cli import cli
 from avlint.live.connection import make_connection
 from tests.conftest import DATA
-from tests.fake_authentik import FakeAuthentik
+from tests.fake_authentik import FakeAuthentik, seed
 
 EXPORT = DATA / "exports" / "default-authentication-flow.yaml"
 VALIDATE_MODEL = "authentik_stages_authenticator_validate.authenticatorvalidatestage"
@@ -62,6 +62,14 @@ NEW_FLOW = f"""\
 
 
 # -- helpers ------------------------------------------------------------------------------------------
+@pytest.fixture
+def fake_authentik(fake_authentik: FakeAuthentik) -> FakeAuthentik:
+    """The recorded server: a fresh server's defaults plus the four validation stages made by hand
+    on it (``lint-good-validate`` ...), which these tests read, change and delete."""
+    seed.add_hand_made_stages(fake_authentik.state)
+    return fake_authentik
+
+
 @pytest.fixture(autouse=True)
 def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     for name in ("AUTHENTIK_URL", "AUTHENTIK_TOKEN", "NO_COLOR"):

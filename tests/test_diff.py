@@ -24,7 +24,7 @@ from click.testing import CliRunner
 
 from avlint.cli import cli
 from tests.conftest import DATA, ROOT
-from tests.fake_authentik import FakeAuthentik
+from tests.fake_authentik import FakeAuthentik, seed
 
 EXPORT = DATA / "exports" / "default-authentication-flow.yaml"
 GOLDEN = Path(__file__).resolve().parent / "golden" / "live"
@@ -76,6 +76,14 @@ ABSENT_STAGE = f"""\
 
 
 # -- helpers ------------------------------------------------------------------------------------------
+@pytest.fixture
+def fake_authentik(fake_authentik: FakeAuthentik) -> FakeAuthentik:
+    """The recorded server: a fresh server's defaults plus the four validation stages made by hand
+    on it (``lint-good-validate`` ...), which these tests read, change and delete."""
+    seed.add_hand_made_stages(fake_authentik.state)
+    return fake_authentik
+
+
 @pytest.fixture(autouse=True)
 def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     for name in ("AUTHENTIK_URL", "AUTHENTIK_TOKEN", "NO_COLOR"):

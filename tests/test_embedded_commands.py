@@ -60,11 +60,12 @@ def test_payload_builds_the_embedded_blueprints_with_outer_lines(tmp_path: Path)
     assert f"{path}:20: authentik_flows.flowstagebinding" in done.stderr
 
 
-def test_payload_of_a_configmap_without_blueprints_says_so(tmp_path: Path) -> None:
+def test_payload_skips_a_configmap_without_blueprints_with_a_note(tmp_path: Path) -> None:
     path = _write(tmp_path, "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata:\n  a.txt: hello\n")
     done = CliRunner().invoke(cli, ["payload", "--isolated", str(path)])
-    assert done.exit_code == 1
-    assert "no payloads: no ConfigMap or Secret value in the file is an authentik blueprint" in done.stderr
+    # skipped like any other Kubernetes file: one note, nothing refused
+    assert done.exit_code == 0, done.output
+    assert f"{path}: note: skipped: Kubernetes ConfigMap, not a blueprint" in done.stderr
 
 
 def test_graph_draws_the_embedded_flow_with_its_findings_at_outer_positions(tmp_path: Path) -> None:

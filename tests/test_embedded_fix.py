@@ -200,11 +200,13 @@ def test_migrate_refuses_a_value_it_cannot_write_back(tmp_path: Path) -> None:
     assert path.read_text() == text
 
 
-def test_migrate_a_configmap_without_blueprints_says_so(tmp_path: Path) -> None:
+def test_migrate_skips_a_configmap_without_blueprints_with_a_note(tmp_path: Path) -> None:
     path = tmp_path / "cm.yaml"
     path.write_text(HEADER + "  nginx.conf: |\n    server {}\n")
     done = CliRunner().invoke(cli, ["migrate", "--isolated", "--to", "2022.2", str(path)])
-    assert done.exit_code == 1 and "no ConfigMap or Secret value in the file is an authentik blueprint" in done.stderr
+    assert done.exit_code == 0, done.output  # skipped like any other Kubernetes file, with one note
+    assert f"{path}: note: skipped: Kubernetes ConfigMap, not a blueprint" in done.stderr
+    assert path.read_text() == HEADER + "  nginx.conf: |\n    server {}\n"
 
 
 def test_a_value_shared_through_an_alias_is_refused() -> None:

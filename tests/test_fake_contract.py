@@ -24,8 +24,21 @@ What is compared, for every recording:
   - ``elapsed_ms`` (152-155) is client-side timing and is not part of the contract.
 
 Steps the capture performed without recording them are replayed as documented setup steps (see
-UNRECORDED_STEPS). Every one of the 160 recordings is replayed and must match exactly; the fake
-needed no documented difference (KNOWN_DIFFERENCES is empty, and asserted to be).
+UNRECORDED_STEPS). The fake starts as a fresh server (its default blueprints applied); the recorded
+server also held four validation stages made by hand before either run, so the first step of each
+run adds them (``seed.add_hand_made_stages``). Every one of the 160 recordings is replayed and must
+match exactly; the fake needed no documented difference (KNOWN_DIFFERENCES is empty, and asserted
+to be).
+
+Beyond the replay:
+
+* the seed: a fresh fake's list answers equal the recorded ones without the hand-made stages, and
+  its flows, stages and bindings are those authentik 2025.12.4's default blueprints create
+  (tests/data/default-blueprints/);
+* blueprint validation with tags (no recording shows one): what authentik 2025.12.4's importer
+  gives, per its source as the facts describe it (tag semantics, the rolled-back transaction,
+  identifiers, states, and the empty 405 when an invalid entry's tags cannot resolve again while
+  its log event is written).
 """
 
 from __future__ import annotations
@@ -38,7 +51,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.fake_authentik import FakeAuthentik
+from tests.fake_authentik import FakeAuthentik, seed
 from tests.fake_authentik.data import recording, recording_paths, schema_yaml
 from tests.fake_authentik.http import Request
 
@@ -71,7 +84,11 @@ class Replay:
         self.pk_map: dict[str, str] = {}  # recorded generated uuid -> the fake's uuid
         self.fake_pks: set[str] = set()
         self.tokens = {"<TOKEN>": fake.token}
-        state = fake.state
+        self.learn_seed()
+
+    def learn_seed(self) -> None:
+        """The pks of the objects the server held before the run: they must answer literally."""
+        state = self.fake.state
         self.seed_uuids = set(state.stages) | set(state.flows) | set(state.bindings)
         self.seed_uuids |= {f.pbm_pk for f in state.flows.values()} | {b.pbm_pk for b in state.bindings.values()}
         self.seed_uuids |= {p for f in state.flows.values() for p in f.policies}
@@ -234,7 +251,16 @@ def delete_remaining_bulk_stages(replay: Replay) -> None:
         assert answer.status == 204, answer.body
 
 
+def add_hand_made_stages(replay: Replay) -> None:
+    """Before 001 and 105: the four validation stages made by hand on the recorded server before
+    the recordings (README "Seed state"); not part of a fresh server's defaults."""
+    seed.add_hand_made_stages(replay.fake.state)
+    replay.learn_seed()
+
+
 UNRECORDED_STEPS: dict[int, Callable[[Replay], None]] = {  # run before the recording numbered
+    1: add_hand_made_stages,
+    105: add_hand_made_stages,
     152: create_bulk_stages,
     156: delete_remaining_bulk_stages,
 }
@@ -290,7 +316,7 @@ def _add_stages(api: httpx.Client, count: int) -> None:
 
 
 def test_default_page_size_and_cap(api: httpx.Client) -> None:
-    _add_stages(api, 100)  # 105 validation stages in all
+    _add_stages(api, 104)  # 105 validation stages in all, with the seed's one
     page = api.get("stages/authenticator/validate/").json()["pagination"]
     assert (page["count"], page["end_index"], page["total_pages"]) == (105, 20, 6)
     for size in ("0", "-3", "abc"):  # invalid sizes fall back to 20
@@ -373,26 +399,6 @@ def test_generated_flow_export(api: httpx.Client) -> None:
     assert document["metadata"]["name"].startswith("authentik Export - ")
 
 
-def test_blueprint_validation_accepts_tags_and_reports_the_first_bad_entry(api: httpx.Client) -> None:
-    good = (
-        "version: 1\nentries:\n  - model: authentik_flows.flow\n    id: flow\n    identifiers: {slug: x}\n"
-        "    attrs: {name: x, title: x, designation: authentication}\n"
-        "  - model: authentik_stages_authenticator_validate.authenticatorvalidatestage\n"
-        "    identifiers: {name: avlint-tagged}\n"
-        "    attrs: {configuration_stages: [!Find [authentik_flows.stage, [name, x]]], not_configured_action: deny}\n"
-    )
-    assert api.post("managed/blueprints/", json={"name": "t", "content": good, "enabled": False}).status_code == 201
-    bad = good.replace("designation: authentication", "designation: login")
-    answer = api.post("managed/blueprints/", json={"name": "t2", "content": bad, "enabled": False})
-    assert answer.status_code == 400
-    assert answer.json()["content"] == [
-        "Failed to validate blueprint",
-        "- Entry invalid: Serializer errors {'designation': [ErrorDetail(string='\"login\" is not a valid choice.', "
-        "code='invalid_choice')]}",
-        "- Blueprint validation failed",
-    ]
-
-
 def test_binding_patch_reads_only_the_submitted_evaluation_flags(api: httpx.Client) -> None:
     binding = api.get("flows/bindings/", params={"ordering": "order"}).json()["results"][0]
     answer = api.patch(f"flows/bindings/{binding['pk']}/", json={"re_evaluate_policies": False})
@@ -421,3 +427,365 @@ def test_stored_json_schema_matches_schema_yml() -> None:
     from tests.fake_authentik.data import SCHEMA_SHA256, schema_sha256
 
     assert schema_sha256() == SCHEMA_SHA256
+
+
+# -- the seed: a fresh server's defaults --------------------------------------------------------------
+SEED_LISTINGS = (3, 5, 94, 96, 128, 129, 131)  # list answers of the seed state (before any write)
+
+
+def _without_hand_made(body: dict[str, Any]) -> dict[str, Any]:
+    """A recorded one-page list answer as a server without the hand-made stages gives it."""
+    results = [item for item in body["results"] if item.get("name") not in seed.HAND_MADE]
+    removed = len(body["results"]) - len(results)
+    pagination = dict(body["pagination"])
+    assert pagination["total_pages"] == 1
+    pagination["count"] -= removed
+    pagination["end_index"] -= removed
+    return {**body, "pagination": pagination, "results": results}
+
+
+@pytest.mark.parametrize("number", SEED_LISTINGS)
+def test_seed_listings_equal_the_recorded_ones_without_the_hand_made_stages(number: int) -> None:
+    with FakeAuthentik() as fake, httpx.Client(base_url=fake.url, timeout=30, verify=False) as client:
+        replay = Replay(fake, client)
+        response = replay.send(number)
+        assert response.status_code == 200
+        replay.match(_without_hand_made(recording(number)["response"]["body"]), response.json(), "body")
+
+
+def test_seed_holds_one_validation_stage_and_the_hand_made_ones_only_on_request() -> None:
+    from tests.fake_authentik.state import VALIDATE, State
+
+    names = [stage.name for stage in State().stages.values() if stage.model == VALIDATE]
+    assert names == ["default-authentication-mfa-validation"]
+    recorded = State(hand_made_stages=True)
+    assert [s["pk"] for s in recording(129)["response"]["body"]["results"]] == list(recorded.stages)
+
+
+def _default_blueprints() -> tuple[dict[str, dict[str, Any]], dict[str, str], list[tuple[Any, ...]]]:
+    """Flows, stages (name -> model) and bindings that authentik 2025.12.4's default blueprints
+    create, read with the fake's own blueprint loader (``!KeyOf`` ids stay readable)."""
+    import tarfile
+    from pathlib import Path
+
+    from tests.fake_authentik.blueprint_yaml import KeyOf, YAMLTag, load
+
+    archive = Path(__file__).parent / "data" / "default-blueprints" / "blueprints-2025.12.4.tar.gz"
+    flows: dict[str, dict[str, Any]] = {}
+    stages: dict[str, str] = {}
+    bindings: list[tuple[Any, ...]] = []
+    with tarfile.open(archive) as tar:
+        for member in sorted(tar.getmembers(), key=lambda m: m.name):
+            if not (member.name.startswith("blueprints/default/flow-") and member.isfile()):
+                continue
+            document = load(tar.extractfile(member).read().decode("utf-8"))  # type: ignore[union-attr]
+            ids: dict[str, str] = {}
+            for entry in document["entries"]:
+                identifiers, attrs, model = entry.get("identifiers", {}), entry.get("attrs") or {}, entry["model"]
+                if model == "authentik_flows.flow":
+                    flows[identifiers["slug"]] = {**attrs, **identifiers}
+                    ids[entry.get("id")] = identifiers["slug"]
+                elif model.startswith("authentik_stages_") and model.endswith("stage"):
+                    stages.setdefault(identifiers["name"], model)
+                    ids[entry.get("id")] = identifiers["name"]
+                elif model == "authentik_flows.flowstagebinding":
+                    target, stage = (ids[identifiers[key].id_from] for key in ("target", "stage"))
+                    assert isinstance(identifiers["target"], KeyOf)
+                    flags = {k: v for k, v in attrs.items() if not isinstance(v, YAMLTag)}
+                    bindings.append((target, stage, identifiers["order"], flags))
+                elif model == "authentik_policies.policybinding":
+                    target = ids.get(identifiers["target"].id_from)
+                    if target in flows:  # a policy bound to the flow itself
+                        flows[target].setdefault("policies", 0)
+                        flows[target]["policies"] += 1
+    return flows, stages, bindings
+
+
+def test_seed_matches_the_default_blueprints() -> None:
+    from tests.fake_authentik.state import State
+
+    flows, stages, bindings = _default_blueprints()
+    state = State()
+    by_slug = {flow.slug: flow for flow in state.flows.values()}
+    assert sorted(by_slug) == sorted(flows)
+    for slug, values in flows.items():
+        flow = by_slug[slug]
+        expected = {key: value for key, value in values.items() if key != "policies"}
+        assert {key: getattr(flow, key) for key in expected} == expected, slug
+        assert len(flow.policies) == values.get("policies", 0), slug  # policies bound to the flow
+    assert {stage.name: stage.model for stage in state.stages.values()} == stages
+    seeded = {(state.flows[b.target].slug, state.stages[b.stage].name): b for b in state.bindings.values()}
+    assert sorted(seeded) == sorted((target, stage) for target, stage, _, _ in bindings)
+    for target, stage, order, flags in bindings:
+        binding = seeded[(target, stage)]
+        defaults = {"evaluate_on_plan": False, "re_evaluate_policies": True, "invalid_response_action": "retry"}
+        expected = {**defaults, **flags, "order": order}
+        assert {key: getattr(binding, key) for key in expected} == expected, (target, stage)
+
+
+# -- blueprint validation resolves tags as authentik's importer does ----------------------------------
+# Expected answers follow authentik 2025.12.4's importer (facts §4.3-4.4, serializer rules §1):
+# the real server was recorded validating untagged blueprints only (098-102).
+VALIDATE_MODEL = "authentik_stages_authenticator_validate.authenticatorvalidatestage"
+FAILED = "- Blueprint validation failed"
+
+
+class Blueprints:
+    """POST /managed/blueprints/ (enabled: false) with a unique name per call."""
+
+    def __init__(self, api: httpx.Client):
+        self.api = api
+        self.count = 0
+
+    def post(self, content: str, **extra: Any) -> httpx.Response:
+        self.count += 1
+        body = {"name": f"avlint-tags-{self.count}", "content": content, "enabled": False, **extra}
+        return self.api.post("managed/blueprints/", json=body)
+
+    def errors(self, content: str, **extra: Any) -> list[str]:
+        answer = self.post(content, **extra)
+        assert answer.status_code == 400, answer.text
+        lines = answer.json()["content"]
+        assert lines[0] == "Failed to validate blueprint" and lines[-1] == FAILED
+        return [line.removeprefix("- ") for line in lines[1:-1]]
+
+    def valid(self, content: str, **extra: Any) -> None:
+        answer = self.post(content, **extra)
+        assert answer.status_code == 201, answer.text
+
+    def unhandled(self, content: str, **extra: Any) -> None:
+        """authentik raised an exception its API does not handle: an empty 405 (facts §13)."""
+        answer = self.post(content, **extra)
+        assert (answer.status_code, answer.content) == (405, b""), answer.text
+
+
+@pytest.fixture
+def blueprints(api: httpx.Client) -> Blueprints:
+    return Blueprints(api)
+
+
+def _stage(name: str, attrs: str, *, extra: str = "") -> str:
+    return f"- model: {VALIDATE_MODEL}\n  identifiers: {{name: {name}}}\n  attrs: {attrs}\n{extra}"
+
+
+def _document(*entries: str, context: str = "") -> str:
+    return "version: 1\n" + context + "entries:\n" + "".join(entries)
+
+
+def _serializer_error(field: str, message: str, code: str) -> str:
+    return f"Entry invalid: Serializer errors {{{field!r}: [ErrorDetail(string={message!r}, code={code!r})]}}"
+
+
+def test_find_resolves_configuration_stages_against_the_server(blueprints: Blueprints) -> None:
+    # the false 400 of issue 14: a configure stage whose configuration stages are !Find look-ups
+    found = "[!Find [authentik_flows.stage, [name, default-authenticator-totp-setup]]]"
+    blueprints.valid(
+        _document(_stage("avlint-cfg", f"{{not_configured_action: configure, configuration_stages: {found}}}"))
+    )
+    by_type = "[!Find [authentik_stages_authenticator_totp.AuthenticatorTOTPStage, [name__iexact, DEFAULT-authenticator-totp-setup]]]"
+    blueprints.valid(
+        _document(_stage("avlint-cfg", f"{{not_configured_action: configure, configuration_stages: {by_type}}}"))
+    )
+    # no match is None (no error of its own); the serializer's error follows
+    missing = "[!Find [authentik_flows.stage, [name, no-such-stage]]]"
+    assert blueprints.errors(
+        _document(_stage("avlint-cfg", f"{{not_configured_action: configure, configuration_stages: {missing}}}"))
+    ) == [_serializer_error("configuration_stages", 'Invalid pk "None" - object does not exist.', "does_not_exist")]
+    binding = (
+        "- model: authentik_flows.flowstagebinding\n"
+        "  identifiers: {target: !Find [authentik_flows.flow, [slug, default-authentication-flow]],"
+        " stage: !Find [authentik_flows.stage, [name, nope]], order: 99}\n"
+    )
+    assert blueprints.errors(_document(binding)) == [_serializer_error("stage", "This field may not be null.", "null")]
+
+
+def test_a_failing_entry_whose_tags_cannot_resolve_outside_the_import_is_a_405(blueprints: Blueprints) -> None:
+    """Logging "Entry invalid" writes the entry as JSON, and str() of a tag resolves it against an
+    empty blueprint (YAMLTag.__repr__): a !KeyOf there, or the tag that failed, raises again and
+    the API answers an empty 405 (facts §13). Tags that do resolve there leave the 400."""
+    flow = (
+        "- model: authentik_flows.flow\n  id: flow\n  identifiers: {slug: avlint-tags-flow}\n"
+        "  attrs: {name: n, title: t, designation: authentication}\n"
+    )
+    bad = "- model: authentik_flows.flowstagebinding\n  identifiers: {target: %s, stage: %s, order: 10}\n"
+    mfa = "!Find [authentik_flows.stage, [name, default-authentication-mfa-validation]]"
+    missing = "!Find [authentik_flows.stage, [name, nope]]"
+    assert blueprints.errors(
+        _document(flow, bad % ("!Find [authentik_flows.flow, [slug, avlint-tags-flow]]", missing))
+    ) == [_serializer_error("stage", "This field may not be null.", "null")]
+    blueprints.unhandled(_document(flow, bad % ("!KeyOf flow", missing)))  # the same error, with a !KeyOf
+    blueprints.valid(_document(flow, bad % ("!KeyOf flow", mfa)))
+    # a !KeyOf to a later entry fails, and fails again while its log event is written
+    blueprints.unhandled(_document(bad % ("!KeyOf flow", mfa), flow))
+    for broken in (
+        "[!Find [authentik_nope.stage, [name, x]]]",  # No installed app with label 'authentik_nope'.
+        "[!Find [authentik_flows.nope, [name, x]]]",  # App 'authentik_flows' doesn't have a 'nope' model.
+        "[!Find [authentik_flows.stage, [nickname, x]]]",  # Django's FieldError, never caught
+    ):
+        blueprints.unhandled(_document(_stage("s", f"{{configuration_stages: {broken}}}")))
+
+
+def test_find_object_gives_the_serializer_data(blueprints: Blueprints) -> None:
+    flow = "!FindObject [authentik_flows.flow, [slug, default-authentication-flow]]"
+    mfa = "!Find [authentik_flows.stage, [name, default-authentication-mfa-validation]]"
+    # an identifier holding a mapping with a pk is replaced by that pk: the seed's binding is found
+    binding = f"- model: authentik_flows.flowstagebinding\n  identifiers: {{target: {flow}, stage: {mfa}, order: 30}}\n"
+    message = "[ErrorDetail(string='State is set to must_created and object exists already', code='unique')]"
+    assert blueprints.errors(_document(binding + "  state: must_created\n")) == [
+        f"Entry invalid: {{'target': {message}, 'stage': {message}, 'order': {message}}}"
+    ]
+    admin = "!AtIndex [!FindObject [authentik_core.user, [username, akadmin]], username]"
+    assert blueprints.errors(_document(_stage("avlint-admin", f"{{last_auth_threshold: {admin}}}"))) == [
+        _serializer_error(
+            "last_auth_threshold", "akadmin is not in the correct format of 'hours=3;minutes=1'.", "invalid"
+        )
+    ]
+
+
+def test_key_of_and_find_see_earlier_entries_of_the_same_import(blueprints: Blueprints, api: httpx.Client) -> None:
+    flow = (
+        "- model: authentik_flows.flow\n  id: flow\n  identifiers: {slug: avlint-tags-flow}\n"
+        "  attrs: {name: n, title: t, designation: authentication}\n"
+    )
+    setup = _stage("avlint-tags-setup", "{}", extra="  id: setup\n")
+    configure = _stage(
+        "avlint-tags-mfa",
+        "{not_configured_action: configure, configuration_stages: [!KeyOf setup,"
+        " !Find [authentik_flows.stage, [name, avlint-tags-setup]]]}",
+        extra="  id: mfa\n",
+    )
+    binding = "- model: authentik_flows.flowstagebinding\n  identifiers: {target: !KeyOf flow, stage: !KeyOf mfa, order: 10}\n"
+    before = api.get("stages/all/", params={"page_size": 100}).json()
+    blueprints.valid(_document(flow, setup, configure, binding))
+    # validation applies inside a transaction that is rolled back: nothing stays on the server
+    assert api.get("stages/all/", params={"page_size": 100}).json() == before
+    assert api.get("flows/instances/", params={"slug": "avlint-tags-flow"}).json()["results"] == []
+    # the !Find alone sees the stage the entry before created
+    found = "[!Find [authentik_flows.stage, [name, avlint-tags-setup]]]"
+    blueprints.valid(
+        _document(setup, _stage("m", f"{{not_configured_action: configure, configuration_stages: {found}}}"))
+    )
+
+
+def test_env_file_and_context_read_the_servers_side(fake_authentik: FakeAuthentik, blueprints: Blueprints) -> None:
+    fake_authentik.state.environ.update({"MFA_THRESHOLD": "hours=2", "EMPTY": ""})
+    fake_authentik.state.files["/blueprints/threshold"] = "  minutes=5\n"
+    entries = [
+        _stage("avlint-env", "{last_auth_threshold: !Env MFA_THRESHOLD}"),
+        _stage("avlint-env-default", "{last_auth_threshold: !Env [EMPTY, minutes=3]}"),  # empty falls back
+        _stage("avlint-file", "{last_auth_threshold: !File /blueprints/threshold}"),
+        # a missing file is an OSError: the default; the fake never reads the host's files
+        _stage("avlint-file-default", "{last_auth_threshold: !File [/etc/hostname, minutes=4]}"),
+        _stage("avlint-context", "{last_auth_threshold: !Context threshold}"),
+        _stage("avlint-context-default", "{last_auth_threshold: !Context [missing, minutes=6]}"),
+    ]
+    blueprints.valid(_document(*entries, context="context: {threshold: hours=1}\n"))
+    # the instance's context (the request's) wins over the file's
+    assert blueprints.errors(
+        _document(entries[4], context="context: {threshold: hours=1}\n"), context={"threshold": "forever"}
+    ) == [
+        _serializer_error(
+            "last_auth_threshold", "forever is not in the correct format of 'hours=3;minutes=1'.", "invalid"
+        )
+    ]
+    # unset variable without default: None, which the field refuses
+    assert blueprints.errors(_document(_stage("avlint-env", "{last_auth_threshold: !Env UNSET}"))) == [
+        _serializer_error("last_auth_threshold", "This field may not be null.", "null")
+    ]
+    # a missing file logs a warning, which a failed validation lists (twice: the log event of the
+    # invalid entry resolves its !File again)
+    answer = blueprints.post(_document(_stage("avlint-file", "{last_auth_threshold: !File [/nope, forever]}")))
+    assert answer.status_code == 400
+    warning = "- Failed to read file. Falling back to default value"
+    assert answer.json()["content"] == [
+        "Failed to validate blueprint",
+        warning,
+        "- "
+        + _serializer_error(
+            "last_auth_threshold", "forever is not in the correct format of 'hours=3;minutes=1'.", "invalid"
+        ),
+        FAILED,
+        warning,
+    ]
+    # the enterprise flag of an unlicensed server is the tuple (False,): truthy
+    licensed = "{not_configured_action: !If [!Context goauthentik.io/enterprise/licensed, nope, skip]}"
+    assert blueprints.errors(_document(_stage("avlint-lic", licensed))) == [
+        _serializer_error("not_configured_action", '"nope" is not a valid choice.', "invalid_choice")
+    ]
+
+
+def test_format_condition_if_and_parse_json(blueprints: Blueprints) -> None:
+    blueprints.valid(
+        _document(
+            _stage("avlint-fmt", "{last_auth_threshold: !Format ['%s=%d', hours, 2]}"),
+            _stage("avlint-cond", "{not_configured_action: !If [!Condition [XOR, true, false], deny, nope]}"),
+            _stage("avlint-if1", "{name: !If [!Condition [nand, true, true]], not_configured_action: deny}"),
+            _stage("avlint-json", '{device_classes: !ParseJSON \'["totp", "webauthn"]\'}'),
+        )
+    )
+    assert blueprints.errors(_document(_stage("a", "{last_auth_threshold: !Format ['%s=%s', years, 1]}"))) == [
+        _serializer_error(
+            "last_auth_threshold", "years=1 is not in the correct format of 'hours=3;minutes=1'.", "invalid"
+        )
+    ]
+    # a tag that fails fails again while the entry's log event is written: an empty 405
+    blueprints.unhandled(_document(_stage("a", "{last_auth_threshold: !Format ['%s', a, b]}")))
+    blueprints.unhandled(_document(_stage("a", "{not_configured_action: !Condition [AND]}")))
+    blueprints.unhandled(_document(_stage("a", "{not_configured_action: !Condition [MAYBE, true]}")))
+    blueprints.unhandled(_document(_stage("a", "{device_classes: !ParseJSON '[totp'}")))
+    # !If with two items breaks authentik's constructor
+    blueprints.unhandled(_document(_stage("a", "{not_configured_action: !If [true, deny]}")))
+
+
+def test_enumerate_index_value_and_at_index(blueprints: Blueprints) -> None:
+    # depth 1 reads the enclosing !Enumerate's item: the inner MAP maps k to totp, then webauthn
+    inner = "!If [true, !Enumerate [[x], MAP, [k, !Value 1]], false]"
+    nested = f"!Enumerate [[totp, webauthn], SEQ, !AtIndex [{inner}, k]]"
+    blueprints.valid(
+        _document(
+            _stage("avlint-enum", "{device_classes: !Enumerate [{totp: 0, webauthn: 1}, SEQ, !Index 0]}"),
+            _stage("avlint-enum-format", "{device_classes: !Enumerate [[totp], SEQ, !Format ['%s', !Value 0]]}"),
+            _stage("avlint-nested", f"{{device_classes: {nested}}}"),
+            _stage("avlint-at", "{not_configured_action: !AtIndex [[deny], 5, skip]}"),
+            _stage("avlint-at-key", "{not_configured_action: !AtIndex [{a: deny}, a]}"),
+        )
+    )
+    # MAP builds a mapping (here where a list is due)
+    assert blueprints.errors(_document(_stage("a", "{device_classes: !Enumerate [[totp], MAP, {k: v}]}"))) == [
+        _serializer_error("device_classes", 'Expected a list of items but got type "dict".', "not_a_list")
+    ]
+    for broken in (
+        "!AtIndex [[deny], 5]",  # Index out of range: 5
+        "!AtIndex [{a: deny}, b]",  # Key does not exist: b
+        "!Index 0",  # Index tags are only usable inside an Enumerate tag
+        "!Enumerate [!Value 0, SEQ, totp]",  # the iterable references the tag's own context
+        "!Enumerate [[yubikey], SEQ, !Value 0]",  # a serializer error; !Value fails in the log event
+    ):
+        blueprints.unhandled(_document(_stage("a", f"{{not_configured_action: {broken}}}")))
+
+
+def test_importer_semantics_around_the_tags(blueprints: Blueprints) -> None:
+    mfa = "default-authentication-mfa-validation"
+    # conditions resolve like any value: a false one skips the entry (its bad attrs never run)
+    skipped = _stage("a", "{not_configured_action: nope}", extra="  conditions: [!Condition [OR, false, false]]\n")
+    blueprints.valid(_document(skipped))
+    # identifiers win over attrs (else this name would collide), and an existing object is a
+    # partial update (no required field to repeat)
+    blueprints.valid(_document(_stage(mfa, "{name: default-authentication-password, not_configured_action: deny}")))
+    assert blueprints.errors(_document(_stage(mfa, "{name: x}", extra="  state: must_created\n"))) == [
+        "Entry invalid: {'name': [ErrorDetail(string='State is set to must_created and object exists already', "
+        "code='unique')]}"
+    ]
+    # a stage of another type holding the name: the lookup misses, the create collides
+    assert blueprints.errors(_document(_stage("default-authentication-password", "{}"))) == [
+        _serializer_error("name", "stage with this name already exists.", "unique")
+    ]
+    # absent tolerates serializer errors (and deletes, inside the rolled-back transaction)
+    blueprints.valid(_document(_stage(mfa, "{not_configured_action: nope}", extra="  state: absent\n")))
+    # permissions go to an existing user or role; another is a DoesNotExist nobody catches
+    grant = "  permissions: [{permission: view_authenticatorvalidatestage, user: %s}]\n"
+    blueprints.valid(_document(_stage("avlint-perm", "{}", extra=grant % 1)))
+    blueprints.unhandled(_document(_stage("avlint-perm", "{}", extra=grant % 999)))
+    # attrs: null crashes the importer: an empty 405
+    answer = blueprints.post(_document(f"- model: {VALIDATE_MODEL}\n  identifiers: {{name: a}}\n  attrs:\n"))
+    assert (answer.status_code, answer.content) == (405, b"")

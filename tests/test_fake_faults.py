@@ -40,8 +40,9 @@ def test_fixture_exposes_the_server(fake_authentik: FakeAuthentik, client: httpx
     limited = {"Authorization": f"Bearer {fake_authentik.limited_token}"}
     assert client.get(LIST, headers=limited).status_code == 403
     fake_authentik.set_limited_permissions("view")
-    assert client.get(LIST, headers=limited).json()["pagination"]["count"] == 5
-    assert len([s for s in fake_authentik.state.stages.values() if s.name.startswith("lint-")]) == 3
+    listed = client.get(LIST, headers=limited).json()
+    assert [stage["name"] for stage in listed["results"]] == ["default-authentication-mfa-validation"]
+    assert len(fake_authentik.state.stages) == 18  # a fresh server's default stages
     assert fake_authentik.faults.rules == []
     assert [r.path for r in logged(fake_authentik, 3)] == [VERSION, LIST, LIST]
 
@@ -59,7 +60,10 @@ def test_latency_delays_matching_requests_only(fake_authentik: FakeAuthentik, cl
     assert fast.duration is not None and fast.duration < 0.3
 
 
-def test_latency_lets_concurrent_requests_overlap(fake_authentik: FakeAuthentik) -> None:
+def test_latency_lets_concurrent_requests_overlap(fake_authentik: FakeAuthentik, client: httpx.Client) -> None:
+    for index in range(4):  # five validation stages: five pages of one
+        assert client.post(LIST, json={"name": f"avlint-page-{index}"}).status_code == 201
+    fake_authentik.requests.clear()
     fake_authentik.faults.latency(0.4)
     headers = {"Authorization": f"Bearer {fake_authentik.token}"}
     statuses: list[int] = []
@@ -139,7 +143,10 @@ def test_dropped_connection(fake_authentik: FakeAuthentik, client: httpx.Client)
 
 
 def test_slow_body_arrives_in_chunks(fake_authentik: FakeAuthentik, client: httpx.Client) -> None:
-    expected = client.get(LIST).content  # 3537 bytes
+    for index in range(4):  # five validation stages: a 3.5 kB answer
+        assert client.post(LIST, json={"name": f"avlint-slow-{index}"}).status_code == 201
+    fake_authentik.requests.clear()
+    expected = client.get(LIST).content
     fake_authentik.faults.slow_body(chunk_size=1000, delay=0.1)
     with client.stream("GET", LIST) as answer:
         headers_at = time.monotonic()
@@ -194,7 +201,7 @@ def test_reset_restores_seed_state_and_clears_faults(fake_authentik: FakeAuthent
     fake_authentik.reset()
     assert fake_authentik.faults.rules == []
     assert len(fake_authentik.requests) == 0
-    assert client.get(LIST).json()["pagination"]["count"] == 5
+    assert client.get(LIST).json()["pagination"]["count"] == 1
 
 
 def test_the_fake_only_listens_on_loopback(fake_authentik: FakeAuthentik) -> None:
@@ -219,7 +226,7 @@ def test_session_fixture_is_reset_between_uses(fake_authentik_session: FakeAuthe
     with httpx.Client(base_url=fake_authentik_session.url, headers=headers, timeout=10, **NO_TLS) as http:
         assert http.post(LIST, json={"name": "avlint-session"}).status_code == 201
         fake_authentik_session.reset()
-        assert http.get(LIST).json()["pagination"]["count"] == 5
+        assert http.get(LIST).json()["pagination"]["count"] == 1
 
 
 # -- hostile answers -------------------------------------------------------------------------------------
@@ -254,7 +261,7 @@ def test_huge_total_pages_rewrites_only_the_page_count(fake_authentik: FakeAuthe
     fake_authentik.faults.huge_total_pages(10_000_000, path=LIST)
     changed = client.get(LIST).json()
     assert changed["pagination"]["total_pages"] == 10_000_000
-    assert changed["pagination"]["count"] == real["pagination"]["count"] == 5
+    assert changed["pagination"]["count"] == real["pagination"]["count"] == 1
     assert changed["results"] == real["results"]
     created = client.post(LIST, json={"name": "avlint-x"})
     assert created.status_code == 201 and "pk" in created.json()  # writes are untouched (GET only)

@@ -10,9 +10,17 @@ import pytest
 from click.testing import CliRunner
 
 from avlint.cli import cli
-from tests.fake_authentik import FakeAuthentik
+from tests.fake_authentik import FakeAuthentik, seed
 from tests.test_diff import ABSENT_STAGE, CHANGE_ACTION, EXPORT, MFA, NEW_STAGE, _save_listing, edited, write
 from tests.test_graph_formats import SVG, boxes, check_mermaid, parse_html
+
+
+@pytest.fixture
+def fake_authentik(fake_authentik: FakeAuthentik) -> FakeAuthentik:
+    """The recorded server: a fresh server's defaults plus the four validation stages made by hand
+    on it (``lint-good-validate`` ...), which these tests read, change and delete."""
+    seed.add_hand_made_stages(fake_authentik.state)
+    return fake_authentik
 
 
 @pytest.fixture(autouse=True)

@@ -37,7 +37,7 @@ from avlint.live.client import PAGE_SIZE, ApiError, AuthError, Client, Permissio
 from avlint.live.command import ServerOptions, connection_from
 from avlint.live.connection import ConnectionError_, Secret, make_connection
 from tests.conftest import DATA, ROOT
-from tests.fake_authentik import FakeAuthentik
+from tests.fake_authentik import FakeAuthentik, seed
 from tests.fake_authentik.http import Request
 
 EXPORT = DATA / "exports" / "default-authentication-flow.yaml"
@@ -51,6 +51,14 @@ MFA_PK = "0f8a4b41-0608-487d-82d3-6c2e8eb7738e"
 
 
 # -- helpers -------------------------------------------------------------------------------------------
+@pytest.fixture
+def fake_authentik(fake_authentik: FakeAuthentik) -> FakeAuthentik:
+    """The recorded server: a fresh server's defaults plus the four validation stages made by hand
+    on it (``lint-good-validate`` ...), which these tests read, change and delete."""
+    seed.add_hand_made_stages(fake_authentik.state)
+    return fake_authentik
+
+
 @pytest.fixture(autouse=True)
 def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("AUTHENTIK_URL", "AUTHENTIK_TOKEN", "NO_COLOR", "SSL_CERT_FILE", "SSL_CERT_DIR"):
@@ -969,7 +977,10 @@ def test_the_token_never_appears_in_output_logs_errors_or_files(
     run(0, "diff", EXPORT, "--url", fake.url, "--token-file", token_file, "--target-version", "auto")
     run(2, "diff", EXPORT, "--url", fake.url, "--token", wrong)
     run(2, "diff", EXPORT, "--url", fake.url, "--token", fake.limited_token)
-    # pull
+    # pull (the default flow as a real server holds it: its stages' own fields, its policies)
+    from tests.pull_support import give_real_default_flow
+
+    give_real_default_flow(fake)
     run(0, "pull", *server, "--with-flows", "--out", work / "pulled")
     run(0, "pull", *server, "--name", "lint-good-validate", "--out", work / "one")
     run(1, "pull", *server, "--name", "no-such-stage", "--out", work / "none")

@@ -1308,16 +1308,22 @@ def test_exit_1_for_diff_with_changes(tmp_path: Path) -> None:
     assert read_text(path) == OLD_STAGE
 
 
-@pytest.mark.parametrize(
-    "text",
-    ["version: 1\nentries: [\n", "services:\n  web:\n    image: nginx\n"],
-    ids=["broken-yaml", "not-a-blueprint"],
-)
-def test_exit_1_when_a_file_cannot_be_migrated(tmp_path: Path, text: str) -> None:
+def test_exit_1_when_a_file_cannot_be_migrated(tmp_path: Path) -> None:
+    text = "version: 1\nentries: [\n"
     path = write(tmp_path, "x.yaml", text)
     result = invoke(str(path), "--to", "2026.5")
     assert result.exit_code == 1
     assert f"{path}: not migrated:" in result.stderr
+    assert read_text(path) == text
+
+
+def test_a_file_that_is_not_a_blueprint_is_skipped_with_a_note(tmp_path: Path) -> None:
+    """issue 11: a compose file named on the command line is left alone, like `lint` skips it."""
+    text = "services:\n  web:\n    image: nginx\n"
+    path = write(tmp_path, "x.yaml", text)
+    result = invoke(str(path), "--to", "2026.5")
+    assert result.exit_code == 0
+    assert result.stderr == f"{path}: note: skipped: docker compose file, not a blueprint\n"
     assert read_text(path) == text
 
 

@@ -390,7 +390,11 @@ def test_junit_reads_back_with_a_junit_parser() -> None:
 def test_junit_has_one_testcase_per_linted_file() -> None:
     xml = JUnitXml.fromstring(real_run("junit", SAMPLES).encode("utf-8"))
     cases = [case for suite in xml for case in suite]
-    files = sorted(str(p.relative_to(SAMPLES.parent)) for p in SAMPLES.rglob("*") if p.suffix in (".yaml", ".json"))
+    files = sorted(
+        str(p.relative_to(SAMPLES.parent))
+        for p in SAMPLES.rglob("*")
+        if p.suffix in (".yaml", ".yml", ".json") and not p.name.startswith(".")  # a walk skips hidden files
+    )
     assert sorted(case.name.split("sample_configs/", 1)[-1] for case in cases) == [
         f.split("sample_configs/", 1)[-1] for f in files
     ]

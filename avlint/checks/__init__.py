@@ -8,6 +8,7 @@ codes are all deselected and stamps rule data on what it yields.
 from __future__ import annotations
 
 from avlint.checks import (
+    authentik_discovery,
     binding,
     default_patch,
     document,
@@ -28,6 +29,7 @@ from avlint.checks.base import Check, CheckContext, Hit
 REGISTRY: tuple[Check, ...] = (
     document.check_duplicate_keys,
     document.check_top_level,
+    authentik_discovery.check_discovery,
     tags.check_tags,
     evaluation.check_evaluation,
     entries.check_entries,

@@ -7,6 +7,7 @@ from collections.abc import Container, Iterable, Iterator
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from avlint.blueprint import TOP_KEYS
+from avlint.checks.authentik_discovery import DISCOVERY_STOPS, stops_discovery
 from avlint.checks.base import CheckContext, Hit, reports
 from avlint.fix.model import Fix, delete_pair, rename_key
 from avlint.nodes import (
@@ -55,7 +56,7 @@ def check_duplicate_keys(ctx: CheckContext) -> Iterator[Hit]:
             seen[identity] = key_node
 
 
-@reports("AV101", "AV102", "AV103", "AV104", "AV105")
+@reports("AV101", "AV102", "AV103", "AV104", "AV105", "AV125")
 def check_top_level(ctx: CheckContext) -> Iterator[Hit]:
     doc = ctx.document
     if doc.api_body:
@@ -71,7 +72,7 @@ def check_top_level(ctx: CheckContext) -> Iterator[Hit]:
                 fix,
             )
     yield from _version(ctx)
-    yield from _metadata(ctx)
+    yield from _metadata_problems(ctx)
     context = doc.top.get("context")
     if context is not None and not isinstance(context.value, MappingNode):
         yield Hit(
@@ -110,6 +111,18 @@ def _version(ctx: CheckContext) -> Iterator[Hit]:
             f"blueprint version must be the integer 1, not {shown!r}; authentik rejects the file (Invalid blueprint version)",
             pair.path,
         )
+
+
+def _metadata_problems(ctx: CheckContext) -> Iterator[Hit]:
+    """One finding per problem: malformed metadata in a file authentik's discovery reads stops
+    that discovery for every file (AV125); in any other file it fails this import only (AV103)."""
+    hits = list(_metadata(ctx))
+    if any(hit.code == "AV103" for hit in hits) and stops_discovery(ctx):
+        hits = [
+            hit._replace(code="AV125", message=hit.message + DISCOVERY_STOPS) if hit.code == "AV103" else hit
+            for hit in hits
+        ]
+    yield from hits
 
 
 def _metadata(ctx: CheckContext) -> Iterator[Hit]:

@@ -6,6 +6,7 @@ import sys
 
 import click
 
+from avlint.cli.live_options import lint_context_options, live_source_from, lookup_server_options
 from avlint.cli.options import colour_wanted, config_options, jobs_option, spec_option, target_version_option
 from avlint.reporters import FORMATS  # names only: no reporter is imported here
 
@@ -74,6 +75,14 @@ FORMAT_NAMES = tuple(FORMATS)
     help="Where --project keeps file summaries (default $AVLINT_CACHE_DIR, else $XDG_CACHE_HOME/avlint or ~/.cache/avlint).",
 )
 @click.option("--no-cache", is_flag=True, help="With --project: summarise every file afresh; read and write no cache.")
+@click.option(
+    "--stdin-filename",
+    metavar="NAME",
+    help="Lint standard input (`-`) as this file: its name in messages, JSON or YAML by its suffix, "
+    "and --exclude matching.",
+)
+@lookup_server_options
+@lint_context_options
 def lint(
     paths: tuple[str, ...],
     output_format: str,
@@ -94,11 +103,15 @@ def lint(
     project: str | None,
     cache_dir: str | None,
     no_cache: bool,
+    stdin_filename: str | None,
+    **live: object,
 ) -> None:
-    """Lint blueprint files and folders (folders are searched for *.yaml, *.yml and *.json).
+    """Lint blueprint files and folders (folders are searched for *.yaml, *.yml and *.json);
+    `-` reads one blueprint from standard input.
 
     Exit status: 0 without errors, 1 with errors (or warnings with --strict), 2 for usage
-    errors and unreadable paths.
+    errors and unreadable paths. With --live-file or --url, also what only the server knows
+    (AV801-AV807: `!Find` targets that do not exist, names already taken...).
     """
     from avlint.run import LintRequest, run_lint
     from avlint.settings_options import SettingsOptions
@@ -116,7 +129,7 @@ def lint(
         spec=spec_file,
     )
     request = LintRequest(
-        paths=paths or (".",),
+        paths=paths or (() if stdin_filename is not None else (".",)),
         options=options,
         format=output_format,
         colour=(output_format == "text" or output_file is not None) and colour_wanted(),
@@ -127,5 +140,7 @@ def lint(
         project=project,
         cache_dir=cache_dir,
         no_cache=no_cache,
+        stdin_filename=stdin_filename,
+        live=live_source_from(live),
     )
     sys.exit(run_lint(request, sys.stdout, sys.stderr))

@@ -7,11 +7,10 @@ import re
 
 from yaml.nodes import MappingNode
 
-from avlint.blueprint import classify
 from avlint.embedded.carriers import EmbeddedValue
 from avlint.embedded.positions import PositionMap, line_starts
+from avlint.kind import BLUEPRINT, classify_text
 from avlint.loader.problems import ContentProblem
-from avlint.loader.yaml_nodes import compose
 
 # An embedded text that does not parse still counts as a blueprint when it has a top-level
 # blueprint key: then the syntax error is the user's problem (AV001), not a reason to skip.
@@ -19,12 +18,28 @@ _BLUEPRINT_LINE = re.compile(r"^(?:version|entries|metadata|context)\s*:", re.MU
 
 
 def is_blueprint(text: str) -> bool:
-    """The test a file passes to be linted: a top-level mapping with blueprint keys."""
+    """The test a file passes to be linted (avlint.kind, the one rule for every command), for a
+    value: only a mapping counts (a file of a bare scalar is reported, a value of one is text)."""
     try:
-        root = compose(text)
+        verdict, root = classify_text("", text.removeprefix("\ufeff"))
     except ContentProblem:
         return _BLUEPRINT_LINE.search(text) is not None
-    return isinstance(root, MappingNode) and classify(root) == "blueprint"
+    return verdict.kind == BLUEPRINT and isinstance(root, MappingNode)
+
+
+def holds_blueprints(path: str, text: str) -> bool:
+    """Whether a ConfigMap or Secret of the file carries a blueprint: such a file is read, not
+    skipped as another kind of YAML."""
+    from avlint.embedded import might_embed
+    from avlint.embedded.carriers import embedded_values
+
+    if not might_embed(path, text):
+        return False
+    try:
+        values = embedded_values(text.removeprefix("\ufeff"))
+    except ContentProblem:
+        return True  # a broken stream of ConfigMaps: the command reports it at its position
+    return values is not None and bool(blueprint_values(values))
 
 
 def blueprint_values(values: list[EmbeddedValue]) -> list[tuple[int, EmbeddedValue, str]]:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from avlint.catalogue import by_code
-from avlint.embedded import might_embed
+from avlint.embedded.blueprints import holds_blueprints
 from avlint.engine import lint_text
 from avlint.findings import Finding
 from avlint.fix.edits import CannotEdit, Edit, apply_edits, edits_for
@@ -44,6 +44,7 @@ class FixOutcome:
     applied: list[Applied] = field(default_factory=list)
     remaining: list[Finding] = field(default_factory=list)
     refused: str | None = None  # why the file cannot be fixed
+    skipped: str | None = None  # what the file is instead of a blueprint (avlint.kind): left alone
     before: list[Finding] = field(default_factory=list)  # the findings of the original
 
     @property
@@ -63,7 +64,7 @@ def fix_text(
     must not add a finding of any rule `settings` checks, selected for fixing or not.
     `references` (pk -> object, from the other blueprints of the set) turns on the rewrite of
     raw pks (AV502) that `migrate` does, as an unsafe fix."""
-    if might_embed(path, text):  # blueprints inside ConfigMaps and Secrets are fixed value by value
+    if holds_blueprints(path, text):  # blueprints inside ConfigMaps and Secrets are fixed value by value
         embedded = _fix_embedded(path, text, settings, unsafe, fixable, references)
         if embedded is not None:
             return embedded
@@ -72,6 +73,7 @@ def fix_text(
     before = lint_text(path, body, settings, had_bom)
     outcome = FixOutcome(path, text, text, remaining=before.findings, before=before.findings)
     if before.skipped is not None:
+        outcome.skipped = before.skipped
         return outcome
     broken = [f for f in before.findings if f.rule in UNLOADABLE]
     if broken:
@@ -123,14 +125,15 @@ def _rewrite_references(
     (another blueprint does), all at once (an entry's new `id` and its `!KeyOf`s go together)."""
     from yaml.nodes import MappingNode
 
-    from avlint.blueprint import build_document, classify
+    from avlint.blueprint import build_document
+    from avlint.kind import BLUEPRINT, of_root
     from avlint.loader.yaml_nodes import compose
     from avlint.migrate.references import plan_references
 
     if path.lower().endswith(".json"):
         return
     root = compose(state.body)
-    if not isinstance(root, MappingNode) or classify(root) != "blueprint":
+    if not isinstance(root, MappingNode) or of_root(root).kind != BLUEPRINT:
         return
     plan = plan_references(build_document(path, root, api_body=False), settings.release, references)
     rule = by_code("AV502")

@@ -32,7 +32,7 @@ class FixRequest:
 
 
 def run_fix(request: FixRequest, out: TextIO, err: TextIO, cwd: Path | None = None) -> int:
-    from avlint.discovery import discover, empty_folder_warnings
+    from avlint.discovery import discover, empty_folder_warnings, named_files
     from avlint.engine import RunResult
     from avlint.workers import iter_paths, stop_on_signals
 
@@ -51,6 +51,7 @@ def run_fix(request: FixRequest, out: TextIO, err: TextIO, cwd: Path | None = No
         return EXIT_USAGE
     files, path_errors = discover(list(request.paths), settings.exclude)
     err.writelines(empty_folder_warnings(list(request.paths), files, "fixed"))
+    named = named_files(request.paths, files)
     failures = changed = done_files = 0
     results = []
     if request.project is not None and not os.path.isdir(request.project):
@@ -64,6 +65,7 @@ def run_fix(request: FixRequest, out: TextIO, err: TextIO, cwd: Path | None = No
         diff=request.diff,
         unsafe=request.unsafe,
         references=references,
+        named=named,
     )
     # Each file is fixed and written on its own, in worker processes when there are many; the
     # reports are printed here, in input order, as the files are done. SIGINT or SIGTERM stops
@@ -142,8 +144,10 @@ def _fix_file(
     diff: bool,
     unsafe: bool,
     references: dict[str, Known] | None = None,
+    named: frozenset[str] = frozenset(),
 ) -> FileFix:
-    """Read, fix (the rules in `fixable` only), verify and (unless `diff`) write one file."""
+    """Read, fix (the rules in `fixable` only), verify and (unless `diff`) write one file. A file
+    that is not a blueprint is left alone, with a note when it was named (`named`)."""
     from avlint.atomic_write import WriteError, write_file
     from avlint.loader.problems import ContentProblem
     from avlint.loader.source import read_source
@@ -156,6 +160,11 @@ def _fix_file(
         return FileFix(err=(f"{path}: not fixed: {problem.message}\n",), failed=True)
     text = ("\ufeff" if source.had_bom else "") + source.text
     outcome = fix_text(path, text, settings, unsafe, fixable, references)
+    if outcome.skipped is not None:
+        from avlint.kind import skip_note
+
+        note = (skip_note(path, outcome.skipped),) if path in named else ()
+        return FileFix(FileResult(path, skipped=outcome.skipped), err=note)
     if outcome.refused:
         return FileFix(FileResult(path, _light(outcome.before)), err=(f"{path}: {outcome.refused}\n",), failed=True)
     remaining = FileResult(path, _light(outcome.remaining))

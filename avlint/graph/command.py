@@ -105,18 +105,22 @@ def load_and_lint(paths: list[str], settings: Settings, err: TextIO) -> tuple[li
     cannot be read, or a file that does not parse, is reported with its position."""
     from functools import partial
 
-    from avlint.discovery import discover, empty_folder_warnings
+    from avlint.discovery import discover, empty_folder_warnings, named_files
     from avlint.graph.summary import summarise_file
+    from avlint.kind import skip_note
     from avlint.workers import map_paths
 
     files, errors = discover(paths, settings.exclude)
     err.writelines(empty_folder_warnings(list(paths), files, "drawn"))
+    named = named_files(paths, files)
     problems = Problems(unreadable=len(errors))
     for error in errors:
         err.write(f"{error.path}: error: {error.reason}\n")
     infos = map_paths(partial(summarise_file, settings=settings), files, settings)
     for info in infos:
-        if info.unreadable:
+        if info.skipped and info.path in named:
+            err.write(skip_note(info.path, info.skipped))
+        elif info.unreadable:
             err.write(f"{info.path}: error: {info.unreadable}\n")
             problems.unreadable += 1
         elif info.problem:

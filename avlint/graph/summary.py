@@ -61,6 +61,7 @@ class FileInfo:
     entries: list[EntryInfo] = field(default_factory=list)
     problem: str = ""  # "line:column: message" when the file is not a readable blueprint
     unreadable: str = ""  # why the path cannot be read at all
+    skipped: str = ""  # what the file is instead of a blueprint (avlint.kind): not drawn
 
 
 def family(model: str | None) -> str:
@@ -95,6 +96,8 @@ def summarise_file(path: str, settings: Settings) -> FileInfo:
         info.findings = [f.replace(fix=None) for f in lint_file(path, settings).findings]
         return info
     result = lint_text(path, source.text, settings, source.had_bom)
+    if result.skipped is not None:
+        return FileInfo(path, skipped=result.skipped)
     info = FileInfo(path, [f.replace(fix=None) for f in result.findings])
     embedded = _embedded_entries(path, source.text) if might_embed(path, source.text) else None
     if embedded is not None:
@@ -148,13 +151,11 @@ def _embedded_entries(path: str, text: str) -> list[EntryInfo] | None:
 def parse_document(path: str, text: str) -> Document | None:
     """The blueprint in `text` (None when it is not one); ContentProblem when it does not parse.
     The lint of the same text has just composed it, so this is the cached tree."""
-    from avlint.blueprint import build_document, classify
-    from avlint.engine import compose_json_text
-    from avlint.loader.yaml_nodes import compose
+    from avlint.blueprint import build_document
+    from avlint.kind import BLUEPRINT, classify_text
 
-    text = text.removeprefix("\ufeff")
-    root = compose_json_text(text) if path.lower().endswith(".json") else compose(text)
-    if isinstance(root, MappingNode) and classify(root) == "blueprint":
+    verdict, root = classify_text(path, text.removeprefix("\ufeff"))
+    if isinstance(root, MappingNode) and verdict.kind == BLUEPRINT:
         return build_document(path, root, api_body=False)
     return None
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 from yaml.nodes import MappingNode
 
-from avlint.blueprint import Document, build_document, classify
+from avlint.blueprint import Document, build_document
 from avlint.live.server_options import ServerOptions as ServerOptions  # re-exported: the commands import it from here
 from avlint.settings_options import SettingsOptions, build_settings
 from avlint.usage import EXIT_USAGE, UsageError
@@ -117,29 +117,34 @@ def blueprint_environ(
 
 def load_documents(paths: list[str], settings: Settings, err: TextIO) -> tuple[list[tuple[str, Document]], int]:
     """Blueprints of the given paths, parsed on the lint path; unreadable ones are reported."""
-    from avlint.discovery import discover, empty_folder_warnings
+    from avlint.discovery import discover, empty_folder_warnings, named_files
+    from avlint.kind import BLUEPRINT, classify_text, skip_note
     from avlint.loader.problems import ContentProblem, PathError
     from avlint.loader.source import read_source
-    from avlint.loader.yaml_nodes import compose
 
     files, errors = discover(paths, settings.exclude)
     err.writelines(empty_folder_warnings(list(paths), files, "read"))
+    named = named_files(paths, files)
     documents: list[tuple[str, Document]] = []
     problems = len(errors)
     for error in errors:
         err.write(f"{error.path}: error: {error.reason}\n")
     for path in files:
+        json = path.endswith(".json")  # API bodies and JSON blueprints are not applied
         try:
-            root = compose(read_source(path, settings.max_file_size).text) if not path.endswith(".json") else None
+            verdict, root = classify_text(path, read_source(path, settings.max_file_size).text)
         except PathError as error:
             err.write(f"{error.path}: error: {error.reason}\n")
             problems += 1
             continue
         except ContentProblem as problem:
-            err.write(f"{path}:{problem.line}:{problem.column}: error: {problem.message}\n")
-            problems += 1
+            if not json:
+                err.write(f"{path}:{problem.line}:{problem.column}: error: {problem.message}\n")
+                problems += 1
             continue
-        if isinstance(root, MappingNode) and classify(root) == "blueprint":
+        if not verdict.linted:
+            err.write(skip_note(path, verdict.reason) if path in named else "")
+        elif not json and isinstance(root, MappingNode) and verdict.kind == BLUEPRINT:
             documents.append((path, build_document(path, root, api_body=False)))
     return documents, problems
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import codecs
 import os
 import stat
-from typing import NamedTuple
+from typing import BinaryIO, NamedTuple
 
 from avlint.loader.problems import ContentProblem, PathError
 
@@ -49,6 +49,15 @@ def read_bytes(path: str, max_size: int, hint: str = _RAISE_IT) -> bytes:
         raise PathError(path, describe_os_error(error)) from None
     if len(data) > max_size:  # the file grew between the check and the read
         raise ContentProblem("AV006", f"file is over the {_size(max_size, max_size)} limit{hint}")
+    return data
+
+
+def read_stream(stream: BinaryIO, max_size: int) -> bytes:
+    """Standard input, refused past `max_size` like a file (read one byte more to know): a
+    pipe has no size to check first."""
+    data = stream.read(max_size + 1)
+    if len(data) > max_size:
+        raise ContentProblem("AV006", f"standard input is over the {_size(max_size, max_size)} limit{_RAISE_IT}")
     return data
 
 

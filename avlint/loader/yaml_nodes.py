@@ -45,6 +45,21 @@ def compose_plain(text: str) -> Node | None:
     return _compose(text, MAX_DEPTH)
 
 
+def compose_stream(text: str) -> list[Node | None]:
+    """The root node of every document of a multi-document stream (Kubernetes manifests), with
+    the same guards; only for telling what a file that is not a blueprint is."""
+    if _depth_bound(text) > MAX_DEPTH:
+        _check_depth_exactly(text, MAX_DEPTH)
+    try:
+        return list(yaml.compose_all(text, Loader=_Loader))
+    except yaml.MarkedYAMLError as error:
+        raise _syntax_problem(error) from None
+    except yaml.YAMLError as error:
+        raise _reader_problem(error, text) from None
+    except RecursionError:
+        raise ContentProblem("AV006", f"nesting deeper than {MAX_DEPTH} levels") from None
+
+
 def _compose(text: str, loadable_depth: int) -> Node | None:
     """`loadable_depth`: nesting beyond it is refused (AV001) because the program that reads the
     file cannot load it, below avlint's own limit (AV006). Only a text whose cheap bound passes

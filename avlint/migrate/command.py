@@ -8,13 +8,12 @@ from typing import TextIO
 
 from yaml.nodes import MappingNode
 
-from avlint.blueprint import Document, build_document, classify
-from avlint.embedded import might_embed
+from avlint.blueprint import Document, build_document
+from avlint.embedded.blueprints import holds_blueprints
 from avlint.fix.apply import fix_text
 from avlint.fix.edits import CannotEdit, Edit, apply_edits, edits_for
 from avlint.fix.model import Fix
 from avlint.loader.problems import ContentProblem
-from avlint.loader.yaml_nodes import compose
 from avlint.migrate.flow_set import FlowSetRefused, NewBinding, append_entries
 from avlint.migrate.infer import infer_release
 from avlint.migrate.references import Known, plan_references
@@ -77,7 +76,7 @@ def migrate_text(
     known: dict[str, Known],
     flow_set_order: int | None = None,
 ) -> Migration:
-    if might_embed(path, text):  # blueprints inside ConfigMaps and Secrets are migrated value by value
+    if holds_blueprints(path, text):  # blueprints inside ConfigMaps and Secrets are migrated value by value
         embedded = _migrate_embedded(path, text, settings, source, known, flow_set_order)
         if embedded is not None:
             return embedded
@@ -240,12 +239,14 @@ def _add_bindings(text: str, document: Document, bindings: list[NewBinding], mig
 
 
 def _document(text: str) -> Document:
+    from avlint.kind import BLUEPRINT, classify_text
+
     try:
-        root = compose(text.removeprefix("\ufeff"))
+        verdict, root = classify_text("", text.removeprefix("\ufeff"))
     except ContentProblem as problem:
         raise MigrationError(f"line {problem.line}: {problem.message}") from None
-    if not isinstance(root, MappingNode) or classify(root) != "blueprint":
-        raise MigrationError("not an authentik blueprint")
+    if not isinstance(root, MappingNode) or verdict.kind != BLUEPRINT:
+        raise MigrationError(f"not an authentik blueprint{f' ({verdict.reason})' if verdict.reason else ''}")
     return build_document("", root, api_body=False)
 
 
@@ -267,9 +268,11 @@ def _apply(text: str, planned: list[tuple[int, str, Fix]], migration: Migration)
 
 def run_migrate(request: MigrateRequest, out: TextIO, err: TextIO, cwd: Path | None = None) -> int:
     from avlint.atomic_write import WriteError, write_file
-    from avlint.discovery import discover, empty_folder_warnings
+    from avlint.discovery import discover, empty_folder_warnings, named_files
+    from avlint.embedded.blueprints import holds_blueprints
     from avlint.engine import lint_text
     from avlint.fix.command import diff_lines
+    from avlint.kind import skip_note, skipped_reason
     from avlint.loader.problems import PathError
     from avlint.loader.source import read_source
     from avlint.migrate.references import load_known
@@ -286,12 +289,17 @@ def run_migrate(request: MigrateRequest, out: TextIO, err: TextIO, cwd: Path | N
         return EXIT_USAGE
     files, path_errors = discover(list(request.paths), settings.exclude)
     err.writelines(empty_folder_warnings(list(request.paths), files, "migrated"))
+    named = named_files(request.paths, files)
     failed = changed = 0
     for path in files:
         try:
             text = (
                 "\ufeff" if (source_text := read_source(path, settings.max_file_size)).had_bom else ""
             ) + source_text.text
+            reason = None if holds_blueprints(path, text) else skipped_reason(path, text)
+            if reason is not None:  # another kind of file: left alone, like `lint` skips it
+                err.write(skip_note(path, reason) if path in named else "")
+                continue
             migration = migrate_text(path, text, settings, source, known, request.flow_set_order)
         except PathError as error:
             path_errors.append(error)

@@ -26,10 +26,13 @@ class ProjectOptions(NamedTuple):
     cache_folder: str | None = None  # None: no cache (--no-cache, or no --project)
 
 
-def lint_and_summarise(path: str, settings: Settings) -> tuple[FileResult | PathError, FileSummary | None]:
+def lint_and_summarise(
+    path: str, settings: Settings, named: frozenset[str] | None = None
+) -> tuple[FileResult | PathError, FileSummary | None]:
     """Lint one file and summarise its blueprint documents (run in a worker: module-level)."""
     from avlint.loader.source import read_source
 
+    walked = named is not None and path not in named  # found in a named folder (AV124), as lint_paths says
     try:
         source = read_source(path, settings.max_file_size)
     except PathError as error:
@@ -37,9 +40,9 @@ def lint_and_summarise(path: str, settings: Settings) -> tuple[FileResult | Path
     except ContentProblem:
         from avlint.engine import lint_file
 
-        return _light(lint_file(path, settings)), None
+        return _light(lint_file(path, settings, walked=walked)), None
     documents: list[object] = []
-    result = lint_text(path, source.text, settings, source.had_bom, documents)  # type: ignore[arg-type]
+    result = lint_text(path, source.text, settings, source.had_bom, walked, documents)  # type: ignore[arg-type]
     if not documents and might_embed(path, source.text):
         return _light(result), _embedded_summary(path, source.text.removeprefix("\ufeff"))
     summary = None if result.skipped is None and _failed(result) else _summarise(documents, source.text)
@@ -59,7 +62,7 @@ def summarise_only(path: str, settings: Settings) -> FileSummary | None:
         if embedded is not None:
             return embedded
     documents: list[object] = []
-    result = lint_text(path, source.text, settings.replace(select=frozenset()), source.had_bom, documents)  # type: ignore[arg-type]
+    result = lint_text(path, source.text, settings.replace(select=frozenset()), source.had_bom, True, documents)  # type: ignore[arg-type]
     if result.skipped is None and not documents:
         return None  # did not parse
     return _summarise(documents, source.text)
@@ -77,9 +80,10 @@ def _embedded_summary(path: str, text: str) -> FileSummary | None:
     Secret. A value that does not parse has no summary (its lint says why)."""
     from yaml.nodes import MappingNode
 
-    from avlint.blueprint import build_document, classify
+    from avlint.blueprint import build_document
     from avlint.embedded.blueprints import blueprint_values, positions_of
     from avlint.embedded.carriers import embedded_values
+    from avlint.kind import BLUEPRINT, of_root
     from avlint.loader.yaml_nodes import compose
     from avlint.project.summary import at_positions, summarise
 
@@ -95,7 +99,7 @@ def _embedded_summary(path: str, text: str) -> FileSummary | None:
             root = compose(inner)
         except ContentProblem:
             continue
-        if isinstance(root, MappingNode) and classify(root) == "blueprint":
+        if isinstance(root, MappingNode) and of_root(root).kind == BLUEPRINT:
             summary = summarise(build_document(path, root, api_body=False), inner)
             documents.append(at_positions(summary, positions_of(text, value, inner).outer))
     return tuple(documents)
@@ -112,18 +116,23 @@ def _light(result: FileResult) -> FileResult:
 
 
 def lint_set(
-    files: list[str], settings: Settings, project: ProjectOptions, notes: list[str]
+    files: list[str],
+    settings: Settings,
+    project: ProjectOptions,
+    notes: list[str],
+    named_paths: frozenset[str] | None = None,
 ) -> tuple[list[FileResult], list[PathError]]:
     """Lint `files` (in order) with the set checks; `notes` receives what the user should know
-    about the cache (it could not be written)."""
+    about the cache (it could not be written); `named_paths`, as `named` for engine.lint_paths: the files named
+    on the command line, None when every file was."""
     from avlint.workers import map_paths
 
     if project.root is None and len(files) < 2:
         # One file and no folder: no set to check, so nothing to summarise (the pre-commit path).
         from avlint.engine import lint_paths
 
-        return lint_paths(files, settings)
-    outcomes = map_paths(partial(lint_and_summarise, settings=settings), files, settings)
+        return lint_paths(files, settings, named_paths)
+    outcomes = map_paths(partial(lint_and_summarise, settings=settings, named=named_paths), files, settings)
     results = [outcome for outcome, _ in outcomes if isinstance(outcome, FileResult)]
     errors = [outcome for outcome, _ in outcomes if isinstance(outcome, PathError)]
     named: dict[str, tuple[str, FileSummary | None]] = {}

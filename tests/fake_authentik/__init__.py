@@ -8,11 +8,15 @@ Modules, one job each:
 * ``server``      lifecycle, sockets, keep-alive, applying faults; ``FakeAuthentik``
 * ``routes``      URL routing and the DRF request pipeline (negotiation, auth, 405, OPTIONS)
 * ``auth``        bearer tokens and permission checks (403 bodies)
-* ``state``       the in-memory database; ``seed`` rebuilds the recorded seed state
+* ``state``       the in-memory database; ``seed`` rebuilds a fresh server's defaults from the
+                  recordings (and, on request, the recorded server's hand-made stages)
 * ``fields``, ``serializer``, ``validate``, ``threshold``  DRF validation and error bodies
 * ``render``      response bodies of each object type
 * ``pagination``  filters, search, ordering, pages
-* ``views_*``     the endpoints; ``export`` and ``blueprints`` for flow export / blueprint checks
+* ``views_*``     the endpoints; ``export`` for flow export
+* ``blueprints``  blueprint validation as authentik's importer runs it, with ``blueprint_yaml``
+                  (the loader and its 14 tags), ``blueprint_tags`` (resolving them) and
+                  ``blueprint_find`` (Django-style queries over the fake's tables)
 * ``faults``, ``requestlog``  fault injection and the request log
 * ``data``        access to the recorded files
 """

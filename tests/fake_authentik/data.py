@@ -25,7 +25,8 @@ def recording_paths() -> list[Path]:
 @functools.cache
 def recording(number: int) -> dict[str, Any]:
     (path,) = RECORDINGS.glob(f"{number:03d}-*.json")
-    return json.loads(path.read_text(encoding="utf-8"))
+    loaded: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return loaded
 
 
 def response_body(number: int) -> Any:
@@ -35,7 +36,7 @@ def response_body(number: int) -> Any:
 @functools.cache
 def not_found_page() -> str:
     """Django's 404 HTML page as authentik renders it (recordings 091 and 092 are identical)."""
-    return response_body(91)
+    return str(response_body(91))
 
 
 @functools.cache
@@ -96,4 +97,5 @@ def blueprint_models() -> frozenset[str]:
 @functools.cache
 def validate_stage_actions() -> dict[str, Any]:
     """DRF metadata ``actions`` body for the validation stage serializer (recording 158)."""
-    return response_body(158)["actions"]["POST"]
+    actions: dict[str, Any] = response_body(158)["actions"]["POST"]
+    return actions

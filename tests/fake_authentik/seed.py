@@ -1,9 +1,16 @@
-"""The seed state of the recorded server (README "Seed state"), rebuilt from the recordings.
+"""The seed state: what a fresh authentik 2025.12.4 holds once its default blueprints are applied,
+rebuilt from the recordings of a real server (README "Seed state").
+
+``load`` gives a real server's defaults: 18 stages (one validation stage,
+``default-authentication-mfa-validation``), 14 flows and 20 bindings. The recorded server also
+held four validation stages made by hand before the recordings (``HAND_MADE``); they are not
+defaults, and ``add_hand_made_stages`` puts them back (at their recorded place in database
+order) for the contract test's replay and for tests that want that server.
 
 Recorded, and taken as is:
 
-* the 22 stages in database order with their base fields and ``flow_set`` (129);
-* the five validation stages' own fields (003) and the TOTP setup stage's (005);
+* the stages in database order with their base fields and ``flow_set`` (129);
+* the validation stages' own fields (003) and the TOTP setup stage's (005);
 * the two authentication flows in full (094) and the short form of the 9 other bound flows
   (every ``flow_set`` entry of 129);
 * the four bindings of ``default-authentication-flow`` (096);
@@ -13,6 +20,8 @@ Not recorded, and supplied here (marked "inferred"): the three default flows tha
 (so no ``flow_set`` names them), the fields of the short-form flows that only the full serializer
 shows, the other flows' bindings (their pks and orders come from the recorded exports where one
 exists, otherwise from authentik's default blueprints), and the 580 other permissions.
+tests/test_fake_contract.py checks the flows, stages and bindings against the 2025.12.4 default
+blueprints (tests/data/default-blueprints/).
 """
 
 from __future__ import annotations
@@ -69,7 +78,13 @@ UNBOUND_FLOWS = (
         "authorization",
         "require_authenticated",
     ),
-    ("default-provider-invalidation-flow", "Logout", "You've logged out of %(app)s.", "invalidation", "none"),
+    (
+        "default-provider-invalidation-flow",
+        "Logged out of application",
+        "You've logged out of %(app)s.",
+        "invalidation",
+        "none",
+    ),
     ("default-source-pre-authentication", "Pre-Authentication", "Pre-authentication", "stage_configuration", "none"),
 )
 
@@ -127,6 +142,17 @@ OTHER_BINDINGS: dict[tuple[str, str], tuple[int, str | None, bool, bool]] = {
 
 PERMISSION_COUNT = 680  # recording 028
 
+# The policies the default blueprints bind to a flow itself (a full flow's ``policies``), for the
+# flows only seen in short form: the pk from the recorded export where there is one, else inferred.
+FLOW_POLICIES: dict[str, tuple[str, ...]] = {
+    "default-source-enrollment": ("b8f32ab4-c1e5-4f24-9032-8161245b82da",),  # export: ...-if-sso
+    "initial-setup": ("policy:default-oobe-password-usable",),  # inferred
+}
+
+# Validation stages the recorded server held that its default blueprints do not create: made by
+# hand before the recordings (README "Seed state"), unbound, and listed by every list recording.
+HAND_MADE = ("lint-api-applied-validate", "lint-bp-good-validate", "lint-good-validate", "probe-1795445869")
+
 
 def _inferred_uuid(*parts: str) -> str:
     return str(uuid.uuid5(_NS, ":".join(parts)))
@@ -147,8 +173,46 @@ def _flow_from(data: dict[str, Any]) -> Flow:
         layout=data["layout"],
         denied_action=data["denied_action"],
         authentication=data.get("authentication", FLOW_AUTHENTICATION.get(slug, "none")),
-        policies=list(data.get("policies", [])),
+        policies=list(data["policies"]) if "policies" in data else _flow_policies(slug),
     )
+
+
+def _flow_policies(slug: str) -> list[str]:
+    return [_inferred_uuid(*pk.split(":")) if pk.startswith("policy:") else pk for pk in FLOW_POLICIES.get(slug, ())]
+
+
+def _stage_from(data: dict[str, Any], validate_fields: dict[str, Any], totp_fields: dict[str, Any]) -> Stage:
+    stage = Stage(
+        pk=data["pk"],
+        name=data["name"],
+        model=data["meta_model_name"],
+        component=data["component"],
+        verbose_name=data["verbose_name"],
+        verbose_name_plural=data["verbose_name_plural"],
+    )
+    if stage.model == VALIDATE:
+        full = validate_fields[stage.pk]
+        stage.fields = {key: full[key] for key in VALIDATE_FIELDS}
+    elif stage.model == TOTP:
+        full = totp_fields[stage.pk]
+        stage.fields = {key: full[key] for key in TOTP_FIELDS}
+    return stage
+
+
+def add_hand_made_stages(state: State) -> None:
+    """Add the recorded server's four hand-made validation stages (``HAND_MADE``) with their
+    recorded pks and fields, in the recorded database order (129): the state recordings 001 and
+    105 started from."""
+    validate_fields = {s["pk"]: s for s in response_body(3)["results"]}
+    with state.lock:
+        existing = dict(state.stages)
+        state.stages.clear()
+        for data in response_body(129)["results"]:
+            if data["name"] in HAND_MADE:
+                state.stages[data["pk"]] = _stage_from(data, validate_fields, {})
+            elif data["pk"] in existing:
+                state.stages[data["pk"]] = existing.pop(data["pk"])
+        state.stages.update(existing)  # stages created since the seed keep their order, last
 
 
 def load(state: State) -> None:
@@ -178,21 +242,8 @@ def load(state: State) -> None:
 
     # Stages in database order.
     for data in all_stages:
-        stage = Stage(
-            pk=data["pk"],
-            name=data["name"],
-            model=data["meta_model_name"],
-            component=data["component"],
-            verbose_name=data["verbose_name"],
-            verbose_name_plural=data["verbose_name_plural"],
-        )
-        if stage.model == VALIDATE:
-            full = validate_fields[stage.pk]
-            stage.fields = {key: full[key] for key in VALIDATE_FIELDS}
-        elif stage.model == TOTP:
-            full = totp_fields[stage.pk]
-            stage.fields = {key: full[key] for key in TOTP_FIELDS}
-        state.stages[stage.pk] = stage
+        if data["name"] not in HAND_MADE:
+            state.stages[data["pk"]] = _stage_from(data, validate_fields, totp_fields)
 
     # Bindings in an order that reproduces every recorded flow_set and Flow.stages order.
     recorded = {(b["target"], b["stage"]): b for b in response_body(96)["results"]}

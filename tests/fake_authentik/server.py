@@ -17,7 +17,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from . import views_admin, views_flows, views_rbac, views_stages
+from . import views_admin, views_flows, views_policies, views_rbac, views_stages
 from .faults import Faults
 from .http import Request, Response
 from .requestlog import RequestLog
@@ -29,13 +29,14 @@ HOST = "127.0.0.1"
 
 def build_router() -> Router:
     router = Router()
-    for module in (views_admin, views_stages, views_flows, views_rbac):
+    for module in (views_admin, views_stages, views_flows, views_rbac, views_policies):
         module.register(router)
     return router
 
 
 class FakeAuthentik:
-    """A loopback fake of the authentik 2025.12.4 API, seeded with the recorded state.
+    """A loopback fake of the authentik 2025.12.4 API, seeded with a fresh server's defaults
+    (``hand_made_stages=True`` adds the recorded server's four hand-made validation stages).
 
     Attributes: ``url`` (``http://127.0.0.1:<port>``), ``api_url`` (``url + "/api/v3"``),
     ``token`` (superuser API token), ``limited_token`` (a non-superuser's token, see
@@ -44,8 +45,10 @@ class FakeAuthentik:
     and ``unhandled`` (the modelled unhandled server errors, e.g. ``seconds=inf``).
     """
 
-    def __init__(self, *, limited_permissions: str | Iterable[str] = "none", port: int = 0) -> None:
-        self.state = State(limited_permissions=limited_permissions)
+    def __init__(
+        self, *, limited_permissions: str | Iterable[str] = "none", port: int = 0, hand_made_stages: bool = False
+    ) -> None:
+        self.state = State(limited_permissions=limited_permissions, hand_made_stages=hand_made_stages)
         self.faults = Faults()
         self.requests = RequestLog()
         self.errors: list[str] = []  # tracebacks of unexpected exceptions in views (bugs of the fake)
@@ -193,7 +196,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _read_body(self) -> bytes:
         if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
-            chunks = []
+            chunks: list[bytes] = []
             while True:
                 size = int(self.rfile.readline().split(b";", 1)[0].strip() or b"0", 16)
                 if size == 0:

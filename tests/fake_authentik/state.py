@@ -6,6 +6,7 @@ Tables are dicts in insertion order, which stands in for PostgreSQL's "database 
 
 from __future__ import annotations
 
+import copy
 import secrets
 import threading
 import uuid
@@ -158,10 +159,12 @@ class DeviceType:
 
 
 class State:
-    """All objects of one fake server. ``reset()`` puts back the recorded seed state."""
+    """All objects of one fake server. ``reset()`` puts back the seed state: a fresh server's
+    defaults, plus the recorded server's hand-made validation stages with ``hand_made_stages``."""
 
-    def __init__(self, *, limited_permissions: str | Iterable[str] = "none") -> None:
+    def __init__(self, *, limited_permissions: str | Iterable[str] = "none", hand_made_stages: bool = False) -> None:
         self.lock = threading.RLock()
+        self.hand_made_stages = hand_made_stages
         self.admin_token = "fake-admin-" + secrets.token_hex(16)
         self.limited_token = "fake-limited-" + secrets.token_hex(16)
         self._limited_spec = limited_permissions
@@ -181,10 +184,25 @@ class State:
             self.blueprints: dict[str, BlueprintInstance] = {}
             self.device_types: dict[str, DeviceType] = {}
             self.permissions: list[dict[str, Any]] = []
+            # The server process's environment and files, for the importer's !Env and !File:
+            # empty unless a test puts something there (never the test process's own).
+            self.environ: dict[str, str] = {}
+            self.files: dict[str, str] = {}
             self.next_user_pk = 1
             self.next_assignment_id = 1
             seed.load(self)
+            if self.hand_made_stages:
+                seed.add_hand_made_stages(self)
             self.set_limited_permissions(self._limited_spec)
+
+    def transaction(self) -> State:
+        """A scratch copy for a blueprint validation, which authentik runs in a transaction it
+        always rolls back: writes to the copy's stages, flows and bindings never reach this state."""
+        scratch = copy.copy(self)
+        scratch.stages = copy.deepcopy(self.stages)
+        scratch.flows = copy.deepcopy(self.flows)
+        scratch.bindings = copy.deepcopy(self.bindings)
+        return scratch
 
     # -- generated values ----------------------------------------------------------------------
     @staticmethod

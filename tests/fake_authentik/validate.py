@@ -222,12 +222,13 @@ def validate_role(state: State, data: Any, *, partial: bool, instance_pk: str | 
 
 
 def validate_blueprint_instance(
-    data: Any, *, partial: bool, check_content: Callable[[str], list[str]]
+    data: Any, *, partial: bool, check_content: Callable[[str, Any], list[str]]
 ) -> dict[str, Any]:
-    """BlueprintInstanceSerializer; ``check_content`` gives the importer's log lines ([] = valid)."""
+    """BlueprintInstanceSerializer; ``check_content(content, context)`` gives the importer's log
+    lines ([] = valid). The importer gets the request's ``context`` as the instance context."""
 
     def validate_content(content: str, initial_data: dict[str, Any]) -> str:
-        logs = check_content(content) if content else []
+        logs = check_content(content, initial_data.get("context", {})) if content else []
         if logs:
             raise FieldError(
                 [Err("Failed to validate blueprint", "invalid")] + [Err(f"- {line}", "invalid") for line in logs]

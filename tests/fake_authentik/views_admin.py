@@ -60,7 +60,7 @@ def _validated(state: State, data: Any, *, partial: bool) -> dict[str, Any]:
         validate_blueprint_instance,
         data,
         partial=partial,
-        check_content=lambda content: blueprints.validate(state, content),
+        check_content=lambda content, context: blueprints.validate(state, content, context),
     )
 
 
