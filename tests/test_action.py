@@ -170,10 +170,12 @@ def test_a_clean_run_passes_with_strict_and_a_target(workspace: Path) -> None:
     assert lint.returncode == 0, lint.stderr
     assert runner.outputs()["exit-code"] == "0"
     good = sorted((workspace / "sample_configs" / "good").iterdir())  # every one is a blueprint
-    assert lint.stdout.startswith(f"No problems in {len(good)} files")
-    assert (
-        json.loads((workspace / "out" / "avlint report.sarif").read_text(encoding="utf-8"))["runs"][0]["results"] == []
-    )
+    # The good samples, linted as one set, hold a !Find only a server can answer (AV704): an
+    # info finding, a notice, never a failure.
+    assert f"No problems in {len(good)} files" in lint.stdout
+    assert all(line.startswith("::notice ") for line in lint.stdout.splitlines()[:-1])
+    results = json.loads((workspace / "out" / "avlint report.sarif").read_text(encoding="utf-8"))["runs"][0]["results"]
+    assert all(result["level"] == "note" for result in results)
     assert runner.run("Fail on findings").returncode == 0
 
 
