@@ -611,3 +611,38 @@ def test_standard_input_is_looked_up_as_given_not_as_the_file_on_disk() -> None:
     text = "# unsaved lines above move every position\n\n" + EVERYTHING
     assert av801 and all(f["line"] > 2 for f in av801)
     assert any(f["line"] == text.count("\n", 0, expected) + 1 for f in av801)
+
+
+def test_the_server_answers_what_the_set_of_files_leaves_to_it() -> None:
+    """Checked as a set, a `!Find` no file creates "needs the server" (AV704, info); given the
+    server's objects, the server tells: found (nothing to say) or missing (AV801), never both."""
+    text = f"""\
+version: 1
+entries:
+  - model: authentik_flows.flowstagebinding
+    identifiers:
+      target: !KeyOf flow
+      stage: !Find [{VALIDATE}, [name, lint-good-validate]]
+      order: 10
+  - model: authentik_flows.flowstagebinding
+    identifiers:
+      target: !KeyOf flow
+      stage: !Find [{VALIDATE}, [name, nowhere-to-be-found]]
+      order: 20
+  - model: authentik_flows.flow
+    id: flow
+    identifiers: {{slug: set-and-server}}
+    attrs: {{name: Set and server, title: Set and server, designation: authentication}}
+"""
+    path = write("uses.yaml", text)
+    write("other.yaml", "version: 1\nentries: []\n")  # two files: checked as a set
+    found_at = at(text, f"!Find [{VALIDATE}, [name, lint-good")
+    missing_at = at(text, f"!Find [{VALIDATE}, [name, nowhere")
+    _, offline, _ = findings(path, "other.yaml")
+    assert {(f["rule"], f["line"], f["column"]) for f in offline if f["rule"] == "AV704"} == {
+        ("AV704", *found_at),
+        ("AV704", *missing_at),
+    }
+    _, live, _ = findings(path, "other.yaml", "--live-file", STAGES)
+    assert not [f for f in live if f["rule"] == "AV704"]
+    assert rules_at(live) == {("AV801", *missing_at)}

@@ -47,6 +47,7 @@ class KnownResolver(Resolver):
         self.live_ids: dict[str, Any] = {}  # entry id -> pk of its existing object
         self.live_pks: dict[str, Any] = {}  # a pk identifier of the file -> the existing object's pk
         self.misses: list[Miss] = []
+        self.answered: set[tuple[int, int]] = set()  # where the `!Find`s the server decided are
         self.environ_known = environ is not None
 
     def value(self, node: Node) -> Any:
@@ -72,6 +73,8 @@ class KnownResolver(Resolver):
             return query
         model, conditions = query
         found = self.known.find(model, conditions)
+        if found.state in ("found", "missing"):
+            self.answered.add(start(node))
         if found.state == "found" and found.obj is not None:
             return found.obj.get("pk")
         if found.state == "missing":

@@ -43,6 +43,7 @@ CODES = frozenset(
         CREATED_EXISTS,
     }
 )
+NEEDS_SERVER = "AV704"  # avlint.project: a `!Find` no file of the set creates
 _MISS_CODES = {"find": FIND_NO_MATCH, "pk-missing": PK_NOT_ON_SERVER, "pk-wrong": PK_WRONG_MODEL}
 
 
@@ -109,7 +110,10 @@ def add_live_findings(
     when several were asked."""
     from avlint.engine import stamp_pass
 
-    hits = [hit._replace(message=prefix + hit.message) for hit in live_hits(document, settings, known)]
+    answered: set[tuple[int, int]] = set()
+    hits = [hit._replace(message=prefix + hit.message) for hit in live_hits(document, settings, known, answered)]
+    # "Only the server can tell" (AV704, from the files as a set) is moot where the server told.
+    result.findings = [f for f in result.findings if not (f.rule == NEEDS_SERVER and (f.line, f.column) in answered)]
     if not hits:
         return
     stamped = stamp_pass(result.path, text.removeprefix("\ufeff"), document.root, hits, settings)
@@ -130,13 +134,18 @@ def document_of(path: str, text: str) -> Document | None:
     return build_document(path, root, api_body=False)
 
 
-def live_hits(document: Document, settings: Settings, known: KnownObjects) -> list[Located]:
+def live_hits(
+    document: Document, settings: Settings, known: KnownObjects, answered: set[tuple[int, int]] | None = None
+) -> list[Located]:
+    """The server-only hits of one file; `answered` receives where the `!Find`s are that the
+    server decided (found or missing)."""
     from avlint.engine import Located
     from avlint.live.identity import same_pk
     from avlint.spec import model_spec
 
     hits: list[Located] = []
     resolver = KnownResolver(known, strict=False)
+    answered = answered if answered is not None else set()
     # pks the file itself gives its entries: a reference to one is to an object this import makes.
     own_pks = {
         same_pk(pair.value.value)
@@ -155,6 +164,7 @@ def live_hits(document: Document, settings: Settings, known: KnownObjects) -> li
                 continue  # a malformed or failing tag: the per-file lint reports it
         for miss in resolver.misses:
             hits.append(Located.at(_MISS_CODES[miss.kind], miss.line, miss.column, miss.message))
+        answered.update(resolver.answered)
         spec = model_spec(entry.model, settings.release, settings.spec) if entry.model else None
         if spec is not None:
             for _, node, target in raw_pk_nodes(entry, spec):
