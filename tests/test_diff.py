@@ -984,3 +984,29 @@ def test_a_tag_that_fails_is_reported_not_raised(fake_authentik: FakeAuthentik) 
     )
     assert applied.exception is None or isinstance(applied.exception, SystemExit)
     assert all(r.method == "GET" for r in fake_authentik.requests)  # nothing sent
+
+
+@pytest.mark.parametrize(
+    "objects",
+    [
+        [{"pk": 7, "username": "akadmin", "name": "authentik Default Admin", "is_active": True}],  # /core/users/
+        [
+            {
+                "pk": "b8f32ab4-0000-4000-8000-000000000001",
+                "name": "skip-mfa",
+                "meta_model_name": "authentik_policies_expression.expressionpolicy",
+                "expression": "return True",
+            }
+        ],  # /policies/all/
+    ],
+    ids=["users", "policies"],
+)
+def test_a_saved_listing_of_another_endpoint_is_refused_not_read_as_stages(objects: list[dict]) -> None:
+    saved = write("other.json", json.dumps({"pagination": {"count": len(objects)}, "results": objects}))
+    result = CliRunner().invoke(cli, ["diff", str(EXPORT), "--live-file", str(saved)])
+    assert result.exit_code == 2, result.output
+    assert (
+        "--live-file" in result.stderr
+        and "object 1 of the list is not a stage, flow or flow-stage binding" in result.stderr
+    )
+    assert result.stdout == ""

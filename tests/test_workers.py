@@ -28,11 +28,23 @@ def test_in_one_process_a_stop_ends_the_run_after_the_current_file() -> None:
     assert stop.exit_code == 143 and stop.name == "SIGTERM"
 
 
+def _double_once_stopping(path: str) -> str:
+    """The first chunk's files (p0-p7) at once; every later file waits in its worker until the
+    run is stopping, so that how far the workers got never depends on the machine's load."""
+    import time
+
+    if int(path[1:]) >= 8:
+        deadline = time.monotonic() + 30  # bounded: a broken stop fails the test, never hangs it
+        while not workers._stopping() and time.monotonic() < deadline:
+            time.sleep(0.005)
+    return path * 2
+
+
 def test_with_workers_a_stop_ends_the_run_soon_and_says_which_files_were_done() -> None:
     stop = Stop()
     paths = [f"p{n}" for n in range(workers.PARALLEL_THRESHOLD * 4)]
     done = []
-    for path, result in iter_paths(_double, paths, Settings(jobs=2), stop):
+    for path, result in iter_paths(_double_once_stopping, paths, Settings(jobs=2), stop):
         done.append((path, result))
         stop.request(signal.SIGINT)  # as the handler does when Ctrl-C comes
     assert 0 < len(done) < len(paths) // 2  # only the chunks already under way

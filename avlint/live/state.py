@@ -120,19 +120,30 @@ def load_state(path: str) -> LiveState:
     if not isinstance(items, list):
         raise ValueError("expected the JSON of a list endpoint ({'results': [...]}) or a list of objects")
     state = LiveState(source=path)
-    for obj in items:
+    for number, obj in enumerate(items, 1):
         if not isinstance(obj, dict) or "pk" not in obj:
             raise ValueError("every object needs a pk")
         model = _model_of(obj)
+        if model is None:
+            raise ValueError(
+                f"object {number} of the list is not a stage, flow or flow-stage binding: save the "
+                "listing of /stages/all/, /stages/authenticator/validate/, /flows/instances/ or /flows/bindings/"
+            )
         state.objects.setdefault(model, []).append(obj)
         if "name" in obj and model != FLOW:
             state.stage_names[str(obj["pk"])] = (obj["name"], obj.get("meta_model_name", model))
     return state
 
 
-def _model_of(obj: dict[str, Any]) -> str:
+def _model_of(obj: dict[str, Any]) -> str | None:
+    """The model of a listed object, told by its shape; None for an object of another endpoint
+    (a saved list of users or policies must not be read as validation stages)."""
     if "designation" in obj and "slug" in obj:
         return FLOW
     if {"target", "stage", "order"} <= obj.keys():
         return BINDING
-    return obj.get("meta_model_name") or VALIDATE_STAGE
+    model = obj.get("meta_model_name")
+    if isinstance(model, str):
+        return model if model.startswith("authentik_stages_") else None
+    # The validation stage's own list carries no meta_model_name: its fields tell it.
+    return VALIDATE_STAGE if {"device_classes", "not_configured_action"} <= obj.keys() else None
