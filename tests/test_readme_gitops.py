@@ -3,8 +3,11 @@ what the hook and the action really do."""
 
 from __future__ import annotations
 
+import json
 import re
+from pathlib import Path
 
+import pytest
 import yaml
 
 from tests.conftest import ROOT
@@ -63,3 +66,41 @@ def test_the_readme_table_lists_every_input_with_its_default() -> None:
         default = spec["default"]
         if default and name != "target-version":  # empty means the newest, as the table says
             assert rows[name].strip() == f"`{default}`", name
+
+
+def test_the_gitops_hook_checks_a_changed_file_against_the_rest_of_the_repository(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What pre-commit runs for that hook (the hook's entry, its args, then the staged files that
+    `files:`/`exclude:` select) in a GitOps repository: only the changed blueprint is named, yet a
+    stage name another blueprint of the folder holds is found."""
+    import shlex
+
+    from click.testing import CliRunner
+
+    from avlint.cli import cli
+
+    hook = gitops_hook()
+    entry = next(h for h in yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text()) if h["id"] == hook["id"])
+    (tmp_path / "blueprints" / "vendor").mkdir(parents=True)
+    (tmp_path / "k8s" / "grafana").mkdir(parents=True)
+    (tmp_path / "blueprints" / "password.yaml").write_text(
+        "version: 1\nentries:\n  - model: authentik_stages_password.passwordstage\n"
+        "    identifiers: {name: mfa}\n    attrs: {backends: [authentik.core.auth.InbuiltBackend]}\n"
+    )
+    (tmp_path / "blueprints" / "mfa.yaml").write_text(
+        "version: 1\nentries:\n  - model: authentik_stages_authenticator_validate.authenticatorvalidatestage\n"
+        "    identifiers: {name: mfa}\n    attrs: {device_classes: [totp], not_configured_action: skip}\n"
+    )
+    (tmp_path / "k8s" / "grafana" / "deployment.yaml").write_text("apiVersion: apps/v1\nkind: Deployment\n")
+    monkeypatch.chdir(tmp_path)
+    staged = ["blueprints/mfa.yaml", "k8s/grafana/deployment.yaml"]
+    files, exclude = re.compile(hook["files"]), re.compile(hook["exclude"])
+    selected = [path for path in staged if files.search(path) and not exclude.search(path)]
+    assert selected == ["blueprints/mfa.yaml"]
+    command = [*shlex.split(entry["entry"])[1:], *hook["args"], "--isolated", "--format", "json", *selected]
+    result = CliRunner().invoke(cli, command)
+    assert result.exit_code == 1, result.output
+    found = json.loads(result.stdout)["findings"]
+    assert {f["path"] for f in found} == {"blueprints/mfa.yaml"}  # only the named file is reported
+    assert any(f["rule"] == "AV702" and "blueprints/password.yaml" in f["message"] for f in found)
