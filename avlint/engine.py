@@ -175,36 +175,33 @@ def _embedded_result(path: str, text: str, hits: list[Located], settings: Settin
     return result
 
 
+def _unreadable(path: str, problem: ContentProblem, settings: Settings) -> FileResult:
+    """The one finding of a file whose bytes cannot be read as text (encoding, size)."""
+    hit = Located.at(problem.rule, problem.line, problem.column, problem.message)
+    return _stamp(path, "", [hit], settings, settings.enabled_codes())
+
+
 def lint_file(path: str, settings: Settings, walked: bool = False) -> FileResult:
     """Read and lint one file; PathError when it cannot be read at all."""
     try:
         source = read_source(path, settings.max_file_size)
     except ContentProblem as problem:
-        return _stamp(
-            path,
-            "",
-            [Located.at(problem.rule, problem.line, problem.column, problem.message)],
-            settings,
-            settings.enabled_codes(),
-        )
+        return _unreadable(path, problem, settings)
     return lint_text(path, source.text, settings, source.had_bom, walked)
 
 
-def lint_stream(path: str, stream: BinaryIO, settings: Settings) -> FileResult:
+def lint_stream(path: str, stream: BinaryIO, settings: Settings, keep: dict[str, str] | None = None) -> FileResult:
     """Lint what a stream (standard input) holds as the file `path`: the same findings as a file
-    with those bytes, and AV006 past --max-file-size."""
+    with those bytes, and AV006 past --max-file-size. `keep` receives the text read, for the
+    passes after linting (the server's findings), since the file on disk may differ."""
     from avlint.loader.source import read_stream
 
     try:
         data = read_stream(stream, settings.max_file_size)
     except ContentProblem as problem:
-        return _stamp(
-            path,
-            "",
-            [Located.at(problem.rule, problem.line, problem.column, problem.message)],
-            settings,
-            settings.enabled_codes(),
-        )
+        return _unreadable(path, problem, settings)
+    if keep is not None:
+        keep[path] = data.decode("utf-8", errors="replace")
     return lint_bytes(path, data, settings)
 
 
@@ -213,13 +210,7 @@ def lint_bytes(path: str, data: bytes, settings: Settings) -> FileResult:
     try:
         source: SourceText = decode(data)
     except ContentProblem as problem:
-        return _stamp(
-            path,
-            "",
-            [Located.at(problem.rule, problem.line, problem.column, problem.message)],
-            settings,
-            settings.enabled_codes(),
-        )
+        return _unreadable(path, problem, settings)
     return lint_text(path, source.text, settings, source.had_bom)
 
 
@@ -363,6 +354,13 @@ def _stamp(
     result.findings = stamp_fingerprints(text, result.findings)
     result.findings.sort()
     return result
+
+
+def stamp_pass(path: str, text: str, root: Node | None, hits: list[Located], settings: Settings) -> FileResult:
+    """Stamp the hits of a pass outside the checks (avlint.live's server-only findings) as the
+    checks' hits are: suppression comments, configured severities, fingerprints."""
+    quoted = _quoted_spans(root) if root is not None and "avlint:" in text else ()
+    return _stamp(path, text, hits, settings, settings.enabled_codes(), quoted)
 
 
 def lint_paths(

@@ -15,7 +15,8 @@ from avlint.usage import UsageError
 if TYPE_CHECKING:
     from avlint.baseline import Baseline
     from avlint.config import Config
-    from avlint.engine import RunResult
+    from avlint.engine import FileResult, RunResult
+    from avlint.live.listing_source import LiveSource
     from avlint.loader.problems import PathError
     from avlint.settings import Settings
 
@@ -85,6 +86,17 @@ def _inside(path: str, folder: str) -> bool:
     if folder == os.curdir:
         return not os.path.isabs(path) and not path.startswith(os.pardir + os.sep) and path != os.pardir
     return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
+def add_server_findings(
+    results: list[FileResult], live: LiveSource, settings: Settings, err: TextIO, texts: dict[str, str]
+) -> None:
+    """With --live-file or --url: a pass after the per-file lint (which stays offline) adds what
+    only the server knows. Without those options nothing here is imported. `texts`: what was
+    linted instead of a file on disk (standard input)."""
+    from avlint.live.lint_context import live_pass
+
+    live_pass(results, live, settings, err, texts)
 
 
 def load_baseline(path: str | None, write_baseline: str | None, config: Config) -> Baseline | None:

@@ -14,6 +14,7 @@ from avlint.usage import EXIT_FINDINGS, EXIT_USAGE, UsageError
 
 if TYPE_CHECKING:
     from avlint.engine import RunResult
+    from avlint.live.listing_source import LiveSource
     from avlint.loader.problems import PathError
 
 
@@ -27,6 +28,7 @@ class LintRequest(NamedTuple):
     write_baseline: str | None = None
     changed_since: str | None = None  # a git ref
     stdin_filename: str | None = None  # the name standard input (`-`) is linted as
+    live: LiveSource | None = None  # --live-file / --url: add what only the server knows
 
 
 def run_lint(
@@ -58,6 +60,7 @@ def run_lint(
         return EXIT_USAGE
     from avlint.discovery import is_excluded, named_files
 
+    texts: dict[str, str] = {}  # what was linted instead of a file on disk (standard input)
     if stdin_path is not None:
         if is_excluded(stdin_path, settings.exclude):
             return 0  # as ruff does: an excluded file says nothing, even from an editor
@@ -65,11 +68,19 @@ def run_lint(
 
         named = frozenset({stdin_path})
         read_errors: list[PathError] = []
-        results = [lint_stream(stdin_path, stdin or sys.stdin.buffer, settings)]
+        results = [lint_stream(stdin_path, stdin or sys.stdin.buffer, settings, texts)]
     else:
         # --changed-since picks files below the named folders, leaving hidden ones out, like a walk.
         named = frozenset() if request.changed_since else named_files(request.paths, files)
         results, read_errors = lint_paths(files, settings, named)
+    if request.live is not None:
+        from avlint.lint_steps import add_server_findings
+
+        try:
+            add_server_findings(results, request.live, settings, err, texts)
+        except UsageError as error:
+            err.write(f"avlint: error: {error}\n")
+            return EXIT_USAGE
     result = RunResult(results, path_errors + read_errors)
     _note_skipped(result, named, err)
     for path_error in result.path_errors:

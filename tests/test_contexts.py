@@ -677,3 +677,49 @@ def test_a_home_relative_token_file_is_expanded(monkeypatch: pytest.MonkeyPatch,
         str(tmp_path / "team" / "contexts.yaml"),
     )
     assert found.contexts["prod"].token_file == str(tmp_path / "home" / ".config" / "avlint" / "prod.token")
+
+
+def test_lint_looks_references_up_on_every_named_server(
+    fake_authentik: FakeAuthentik, second_authentik: FakeAuthentik, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`lint --context a --context b`: each server answers for itself, and a finding says which."""
+    contexts = two_servers(fake_authentik, second_authentik)
+    monkeypatch.setenv(PROD_TOKEN, fake_authentik.token)
+    # A stage only the staging server holds: prod cannot resolve the !Find, staging can.
+    import httpx
+
+    headers = {"Authorization": f"Bearer {second_authentik.token}"}
+    with httpx.Client(headers=headers) as client:
+        answer = client.post(f"{second_authentik.api_url}/stages/authenticator/totp/", json={"name": "staging-only"})
+    assert answer.status_code == 201, answer.text
+    path = Path("uses.yaml")
+    path.write_text(
+        "version: 1\nentries:\n"
+        "  - model: authentik_stages_authenticator_validate.authenticatorvalidatestage\n"
+        "    identifiers: {name: uses-staging-only}\n"
+        "    attrs:\n      not_configured_action: configure\n"
+        "      configuration_stages:\n"
+        "        - !Find [authentik_stages_authenticator_totp.authenticatortotpstage, [name, staging-only]]\n",
+        encoding="utf-8",
+    )
+    done = invoke(
+        "lint",
+        "--isolated",
+        "--format",
+        "json",
+        "--contexts-file",
+        contexts,
+        "--context",
+        "prod",
+        "--context",
+        "staging",
+        path,
+    )
+    assert done.exit_code == 1, done.output
+    found = [f for f in json.loads(done.stdout)["findings"] if f["rule"] == "AV801"]
+    assert [f["message"].split(":")[0] for f in found] == ["prod"]
+    assert fake_authentik.token not in done.output and second_authentik.token not in done.output
+    alone = invoke("lint", "--isolated", "--contexts-file", contexts, "--context", "staging", path)
+    assert alone.exit_code == 0, alone.output
+    clash = invoke("lint", "--isolated", "--context", "prod", "--url", fake_authentik.url, path)
+    assert clash.exit_code == 2 and "exclude each other" in clash.output

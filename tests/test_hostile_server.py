@@ -131,7 +131,65 @@ def test_the_readme_quotes_these_counts() -> None:
 
     readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
     reads, writes = len(HOSTILE) * len(COMMANDS), len(HOSTILE) - 1
+    assert (
+        f"the four endpoints `pull --with-flows` adds (the policy bindings, the policies, a policy's and a stage's own endpoint; {len(FLOW_CASES)} runs"
+        in readme
+    )
+    assert len(FLOW_ENDPOINTS) == 4
     assert f"{len(HOSTILE)} behaviours" in readme
     assert (
         f"on their reads ({reads} runs), and {writes} of them against `apply`'s writes: {reads + writes} runs" in readme
     )
+
+
+# What `pull --with-flows` reads besides the endpoints above (issue 14): the policy lists, and the
+# detail endpoints of a policy type and of a stage type other than validation.
+FLOW_ENDPOINTS = {
+    "/api/v3/policies/bindings/": "/policies/bindings/",
+    "/api/v3/policies/all/": "/policies/all/",
+    "/api/v3/policies/expression/*": "/policies/expression/",
+    "/api/v3/stages/password/*": "/stages/password/",
+}
+
+
+# A detail answer has no pagination to lie about: "huge total_pages" applies to the lists only.
+FLOW_CASES = [
+    (behaviour, endpoint)
+    for behaviour in sorted(HOSTILE)
+    for endpoint in sorted(FLOW_ENDPOINTS)
+    if not (behaviour == "huge total_pages" and endpoint.endswith("*"))
+]
+
+
+@pytest.mark.parametrize(("behaviour", "endpoint"), FLOW_CASES)
+def test_a_hostile_server_on_what_pull_with_flows_reads(
+    fake_authentik: FakeAuthentik, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, behaviour: str, endpoint: str
+) -> None:
+    from tests.pull_support import give_real_default_flow
+
+    monkeypatch.delenv("AUTHENTIK_TOKEN", raising=False)
+    give_real_default_flow(fake_authentik)
+    HOSTILE[behaviour](fake_authentik.faults, path=endpoint, method="GET")
+    out = tmp_path / "pulled"
+    result = CliRunner().invoke(
+        cli,
+        [
+            "pull",
+            "--with-flows",
+            "--out",
+            str(out),
+            "--url",
+            fake_authentik.url,
+            "--token",
+            fake_authentik.token,
+            *FAST,
+        ],
+    )
+    label = f"{behaviour} x pull --with-flows on {endpoint}"
+    assert result.exit_code in (1, 2), (label, result.output)
+    assert result.exception is None or isinstance(result.exception, SystemExit), (label, repr(result.exception))
+    errors = [line for line in result.stderr.splitlines() if line.startswith("avlint: error:")]
+    assert len(errors) == 1, (label, result.stderr)
+    assert FLOW_ENDPOINTS[endpoint] in errors[0], (label, errors[0])
+    assert fake_authentik.token[:8] not in result.output, label
+    assert not out.exists() or not any(out.iterdir()), label  # nothing written

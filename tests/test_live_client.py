@@ -977,7 +977,10 @@ def test_the_token_never_appears_in_output_logs_errors_or_files(
     run(0, "diff", EXPORT, "--url", fake.url, "--token-file", token_file, "--target-version", "auto")
     run(2, "diff", EXPORT, "--url", fake.url, "--token", wrong)
     run(2, "diff", EXPORT, "--url", fake.url, "--token", fake.limited_token)
-    # pull
+    # pull (the default flow as a real server holds it: its stages' own fields, its policies)
+    from tests.pull_support import give_real_default_flow
+
+    give_real_default_flow(fake)
     run(0, "pull", *server, "--with-flows", "--out", work / "pulled")
     run(0, "pull", *server, "--name", "lint-good-validate", "--out", work / "one")
     run(1, "pull", *server, "--name", "no-such-stage", "--out", work / "none")

@@ -33,8 +33,9 @@ from avlint.live.pull_names import file_name
 from avlint.settings import Settings
 from avlint.spec import model_spec
 from avlint.versions import resolve_release
-from tests.fake_authentik import FakeAuthentik, seed
+from tests.fake_authentik import FakeAuthentik, seed, views_policies
 from tests.fake_authentik.http import Request
+from tests.pull_support import give_real_default_flow
 
 GOLDEN = Path(__file__).resolve().parent / "golden" / "live" / "pull"
 REGENERATE = os.environ.get("AVLINT_REGENERATE_GOLDEN") == "1"
@@ -42,6 +43,9 @@ RELEASE = resolve_release("2025.12")
 VALIDATE_MODEL = "authentik_stages_authenticator_validate.authenticatorvalidatestage"
 FLOW_MODEL = "authentik_flows.flow"
 BINDING_MODEL = "authentik_flows.flowstagebinding"
+POLICY_BINDING_MODEL = "authentik_policies.policybinding"
+IDENTIFICATION_MODEL = "authentik_stages_identification.identificationstage"
+LOGIN_MODEL = "authentik_stages_user_login.userloginstage"
 VERSION = "/api/v3/admin/version/"
 SEED_STAGES = [
     "default-authentication-mfa-validation",
@@ -88,6 +92,15 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     for name in ("AUTHENTIK_URL", "AUTHENTIK_TOKEN", "NO_COLOR", "SOURCE_DATE_EPOCH"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture(autouse=True)
+def _real_default_flow(request: pytest.FixtureRequest) -> None:
+    """The seed's default authentication flow as a real server holds it (its stages' fields, its
+    two policies and their bindings): what `pull --with-flows` must carry over whole."""
+    if "fake_authentik" in request.fixturenames:
+        give_real_default_flow(request.getfixturevalue("fake_authentik"))
+        request.getfixturevalue("fake_authentik").requests.clear()
 
 
 def invoke(*args: object):
@@ -235,7 +248,16 @@ def test_pulled_files_hold_no_read_only_fields(fake_authentik: FakeAuthentik, tm
             fields = set(entry.get("attrs", {})) | set(entry["identifiers"])
             assert fields <= set(spec.writable), (path.name, fields - set(spec.writable))
             assert not fields & READ_ONLY, (path.name, fields & READ_ONLY)
-    assert seen_models == {VALIDATE_MODEL, FLOW_MODEL, BINDING_MODEL}
+    assert seen_models == {
+        VALIDATE_MODEL,
+        FLOW_MODEL,
+        BINDING_MODEL,
+        "authentik_stages_identification.identificationstage",
+        "authentik_stages_password.passwordstage",
+        "authentik_stages_user_login.userloginstage",
+        "authentik_policies_expression.expressionpolicy",
+        POLICY_BINDING_MODEL,
+    }
 
 
 def strings_in(value: Any) -> list[str]:
@@ -259,8 +281,20 @@ def test_references_are_keyof_or_find_never_raw_pks(fake_authentik: FakeAuthenti
         assert set(UUID.findall(path.read_text(encoding="utf-8"))) == set(commented), path.name
     document = load(out / "flow-avlint-pulled-flow.yaml")
     entries = document["entries"]
-    assert [e["model"] for e in entries] == [FLOW_MODEL, VALIDATE_MODEL, BINDING_MODEL, BINDING_MODEL, BINDING_MODEL]
-    flow, mfa, *bindings = entries
+    # Every stage the flow binds is in its file, of any type (flows are pulled in slug order: this
+    # file comes first, and the default flow's file finds these two seed stages by name).
+    assert [e["model"] for e in entries] == [
+        FLOW_MODEL,
+        IDENTIFICATION_MODEL,
+        VALIDATE_MODEL,
+        LOGIN_MODEL,
+        BINDING_MODEL,
+        BINDING_MODEL,
+        BINDING_MODEL,
+    ]
+    flow, identification, mfa, login, *bindings = entries
+    assert identification["attrs"]["user_fields"] == ["email", "username"]
+    assert login["attrs"]["remember_device"] == "days=30"
     assert (flow["id"], flow["identifiers"]) == ("avlint-pulled-flow", {"slug": "avlint-pulled-flow"})
     assert mfa["id"] == "avlint-pulled-mfa"
     assert mfa["attrs"]["configuration_stages"] == [
@@ -275,22 +309,13 @@ def test_references_are_keyof_or_find_never_raw_pks(fake_authentik: FakeAuthenti
     assert [b["identifiers"] for b in bindings] == [
         {
             "target": ("!KeyOf", "avlint-pulled-flow"),
-            "stage": (
-                "!Find",
-                [
-                    "authentik_stages_identification.identificationstage",
-                    ["name", "default-authentication-identification"],
-                ],
-            ),
+            "stage": ("!KeyOf", "default-authentication-identification"),
             "order": 10,
         },
         {"target": ("!KeyOf", "avlint-pulled-flow"), "stage": ("!KeyOf", "avlint-pulled-mfa"), "order": 20},
         {
             "target": ("!KeyOf", "avlint-pulled-flow"),
-            "stage": (
-                "!Find",
-                ["authentik_stages_user_login.userloginstage", ["name", "default-authentication-login"]],
-            ),
+            "stage": ("!KeyOf", "default-authentication-login"),
             "order": 100,
         },
     ]
@@ -308,8 +333,23 @@ def test_each_entry_notes_its_live_pk(fake_authentik: FakeAuthentik, tmp_path: P
     state = fake_authentik.state
     flow = state.flow_by_slug("avlint-pulled-flow")
     bindings = sorted(state.bindings_of_flow(flow.pk), key=lambda b: b.order)
-    expected = [flow.pk, stage_pk(fake_authentik, "avlint-pulled-mfa"), *(b.pk for b in bindings)]
+    expected = [flow.pk, *(b.stage for b in bindings), *(b.pk for b in bindings)]
     text = (out / "flow-avlint-pulled-flow.yaml").read_text(encoding="utf-8")
+    default = state.flow_by_slug("default-authentication-flow")
+    default_bindings = sorted(state.bindings_of_flow(default.pk), key=lambda b: b.order)
+    policies = views_policies.tables(state)["policies"]
+    policy_bindings = views_policies.tables(state)["policy_bindings"]
+    default_expected = [
+        default.pk,
+        *policies,  # in the order they are bound: the password stage's, then the MFA stage's
+        # identification and login are defined in the other flow's file (see above)
+        stage_pk(fake_authentik, "default-authentication-password"),
+        stage_pk(fake_authentik, "default-authentication-mfa-validation"),
+        *(b.pk for b in default_bindings),
+        *policy_bindings,
+    ]
+    default_text = (out / "flow-default-authentication-flow.yaml").read_text(encoding="utf-8")
+    assert re.findall(r"^  identifiers:  # pk (\S+)$", default_text, re.M) == default_expected
     assert re.findall(r"^  identifiers:  # pk (\S+)$", text, re.M) == expected
     standalone = (out / "stage-avlint-standalone.yaml").read_text(encoding="utf-8")
     assert f"  identifiers:  # pk {stage_pk(fake_authentik, 'avlint-standalone')}\n" in standalone

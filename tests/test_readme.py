@@ -78,6 +78,9 @@ STAND_INS = {
     "old-export.yaml": (SAMPLES / "bad" / "stage-legacy-server.yaml").read_text(encoding="utf-8"),
     "stages.json": '{"pagination": {"count": 0}, "results": []}\n',  # a saved, empty API listing
     "prod.env": "AUTHENTIK_DOMAIN=example.com\n",
+    # Saved list pages of the fake authentik (lint and payload --live-file).
+    "stages-all.json": (ROOT / "tests" / "data" / "listings" / "stages-all.json").read_text(encoding="utf-8"),
+    "flows.json": (ROOT / "tests" / "data" / "listings" / "flows.json").read_text(encoding="utf-8"),
     "schema.yml": (ROOT / "tests" / "data" / "specs" / "mini-schema.yaml").read_text(
         encoding="utf-8"
     ),  # an OpenAPI schema

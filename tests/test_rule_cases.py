@@ -2,7 +2,9 @@
 
 Each case lints a blueprint (inline `text`, or `file` relative to sample_configs/) at an
 optional `target_version` and compares the exact (line, column) list of that rule's findings
-with `problems`. An empty list is a passing case.
+with `problems`. An empty list is a passing case. A case with `live: [FILE...]` is linted with
+those saved list pages of tests/data/listings, as `avlint lint --live-file` does (the rules only
+a server can decide, AV801-AV807).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import pytest
 import yaml
 
 from avlint.catalogue import all_rules
-from tests.conftest import SAMPLES, lint_source, positions
+from tests.conftest import DATA, SAMPLES, lint_source, positions
 
 CASES_DIR = Path(__file__).resolve().parent / "cases"
 
@@ -40,7 +42,7 @@ def test_rule_case(rule: str, name: str, case: dict) -> None:
     else:
         text = case["text"]
         display = "case" + case.get("suffix", ".yaml")
-    findings = lint_source(text, target=case.get("target_version"), path=display)
+    findings = _with_live(case, text, display, lint_source(text, target=case.get("target_version"), path=display))
     assert positions(findings, rule) == sorted(case["problems"]), [
         f"{f.line}:{f.column} {f.rule} {f.message}" for f in findings
     ]
@@ -54,8 +56,29 @@ def test_rule_case_with_only_its_rule_selected(rule: str, name: str, case: dict)
     else:
         text, display = case["text"], "case" + case.get("suffix", ".yaml")
     findings = lint_source(text, target=case.get("target_version"), path=display, select=frozenset({rule}))
+    findings = _with_live(case, text, display, findings, select=frozenset({rule}))
     assert positions(findings, rule) == sorted(case["problems"])
     assert {f.rule for f in findings} <= {rule}
+
+
+def _with_live(case: dict, text: str, display: str, findings: list, **settings: object) -> list:
+    """The findings, plus those of the server pass when the case gives saved listings."""
+    if "live" not in case:
+        return findings
+    from avlint.engine import FileResult
+    from avlint.live.lint_context import add_live_findings, document_of
+    from avlint.live.listing import load_listing_files
+    from avlint.settings import Settings
+    from avlint.versions import resolve_release
+
+    result = FileResult(display, list(findings))
+    document = document_of(display, text)
+    assert document is not None
+    listing = load_listing_files([str(DATA / "listings" / name) for name in case["live"]])
+    add_live_findings(
+        result, text, document, Settings(release=resolve_release(case.get("target_version")), **settings), listing
+    )  # type: ignore[arg-type]
+    return result.findings
 
 
 def test_every_rule_has_failing_and_passing_cases() -> None:
@@ -92,8 +115,11 @@ def test_fixes_match_the_catalogue() -> None:
 
 def test_every_rule_is_triggered_by_a_bad_sample() -> None:
     """sample_configs/bad/ shows every rule: at the default target, or (for rules about older
-    releases, as each sample's header says) at the target version named here."""
+    releases, as each sample's header says) at the target version named here; the rules only a
+    server can decide with the saved listings of tests/data/listings (live-server-references.yaml)."""
     from avlint.engine import lint_file
+    from avlint.live.lint_context import add_live_findings, document_of
+    from avlint.live.listing import load_listing_files
     from avlint.settings import Settings
     from avlint.versions import resolve_release
 
@@ -102,6 +128,14 @@ def test_every_rule_is_triggered_by_a_bad_sample() -> None:
         settings = Settings(release=resolve_release(target))
         for path in sorted((SAMPLES / "bad").iterdir()):
             triggered |= {finding.rule for finding in lint_file(str(path), settings).findings}
+    listing = load_listing_files([str(DATA / "listings" / "stages-all.json"), str(DATA / "listings" / "flows.json")])
+    sample = SAMPLES / "bad" / "live-server-references.yaml"
+    text = sample.read_text(encoding="utf-8")
+    result = lint_file(str(sample), Settings())
+    document = document_of(str(sample), text)
+    assert document is not None
+    add_live_findings(result, text, document, Settings(), listing)
+    triggered |= {finding.rule for finding in result.findings}
     assert {rule.code for rule in all_rules()} - triggered == set()
 
 

@@ -6,6 +6,7 @@ import sys
 
 import click
 
+from avlint.cli.live_options import lint_context_options, live_source_from, lookup_server_options
 from avlint.cli.options import colour_wanted, config_options, jobs_option, spec_option, target_version_option
 from avlint.reporters import FORMATS  # names only: no reporter is imported here
 
@@ -67,6 +68,8 @@ FORMAT_NAMES = tuple(FORMATS)
     help="Lint standard input (`-`) as this file: its name in messages, JSON or YAML by its suffix, "
     "and --exclude matching.",
 )
+@lookup_server_options
+@lint_context_options
 def lint(
     paths: tuple[str, ...],
     output_format: str,
@@ -85,12 +88,14 @@ def lint(
     write_baseline: str | None,
     changed_since: str | None,
     stdin_filename: str | None,
+    **live: object,
 ) -> None:
     """Lint blueprint files and folders (folders are searched for *.yaml, *.yml and *.json);
     `-` reads one blueprint from standard input.
 
     Exit status: 0 without errors, 1 with errors (or warnings with --strict), 2 for usage
-    errors and unreadable paths.
+    errors and unreadable paths. With --live-file or --url, also what only the server knows
+    (AV801-AV807: `!Find` targets that do not exist, names already taken...).
     """
     from avlint.run import LintRequest, run_lint
     from avlint.settings_options import SettingsOptions
@@ -117,5 +122,6 @@ def lint(
         write_baseline=write_baseline,
         changed_since=changed_since,
         stdin_filename=stdin_filename,
+        live=live_source_from(live),
     )
     sys.exit(run_lint(request, sys.stdout, sys.stderr))

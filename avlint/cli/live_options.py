@@ -77,21 +77,7 @@ def server_options(command: Callable[..., Any]) -> Callable[..., Any]:
 def server_from(values: dict[str, Any]) -> ServerOptions:
     from avlint.live.server_options import ServerOptions
 
-    keys = (
-        "url",
-        "token",
-        "token_file",
-        "ca_bundle",
-        "insecure",
-        "allow_http",
-        "connect_timeout",
-        "read_timeout",
-        "max_retries",
-        "concurrency",
-        "timeout",
-        "contexts",
-        "contexts_file",
-    )
+    keys = (*_LOOKUP_KEYS, "contexts", "contexts_file")
     given = {key: values.pop(key) for key in keys}
     if given["contexts"]:
         _set_aside_for_contexts(given)
@@ -128,3 +114,68 @@ def _context_names(context: click.Context, incomplete: str) -> list[str]:
     except ContextError:
         return []
     return [name for name in sorted(found.contexts) if name.startswith(incomplete)]
+
+
+def lookup_server_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """The server options for commands that only look objects up (lint, payload): --url is never
+    taken from AUTHENTIK_URL, so an environment set for `diff` does not make `avlint lint FILE`
+    go to the network."""
+    # The connection options of `diff`, without --context/--contexts-file (payload's --context
+    # gives !Context values) and with a --url that the environment does not set.
+    url = click.option("--url", help="Look references up on this authentik server (not AUTHENTIK_URL).")
+    for option in reversed([url, *_SERVER_OPTIONS[1 : len(_LOOKUP_KEYS)]]):
+        command = option(command)
+    return click.option(
+        "--live-file",
+        "live_files",
+        multiple=True,
+        type=click.Path(dir_okay=False),
+        help="A saved list page (GET /api/v3/stages/all/, /flows/instances/, ...) to look references up in (repeatable).",
+    )(command)
+
+
+def lint_context_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """`lint --context NAME` (repeatable) and --contexts-file: the servers of the contexts file to
+    look references up on. Not on `payload`, whose --context gives !Context values."""
+    for option in reversed(_SERVER_OPTIONS[-2:]):
+        command = option(command)
+    return command
+
+
+def live_source_from(values: dict[str, Any]) -> Any:
+    """The LiveSource of the lookup options (popped from `values`), or None when neither
+    --live-file, --url nor --context was given: then nothing of avlint.live is imported."""
+    files = tuple(values.pop("live_files", ()) or ())
+    contexts = tuple(values.pop("contexts", ()) or ())
+    contexts_file = values.pop("contexts_file", None)
+    if not files and not values.get("url") and not contexts:
+        for key in _LOOKUP_KEYS:
+            values.pop(key, None)
+        return None
+    from avlint.live.listing_source import LiveSource
+    from avlint.live.server_options import ServerOptions
+
+    given = {key: values.pop(key) for key in _LOOKUP_KEYS}
+    if contexts:
+        for key, reason in _CONTEXT_DECIDES.items():
+            if given[key]:
+                raise click.UsageError(f"--context and --{key.replace('_', '-')} exclude each other: {reason}")
+        return LiveSource(files, ServerOptions(**given, contexts=contexts, contexts_file=contexts_file))
+    server = ServerOptions(**given)
+    return LiveSource(files, server if server.url else None)
+
+
+# The options of lookup_server_options, in the order of _SERVER_OPTIONS.
+_LOOKUP_KEYS = (
+    "url",
+    "token",
+    "token_file",
+    "ca_bundle",
+    "insecure",
+    "allow_http",
+    "connect_timeout",
+    "read_timeout",
+    "timeout",
+    "max_retries",
+    "concurrency",
+)

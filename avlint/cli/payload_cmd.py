@@ -6,6 +6,7 @@ import sys
 
 import click
 
+from avlint.cli.live_options import live_source_from, lookup_server_options
 from avlint.cli.options import config_options, jobs_option, target_version_option
 
 
@@ -35,6 +36,7 @@ from avlint.cli.options import config_options, jobs_option, target_version_optio
 )
 @config_options
 @jobs_option
+@lookup_server_options
 def payload(
     paths: tuple[str, ...],
     target_version: str | None,
@@ -46,6 +48,7 @@ def payload(
     config_path: str | None,
     isolated: bool,
     jobs: int,
+    **live: object,
 ) -> None:
     """Emit the JSON create bodies the target version's API accepts.
 
@@ -53,12 +56,16 @@ def payload(
     resolved offline. A body that authentik would reject, or that has unresolved references
     (without --allow-unresolved; a reference to an object this run creates is one), is not
     written; an entry whose conditions are false is skipped. Each JSON Lines record carries
-    the source path, line, model and API endpoint. Exit status: 0 when every payload was
+    the source path, line, model and API endpoint. With --live-file (saved list pages) or
+    --url, `!Find`, `!KeyOf` to entries whose object exists and raw pks resolve to the
+    server's pks, and a reference to nothing is an error at its position. Exit status: 0 when every payload was
     written or skipped, 1 when some were refused, 2 for usage errors and unreadable paths.
     """
     from avlint.payload.command import PayloadRequest, run_payload
     from avlint.settings_options import SettingsOptions
 
     options = SettingsOptions(target_version=target_version, config=config_path, isolated=isolated, jobs=jobs)
-    request = PayloadRequest(paths or (".",), options, out_dir, all_models, allow_unresolved, env_file, context)
+    request = PayloadRequest(
+        paths or (".",), options, out_dir, all_models, allow_unresolved, env_file, context, live=live_source_from(live)
+    )
     sys.exit(run_payload(request, sys.stdout, sys.stderr))

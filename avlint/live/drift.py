@@ -28,6 +28,7 @@ from avlint.spec import FieldSpec, model_spec
 from avlint.versions import Release
 
 MODELS = (FLOW, VALIDATE_STAGE, BINDING)
+NO_MATCH = "no object matches"
 SET_FIELDS = {"configuration_stages", "webauthn_allowed_device_types", "device_classes", "webauthn_hints"}
 TRIMMED_FIELDS = {"name", "last_auth_threshold"}  # the server strips these on store
 
@@ -148,7 +149,18 @@ class LiveResolver(Resolver):
             if len(getattr(c, "value", [])) == 2
         ]
         found = self.live.find(model, conditions)
-        return found  # None when nothing matches, as the importer's !Find
+        if found is None and self._listed(model):
+            # The importer would put a null here and fail on it far from the cause
+            # (`'configuration_stages item' may not be null`, at the entry): say it at the tag.
+            shown = ", ".join(f"[{name}, {value!r}]" for name, value in conditions)
+            return self._needs_server(node, f"{NO_MATCH} !Find [{model}, {shown}] on the server")
+        return found  # None when nothing matches a list avlint did not fetch, as the importer's !Find
+
+    def _listed(self, model: str) -> bool:
+        """Whether every object of `model` was fetched, so that no match means there is none."""
+        return self.live.has(model) or (
+            is_stage(model) and self.live.source == "server" and bool(self.live.stage_names)
+        )
 
 
 def _entry_drift(path: str, entry: Entry, live: LiveState, release: Release, resolver: LiveResolver) -> ObjectDrift:
@@ -162,6 +174,9 @@ def _entry_drift(path: str, entry: Entry, live: LiveState, release: Release, res
     resolver.unresolved, resolver.failed = [], []
     body = {key: resolver.evaluate(pair.value) for key, pair in data.items() if key in writable}
     drift.body = body
+    miss = next((m for m in resolver.unresolved if m.reason.startswith(NO_MATCH)), None)
+    if miss is not None:
+        drift.note = f"{miss.tag} at line {miss.line}, column {miss.column}: {miss.reason}"
     if spec is not None:
         drift.ignored = [
             FieldChange(key, None, _plain(pair.value), *start(pair.value))

@@ -19,7 +19,8 @@ from urllib.parse import urlsplit, urlunsplit
 from avlint import __version__
 from avlint.blueprint import BINDING, FLOW, VALIDATE_STAGE
 from avlint.live.pull_names import file_name
-from avlint.live.state import LiveState
+from avlint.live.pull_state import POLICY_BINDING, PulledState
+from avlint.modelinfo import is_stage
 from avlint.roundtrip import Noted, Tagged, dump_export
 from avlint.spec import model_spec
 from avlint.versions import Release
@@ -46,9 +47,9 @@ class PulledFile:
         return file_name(self.kind, self.label)
 
 
-def pull_files(live: LiveState, release: Release, with_flows: bool, origin: Origin) -> list[PulledFile]:
+def pull_files(live: PulledState, release: Release, with_flows: bool, origin: Origin) -> list[PulledFile]:
     stages = live.objects.get(VALIDATE_STAGE, [])
-    placed: set[str] = set()
+    placed: set[str] = set()  # pks of the stages and policies a file defines already
     files = []
     header = header_lines(origin)
     if with_flows:
@@ -57,14 +58,14 @@ def pull_files(live: LiveState, release: Release, with_flows: bool, origin: Orig
                 (b for b in live.objects.get(BINDING, []) if str(b.get("target")) == str(flow["pk"])),
                 key=lambda b: b.get("order", 0),
             )
-            bound = [s for s in stages if any(str(b.get("stage")) == str(s["pk"]) for b in bindings)]
-            if bound:
-                # A stage bound in several flows is defined once, in the first flow's file;
-                # the others find it by name.
-                owned = [s for s in bound if str(s["pk"]) not in placed]
-                entries = _flow_entries(flow, bindings, owned, live, release)
-                files.append(PulledFile("flow", flow["slug"], _dump(f"avlint pull: {flow['slug']}", entries, header)))
-                placed.update(str(s["pk"]) for s in owned)
+            if not any(str(b.get("stage")) == str(s["pk"]) for b in bindings for s in stages):
+                continue  # only the flows that use the pulled validation stages
+            # Every stage the flow binds, of any type, and every policy bound to the flow or to
+            # one of its bindings: what the flow does on another server depends on all of them.
+            # A stage or policy used by several flows is defined once, in the first flow's file;
+            # the others find it by name.
+            entries = _flow_entries(flow, bindings, placed, live, release)
+            files.append(PulledFile("flow", flow["slug"], _dump(f"avlint pull: {flow['slug']}", entries, header)))
     for stage in stages:
         if str(stage["pk"]) not in placed:
             entries = [_stage_entry(stage, live, release, {})]
@@ -102,9 +103,33 @@ def public_url(url: str) -> str:
 
 
 def _flow_entries(
-    flow: dict[str, Any], bindings: list[dict[str, Any]], owned: list[dict[str, Any]], live: LiveState, release: Release
+    flow: dict[str, Any], bindings: list[dict[str, Any]], placed: set[str], live: PulledState, release: Release
 ) -> list[dict[str, Any]]:
+    """The flow, its policies, its stages, its stage bindings and its policy bindings, in the
+    order of authentik's own export of a flow (each entry after the entries it refers to)."""
     ids = {str(flow["pk"]): _id(flow["slug"], set())}
+    policy_bindings = _policy_bindings(flow, bindings, live)
+    owned_stages = []
+    for binding in bindings:
+        stage = _stage_object(binding.get("stage"), live)
+        if stage is not None and str(stage["pk"]) not in placed and str(stage["pk"]) not in ids:
+            # Ids must be unique in the file: two labels may give one id (`A B`, `a-b`).
+            ids[str(stage["pk"])] = _id(stage["name"], set(ids.values()))
+            owned_stages.append(stage)
+    owned_policies = []
+    for pb in policy_bindings:
+        policy = live.policies.get(str(pb.get("policy")))
+        if policy is not None and str(policy["pk"]) not in placed and str(policy["pk"]) not in ids:
+            ids[str(policy["pk"])] = _id(policy["name"], set(ids.values()))
+            owned_policies.append(policy)
+    targeted = {str(pb.get("target")) for pb in policy_bindings}
+    for binding in bindings:
+        if str(binding.get("policybindingmodel_ptr_id")) in targeted:
+            # A policy binding refers to its stage binding with !KeyOf (R-PB-03: a !Find of the
+            # binding would not match on re-import), so the binding needs an id.
+            ids[str(binding["pk"])] = _id(f"{flow['slug']}-binding-{binding.get('order')}", set(ids.values()))
+    placed.update(str(obj["pk"]) for obj in (*owned_stages, *owned_policies))
+
     entries = [
         _entry(
             FLOW,
@@ -114,10 +139,11 @@ def _flow_entries(
             _attrs(FLOW, flow, live, release, ids, skip={"slug"}),
         )
     ]
-    for stage in owned:
-        # Ids must be unique in the file: two labels may give one id (`A B`, `a-b`).
-        ids[str(stage["pk"])] = _id(stage["name"], set(ids.values()))
-        entries.append(_stage_entry(stage, live, release, ids))
+    for policy in owned_policies:
+        model = str(policy.get("meta_model_name"))
+        attrs = _attrs(model, policy, live, release, ids, skip={"name"})
+        entries.append(_entry(model, policy, ids[str(policy["pk"])], {"name": policy["name"]}, attrs))
+    entries.extend(_stage_entry(stage, live, release, ids) for stage in owned_stages)
     for binding in bindings:
         identifiers = {
             "target": Tagged("!KeyOf", ids[str(flow["pk"])]),
@@ -125,17 +151,64 @@ def _flow_entries(
             "order": binding.get("order"),
         }
         attrs = _attrs(BINDING, binding, live, release, ids, skip={"target", "stage", "order"})
-        entries.append(_entry(BINDING, binding, None, identifiers, attrs))
+        entries.append(_entry(BINDING, binding, ids.get(str(binding["pk"])), identifiers, attrs))
+    targets = {str(flow.get("policybindingmodel_ptr_id")): str(flow["pk"])}
+    targets.update({str(b.get("policybindingmodel_ptr_id")): str(b["pk"]) for b in bindings})
+    for pb in policy_bindings:
+        entries.append(_policy_binding_entry(pb, ids[targets[str(pb["target"])]], live, release, ids))
     return entries
 
 
-def _stage_entry(stage: dict[str, Any], live: LiveState, release: Release, ids: dict[str, str]) -> dict[str, Any]:
+def _policy_bindings(flow: dict[str, Any], bindings: list[dict[str, Any]], live: PulledState) -> list[dict[str, Any]]:
+    """The policy bindings of the flow, then of each stage binding in order, each by its order.
+    A policy binding names its target by the target's `pbm_uuid` (policybindingmodel_ptr_id)."""
+    targets = [str(flow.get("policybindingmodel_ptr_id"))]
+    targets.extend(str(b.get("policybindingmodel_ptr_id")) for b in bindings)
+    found = []
+    for target in targets:
+        found.extend(
+            sorted(
+                (pb for pb in live.objects.get(POLICY_BINDING, []) if str(pb.get("target")) == target),
+                key=lambda pb: (pb.get("order", 0), str(pb.get("pk"))),
+            )
+        )
+    return found
+
+
+def _policy_binding_entry(
+    binding: dict[str, Any], target_id: str, live: PulledState, release: Release, ids: dict[str, str]
+) -> dict[str, Any]:
+    """What is bound (a policy, a group or a user) and where (`target`) identify the binding, as
+    in authentik's exports; the flags of the binding are its attrs."""
+    identifiers: dict[str, Any] = {}
+    if binding.get("policy") is not None:
+        identifiers["policy"] = _policy_reference(binding["policy"], live, ids)
+    elif binding.get("group") is not None:
+        group = binding.get("group_obj") or {}
+        identifiers["group"] = Tagged("!Find", ["authentik_core.group", ["name", group.get("name")]])
+    elif binding.get("user") is not None:
+        user = binding.get("user_obj") or {}
+        identifiers["user"] = Tagged("!Find", ["authentik_core.user", ["username", user.get("username")]])
+    identifiers["target"] = Tagged("!KeyOf", target_id)
+    identifiers["order"] = binding.get("order")
+    skip = {"policy", "group", "user", "target", "order"}
+    return _entry(POLICY_BINDING, binding, None, identifiers, _attrs(POLICY_BINDING, binding, live, release, ids, skip))
+
+
+def _stage_object(pk: Any, live: PulledState) -> dict[str, Any] | None:
+    """The full object of the stage with *pk*, whatever its type (fetched from its own endpoint)."""
+    named = live.stage_names.get(str(pk))
+    return live.by_pk(named[1], str(pk)) if named else None
+
+
+def _stage_entry(stage: dict[str, Any], live: PulledState, release: Release, ids: dict[str, str]) -> dict[str, Any]:
+    model = str(stage.get("meta_model_name") or VALIDATE_STAGE)
     return _entry(
-        VALIDATE_STAGE,
+        model,
         stage,
         ids.get(str(stage["pk"])),
         {"name": stage["name"]},
-        _attrs(VALIDATE_STAGE, stage, live, release, ids, skip={"name"}),
+        _attrs(model, stage, live, release, ids, skip={"name"}),
     )
 
 
@@ -155,7 +228,7 @@ def _entry(
 
 
 def _attrs(
-    model: str, obj: dict[str, Any], live: LiveState, release: Release, ids: dict[str, str], skip: set[str]
+    model: str, obj: dict[str, Any], live: PulledState, release: Release, ids: dict[str, str], skip: set[str]
 ) -> dict[str, Any]:
     """The writable fields of the target release, references turned into tags, empty lists left
     out (the server's defaults)."""
@@ -166,17 +239,36 @@ def _attrs(
             continue
         value = obj[name]
         references = field.references or (field.items.references if field.items else None)
-        if references in ("authentik_flows.stage", "authentik_flows.flow"):
+        convert = _reference_maker(references)
+        if convert is not None:
             value = (
-                [_reference(item, live, ids) for item in value]
-                if isinstance(value, list)
-                else _reference(value, live, ids)
+                [convert(item, live, ids) for item in value] if isinstance(value, list) else convert(value, live, ids)
             )
         attrs[name] = value
     return attrs
 
 
-def _reference(pk: Any, live: LiveState, ids: dict[str, str]) -> Any:
+def _reference_maker(references: str | None) -> Any:
+    """How to write a reference to *references* (a model): stages and flows by entry id or name,
+    policies by entry id or name; None for a model whose objects are not pulled (left as pks)."""
+    if references in ("authentik_flows.stage", "authentik_flows.flow") or is_stage(references):
+        return _reference
+    if references == "authentik_policies.policy":
+        return _policy_reference
+    return None
+
+
+def _policy_reference(pk: Any, live: PulledState, ids: dict[str, str]) -> Any:
+    text = str(pk)
+    if text in ids:
+        return Tagged("!KeyOf", ids[text])
+    policy = live.policies.get(text)
+    if policy is not None:
+        return Tagged("!Find", [str(policy.get("meta_model_name")), ["name", policy["name"]]])
+    return text
+
+
+def _reference(pk: Any, live: PulledState, ids: dict[str, str]) -> Any:
     text = str(pk)
     if text in ids:
         return Tagged("!KeyOf", ids[text])

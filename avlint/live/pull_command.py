@@ -18,8 +18,8 @@ from avlint.blueprint import BINDING, FLOW, VALIDATE_STAGE
 from avlint.live.command import RunDeadline, ServerOptions, connection_from, guarded_streams, within
 from avlint.live.connection import Connection
 from avlint.live.pull import Origin, PulledFile
+from avlint.live.pull_state import PulledState
 from avlint.live.redact import Redactor
-from avlint.live.state import LiveState
 from avlint.usage import EXIT_USAGE
 from avlint.versions import Release
 
@@ -99,32 +99,41 @@ def _pull(request: PullRequest, when: datetime) -> tuple[list[PulledFile], Relea
     from avlint.live.client import ApiError
     from avlint.live.connection import ConnectionError_
     from avlint.live.pull import pull_files
+    from avlint.live.pull_state import NoEndpoint
     from avlint.versions import UnknownVersionError, resolve_release
 
     try:
         connection = connection_from(request.server)
         fixed = None if request.target_version in (None, "auto") else resolve_release(request.target_version)
-        version, state = within(connection.run_timeout, _fetch(connection, request.with_flows))
-        release = fixed or resolve_release(version)
-    except (ConnectionError_, ApiError, UnknownVersionError, RunDeadline) as error:
+        version, release, state = within(connection.run_timeout, _fetch(connection, request, fixed))
+    except (ConnectionError_, ApiError, UnknownVersionError, RunDeadline, NoEndpoint) as error:
         raise _Refused(f"avlint: error: {error}") from None
-    if request.name is not None:
-        state.objects[VALIDATE_STAGE] = [
-            s for s in state.objects.get(VALIDATE_STAGE, []) if s.get("name") == request.name
-        ]
-        if not state.objects[VALIDATE_STAGE]:
-            raise _NoSuchStage(request.name)
     return pull_files(state, release, request.with_flows, Origin(connection.url, version, when)), release
 
 
-async def _fetch(connection: Connection, with_flows: bool) -> tuple[str, LiveState]:
+async def _fetch(
+    connection: Connection, request: PullRequest, fixed: Release | None
+) -> tuple[str, Release, PulledState]:
     from avlint.live.client import Client
+    from avlint.live.pull_state import fetch_flow_behaviour, pulled_state
     from avlint.live.state import fetch_state
+    from avlint.versions import resolve_release
 
     async with Client(connection) as client:
         version = await client.version()  # for the file header, even when --target-version is given
-        models = {VALIDATE_STAGE, FLOW, BINDING} if with_flows else {VALIDATE_STAGE}
-        return version, await fetch_state(client, models)
+        release = fixed or resolve_release(version)
+        models = {VALIDATE_STAGE, FLOW, BINDING} if request.with_flows else {VALIDATE_STAGE}
+        state = pulled_state(await fetch_state(client, models))
+        if request.name is not None:
+            state.objects[VALIDATE_STAGE] = [
+                s for s in state.objects.get(VALIDATE_STAGE, []) if s.get("name") == request.name
+            ]
+            if not state.objects[VALIDATE_STAGE]:
+                raise _NoSuchStage(request.name)
+        if request.with_flows:
+            pulled = {str(s["pk"]) for s in state.objects.get(VALIDATE_STAGE, [])}
+            await fetch_flow_behaviour(client, state, release, pulled)
+        return version, release, state
 
 
 @dataclass(frozen=True)

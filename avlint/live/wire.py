@@ -90,9 +90,18 @@ def _check(adapter: TypeAdapter[Any], body: Any, expected: str) -> Any:
 
 def _describe(body: Any, error: ValidationError) -> str:
     """What came back, in a few words: the top-level kind or the first wrong field."""
+    first = error.errors(include_url=False, include_input=False)[0]
+    if isinstance(body, list) and body and first["loc"] and isinstance(first["loc"][0], int):
+        index, *rest = first["loc"]  # one object of a list: which, and what is wrong with it
+        where = ".".join(str(part) for part in rest)
+        wrong = (
+            "not an object"
+            if not where
+            else f"`{where}` {'missing' if first['type'] == 'missing' else first['msg'].lower()}"
+        )
+        return f"item {index}: {wrong}"
     if not isinstance(body, dict):
         return f"{_kind(body)}"
-    first = error.errors(include_url=False, include_input=False)[0]
     where = ".".join(str(part) for part in first["loc"]) or "the answer"
     if first["type"] == "missing":
         return f"an object without `{where}`"
@@ -111,3 +120,63 @@ def _kind(value: Any) -> str:
     if isinstance(value, str):
         return "a string"
     return type(value).__name__
+
+
+# -- what `avlint pull --with-flows` reads besides stages and flows ---------------------------------
+class PolicyTarget(_Lenient):
+    """A flow or a flow-stage binding: a policy binding names it by its pbm_uuid."""
+
+    pk: StrictStr
+    policybindingmodel_ptr_id: StrictStr
+
+
+class NamedObject(_Lenient):
+    """A stage or a policy: pulled files refer to it by name, and its type says where it lives."""
+
+    pk: StrictStr
+    name: StrictStr
+    meta_model_name: StrictStr
+
+
+class _Group(_Lenient):
+    name: StrictStr
+
+
+class _User(_Lenient):
+    username: StrictStr
+
+
+class PolicyBinding(_Lenient):
+    pk: StrictStr
+    target: StrictStr
+    order: StrictInt
+    policy: StrictStr | None = None
+    group: StrictStr | None = None
+    user: StrictInt | None = None
+    group_obj: _Group | None = None
+    user_obj: _User | None = None
+
+
+_TARGETS = TypeAdapter(list[PolicyTarget])
+_NAMED = TypeAdapter(list[NamedObject])
+_POLICY_BINDINGS = TypeAdapter(list[PolicyBinding])
+
+
+def policy_targets(items: Any) -> None:
+    """Flows or flow-stage bindings, each with the pbm_uuid that policy bindings name."""
+    _check(_TARGETS, items, "flows or bindings with their policybindingmodel_ptr_id")
+
+
+def named_objects(items: Any) -> None:
+    _check(_NAMED, items, "objects with a name and a meta_model_name")
+
+
+def policy_bindings(items: Any) -> None:
+    """Policy bindings; one binding a group or a user must say which (its name), since a pulled
+    file finds the group or user by name on the other server."""
+    checked: list[PolicyBinding] = _check(_POLICY_BINDINGS, items, "policy bindings")
+    for index, binding in enumerate(checked):
+        if binding.group is not None and binding.group_obj is None:
+            raise ShapeError(f"expected policy bindings, got item {index} binding a group without `group_obj`")
+        if binding.user is not None and binding.user_obj is None:
+            raise ShapeError(f"expected policy bindings, got item {index} binding a user without `user_obj`")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from yaml.nodes import MappingNode, SequenceNode
 
@@ -20,6 +20,9 @@ from avlint.nodes import Pair, mapping_pairs, start, text_of
 from avlint.payload.resolve import ResolveError, Resolver, Unresolved
 from avlint.settings import Settings
 from avlint.spec import model_spec
+
+if TYPE_CHECKING:
+    from avlint.live.listing import KnownObjects, Lookup
 
 # Where each model's create request goes (POST), so that a record says where to send it.
 ENDPOINTS = {
@@ -58,6 +61,8 @@ class PayloadOptions:
     all_models: bool = False
     environ: dict[str, str] | None = None
     context: dict[str, Any] = field(default_factory=dict)
+    # The server's objects (--live-file / --url): references resolve to their pks.
+    known: KnownObjects | None = None
 
 
 class PayloadError(Exception):
@@ -90,11 +95,29 @@ def build_payloads(path: str, text: str, settings: Settings, options: PayloadOpt
     resolver = _resolver(document, options)
     emitted = [entry for entry in document.entries if entry.model in models and entry.state not in ("absent", None)]
     skipped = {entry.index: _skip_reason(entry, resolver) for entry in emitted}
-    _mark_created([entry for entry in emitted if skipped[entry.index] is None], resolver)
-    return [
-        _payload(path, entry, resolver, settings, _Where(source_line, malformed), skipped[entry.index])
-        for entry in emitted
-    ]
+    existing: dict[int, Lookup] = {}
+    if options.known is not None:
+        from avlint.payload.live import match_existing
+
+        existing = match_existing(document, resolver, options.known)
+    created = [entry for entry in emitted if skipped[entry.index] is None and entry.index not in existing]
+    _mark_created(created, resolver, options.known is not None)
+    if options.known is not None:
+        from avlint.payload.live import mark_uncreated
+
+        mark_uncreated(document, emitted, existing, resolver)
+    where = _Where(source_line, malformed)
+    payloads = []
+    for entry in emitted:
+        if entry.index in existing and skipped[entry.index] is None:
+            from avlint.payload.live import existing_outcome
+
+            name, skip, error = existing_outcome(entry, existing[entry.index])
+            line = where.source_line(start(entry.node)[0])
+            payloads.append(Payload(path, str(entry.model), name, line, skipped=skip, error=error))
+            continue
+        payloads.append(_payload(path, entry, resolver, settings, where, skipped[entry.index], options.known))
+    return payloads
 
 
 def _embedded_payloads(path: str, text: str, settings: Settings, options: PayloadOptions) -> list[Payload] | None:
@@ -156,13 +179,18 @@ def _skip_reason(entry: Entry, resolver: Resolver) -> str | None:
     )
 
 
-def _mark_created(entries: list[Entry], resolver: Resolver) -> None:
+def _mark_created(entries: list[Entry], resolver: Resolver, live: bool = False) -> None:
     """References to objects this run creates cannot hold their pk: the API ignores `pk` on
     create and the server gives the new object its own. They are unresolved, like a !KeyOf
     to an entry without a pk, never a pk that would not exist on the server."""
     for entry in entries:
         label = f"{entry.model} '{_name(entry, entry.data())}'"
         reason = f"{label} is created by this payload run; its pk is known only once the server creates it"
+        if live:
+            reason = (
+                f"{label} does not exist on the server yet: POST its payload first, then build this one again "
+                "(or let `avlint apply` create both in one go)"
+            )
         if entry.id is not None:
             resolver.pending_ids.setdefault(entry.id, reason)
         pk = entry.identifiers.get("pk")
@@ -191,7 +219,16 @@ def _resolver(document: Document, options: PayloadOptions) -> Resolver:
         pk_text = text_of(pk.value) if pk is not None else None
         if entry.id is not None and pk_text:
             pks[entry.id] = pk_text
-    resolver = Resolver(environ=options.environ if options.environ is not None else _os_environ(), pks_by_id=pks)
+    environ = options.environ if options.environ is not None else _os_environ()
+    resolver: Resolver
+    if options.known is not None:
+        from avlint.live.known import KnownResolver
+
+        # A !Find that matches nothing is an error at the tag: the body would hold a null.
+        resolver = KnownResolver(options.known, strict=True, environ=environ)
+        resolver.pks_by_id = pks
+    else:
+        resolver = Resolver(environ=environ, pks_by_id=pks)
     context = document.top.get("context")
     if context is not None and isinstance(context.value, MappingNode):
         resolver.context = {pair.key: pair.value for pair in mapping_pairs(context.value)}  # resolved at each use
@@ -206,7 +243,13 @@ def _os_environ() -> dict[str, str]:
 
 
 def _payload(
-    path: str, entry: Entry, resolver: Resolver, settings: Settings, where: _Where, skipped: str | None
+    path: str,
+    entry: Entry,
+    resolver: Resolver,
+    settings: Settings,
+    where: _Where,
+    skipped: str | None,
+    known: KnownObjects | None = None,
 ) -> Payload:
     spec = model_spec(entry.model, settings.release) if entry.model else None
     writable = spec.writable if spec else {}
@@ -233,6 +276,16 @@ def _payload(
         payload.error = f"line {line(error.line)}, column {error.column}: {error.message}"
         return payload
     payload.unresolved = [marker._replace(line=line(marker.line)) for marker in resolver.unresolved]
+    if known is not None and spec is not None:
+        from avlint.payload.live import name_taken, server_pks
+
+        miss = server_pks(entry, spec, payload.body, resolver, known)
+        if miss is not None:
+            payload.error = f"line {line(miss.line)}, column {miss.column}: {miss.message}"
+            return payload
+        payload.error = name_taken(entry, payload.body, known)
+        if payload.error is not None:
+            return payload
     broken = _not_unicode(payload.body)
     if broken is not None:
         payload.error = f"'{broken}' holds a lone surrogate (such as \\ud800): not Unicode text, so it cannot be sent"

@@ -17,6 +17,8 @@ from avlint.usage import EXIT_USAGE, UsageError
 
 if TYPE_CHECKING:
     from avlint.kind import NotABlueprint
+    from avlint.live.listing import Listing
+    from avlint.live.listing_source import LiveSource
     from avlint.settings import Settings
 
 
@@ -30,9 +32,24 @@ class PayloadRequest:
     env_file: str | None = None
     context: tuple[str, ...] = ()  # KEY=VALUE or a YAML/JSON file
     environ: dict[str, str] | None = field(default=None, compare=False)
+    live: LiveSource | None = None  # --live-file / --url: references resolve to the server's pks
 
 
 def run_payload(request: PayloadRequest, out: TextIO, err: TextIO, cwd: Path | None = None) -> int:
+    if request.live is not None and request.live.server is not None:
+        from avlint.live.command import guarded_streams
+
+        # Whatever a message holds (a server's text included), the token does not reach the user.
+        _, out, err = guarded_streams(request.live.server, out, err)
+        try:
+            return _run_payload(request, out, err, cwd)
+        finally:
+            out.flush()
+            err.flush()
+    return _run_payload(request, out, err, cwd)
+
+
+def _run_payload(request: PayloadRequest, out: TextIO, err: TextIO, cwd: Path | None = None) -> int:
     from avlint.discovery import discover, empty_folder_warnings, named_files
     from avlint.kind import NotABlueprint, skip_note
     from avlint.workers import map_paths
@@ -46,6 +63,14 @@ def run_payload(request: PayloadRequest, out: TextIO, err: TextIO, cwd: Path | N
     files, path_errors = discover(list(request.paths), settings.exclude)
     err.writelines(empty_folder_warnings(list(request.paths), files, "read"))
     named = named_files(request.paths, files)
+    if request.live is not None:
+        try:
+            listing = _listing(request.live, files, settings)
+        except UsageError as error:
+            err.write(f"avlint: error: {error}\n")
+            return EXIT_USAGE
+        err.writelines(warning + "\n" for warning in listing.warnings)
+        options.known = listing
     written = refused = skipped = 0
     taken: set[str] = set()
     # Files are built in worker processes when there are many; written here, in input order,
@@ -82,6 +107,34 @@ def run_payload(request: PayloadRequest, out: TextIO, err: TextIO, cwd: Path | N
     if path_errors:
         return EXIT_USAGE
     return 1 if refused else 0
+
+
+def _listing(live: LiveSource, files: list[str], settings: Settings) -> Listing:
+    """The server's objects: from the saved pages, or fetched (the lists the files need)."""
+    from avlint.live.known import models_of
+    from avlint.live.listing_source import open_listing
+
+    models: set[str] = set()
+    if live.server is not None:
+        models = models_of(_documents(files, settings), settings)
+    return open_listing(live, models, settings.max_file_size)
+
+
+def _documents(files: list[str], settings: Settings) -> list[Any]:
+    """The blueprints among the files (the rest are reported when their payloads are built)."""
+    from avlint.live.lint_context import document_of
+    from avlint.loader.problems import ContentProblem
+    from avlint.loader.source import read_source
+
+    documents = []
+    for path in files:
+        try:
+            document = document_of(path, read_source(path, settings.max_file_size).text)
+        except (PathError, ContentProblem):
+            continue
+        if document is not None:
+            documents.append(document)
+    return documents
 
 
 def _payloads_of(

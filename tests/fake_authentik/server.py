@@ -17,7 +17,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from . import views_admin, views_flows, views_rbac, views_stages
+from . import views_admin, views_flows, views_policies, views_rbac, views_stages
 from .faults import Faults
 from .http import Request, Response
 from .requestlog import RequestLog
@@ -29,7 +29,7 @@ HOST = "127.0.0.1"
 
 def build_router() -> Router:
     router = Router()
-    for module in (views_admin, views_stages, views_flows, views_rbac):
+    for module in (views_admin, views_stages, views_flows, views_rbac, views_policies):
         module.register(router)
     return router
 
