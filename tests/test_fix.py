@@ -611,6 +611,41 @@ def test_a_refused_fix_does_not_block_another_finding_with_the_same_message() ->
     assert again.fixed == outcome.fixed and again.applied == []
 
 
+# Found by tests/test_fix_property.py: three fixes that cannot all go at once, where the first
+# tried alone is refused until the second has been applied.
+CONFIGURE_BEFORE_RENAME = """\
+version: 1
+entries:
+  - id: totp-setup
+    model: authentik_stages_authenticator_totp.authenticatortotpstage
+    identifiers:
+      name: totp-setup
+  - model: authentik_stages_authenticator_validate.authenticatorvalidatestage
+    identifiers:
+      name: mfa
+    attrs:
+      not_configured_action: Configure
+      configuration_stage: !KeyOf totp-setup
+      device_clases: [TOTP]
+"""
+
+
+def test_a_fix_refused_before_another_fix_is_tried_again_after_it() -> None:
+    """`configure` without configuration_stages is rejected by authentik (AV301), so writing
+    'configure' is refused while the removed `configuration_stage` is not yet renamed; once the
+    rename is applied the case fix is sound and belongs to the same run, or a second run would
+    apply it. (Renaming `device_clases` unmasks 'TOTP' (AV202) and is refused throughout, which
+    keeps the three from being applied all at once.)"""
+    outcome = fix_text("mfa.yaml", CONFIGURE_BEFORE_RENAME, Settings(), unsafe=True)
+    assert outcome.fixed == CONFIGURE_BEFORE_RENAME.replace(
+        "not_configured_action: Configure", "not_configured_action: configure"
+    ).replace("configuration_stage: !KeyOf totp-setup", "configuration_stages: [!KeyOf totp-setup]")
+    assert sorted(a.rule for a in outcome.applied) == ["AV202", "AV212"]
+    assert [f.rule for f in outcome.remaining if f.fix is not None] == ["AV211"]
+    again = fix_text("mfa.yaml", outcome.fixed, Settings(), unsafe=True)
+    assert again.fixed == outcome.fixed and again.applied == []
+
+
 def test_ignored_and_suppressed_rules_are_not_fixed() -> None:
     ignored = fix_text("mfa.yaml", MFA, Settings(ignore=frozenset({"AV403"})))
     assert "[totp, webauthn, totp]" in ignored.fixed and "not_configured_action: deny" not in ignored.fixed

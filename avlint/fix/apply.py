@@ -82,16 +82,25 @@ def fix_text(
     state = _State(body, had_bom, before.findings)
     if references is not None and unsafe and (fixable is None or "AV502" in fixable):
         _rewrite_references(path, settings, state, references, before.findings, outcome)
-    rejected: set[_Identity] = set()
+    # A fix refused alone, with the text it was refused on. A refusal holds for that text only:
+    # another fix can remove what it objected to (`Configure` fixed to `configure` is refused
+    # while `configuration_stage` is not yet renamed `configuration_stages`, since authentik
+    # would then reject the entry; after the rename it is fine).
+    rejected: dict[_Identity, str] = {}
     for _ in range(MAX_LINTS):
-        chosen = [
+        selected = [
             f
             for f in state.findings
-            if f.fix is not None
-            and (f.fix.safe or unsafe)
-            and (fixable is None or f.rule in fixable)
-            and _identity(f) not in rejected
+            if f.fix is not None and (f.fix.safe or unsafe) and (fixable is None or f.rule in fixable)
         ]
+        chosen = [f for f in selected if _identity(f) not in rejected]
+        if not chosen and _stale(rejected, state.body):
+            # Nothing left to try, but some fixes were refused on an earlier text: try every fix
+            # once more, together and alone, on this one. Stopping only after such a round on the
+            # final text is what makes fixing the output again change nothing: a second run
+            # starts there, with fewer findings to allow than this one.
+            rejected.clear()
+            chosen = selected
         if not chosen:
             break
         # All fixes at once first; when that adds a problem (a fix can unmask one, e.g. a
@@ -99,14 +108,14 @@ def fix_text(
         if _try(path, settings, state, chosen, before.findings, outcome):
             continue
         # The first that applies alone wins; the others' nodes belong to the old text, so they
-        # wait for the next pass. Those that failed alone are not tried again.
+        # wait for the next pass. Those that failed alone wait until nothing else applies.
         applied_one = False
         for finding in chosen:
             if _try(path, settings, state, [finding], before.findings, outcome):
                 applied_one = True
                 break
-            rejected.add(_identity(finding))
-        if not applied_one:
+            rejected[_identity(finding)] = state.body
+        if not applied_one and not _stale(rejected, state.body):
             break
     outcome.fixed = ("\ufeff" if state.keep_bom else "") + state.body
     outcome.remaining = state.findings
@@ -157,6 +166,11 @@ def _rewrite_references(
     ]
     if findings:
         _try(path, settings, state, findings, baseline, outcome)
+
+
+def _stale(rejected: dict[_Identity, str], body: str) -> bool:
+    """Whether a fix was refused on a text other than `body`."""
+    return any(text != body for text in rejected.values())
 
 
 def _fix_embedded(
