@@ -723,3 +723,7 @@ def test_lint_looks_references_up_on_every_named_server(
     assert alone.exit_code == 0, alone.output
     clash = invoke("lint", "--isolated", "--context", "prod", "--url", fake_authentik.url, path)
     assert clash.exit_code == 2 and "exclude each other" in clash.output
+    listing = Path("stages.json")
+    listing.write_text('{"pagination": {"count": 0}, "results": []}', encoding="utf-8")
+    both = invoke("lint", "--isolated", "--contexts-file", contexts, "--context", "prod", "--live-file", listing, path)
+    assert both.exit_code == 2 and "give either --live-file or --context, not both" in both.output

@@ -646,3 +646,8 @@ entries:
     _, live, _ = findings(path, "other.yaml", "--live-file", STAGES)
     assert not [f for f in live if f["rule"] == "AV704"]
     assert rules_at(live) == {("AV801", *missing_at)}
+
+
+def test_a_listing_and_a_server_together_are_a_usage_error() -> None:
+    code, _, err = run("lint", write("x.yaml", EVERYTHING), *LIVE, "--url", "https://auth.example.com")
+    assert code == 2 and "give either --live-file or --url, not both" in err

@@ -31,7 +31,8 @@ def open_listing(source: LiveSource, models: Iterable[str], max_size: int | None
     from avlint.live.listing import ListingError, load_listing_files
 
     if source.files and source.server is not None:
-        raise UsageError("give either --live-file or --url, not both")
+        server = "--context" if source.server.contexts or source.server.context_name else "--url"
+        raise UsageError(f"give either --live-file or {server}, not both")
     if source.files:
         try:
             return load_listing_files(source.files, max_size)
